@@ -1,0 +1,20 @@
+"""Where a request came from, carried in a context variable so services need no web imports."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    http_method: str | None = None
+    path: str | None = None
+    client_address: str | None = None
+    request_id: str | None = None
+
+
+request_context: ContextVar[RequestContext] = ContextVar(
+    "painpath_request_context",
+    default=RequestContext(),  # noqa: B039 (frozen)
+)

@@ -1,0 +1,1 @@
+"""Accounts, passwords, tokens, the role → permission table and care-team scope."""

@@ -1,0 +1,62 @@
+"""Who may do what: the role → permission table, kept as data so it can be reviewed and tested.
+
+A permission is `<resource>:<action>`. Holding a permission on patient data is necessary but
+not sufficient: the actor must also be in that patient's scope (see `painpath.auth.scope`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from painpath.models.enums import Role
+
+
+class Permission(StrEnum):
+    patient_read = "patient:read"
+    patient_create = "patient:create"
+    patient_update = "patient:update"
+    care_team_read = "care_team:read"
+    care_team_manage = "care_team:manage"
+    condition_read = "condition:read"
+    condition_write = "condition:write"
+    medication_read = "medication:read"
+    medication_write = "medication:write"
+    observation_read = "observation:read"
+    observation_write = "observation:write"
+    genotype_read = "genotype:read"
+    audit_read = "audit:read"
+    user_manage = "user:manage"
+
+
+_CLINICAL_READ = frozenset(
+    {
+        Permission.patient_read,
+        Permission.care_team_read,
+        Permission.condition_read,
+        Permission.medication_read,
+        Permission.observation_read,
+        Permission.genotype_read,
+    }
+)
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    # A patient reads their own record and reports their own observations (diary, wearables).
+    Role.patient: _CLINICAL_READ | {Permission.observation_write},
+    Role.clinician: _CLINICAL_READ
+    | {
+        Permission.patient_create,
+        Permission.patient_update,
+        Permission.condition_write,
+        Permission.medication_write,
+        Permission.observation_write,
+    },
+    # Pharmacists review medicines and genotypes; they do not prescribe or diagnose here.
+    Role.pharmacist: _CLINICAL_READ | {Permission.observation_write},
+    # Admins manage accounts and care teams. Clinical reads still need a care-team seat.
+    Role.admin: _CLINICAL_READ
+    | {Permission.care_team_manage, Permission.user_manage, Permission.audit_read},
+}
+
+
+def has_permission(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]

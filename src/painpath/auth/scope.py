@@ -1,0 +1,38 @@
+"""Care-team scope: the one place that decides which patients an actor may see.
+
+A patient sees only their own record. Clinicians, pharmacists and admins see a patient only
+while they sit on one of that patient's active care teams.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+
+from painpath.auth.actor import Actor
+from painpath.models.care_team import CareTeam, CareTeamParticipant
+from painpath.models.enums import Role
+from painpath.models.patient import Patient
+
+
+def visible_patient_ids(actor: Actor) -> Select[tuple[int]]:
+    """A subquery of the patient ids this actor may see."""
+    if actor.role is Role.patient:
+        return select(Patient.id).where(Patient.id == (actor.patient_id or -1))
+    return (
+        select(CareTeam.patient_id)
+        .join(CareTeamParticipant, CareTeamParticipant.care_team_id == CareTeam.id)
+        .where(CareTeamParticipant.user_id == actor.user_id, CareTeam.active.is_(True))
+    )
+
+
+def in_scope(patient_id_column: ColumnElement[int], actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause that keeps only rows of patients this actor may see."""
+    return patient_id_column.in_(visible_patient_ids(actor).scalar_subquery())
+
+
+def can_see_patient(session: Session, actor: Actor, patient_id: int) -> bool:
+    if actor.role is Role.patient:
+        return actor.patient_id == patient_id
+    query = visible_patient_ids(actor).where(CareTeam.patient_id == patient_id).limit(1)
+    return session.scalar(query) is not None

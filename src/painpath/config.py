@@ -1,0 +1,84 @@
+"""Runtime settings, read from PAINPATH_* environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The development secret. A production server refuses to start while it is in use.
+DEFAULT_SECRET_KEY = "painpath-development-secret-change-me"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class InsecureConfigurationError(RuntimeError):
+    """The settings are not safe for the chosen environment."""
+
+
+def default_database_url() -> str:
+    data_dir = Path(user_data_dir("painpath", appauthor=False))
+    return f"sqlite:///{data_dir / 'painpath.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PAINPATH_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    # development, test or production; production turns on the safety checks below.
+    environment: Environment = Environment.development
+    # SQLAlchemy URL: sqlite:///path (embedded default) or postgresql+psycopg://user:pw@host/db.
+    database_url: str = Field(default_factory=default_database_url)
+    # Signs session cookies and CSRF tokens. Must be set (>= 32 characters) in production.
+    secret_key: str = DEFAULT_SECRET_KEY
+    # Send cookies only over HTTPS; on by default in production.
+    secure_cookies: bool = False
+    # Lifetime of a browser session, in minutes.
+    session_minutes: int = 8 * 60
+    # Lifetime of an API bearer token issued by POST /api/auth/token, in minutes.
+    token_minutes: int = 60
+    # Failed logins allowed per username (and per client address) within login_window_seconds.
+    login_max_failures: int = 5
+    login_window_seconds: int = 300
+    # Largest request body the API accepts, in bytes (uploads have their own limit).
+    max_body_bytes: int = 1_000_000
+    # Host and port for `painpath serve`.
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, url: str) -> str:
+        """Accept postgres:// and postgresql:// and use psycopg 3 for both."""
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    def check_safe_for_production(self) -> None:
+        """Raise InsecureConfigurationError when production runs with development defaults."""
+        if self.environment is not Environment.production:
+            return
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            raise InsecureConfigurationError(
+                "PAINPATH_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (the development default is refused)."
+            )
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.secure_cookies or self.environment is Environment.production
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,39 @@
+"""ORM tables, one module per aggregate, shaped after FHIR R4 resources."""
+
+from painpath.models.audit_event import AuditEvent, AuditOutcome
+from painpath.models.care_team import CareTeam, CareTeamParticipant
+from painpath.models.condition import Condition, ConditionCodeSystem, ConditionStatus
+from painpath.models.enums import AdministrativeGender, Role
+from painpath.models.genotype import GenotypeResult
+from painpath.models.medication import (
+    MedicationAdministration,
+    MedicationRequest,
+    MedicationRequestStatus,
+)
+from painpath.models.observation import Observation, ObservationStatus
+from painpath.models.patient import Patient
+from painpath.models.questionnaire import QuestionnaireResponse
+from painpath.models.user import ApiToken, LoginAttempt, User
+
+__all__ = [
+    "AdministrativeGender",
+    "ApiToken",
+    "AuditEvent",
+    "AuditOutcome",
+    "CareTeam",
+    "CareTeamParticipant",
+    "Condition",
+    "ConditionCodeSystem",
+    "ConditionStatus",
+    "GenotypeResult",
+    "LoginAttempt",
+    "MedicationAdministration",
+    "MedicationRequest",
+    "MedicationRequestStatus",
+    "Observation",
+    "ObservationStatus",
+    "Patient",
+    "QuestionnaireResponse",
+    "Role",
+    "User",
+]

@@ -1,0 +1,54 @@
+"""FHIR-shaped AuditEvent: who touched which patient's data, how, and with what outcome.
+
+Rows are append-only: the ORM refuses updates and deletes, and database triggers
+(created by the migration) refuse them too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from painpath.db.base import Base, UTCDateTime
+from painpath.kit.clock import utcnow
+
+
+class AuditOutcome(StrEnum):
+    success = "success"
+    denied = "denied"
+    failure = "failure"
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # No foreign keys: the trail must outlive anything it refers to.
+    user_id: Mapped[int | None]
+    username: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(32))
+    patient_id: Mapped[int | None] = mapped_column(index=True)
+    # read, create, update, delete, search, login, logout, …
+    action: Mapped[str] = mapped_column(String(32))
+    resource_type: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    http_method: Mapped[str | None] = mapped_column(String(8))
+    path: Mapped[str | None] = mapped_column(String(300))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit row."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_change(_mapper: object, _connection: object, target: AuditEvent) -> None:
+    raise AuditTrailIsAppendOnly(f"audit event {target.id} cannot be changed or deleted")

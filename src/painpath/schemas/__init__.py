@@ -1,0 +1,1 @@
+"""Pydantic shapes of what crosses painpath's edges (API bodies, CLI input), validated there."""

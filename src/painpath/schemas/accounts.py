@@ -1,0 +1,71 @@
+"""Account shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from painpath.models.enums import Role
+from painpath.schemas.base import InputModel, OutputModel, ShortText
+
+Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9._-]{3,64}$")]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class LoginRequest(InputModel):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Password
+
+
+class TokenResponse(OutputModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class UserCreate(InputModel):
+    username: Username
+    display_name: ShortText
+    password: Password
+    role: Role
+    patient_id: int | None = None
+    npi: Annotated[str, StringConstraints(pattern=r"^\d{10}$")] | None = None
+
+
+class UserUpdate(InputModel):
+    display_name: ShortText | None = None
+    is_active: bool | None = None
+    password: Password | None = None
+
+
+class UserRead(OutputModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    patient_id: int | None
+    npi: str | None
+    is_active: bool
+
+
+class SessionInfo(OutputModel):
+    user: UserRead
+    csrf_token: str
+
+
+class AuditEventRead(OutputModel):
+    id: int
+    recorded_at: datetime
+    user_id: int | None
+    username: str | None
+    role: str | None
+    patient_id: int | None
+    action: str
+    resource_type: str
+    resource_id: str | None
+    outcome: str
+    detail: str | None
+    http_method: str | None
+    path: str | None

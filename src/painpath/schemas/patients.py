@@ -1,0 +1,63 @@
+"""Patient and care-team shapes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from painpath.models.enums import AdministrativeGender
+from painpath.schemas.base import (
+    BirthDate,
+    Identifier,
+    InputModel,
+    Name,
+    OutputModel,
+    ShortText,
+    TimeZoneName,
+)
+
+
+class PatientCreate(InputModel):
+    mrn: Identifier
+    given_name: Name
+    family_name: Name
+    birth_date: BirthDate
+    gender: AdministrativeGender
+    time_zone: TimeZoneName = "UTC"
+
+
+class PatientUpdate(InputModel):
+    given_name: Name | None = None
+    family_name: Name | None = None
+    birth_date: BirthDate | None = None
+    gender: AdministrativeGender | None = None
+    time_zone: TimeZoneName | None = None
+    active: bool | None = None
+
+
+class PatientRead(OutputModel):
+    id: int
+    mrn: str
+    given_name: str
+    family_name: str
+    birth_date: date
+    gender: AdministrativeGender
+    time_zone: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CareTeamWrite(InputModel):
+    name: ShortText
+    active: bool = True
+    participant_user_ids: list[int] = Field(default_factory=list, max_length=50)
+
+
+class CareTeamRead(OutputModel):
+    id: int
+    patient_id: int
+    name: str
+    active: bool
+    participant_user_ids: list[int]

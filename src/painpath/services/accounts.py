@@ -1,0 +1,194 @@
+"""Accounts: logins with rate limiting, bearer tokens, and user management."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from painpath import audit
+from painpath.auth.actor import Actor
+from painpath.auth.passwords import DUMMY_HASH, hash_password, verify_password
+from painpath.auth.permissions import Permission
+from painpath.kit.clock import utcnow
+from painpath.kit.pagination import PageRequest
+from painpath.models.audit_event import AuditOutcome
+from painpath.models.enums import Role
+from painpath.models.patient import Patient
+from painpath.models.user import ApiToken, LoginAttempt, User
+from painpath.schemas.accounts import UserCreate, UserUpdate
+from painpath.services.errors import (
+    AccessDenied,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+)
+
+
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    client_address: str,
+    max_failures: int,
+    window_seconds: int,
+) -> User | None:
+    """Check a username and password; None when they do not match.
+
+    The failed attempt is recorded in the session, so the caller must commit rather than
+    raise (a raise would roll the attempt back and defeat the rate limit).
+    """
+    since = utcnow() - timedelta(seconds=window_seconds)
+    failures = session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.attempted_at >= since,
+            LoginAttempt.succeeded.is_(False),
+            (LoginAttempt.username == username) | (LoginAttempt.client_address == client_address),
+        )
+    )
+    if (failures or 0) >= max_failures:
+        raise TooManyAttempts(
+            f"too many failed logins; try again in {window_seconds // 60 or 1} minutes"
+        )
+    user = session.scalar(select(User).where(User.username == username))
+    valid, new_hash = verify_password(password, user.password_hash if user else DUMMY_HASH)
+    succeeded = bool(user and user.is_active and valid)
+    session.add(
+        LoginAttempt(username=username[:64], client_address=client_address, succeeded=succeeded)
+    )
+    audit.record(
+        session,
+        actor=Actor.of(user) if user and succeeded else None,
+        action="login",
+        resource_type="Session",
+        patient_id=None,
+        outcome=AuditOutcome.success if succeeded else AuditOutcome.denied,
+        detail=None if succeeded else f"failed login for {username[:64]!r}",
+    )
+    if not succeeded or user is None:
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, *, user: User, minutes: int) -> tuple[str, datetime]:
+    """Create a bearer token; only its digest is stored."""
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(minutes=minutes)
+    session.add(ApiToken(user_id=user.id, token_sha256=_token_digest(token), expires_at=expires_at))
+    return token, expires_at
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user and user.is_active else None
+
+
+def revoke_token(session: Session, token: str) -> None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def active_user(session: Session, user_id: int) -> User | None:
+    user = session.get(User, user_id)
+    return user if user and user.is_active else None
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    patient_id: int | None = None,
+    npi: str | None = None,
+) -> User:
+    """Add an account. A patient account must name its patient; staff accounts must not."""
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"username {username!r} is taken", field="username")
+    if role is Role.patient:
+        if patient_id is None:
+            raise InvalidInput("a patient account needs patient_id", field="patient_id")
+        if session.get(Patient, patient_id) is None:
+            raise InvalidInput(f"patient {patient_id} does not exist", field="patient_id")
+        if session.scalar(select(User.id).where(User.patient_id == patient_id)) is not None:
+            raise Conflict(f"patient {patient_id} already has an account", field="patient_id")
+    elif patient_id is not None:
+        raise InvalidInput("only patient accounts link to a patient", field="patient_id")
+    try:
+        password_hash = hash_password(password)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="password") from error
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=password_hash,
+        role=role,
+        patient_id=patient_id,
+        npi=npi,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.can(Permission.user_manage):
+        raise AccessDenied("only administrators manage accounts")
+
+
+def list_users(
+    session: Session, *, actor: Actor, page: PageRequest, role: Role | None = None
+) -> tuple[list[User], int]:
+    _require_admin(actor)
+    query = select(User)
+    if role is not None:
+        query = query.where(User.role == role)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(User.id).limit(page.limit).offset(page.offset)).all()
+    return list(rows), total
+
+
+def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
+    _require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def add_user(session: Session, *, actor: Actor, data: UserCreate) -> User:
+    _require_admin(actor)
+    return create_user(session, **data.model_dump())
+
+
+def update_user(session: Session, *, actor: Actor, user_id: int, data: UserUpdate) -> User:
+    user = get_user(session, actor=actor, user_id=user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("is_active") is False and user.id == actor.user_id:
+        raise InvalidInput("you cannot deactivate your own account", field="is_active")
+    if "password" in changes:
+        try:
+            user.password_hash = hash_password(changes.pop("password"))
+        except ValueError as error:
+            raise InvalidInput(str(error), field="password") from error
+    for field, value in changes.items():
+        if value is not None:
+            setattr(user, field, value)
+    session.flush()
+    return user

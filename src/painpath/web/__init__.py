@@ -1,0 +1,1 @@
+"""The web shell: JSON API, server-rendered UI, middleware. Thin: parse, call a service, render."""

@@ -1,0 +1,56 @@
+"""A patient's care teams: who may see the record."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from painpath.auth.permissions import Permission
+from painpath.models.care_team import CareTeam
+from painpath.schemas.patients import CareTeamRead, CareTeamWrite
+from painpath.services import patients
+from painpath.services.access import PatientAccess
+from painpath.web.deps import SessionDep, access
+
+router = APIRouter(prefix="/patients/{patient_id}/care-teams", tags=["care teams"])
+
+TeamId = Annotated[int, Path(ge=1)]
+
+
+def _read(team: CareTeam) -> CareTeamRead:
+    return CareTeamRead(
+        id=team.id,
+        patient_id=team.patient_id,
+        name=team.name,
+        active=team.active,
+        participant_user_ids=sorted(p.user_id for p in team.participants),
+    )
+
+
+@router.get("", response_model=list[CareTeamRead])
+def list_care_teams(
+    grant: Annotated[PatientAccess, access(Permission.care_team_read, "CareTeam")],
+    session: SessionDep,
+) -> list[CareTeamRead]:
+    return [_read(team) for team in patients.list_care_teams(session, access=grant)]
+
+
+@router.post("", response_model=CareTeamRead, status_code=201)
+def create_care_team(
+    body: CareTeamWrite,
+    grant: Annotated[PatientAccess, access(Permission.care_team_manage, "CareTeam")],
+    session: SessionDep,
+) -> CareTeamRead:
+    return _read(patients.create_care_team(session, access=grant, data=body))
+
+
+@router.put("/{team_id}", response_model=CareTeamRead)
+def replace_care_team(
+    team_id: TeamId,
+    body: CareTeamWrite,
+    grant: Annotated[PatientAccess, access(Permission.care_team_manage, "CareTeam")],
+    session: SessionDep,
+) -> CareTeamRead:
+    team = patients.replace_care_team(session, access=grant, team_id=team_id, data=body)
+    return _read(team)

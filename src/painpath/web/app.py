@@ -1,0 +1,54 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine, text
+from starlette.middleware.sessions import SessionMiddleware
+
+from painpath import __version__
+from painpath.config import Settings, get_settings
+from painpath.db.engine import make_engine, make_session_factory
+from painpath.web.api import api_router
+from painpath.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from painpath.web.problems import install_problem_handlers
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_safe_for_production()
+    engine = engine or make_engine(settings.database_url)
+
+    app = FastAPI(
+        title="painpath",
+        version=__version__,
+        description="Personalized, multimodal chronic-pain care. Synthetic data only in demos.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+
+    install_problem_handlers(app)
+    app.include_router(api_router)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness and database reachability; no authentication, no patient data."""
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": engine.dialect.name}
+
+    # Added innermost first: sessions sit inside the size limit and the request context.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="painpath_session",
+        max_age=settings.session_minutes * 60,
+        same_site="lax",
+        https_only=settings.cookies_secure,
+    )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,135 @@
+"""FastAPI dependencies: the request's transaction, the authenticated actor, patient access."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy.orm import Session
+
+from painpath.auth.actor import Actor
+from painpath.auth.permissions import Permission
+from painpath.config import Settings
+from painpath.kit.pagination import MAX_PAGE_SIZE, PageRequest
+from painpath.services import accounts
+from painpath.services.access import PatientAccess, open_patient
+from painpath.services.errors import AccessDenied, NotAuthenticated
+from painpath.services.transaction import unit_of_work
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+
+ACTION_BY_METHOD = {
+    "GET": "read",
+    "HEAD": "read",
+    "POST": "create",
+    "PUT": "update",
+    "PATCH": "update",
+    "DELETE": "delete",
+}
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with unit_of_work(request.app.state.session_factory) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def ensure_csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def csrf_is_valid(request: Request, supplied: str | None) -> bool:
+    expected = request.session.get("csrf")
+    return bool(expected and supplied and secrets.compare_digest(str(expected), supplied))
+
+
+def optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    """Who is calling: a bearer token, else the session cookie; None when neither."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        user = accounts.user_for_token(session, credentials.strip())
+        if user is None:
+            raise NotAuthenticated("the bearer token is invalid, expired or revoked")
+        return Actor.of(user)
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    user = accounts.active_user(session, user_id)
+    if user is None:
+        request.session.clear()
+        return None
+    if request.method not in SAFE_METHODS and not csrf_is_valid(
+        request, request.headers.get(CSRF_HEADER)
+    ):
+        raise AccessDenied(f"missing or wrong {CSRF_HEADER} header for a cookie session")
+    return Actor.of(user)
+
+
+def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    if actor is None:
+        raise NotAuthenticated("log in or send a bearer token")
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PageRequest:
+    return PageRequest(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageRequest, Depends(page_params)]
+
+
+def patient_access(permission: Permission, resource_type: str) -> Callable[..., PatientAccess]:
+    """A dependency that opens `{patient_id}` for `permission`, auditing the access or denial.
+
+    The audited resource id is the last `*_id` path parameter after patient_id, if any.
+    """
+
+    def dependency(
+        request: Request,
+        patient_id: Annotated[int, Path(ge=1)],
+        actor: ActorDep,
+        session: SessionDep,
+    ) -> PatientAccess:
+        resource_ids = [
+            value
+            for name, value in request.path_params.items()
+            if name.endswith("_id") and name != "patient_id"
+        ]
+        return open_patient(
+            session,
+            actor=actor,
+            patient_id=patient_id,
+            permission=permission,
+            action=ACTION_BY_METHOD.get(request.method, request.method.lower()),
+            resource_type=resource_type,
+            resource_id=resource_ids[-1] if resource_ids else None,
+        )
+
+    return dependency
+
+
+def access(permission: Permission, resource_type: str) -> object:
+    """Annotated metadata: `access: Annotated[PatientAccess, access(perm, "Condition")]`."""
+    return Depends(patient_access(permission, resource_type))
