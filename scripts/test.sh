@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# One command from nothing to every check: system packages (PostgreSQL, chromium), the venv,
+# then lint, format, types, import layers and the whole pytest suite (SQLite, a throwaway
+# PostgreSQL cluster the tests start themselves, and real-browser tests).
+#   scripts/test.sh [PYTEST ARGS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/system-deps.sh
+scripts/setup.sh dev,postgres,fhir
+export PATH="$PWD/.venv/bin:$PATH"
+status=0
+echo "== ruff check";        ruff check || status=1
+echo "== ruff format";       ruff format --check || status=1
+echo "== mypy";              mypy || status=1
+echo "== import-linter";     lint-imports || status=1
+echo "== pytest"
+pytest "$@" || status=$?
+exit "$status"
