@@ -33,14 +33,14 @@ OUTPUT = REPO / "src/painpath/terminology/data/rxnorm_formulary.json"
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UPSTREAM = "cqframework/opioid-cds-r4"
-# From /work/shared/reference/opioid/SOURCES.md (repo path input/vocabulary/valueset, CC0-1.0).
+# From shared/reference/opioid/SOURCES.md (repo path input/vocabulary/valueset, CC0-1.0).
 UPSTREAM_COMMIT = "b29bdcbf6db6f3de26486dbc3820572ee9a78b89"
 # When the reference copy was taken; a constant so that re-runs are byte-identical.
 RETRIEVED = "2026-11-25"
 
-# The medication value sets painpath reads, by file stem; the others in the folder are lab tests,
-# conditions and procedures. `drug_classes` lists the classes a member's primary ingredient may
-# have, a check that the ingredient table below agrees with CDC's grouping.
+# The medication value sets painpath reads, by file stem (the others in the folder are lab tests,
+# conditions and procedures), each with the classes its members' primary ingredients may have:
+# a check that the ingredient classes below agree with CDC's grouping.
 OPIOID = frozenset({"opioid"})
 VALUE_SETS: dict[str, frozenset[str]] = {
     "opioid-analgesics-with-ambulatory-misuse-potential": OPIOID,
@@ -115,8 +115,9 @@ INGREDIENT_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 # Drug class of each ingredient that can be the primary (class-giving) ingredient of a product in
-# the value sets; assigned by painpath. Companions such as acetaminophen, caffeine or guaifenesin
-# need no entry unless they are classified above. An unclassified product stops the script.
+# the value sets; assigned by painpath. Companions such as acetaminophen, caffeine, guaifenesin or
+# amitriptyline have no entry: they never give a product its class. A product with no classified
+# ingredient stops the script, so a new value-set expansion cannot slip in unclassified.
 _CLASS_MEMBERS: dict[str, str] = {
     "opioid": (
         "alfentanil, benzhydrocodone, buprenorphine, butorphanol, codeine, dextromoramide, "
@@ -153,7 +154,7 @@ INGREDIENT_CLASS: dict[str, str] = {
 }
 
 # When a product combines classified ingredients, the earliest class here names the primary one
-# (buprenorphine over naloxone, codeine over butalbital, chlordiazepoxide over amitriptyline).
+# (buprenorphine over naloxone, codeine over butalbital, morphine over naltrexone).
 CLASS_PRIORITY = (
     "opioid",
     "benzodiazepine",
@@ -456,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{args.output} is up to date")
         return 0
-    args.output.write_text(text, encoding="utf-8")
+    args.output.write_text(text, encoding="utf-8", newline="\n")
     counts: dict[str, int] = {}
     for row in json.loads(text)["concepts"]:
         drug_class = row[COLUMNS.index("drug_class")]

@@ -6,14 +6,28 @@ from painpath.terminology.codes import (
     check_loinc,
     check_snomed,
 )
-from painpath.terminology.formulary import Drug, formulary, lookup_rxnorm
+from painpath.terminology.formulary import (
+    Drug,
+    DrugClass,
+    Strength,
+    TermType,
+    drugs_in_class,
+    formulary,
+    ingredient_of,
+    lookup_rxnorm,
+)
 
 __all__ = [
     "CodeError",
     "Drug",
+    "DrugClass",
+    "Strength",
+    "TermType",
     "check_icd10cm",
     "check_loinc",
     "check_snomed",
+    "drugs_in_class",
     "formulary",
+    "ingredient_of",
     "lookup_rxnorm",
 ]

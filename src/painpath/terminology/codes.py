@@ -18,6 +18,9 @@ class CodeError(ValueError):
 _LOINC = re.compile(r"^(\d{1,7})-(\d)$")
 _SNOMED = re.compile(r"^[1-9]\d{5,17}$")
 _ICD10CM = re.compile(r"^[A-TV-Z]\d[0-9A-Z](\.[0-9A-Z]{1,4})?$")
+# Chapter 22 "Codes for special purposes" (U00-U85) is not a structure but a short list; these
+# are the U codes ICD-10-CM defines (vaping-related disorder, COVID-19, post COVID-19 condition).
+_ICD10CM_U_CODES = frozenset({"U07.0", "U07.1", "U09.9"})
 
 # Verhoeff tables (dihedral group D5).
 _D = (
@@ -32,12 +35,12 @@ _D = (
     (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
     (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
 )
-_P = (
+_P = (  # row i is row 1 applied i times
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
     (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
     (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
     (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
-    (9, 4, 5, 3, 1, 2, 8, 7, 6, 0),
+    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
     (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
     (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
     (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
@@ -61,6 +64,7 @@ def _loinc_check_digit(body: str) -> int:
 
 
 def check_loinc(code: str) -> str:
+    """Return `code` if it is a LOINC code whose mod-10 check digit matches, else raise."""
     match = _LOINC.match(code)
     if not match:
         raise CodeError(f"{code!r} is not a LOINC code (digits, a hyphen and a check digit)")
@@ -71,6 +75,7 @@ def check_loinc(code: str) -> str:
 
 
 def check_snomed(code: str) -> str:
+    """Return `code` if it is an SCTID with a valid partition and Verhoeff check digit."""
     if not _SNOMED.match(code):
         raise CodeError(f"{code!r} is not a SNOMED CT identifier (6 to 18 digits)")
     if code[-3:-1] not in {"00", "01", "02", "10", "11", "12"}:
@@ -81,9 +86,10 @@ def check_snomed(code: str) -> str:
 
 
 def check_icd10cm(code: str) -> str:
+    """Return the code in its dotted form (M5450 -> M54.50) if it has ICD-10-CM structure."""
     normalised = code.strip().upper()
     if "." not in normalised and len(normalised) > 3:
         normalised = f"{normalised[:3]}.{normalised[3:]}"
-    if not _ICD10CM.match(normalised):
+    if not (_ICD10CM.match(normalised) or normalised in _ICD10CM_U_CODES):
         raise CodeError(f"{code!r} is not an ICD-10-CM code (e.g. M54.50)")
     return normalised
