@@ -1,0 +1,1 @@
+"""The `painpath` command line: thin typer commands over the services, the demo and migrations."""
