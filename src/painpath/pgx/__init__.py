@@ -1,0 +1,1 @@
+"""Pharmacogenomics engine: VCF calls and lab calls to phenotypes and CPIC advice (pure Python)."""

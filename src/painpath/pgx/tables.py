@@ -1,0 +1,279 @@
+"""painpath's pharmacogenomics knowledge, loaded once from the package's `knowledge/` files.
+
+The files are data with source, version and retrieval date (see `knowledge/manifest.json`); most
+are derived by `scripts/derive_pgx_tables.py` from CPIC facts, the prose templates and the
+inhibitor list are hand-written. Nothing here reads outside the installed package, and every
+result records `KNOWLEDGE_VERSION`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from painpath.pgx.genes import Gene
+
+
+def _load(name: str) -> Any:
+    return json.loads(
+        resources.files("painpath.pgx").joinpath("knowledge", name).read_text(encoding="utf-8")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FileSource:
+    """Where one knowledge file came from."""
+
+    name: str
+    source: str
+    version: str
+    retrieved: str
+    licence: str
+    sha256: str
+
+
+_MANIFEST = _load("manifest.json")
+KNOWLEDGE_VERSION: str = _MANIFEST["knowledge_version"]
+KNOWLEDGE_SUMMARY: str = _MANIFEST["summary"]
+SOURCES: Mapping[str, FileSource] = MappingProxyType(
+    {name: FileSource(name=name, **meta) for name, meta in _MANIFEST["files"].items()}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AlleleEntry:
+    """CPIC function of one named allele and its activity value ("1.0", "≥3.0", "n/a"; None
+    for genes without activity values)."""
+
+    function: str
+    activity_value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GeneTable:
+    """Allele functions and phenotype rules of one gene."""
+
+    gene: Gene
+    rule: str  # "activity_score", "function_pair" or "genotype"
+    version: str
+    alleles: Mapping[str, AlleleEntry]
+    no_value_functions: frozenset[str]
+    bands: tuple[tuple[str, float | None, bool], ...]  # phenotype, upper bound, bound included
+    function_pairs: Mapping[tuple[str, str], str]  # sorted pair of functions -> phenotype
+    phenotype_keys: Mapping[str, tuple[str, ...]]  # phenotype -> CPIC lookup keys
+    variant: Mapping[str, str]  # genotype genes: rsid, change, protein, legacy
+    aliases: Mapping[str, str]  # genotype genes: other spellings of an allele
+
+
+@cache
+def gene_table(gene: Gene | str) -> GeneTable:
+    """The knowledge of one gene (CPIC allele functions and phenotype rules)."""
+    gene = Gene(gene)
+    data = _load(f"phenotypes/{gene}.json")
+    if data["rule"] == "genotype":
+        alleles = {a: AlleleEntry(label, None) for a, label in data["alleles"].items()}
+    else:
+        alleles = {
+            name: AlleleEntry(entry["function"], entry["activity_value"])
+            for name, entry in data["alleles"].items()
+        }
+    pairs = {
+        (pair["functions"][0], pair["functions"][1]): pair["phenotype"]
+        for pair in data.get("function_pairs", [])
+    }
+    return GeneTable(
+        gene=gene,
+        rule=data["rule"],
+        version=data["version"],
+        alleles=MappingProxyType(alleles),
+        no_value_functions=frozenset(data.get("no_value_functions", [])),
+        bands=tuple(
+            (b["phenotype"], b["upper"], b["upper_included"]) for b in data.get("bands", [])
+        ),
+        function_pairs=MappingProxyType(pairs),
+        phenotype_keys=MappingProxyType(
+            {ph: tuple(keys) for ph, keys in data.get("phenotype_keys", {}).items()}
+        ),
+        variant=MappingProxyType(data.get("variant", {})),
+        aliases=MappingProxyType(data.get("aliases", {})),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Which lookup keys of one gene a rule covers."""
+
+    any: bool
+    keys: frozenset[str]
+    intervals: tuple[tuple[float, float | None], ...]  # (low, high]: low excluded, high included
+
+    def matches(self, key: str) -> bool:
+        if self.any or key in self.keys:
+            return True
+        try:
+            value = float(key.lstrip("≥"))
+        except ValueError:
+            return False
+        return any(low < value and (high is None or value <= high) for low, high in self.intervals)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One guideline outcome: when the gene keys match, this strength and these templates."""
+
+    when: tuple[tuple[Gene, Condition], ...]
+    strength: str
+    recommendation: str  # template id in guidance/templates.json
+    implication: tuple[tuple[str, str], ...]  # (gene or "general", template id)
+    params: Mapping[str, str]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Guidance:
+    """One guideline's advice for one or more drugs (a file under knowledge/guidance/)."""
+
+    name: str
+    drugs: tuple[str, ...]
+    genes: tuple[Gene, ...]
+    source: str  # "CPIC" or "DPWG"
+    guideline: str
+    citation: str
+    url: str
+    version: str
+    licence: str
+    when_untested: str  # "no_result": say so; "skip": leave the guideline out
+    caveat: str | None
+    rules: tuple[Rule, ...]
+
+
+def _condition(data: Mapping[str, Any]) -> Condition:
+    intervals = tuple((float(low), high) for low, high in data.get("intervals", []))
+    return Condition(bool(data.get("any", False)), frozenset(data.get("keys", [])), intervals)
+
+
+def _rule(data: Mapping[str, Any]) -> Rule:
+    notes = []
+    if "dpwg_prescription_change" in data:
+        notes.append(
+            f"DPWG group {data['dpwg_phenotype']}; prescription change: "
+            f"{data['dpwg_prescription_change']}"
+        )
+    return Rule(
+        when=tuple((Gene(g), _condition(c)) for g, c in data["when"].items()),
+        strength=data["strength"],
+        recommendation=data["recommendation"],
+        implication=tuple(data["implication"].items()),
+        params=MappingProxyType(dict(data.get("params", {}))),
+        notes=tuple(notes),
+    )
+
+
+@cache
+def guidances(source: str = "CPIC") -> tuple[Guidance, ...]:
+    """Every guidance file of one source ("CPIC" or "DPWG")."""
+    folder = resources.files("painpath.pgx").joinpath("knowledge", "guidance", source.lower())
+    out = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        out.append(
+            Guidance(
+                name=f"guidance/{source.lower()}/{entry.name}",
+                drugs=tuple(data["drugs"]),
+                genes=tuple(Gene(g) for g in data["genes"]),
+                source=data["source"],
+                guideline=data["guideline"]["name"],
+                citation=data["guideline"]["citation"],
+                url=data["guideline"]["url"],
+                version=data["version"],
+                licence=data["licence"],
+                when_untested=data["when_untested"],
+                caveat=data.get("caveat"),
+                rules=tuple(_rule(r) for r in data["rules"]),
+            )
+        )
+    return tuple(out)
+
+
+@cache
+def guidance_for(drug: str, source: str = "CPIC") -> tuple[Guidance, ...]:
+    """The guidance files that cover one drug, primary (gene-keyed) guideline first."""
+    found = [g for g in guidances(source) if drug in g.drugs]
+    return tuple(sorted(found, key=lambda g: (g.when_untested == "skip", g.name)))
+
+
+@cache
+def known_drugs() -> tuple[str, ...]:
+    """Every drug painpath has CPIC guidance or a CPIC statement for."""
+    return tuple(sorted({d for g in guidances("CPIC") for d in g.drugs}))
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    text: str
+    alternatives: tuple[str, ...]
+
+
+@cache
+def _templates() -> tuple[Mapping[str, str], Mapping[str, Template], Mapping[str, Any]]:
+    data = _load("guidance/templates.json")
+    recommendations = {
+        k: Template(v["text"], tuple(v["alternatives"])) for k, v in data["recommendations"].items()
+    }
+    return data["implications"], recommendations, data["terms"]
+
+
+def implication_text(template: str, drug: str, gene: str = "") -> str:
+    """painpath's wording of one implication, filled in for a drug (and gene)."""
+    implications, _, terms = _templates()
+    return implications[template].format(drug=drug, gene=gene, **terms.get(drug, {}))
+
+
+def recommendation_text(
+    template: str, drug: str, gene: str = "", params: Mapping[str, str] | None = None
+) -> Template:
+    """painpath's wording of one recommendation (and its alternatives), filled in for a drug."""
+    _, recommendations, terms = _templates()
+    found = recommendations[template]
+    fields = {**terms.get(drug, {}), **(params or {})}
+    alternatives = tuple(a for a in found.alternatives if a != drug)
+    return Template(found.text.format(drug=drug, gene=gene, **fields), alternatives)
+
+
+@dataclass(frozen=True, slots=True)
+class Inhibitor:
+    """A medicine that inhibits one enzyme, with its FDA-style strength and source."""
+
+    medicine: str
+    gene: Gene
+    strength: str  # "strong", "moderate" or "weak"
+    source: str  # citation
+    note: str | None
+    verify: bool
+
+
+@cache
+def inhibitor_knowledge() -> tuple[Mapping[str, tuple[Inhibitor, ...]], Mapping[str, str], Any]:
+    """Inhibitors by medicine name, brand-name aliases and the conversion conventions."""
+    data = _load("inhibitors.json")
+    by_medicine: dict[str, list[Inhibitor]] = {}
+    for row in data["inhibitors"]:
+        by_medicine.setdefault(row["medicine"], []).append(
+            Inhibitor(
+                medicine=row["medicine"],
+                gene=Gene(row["gene"]),
+                strength=row["strength"],
+                source=data["sources"][row["source"]],
+                note=row.get("note"),
+                verify=bool(row.get("verify", False)),
+            )
+        )
+    frozen = MappingProxyType({k: tuple(v) for k, v in by_medicine.items()})
+    return frozen, MappingProxyType(data["aliases"]), data["conventions"]
