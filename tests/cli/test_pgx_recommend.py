@@ -26,7 +26,8 @@ def only(document: dict[str, Any], drug: str) -> dict[str, Any]:
 
 def test_codeine_is_avoided_for_a_cyp2d6_poor_metabolizer() -> None:
     code, document, _ = recommend("--gene", "CYP2D6=*4/*4", "--drug", "codeine")
-    assert code == 0 and document is not None
+    assert code == 0
+    assert document is not None
     assert document["genes"]["CYP2D6"]["phenotype"] == "Poor Metabolizer"
     advice = only(document, "codeine")
     assert advice["strength"] == "Strong"
@@ -39,7 +40,8 @@ def test_paroxetine_converts_an_intermediate_metabolizer_before_advice_is_chosen
     code, document, _ = recommend(
         "--gene", "CYP2D6=*1/*4", "--meds", "paroxetine", "--drug", "tramadol"
     )
-    assert code == 0 and document is not None
+    assert code == 0
+    assert document is not None
     gene = document["genes"]["CYP2D6"]
     assert (gene["phenotype"], gene["phenoconverted_phenotype"]) == (
         "Intermediate Metabolizer",
@@ -58,7 +60,8 @@ def test_amitriptyline_takes_a_cyp2c19_phenotype_with_a_cyp2d6_diplotype() -> No
         "--drug",
         "amitriptyline",
     )
-    assert code == 0 and document is not None
+    assert code == 0
+    assert document is not None
     advice = only(document, "amitriptyline")
     assert advice["based_on"]["phenotypes"] == {
         "CYP2D6": "Normal Metabolizer",
@@ -69,7 +72,8 @@ def test_amitriptyline_takes_a_cyp2c19_phenotype_with_a_cyp2d6_diplotype() -> No
 
 def test_every_result_names_its_knowledge_version_and_sources() -> None:
     code, document, _ = recommend("--gene", "CYP2C9=*1/*3", "--drug", "meloxicam")
-    assert code == 0 and document is not None
+    assert code == 0
+    assert document is not None
     assert document["knowledge"]["version"]
     files = document["knowledge"]["files"]
     assert files["guidance/cpic/meloxicam.json"]["source"] == "CPIC"
