@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -12,6 +13,7 @@ from painpath.db.engine import make_engine, make_session_factory
 from painpath.web.api import api_router
 from painpath.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from painpath.web.problems import install_problem_handlers
+from painpath.web.ui import STATIC_DIR, ui_router
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -32,6 +34,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     install_problem_handlers(app)
     app.include_router(api_router)
+    app.include_router(ui_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -1,0 +1,136 @@
+"""Account administration: the list of users and a form to add one. No clinical data here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from painpath.kit.pagination import PageRequest
+from painpath.models.enums import Role
+from painpath.schemas.accounts import UserCreate
+from painpath.services import accounts
+from painpath.services.errors import ServiceError
+from painpath.web.deps import SessionDep
+from painpath.web.ui.deps import FormSessionDep, FormViewerDep, ViewerDep
+from painpath.web.ui.routing import UIRoute
+from painpath.web.ui.templating import Viewer, render
+
+router = APIRouter(route_class=UIRoute)
+
+USERS_PAGE_SIZE = 50
+FIELDS = ("username", "display_name", "password", "role", "patient_id", "npi")
+# Pydantic's pattern messages quote the regex; people need the rule in words.
+_PATTERN_HINTS = {
+    "username": "Use 3–64 characters: lowercase letters, digits, dot, underscore or hyphen.",
+    "npi": "An NPI is exactly 10 digits.",
+}
+_TYPE_HINTS = {
+    "patient_id": "Enter the patient's record number (a whole number).",
+    "role": "Choose one of the roles in the list.",
+}
+
+
+def _field_errors(error: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for entry in error.errors():
+        location = entry.get("loc") or ("",)
+        field = str(location[0]) if location[0] in FIELDS else "form"
+        message = str(entry.get("msg", "This value is not valid.")).removeprefix("Value error, ")
+        if entry.get("type") == "string_pattern_mismatch" and field in _PATTERN_HINTS:
+            message = _PATTERN_HINTS[field]
+        elif entry.get("type") in ("int_parsing", "enum") and field in _TYPE_HINTS:
+            message = _TYPE_HINTS[field]
+        elif entry.get("type") == "string_too_short":
+            message = "This field is required."
+        errors.setdefault(field, message)
+    return errors
+
+
+def _users_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    page: int = 1,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    request_page = PageRequest(limit=USERS_PAGE_SIZE, offset=(page - 1) * USERS_PAGE_SIZE)
+    users, total = accounts.list_users(session, actor=viewer.actor, page=request_page)
+    pages = max((total + USERS_PAGE_SIZE - 1) // USERS_PAGE_SIZE, 1)
+    return render(
+        request,
+        "admin_users.html",
+        viewer=viewer,
+        status_code=status_code,
+        users=users,
+        total=total,
+        page=page,
+        pages=pages,
+        roles=[role.value for role in Role],
+        form=form or {"role": Role.clinician.value},
+        errors=errors or {},
+    )
+
+
+@router.get("/admin/users")
+def list_users(
+    request: Request,
+    viewer: ViewerDep,
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    return _users_page(request, session, viewer, page=page)
+
+
+@router.post("/admin/users")
+def add_user(
+    request: Request,
+    viewer: FormViewerDep,
+    session: FormSessionDep,
+    username: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    patient_id: Annotated[str, Form()] = "",
+    npi: Annotated[str, Form()] = "",
+) -> Response:
+    """Add an account; on a mistake, show the form again with the error beside its field."""
+    form = {
+        "username": username.strip(),
+        "display_name": display_name.strip(),
+        "role": role,
+        "patient_id": patient_id.strip(),
+        "npi": npi.strip(),
+    }
+    try:
+        data = UserCreate.model_validate(
+            {
+                "username": form["username"],
+                "display_name": form["display_name"],
+                "password": password,
+                "role": role,
+                "patient_id": form["patient_id"] or None,
+                "npi": form["npi"] or None,
+            }
+        )
+        user = accounts.add_user(session, actor=viewer.actor, data=data)
+    except ValidationError as error:
+        return _users_page(
+            request, session, viewer, form=form, errors=_field_errors(error), status_code=422
+        )
+    except ServiceError as error:
+        if error.status_code == 403:
+            raise
+        session.rollback()
+        errors = {error.field if error.field in FIELDS else "form": error.detail.capitalize()}
+        return _users_page(
+            request, session, viewer, form=form, errors=errors, status_code=error.status_code
+        )
+    request.session["flash"] = f"Added {user.role.value} account “{user.username}”."
+    return RedirectResponse("/admin/users", status_code=303)

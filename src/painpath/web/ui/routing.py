@@ -1,0 +1,102 @@
+"""HTML errors for the pages, leaving the JSON API's problem details untouched.
+
+`UIRoute` swaps in page-shaped exception handlers for its own requests only. The handlers
+run after the request's transaction has rolled back and audited the failure, exactly as
+the API's handlers do, so a denied page view leaves the same audited denial as a denied
+API call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
+
+from painpath.services.errors import AccessDenied, NotAuthenticated, NotFound, ServiceError
+from painpath.web.ui.deps import FormExpired, login_url
+from painpath.web.ui.templating import render
+
+_MESSAGES = {
+    403: "You do not have access to this page. If you think you should, ask your care "
+    "team or an administrator to check your care-team membership.",
+    404: "We could not find that page. Check the address, or go back to your home page.",
+    405: "That page cannot be used this way.",
+    422: "Some of the information in the request was not valid.",
+    429: "Too many attempts. Please wait a few minutes and try again.",
+}
+
+
+def error_page(request: Request, status: int, *, message: str | None = None) -> Response:
+    """A friendly page for `status`; the header offers a way home and out."""
+    signed_in = isinstance(request.session.get("user_id"), int)
+    return render(
+        request,
+        "error.html",
+        viewer=None,
+        status_code=status,
+        status=status,
+        title=_reason(status),
+        message=message or _MESSAGES.get(status, "Something went wrong with that request."),
+        signed_in=signed_in,
+    )
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _service_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ServiceError)
+    if isinstance(error, NotAuthenticated):
+        request.session.pop("user_id", None)
+        return RedirectResponse(login_url(request), status_code=303)
+    if isinstance(error, FormExpired):
+        return error_page(
+            request, 403, message="This form has expired. Go back, reload the page and try again."
+        )
+    if isinstance(error, AccessDenied | NotFound):
+        # No detail: it could name a record the viewer may not know exists.
+        return error_page(request, error.status_code)
+    return error_page(request, error.status_code, message=error.detail)
+
+
+def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    # A malformed id in the path is a page that does not exist; anything else is bad input.
+    in_path = any(entry.get("loc", ("",))[0] == "path" for entry in error.errors())
+    return error_page(request, 404 if in_path else 422)
+
+
+def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    response = error_page(request, error.status_code)
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+_PAGE_HANDLERS: dict[Any, Callable[[Request, Exception], Response]] = {
+    ServiceError: _service_error,
+    RequestValidationError: _validation_error,
+    StarletteHTTPException: _http_error,
+}
+
+
+class UIRoute(APIRoute):
+    """A page route: its errors render as HTML pages (and 401 as a redirect to /login)."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handlers, _status_handlers = scope.get("starlette.exception_handlers", ({}, {}))
+        # Status handlers would take precedence over ours, so the page drops them.
+        scope["starlette.exception_handlers"] = ({**handlers, **_PAGE_HANDLERS}, {})
+        await super().handle(scope, receive, send)

@@ -1,0 +1,138 @@
+"""Signing in and out, and sending each person to their home page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from painpath.auth.actor import Actor
+from painpath.models.enums import Role
+from painpath.services import accounts
+from painpath.services.errors import TooManyAttempts
+from painpath.web.deps import ActorDep, SettingsDep, csrf_is_valid, ensure_csrf_token
+from painpath.web.ui.deps import CookieActorDep, FormSessionDep, FormViewerDep, home_path, safe_next
+from painpath.web.ui.routing import UIRoute
+from painpath.web.ui.templating import render
+
+router = APIRouter(route_class=UIRoute)
+
+WRONG_PASSWORD = "The username or password is not right. Check them and try again."
+FORM_EXPIRED = "The sign-in form had expired. Please try again."
+
+
+def _see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+@router.get("/")
+def start(actor: CookieActorDep) -> Response:
+    """Signed in: your home page. Otherwise: the sign-in page."""
+    return _see_other(home_path(actor) if actor else "/login")
+
+
+@router.get("/login")
+def login_form(
+    request: Request,
+    actor: CookieActorDep,
+    next_path: Annotated[str | None, Query(alias="next", max_length=300)] = None,
+) -> Response:
+    if actor is not None:
+        return _see_other(safe_next(next_path) or home_path(actor))
+    return _login_page(request, next_path=safe_next(next_path) or "")
+
+
+def _login_page(
+    request: Request,
+    *,
+    next_path: str,
+    username: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    ensure_csrf_token(request)
+    return render(
+        request,
+        "login.html",
+        viewer=None,
+        status_code=status_code,
+        headers=headers,
+        next_path=next_path,
+        username=username,
+        error=error,
+    )
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: FormSessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next_path: Annotated[str, Form(alias="next")] = "",
+) -> Response:
+    """Check the password; failures are returned (not raised) so the attempt is committed."""
+    username = username.strip()[:64]
+    target = safe_next(next_path)
+    if not csrf_is_valid(request, csrf_token):
+        return _login_page(
+            request, next_path=target or "", username=username, error=FORM_EXPIRED, status_code=403
+        )
+    if not username or not password:
+        return _login_page(
+            request,
+            next_path=target or "",
+            username=username,
+            error="Enter your username and password.",
+            status_code=422,
+        )
+    try:
+        user = accounts.authenticate(
+            session,
+            username=username,
+            password=password[:256],
+            client_address=request.client.host if request.client else "unknown",
+            max_failures=settings.login_max_failures,
+            window_seconds=settings.login_window_seconds,
+        )
+    except TooManyAttempts:
+        minutes = max(settings.login_window_seconds // 60, 1)
+        return _login_page(
+            request,
+            next_path=target or "",
+            username=username,
+            error=f"Too many failed sign-ins. Wait {minutes} minutes, then try again.",
+            status_code=429,
+            headers={"Retry-After": str(settings.login_window_seconds)},
+        )
+    if user is None:
+        return _login_page(
+            request,
+            next_path=target or "",
+            username=username,
+            error=WRONG_PASSWORD,
+            status_code=422,
+        )
+    request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
+    request.session["user_id"] = user.id
+    ensure_csrf_token(request)
+    return _see_other(target or home_path(Actor.of(user)))
+
+
+@router.post("/logout")
+def logout(request: Request, viewer: FormViewerDep) -> Response:
+    request.session.clear()
+    request.session["flash"] = "You have signed out."
+    return _see_other("/login")
+
+
+@router.get("/me")
+def my_record(actor: ActorDep) -> Response:
+    """A patient's own record; staff go to their home page."""
+    if actor.role is Role.patient and actor.patient_id is not None:
+        return _see_other(f"/patients/{actor.patient_id}")
+    return _see_other(home_path(actor))
