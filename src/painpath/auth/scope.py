@@ -7,7 +7,7 @@ while they sit on one of that patient's active care teams.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from painpath.auth.actor import Actor
 from painpath.models.care_team import CareTeam, CareTeamParticipant
@@ -15,7 +15,7 @@ from painpath.models.enums import Role
 from painpath.models.patient import Patient
 
 
-def visible_patient_ids(actor: Actor) -> Select[tuple[int]]:
+def visible_patient_ids(actor: Actor) -> Select[int]:
     """A subquery of the patient ids this actor may see."""
     if actor.role is Role.patient:
         return select(Patient.id).where(Patient.id == (actor.patient_id or -1))
@@ -26,7 +26,9 @@ def visible_patient_ids(actor: Actor) -> Select[tuple[int]]:
     )
 
 
-def in_scope(patient_id_column: ColumnElement[int], actor: Actor) -> ColumnElement[bool]:
+def in_scope(
+    patient_id_column: ColumnElement[int] | InstrumentedAttribute[int], actor: Actor
+) -> ColumnElement[bool]:
     """A WHERE clause that keeps only rows of patients this actor may see."""
     return patient_id_column.in_(visible_patient_ids(actor).scalar_subquery())
 

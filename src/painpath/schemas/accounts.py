@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from painpath.models.enums import Role
-from painpath.schemas.base import InputModel, OutputModel, ShortText
+from painpath.schemas.base import InputModel, OutputModel, RowId, ShortText
 
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9._-]{3,64}$")]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
@@ -30,7 +30,7 @@ class UserCreate(InputModel):
     display_name: ShortText
     password: Password
     role: Role
-    patient_id: int | None = None
+    patient_id: RowId | None = None
     npi: Annotated[str, StringConstraints(pattern=r"^\d{10}$")] | None = None
 
 

@@ -5,17 +5,43 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from painpath.kit.clock import is_valid_time_zone
 
 T = TypeVar("T")
+
+#: The largest id a row can have (PostgreSQL `integer`); larger ids are refused at the edge.
+MAX_ROW_ID = 2**31 - 1
+
+
+def storable_text(text: str) -> str:
+    """Text both databases can store: PostgreSQL refuses NUL, and neither takes lone surrogates."""
+    if "\x00" in text:
+        raise ValueError("text cannot contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError("text must be valid Unicode") from error
+    return text
 
 
 class InputModel(BaseModel):
     """A request body: unknown fields are refused rather than silently dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        return storable_text(value) if isinstance(value, str) else value
 
 
 class OutputModel(BaseModel):
@@ -38,13 +64,22 @@ def _time_zone(name: str) -> str:
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("give a time zone offset (e.g. 2026-01-31T08:00:00Z)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:  # e.g. 9999-12-31T23:00:00-05:00 is past year 9999 in UTC
+        raise ValueError("the instant is out of range") from error
 
 
 def _not_future(day: date) -> date:
     if day > date.today():
         raise ValueError("date cannot be in the future")
     return day
+
+
+def _present(value: T) -> T:
+    if value is None:
+        raise ValueError("may be left out, but not set to null")
+    return value
 
 
 def _plausible_birth_date(day: date) -> date:
@@ -65,3 +100,7 @@ Identifier = Annotated[
 Note = Annotated[str, StringConstraints(max_length=1000)]
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 PositiveInt = Annotated[int, Field(ge=1)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+SearchText = Annotated[str, AfterValidator(storable_text)]
+#: A PATCH field for a required column: leave it out to keep the value; null is refused.
+Omittable = Annotated[T | None, AfterValidator(_present)]

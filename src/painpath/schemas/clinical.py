@@ -15,6 +15,7 @@ from painpath.schemas.base import (
     ClientId,
     InputModel,
     Note,
+    Omittable,
     OutputModel,
     PastDate,
     ShortText,
@@ -56,9 +57,9 @@ class ConditionCreate(InputModel):
 
 
 class ConditionUpdate(InputModel):
-    clinical_status: ConditionStatus | None = None
+    clinical_status: Omittable[ConditionStatus] = None
     abatement_date: PastDate | None = None
-    display: ShortText | None = None
+    display: Omittable[ShortText] = None
 
 
 class ConditionRead(OutputModel):
@@ -104,7 +105,7 @@ class MedicationRequestCreate(InputModel):
 
 
 class MedicationRequestUpdate(InputModel):
-    status: MedicationRequestStatus | None = None
+    status: Omittable[MedicationRequestStatus] = None
     end_date: date | None = None
     note: Note | None = None
 

@@ -12,7 +12,9 @@ from painpath.schemas.base import (
     Identifier,
     InputModel,
     Name,
+    Omittable,
     OutputModel,
+    RowId,
     ShortText,
     TimeZoneName,
 )
@@ -28,12 +30,12 @@ class PatientCreate(InputModel):
 
 
 class PatientUpdate(InputModel):
-    given_name: Name | None = None
-    family_name: Name | None = None
-    birth_date: BirthDate | None = None
-    gender: AdministrativeGender | None = None
-    time_zone: TimeZoneName | None = None
-    active: bool | None = None
+    given_name: Omittable[Name] = None
+    family_name: Omittable[Name] = None
+    birth_date: Omittable[BirthDate] = None
+    gender: Omittable[AdministrativeGender] = None
+    time_zone: Omittable[TimeZoneName] = None
+    active: Omittable[bool] = None
 
 
 class PatientRead(OutputModel):
@@ -52,7 +54,7 @@ class PatientRead(OutputModel):
 class CareTeamWrite(InputModel):
     name: ShortText
     active: bool = True
-    participant_user_ids: list[int] = Field(default_factory=list, max_length=50)
+    participant_user_ids: list[RowId] = Field(default_factory=list, max_length=50)
 
 
 class CareTeamRead(OutputModel):

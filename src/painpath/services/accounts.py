@@ -52,6 +52,15 @@ def authenticate(
         )
     )
     if (failures or 0) >= max_failures:
+        audit.record(  # a denial: written even though the request fails
+            session,
+            actor=None,
+            action="login",
+            resource_type="Session",
+            patient_id=None,
+            outcome=AuditOutcome.denied,
+            detail=f"login for {username[:64]!r} refused: too many failed attempts",
+        )
         raise TooManyAttempts(
             f"too many failed logins; try again in {window_seconds // 60 or 1} minutes"
         )

@@ -28,7 +28,7 @@ from painpath.terminology import lookup_rxnorm
 Row = TypeVar("Row", Condition, MedicationRequest, Observation, GenotypeResult)
 
 
-def _page(session: Session, query: Select[tuple[Row]], page: PageRequest) -> tuple[list[Row], int]:
+def _page(session: Session, query: Select[Row], page: PageRequest) -> tuple[list[Row], int]:
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()
     return list(rows), total

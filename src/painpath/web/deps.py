@@ -13,6 +13,7 @@ from painpath.auth.actor import Actor
 from painpath.auth.permissions import Permission
 from painpath.config import Settings
 from painpath.kit.pagination import MAX_PAGE_SIZE, PageRequest
+from painpath.schemas.base import MAX_ROW_ID
 from painpath.services import accounts
 from painpath.services.access import PatientAccess, open_patient
 from painpath.services.errors import AccessDenied, NotAuthenticated
@@ -92,7 +93,7 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 
@@ -108,7 +109,7 @@ def patient_access(permission: Permission, resource_type: str) -> Callable[..., 
 
     def dependency(
         request: Request,
-        patient_id: Annotated[int, Path(ge=1)],
+        patient_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
         actor: ActorDep,
         session: SessionDep,
     ) -> PatientAccess:

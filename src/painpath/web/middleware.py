@@ -83,19 +83,25 @@ class BodySizeLimitMiddleware:
 
         started = False
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # FastAPI turns any error while reading the body into its own 400; once the body
+            # has overflowed, whatever the app answers is replaced by the 413.
             nonlocal started
+            if too_large:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._refuse(send)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
             if not started:
+                started = True
                 await self._refuse(send)
-        if too_large and not started:
-            return
 
     async def _refuse(self, send: Send) -> None:
         body: dict[str, Any] = {

@@ -74,6 +74,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         title = "Malformed request body" if status == 400 else "Invalid input"
         return problem(status, title, detail, instance=request.url.path, errors=items)
 
+    @app.exception_handler(Exception)
+    async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        # Still a problem document, and one that says nothing about the failure's internals.
+        return problem(
+            500,
+            "Internal Server Error",
+            "the server could not complete the request",
+            instance=request.url.path,
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         return problem(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from painpath.schemas.accounts import AuditEventRead
-from painpath.schemas.base import Page
+from painpath.schemas.base import MAX_ROW_ID, Page
 from painpath.services import audit_log
 from painpath.web.deps import ActorDep, PageDep, SessionDep
 
@@ -19,8 +19,8 @@ def list_audit_events(
     actor: ActorDep,
     session: SessionDep,
     page: PageDep,
-    patient_id: Annotated[int | None, Query(ge=1)] = None,
-    user_id: Annotated[int | None, Query(ge=1)] = None,
+    patient_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     outcome: Annotated[Literal["success", "denied", "failure"] | None, Query()] = None,
 ) -> Page[AuditEventRead]:
     rows, total = audit_log.list_events(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from painpath.auth.permissions import Permission
 from painpath.models.care_team import CareTeam
+from painpath.schemas.base import MAX_ROW_ID
 from painpath.schemas.patients import CareTeamRead, CareTeamWrite
 from painpath.services import patients
 from painpath.services.access import PatientAccess
@@ -15,7 +16,7 @@ from painpath.web.deps import SessionDep, access
 
 router = APIRouter(prefix="/patients/{patient_id}/care-teams", tags=["care teams"])
 
-TeamId = Annotated[int, Path(ge=1)]
+TeamId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def _read(team: CareTeam) -> CareTeamRead:

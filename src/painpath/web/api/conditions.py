@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from painpath.auth.permissions import Permission
-from painpath.schemas.base import Page
+from painpath.schemas.base import MAX_ROW_ID, Page
 from painpath.schemas.clinical import ConditionCreate, ConditionRead, ConditionUpdate
 from painpath.services import records
 from painpath.services.access import PatientAccess
@@ -15,7 +15,7 @@ from painpath.web.deps import PageDep, SessionDep, access
 
 router = APIRouter(prefix="/patients/{patient_id}/conditions", tags=["conditions"])
 
-ConditionId = Annotated[int, Path(ge=1)]
+ConditionId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 Reader = Annotated[PatientAccess, access(Permission.condition_read, "Condition")]
 Writer = Annotated[PatientAccess, access(Permission.condition_write, "Condition")]
 

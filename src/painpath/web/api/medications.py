@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from painpath.auth.permissions import Permission
 from painpath.models.medication import MedicationRequestStatus
-from painpath.schemas.base import Page
+from painpath.schemas.base import MAX_ROW_ID, Page
 from painpath.schemas.clinical import (
     MedicationRequestCreate,
     MedicationRequestRead,
@@ -22,7 +22,7 @@ router = APIRouter(
     prefix="/patients/{patient_id}/medication-requests", tags=["medication requests"]
 )
 
-RequestId = Annotated[int, Path(ge=1)]
+RequestId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 Reader = Annotated[PatientAccess, access(Permission.medication_read, "MedicationRequest")]
 Writer = Annotated[PatientAccess, access(Permission.medication_write, "MedicationRequest")]
 

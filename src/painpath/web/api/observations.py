@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from painpath.auth.permissions import Permission
-from painpath.schemas.base import AwareDatetime, Page
+from painpath.schemas.base import MAX_ROW_ID, AwareDatetime, Page
 from painpath.schemas.clinical import ObservationCreate, ObservationRead
 from painpath.services import records
 from painpath.services.access import PatientAccess
@@ -15,7 +15,7 @@ from painpath.web.deps import PageDep, SessionDep, access
 
 router = APIRouter(prefix="/patients/{patient_id}/observations", tags=["observations"])
 
-ObservationId = Annotated[int, Path(ge=1)]
+ObservationId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 Reader = Annotated[PatientAccess, access(Permission.observation_read, "Observation")]
 Writer = Annotated[PatientAccess, access(Permission.observation_write, "Observation")]
 

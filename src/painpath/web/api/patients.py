@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from painpath.auth.permissions import Permission
-from painpath.schemas.base import Page
+from painpath.schemas.base import Page, SearchText
 from painpath.schemas.patients import PatientCreate, PatientRead, PatientUpdate
 from painpath.services import patients
 from painpath.services.access import PatientAccess
@@ -21,7 +21,9 @@ def list_patients(
     actor: ActorDep,
     session: SessionDep,
     page: PageDep,
-    q: Annotated[str | None, Query(max_length=100, description="name or MRN contains")] = None,
+    q: Annotated[
+        SearchText | None, Query(max_length=100, description="name or MRN contains")
+    ] = None,
 ) -> Page[PatientRead]:
     """Patients the caller may see: their care-team panel, or their own record."""
     rows, total = patients.list_patients(session, actor=actor, page=page, search=q)

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Path, Query
 
 from painpath.models.enums import Role
 from painpath.schemas.accounts import UserCreate, UserRead, UserUpdate
-from painpath.schemas.base import Page
+from painpath.schemas.base import MAX_ROW_ID, Page
 from painpath.services import accounts
 from painpath.web.deps import ActorDep, PageDep, SessionDep
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-UserId = Annotated[int, Path(ge=1)]
+UserId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @router.get("", response_model=Page[UserRead])

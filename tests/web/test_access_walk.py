@@ -1,0 +1,175 @@
+"""Walk every route the app serves, as every role, and prove no one reaches a stranger's record.
+
+The route list comes from the app, so routes added later (the UI too) are walked without
+edits here; `KNOWN_*` only guards against a walk that silently visits nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from painpath.config import Environment, Settings
+from painpath.models import Patient
+from painpath.web.app import create_app
+from painpath.web.deps import ActorDep, SessionDep
+from tests.support.cohort import Cast
+from tests.support.walk import (
+    WALK_ROLES,
+    Caller,
+    Records,
+    cheap_password_hashing,  # noqa: F401 (autouse)
+    endpoints,
+    passes_gate_unscoped,
+    seed_records,
+    sign_in,
+    walk_anonymous,
+    walk_foreign_patient,
+    walk_listings,
+)
+
+PATIENT = "/api/patients/{patient_id}"
+KNOWN_PATIENT_ROUTES = {
+    f"GET {PATIENT}",
+    f"PATCH {PATIENT}",
+    f"GET {PATIENT}/care-teams",
+    f"POST {PATIENT}/care-teams",
+    f"PUT {PATIENT}/care-teams/{{team_id}}",
+    f"GET {PATIENT}/conditions",
+    f"POST {PATIENT}/conditions",
+    f"GET {PATIENT}/conditions/{{condition_id}}",
+    f"PATCH {PATIENT}/conditions/{{condition_id}}",
+    f"GET {PATIENT}/medication-requests",
+    f"POST {PATIENT}/medication-requests",
+    f"GET {PATIENT}/medication-requests/{{request_id}}",
+    f"PATCH {PATIENT}/medication-requests/{{request_id}}",
+    f"GET {PATIENT}/observations",
+    f"POST {PATIENT}/observations",
+    f"GET {PATIENT}/observations/{{observation_id}}",
+    f"GET {PATIENT}/genotypes",
+}
+KNOWN_OTHER_ROUTES = {
+    "GET /api/patients",
+    "POST /api/patients",
+    "GET /api/users",
+    "POST /api/users",
+    "GET /api/users/{user_id}",
+    "PATCH /api/users/{user_id}",
+    "GET /api/audit-events",
+    "GET /api/auth/me",
+    "POST /api/auth/logout",
+}
+
+
+@pytest.fixture
+def foreign(app: FastAPI, client: TestClient, cast: Cast) -> Records:
+    """The foreign patient, with a condition, a prescription, a pain score and a care team."""
+    headers = cast.headers(client, "other_clinician")
+    return seed_records(client, headers, app.state.session_factory, cast.foreign_patient_id)
+
+
+@pytest.fixture(params=["bearer", "cookie"])
+def credential(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def own_client(app: FastAPI) -> Iterator[TestClient]:
+    """A second browser: its own cookie jar."""
+    with TestClient(app) as browser:
+        yield browser
+
+
+@pytest.mark.parametrize("role", WALK_ROLES)
+def test_no_role_reaches_a_patient_outside_their_care_team(
+    app: FastAPI, own_client: TestClient, cast: Cast, foreign: Records, role: str, credential: str
+) -> None:
+    caller = sign_in(own_client, cast, role, credential=credential)
+    visited: set[str] = set()
+    findings = list(walk_foreign_patient(caller, app, foreign, visited))
+    assert findings == []
+    assert visited >= KNOWN_PATIENT_ROUTES
+
+
+@pytest.mark.parametrize("role", WALK_ROLES)
+def test_no_role_finds_the_foreign_patient_in_listings(
+    app: FastAPI, client: TestClient, cast: Cast, foreign: Records, role: str
+) -> None:
+    caller = sign_in(client, cast, role, credential="bearer")
+    assert list(walk_listings(caller, app, foreign)) == []
+
+
+def test_every_route_but_the_public_ones_needs_credentials(
+    app: FastAPI, client: TestClient, foreign: Records
+) -> None:
+    visited: set[str] = set()
+    assert list(walk_anonymous(client, app, foreign, visited)) == []
+    assert visited >= KNOWN_PATIENT_ROUTES | KNOWN_OTHER_ROUTES
+
+
+def test_only_admins_manage_care_teams_of_patients_they_cannot_see() -> None:
+    """The walk's one exemption: care-team management is unscoped, and only admins hold it."""
+    app = create_app(Settings(environment=Environment.test, database_url="sqlite://"))
+    exempt = {
+        (role, str(endpoint))
+        for endpoint in endpoints(app)
+        for role in WALK_ROLES
+        if passes_gate_unscoped(role, endpoint)
+    }
+    assert exempt == {
+        ("admin", f"POST {PATIENT}/care-teams"),
+        ("admin", f"PUT {PATIENT}/care-teams/{{team_id}}"),
+    }
+
+
+def _app_with_a_leak(settings: Settings, engine: Engine, *, signed_in: bool) -> FastAPI:
+    """A fresh app plus one route that forgets `web.deps.access` (and maybe the actor too)."""
+    leaky = create_app(settings, engine=engine)
+
+    def patient_summary(session: SessionDep, patient_id: int) -> dict[str, Any]:
+        patient = session.get(Patient, patient_id)
+        assert patient is not None
+        return {"mrn": patient.mrn, "given_name": patient.given_name}
+
+    if signed_in:
+
+        @leaky.get("/api/patients/{patient_id}/summary")
+        def summary(actor: ActorDep, session: SessionDep, patient_id: int) -> dict[str, Any]:
+            return patient_summary(session, patient_id)
+    else:
+
+        @leaky.get("/api/patients/{patient_id}/summary")
+        def open_summary(session: SessionDep, patient_id: int) -> dict[str, Any]:
+            return patient_summary(session, patient_id)
+
+    return leaky
+
+
+def test_walk_reports_a_patient_route_without_an_access_check(
+    settings: Settings, engine: Engine, cast: Cast, foreign: Records
+) -> None:
+    leaky = _app_with_a_leak(settings, engine, signed_in=True)
+    with TestClient(leaky) as browser:
+        caller: Caller = sign_in(browser, cast, "clinician", credential="bearer")
+        findings = list(walk_foreign_patient(caller, leaky, foreign))
+    where = "GET /api/patients/{patient_id}/summary as clinician"
+    assert findings == [
+        f"{where}: response shows ['AWAY-1', 'Farah']",
+        f"{where}: answered 200, not 403",
+        f"{where}: no denied audit event",
+    ]
+
+
+def test_walk_reports_a_route_open_to_anonymous_callers(
+    settings: Settings, engine: Engine, foreign: Records
+) -> None:
+    leaky = _app_with_a_leak(settings, engine, signed_in=False)
+    with TestClient(leaky) as browser:
+        findings = list(walk_anonymous(browser, leaky, foreign))
+    where = "GET /api/patients/{patient_id}/summary without credentials"
+    assert findings == [f"{where}: response shows ['AWAY-1', 'Farah']", f"{where}: answered 200"]
