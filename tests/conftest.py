@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, create_engine, text
 
+from painpath.auth import passwords
 from painpath.config import Environment, Settings
 from painpath.db.engine import make_engine
 from painpath.db.migrate import upgrade
@@ -20,6 +23,20 @@ from tests.support.cohort import Cast, build_cast
 from tests.support.postgres import PostgresCluster, PostgresUnavailable
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at its lowest cost: hashing the cast's accounts would otherwise dominate the run.
+
+    Hash strength is tested on its own; mark a test `real_password_hashing` to keep the real cost.
+    """
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    cheap = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", PasswordHash((cheap,)))
+
+
 TEMPLATE_DB = "painpath_template"
 
 

@@ -31,18 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
-import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 
-from painpath.auth import passwords
 from painpath.auth.permissions import Permission, has_permission
 from painpath.db.base import Base
 from painpath.models import AuditEvent, AuditOutcome, CareTeam, Role, User
@@ -68,16 +64,6 @@ PARAM_KINDS = {
     "user_id": "user",
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id at its lowest cost, so the cast's accounts hash in milliseconds, not seconds.
-
-    Autouse wherever it is imported (before `cast` is built); hash strength is not under test.
-    """
-    cheap = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", PasswordHash((cheap,)))
 
 
 @dataclass(frozen=True)

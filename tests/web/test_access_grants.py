@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from tests.support.cohort import Cast
 from tests.support.walk import (
     Records,
-    cheap_password_hashing,  # noqa: F401 (autouse)
     condition_body,
     endpoints,
     medication_body,

@@ -23,7 +23,6 @@ from tests.support.walk import (
     WALK_ROLES,
     Caller,
     Records,
-    cheap_password_hashing,  # noqa: F401 (autouse)
     endpoints,
     passes_gate_unscoped,
     seed_records,

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from painpath.models import Observation
 from tests.support.cohort import Cast
 from tests.support.walk import (
-    cheap_password_hashing,  # noqa: F401 (autouse)
     condition_body,
     medication_body,
     observation_body,

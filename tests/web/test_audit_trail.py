@@ -18,7 +18,6 @@ from tests.support.walk import (
     BOOKKEEPING_TABLES,
     Records,
     audit_events,
-    cheap_password_hashing,  # noqa: F401 (autouse)
     condition_body,
     database_snapshot,
     medication_body,

@@ -16,7 +16,6 @@ from painpath.models import AuditEvent, Observation
 from painpath.services import accounts
 from tests.support.cohort import PASSWORD, Cast
 from tests.support.walk import (
-    cheap_password_hashing,  # noqa: F401 (autouse)
     observation_body,
 )
 

@@ -19,7 +19,6 @@ from tests.support.cohort import Cast
 from tests.support.walk import (
     BOOKKEEPING_TABLES,
     Records,
-    cheap_password_hashing,  # noqa: F401 (autouse)
     condition_body,
     database_snapshot,
     medication_body,

@@ -9,11 +9,8 @@ import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 
-from painpath.auth import passwords
 from painpath.models import (
     AdministrativeGender,
     AuditEvent,
@@ -56,16 +53,6 @@ def audit_events(app: FastAPI, **filters: object) -> list[AuditEvent]:
     with app.state.session_factory() as session:
         query = select(AuditEvent).filter_by(**filters).order_by(AuditEvent.id)
         return list(session.scalars(query))
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id with minimal cost: the cast's six hashes per test otherwise dominate the run."""
-    monkeypatch.setattr(
-        passwords,
-        "_hasher",
-        PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),)),
-    )
 
 
 @pytest.fixture
@@ -550,3 +537,16 @@ def test_sparkline_keeps_out_of_range_scores_on_the_chart() -> None:
         margins=(5, 5, 5, 5),
     )
     assert chart.dots == ((5.0, 5.0),)
+
+
+def test_a_nul_byte_in_the_sign_in_form_is_refused_not_a_server_error(
+    client: TestClient, cast: Cast
+) -> None:
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    response = client.post(
+        "/login",
+        data={"username": "clin\x00ician", "password": "x", "csrf_token": token.group(1)},
+    )
+    assert response.status_code == 422

@@ -43,6 +43,8 @@ def authenticate(
     The failed attempt is recorded in the session, so the caller must commit rather than
     raise (a raise would roll the attempt back and defeat the rate limit).
     """
+    if "\x00" in username or "\x00" in password:
+        raise InvalidInput("username and password cannot contain NUL characters", field="username")
     since = utcnow() - timedelta(seconds=window_seconds)
     failures = session.scalar(
         select(func.count(LoginAttempt.id)).where(

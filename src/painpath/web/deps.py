@@ -43,7 +43,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the transaction commits (or rolls back and audits) before the response is
+# sent, so a client never sees a success whose commit then fails.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def ensure_csrf_token(request: Request) -> str:

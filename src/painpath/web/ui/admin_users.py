@@ -15,7 +15,7 @@ from painpath.schemas.accounts import UserCreate
 from painpath.services import accounts
 from painpath.services.errors import ServiceError
 from painpath.web.deps import SessionDep
-from painpath.web.ui.deps import FormSessionDep, FormViewerDep, ViewerDep
+from painpath.web.ui.deps import FormViewerDep, ViewerDep
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import Viewer, render
 
@@ -92,7 +92,7 @@ def list_users(
 def add_user(
     request: Request,
     viewer: FormViewerDep,
-    session: FormSessionDep,
+    session: SessionDep,
     username: Annotated[str, Form()] = "",
     display_name: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",

@@ -6,18 +6,13 @@ from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Form, Request
-from sqlalchemy.orm import Session
 
 from painpath.auth.actor import Actor
 from painpath.models.enums import Role
 from painpath.services import accounts
 from painpath.services.errors import AccessDenied, NotAuthenticated
-from painpath.web.deps import ActorDep, SessionDep, csrf_is_valid, get_session
+from painpath.web.deps import ActorDep, SessionDep, csrf_is_valid
 from painpath.web.ui.templating import Viewer
-
-# A form post commits before its redirect is sent (the default request-scoped session commits
-# after the response), so the page the browser loads next already sees the change.
-FormSessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 HOME_BY_ROLE = {
     Role.patient: "/me",
@@ -73,7 +68,7 @@ ViewerDep = Annotated[Viewer, Depends(page_viewer)]
 
 def form_viewer(
     request: Request,
-    session: FormSessionDep,
+    session: SessionDep,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Viewer:
     """The signed-in user behind a form post, once the form's CSRF token checks out."""

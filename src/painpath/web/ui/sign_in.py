@@ -11,8 +11,8 @@ from painpath.auth.actor import Actor
 from painpath.models.enums import Role
 from painpath.services import accounts
 from painpath.services.errors import TooManyAttempts
-from painpath.web.deps import ActorDep, SettingsDep, csrf_is_valid, ensure_csrf_token
-from painpath.web.ui.deps import CookieActorDep, FormSessionDep, FormViewerDep, home_path, safe_next
+from painpath.web.deps import ActorDep, SessionDep, SettingsDep, csrf_is_valid, ensure_csrf_token
+from painpath.web.ui.deps import CookieActorDep, FormViewerDep, home_path, safe_next
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import render
 
@@ -68,7 +68,7 @@ def _login_page(
 @router.post("/login")
 def login(
     request: Request,
-    session: FormSessionDep,
+    session: SessionDep,
     settings: SettingsDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
