@@ -12,7 +12,6 @@ from painpath.auth.scope import visible_patient_ids
 from painpath.db.engine import make_engine, make_session_factory
 from painpath.demo import seed as seed_module
 from painpath.demo import staff
-from painpath.demo.genotypes import allele_frequencies
 from painpath.demo.observations import RANGES
 from painpath.models import (
     AuditEvent,
@@ -26,6 +25,7 @@ from painpath.models import (
     Role,
     User,
 )
+from painpath.pgx.tables import KNOWLEDGE_VERSION
 from painpath.services.errors import Conflict
 from painpath.terminology import check_icd10cm, check_loinc, lookup_rxnorm
 from tests.demo.helpers import count, seed_into, snapshot
@@ -113,7 +113,7 @@ def test_every_stored_code_is_valid(database_url: str) -> None:
             assert low <= value <= high
         for result in session.scalars(select(GenotypeResult)):
             assert result.source == "synthetic"
-            assert result.knowledge_version == allele_frequencies().version
+            assert result.knowledge_version == KNOWLEDGE_VERSION
             if result.gene in ("CYP2D6", "CYP2C9", "CYP2C19"):
                 assert result.phenotype
                 assert result.phenotype.endswith("Metabolizer")

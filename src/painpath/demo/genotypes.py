@@ -1,18 +1,8 @@
 """Synthetic pharmacogene results drawn from population allele frequencies.
 
 Each patient gets two alleles per gene drawn independently (Hardy–Weinberg) from
-`data/allele_frequencies.json`, then the diplotype's activity score and phenotype follow the
-CPIC rules:
-
-- CYP2D6 (CPIC 2019 consensus, Caudle et al., Clin Transl Sci 2020): the activity score is the
-  sum of the allele values (a duplication counts its value times the copy number);
-  0 poor, 0.25–1.0 intermediate, 1.25–2.25 normal, above 2.25 ultrarapid metabolizer.
-- CYP2C9 (CPIC 2020 NSAID guideline, Theken et al.): 0–0.5 poor, 1.0–1.5 intermediate,
-  2.0 normal metabolizer.
-- CYP2C19 (CPIC 2022 clopidogrel guideline, Lee et al.): by allele function, with no score:
-  two increased-function alleles ultrarapid, one increased and one normal rapid, two normal
-  normal, one no-function allele intermediate (*2/*17 too), two no-function alleles poor.
-
+`data/allele_frequencies.json`; the diplotype's activity score and phenotype then come from
+painpath's PGx engine (`painpath.pgx.phenotype`), the same CPIC tables a real result uses.
 OPRM1 rs1799971 and COMT rs4680 get a genotype only: CPIC assigns them no phenotype.
 """
 
@@ -21,21 +11,13 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-POOR = "Poor Metabolizer"
-INTERMEDIATE = "Intermediate Metabolizer"
-NORMAL = "Normal Metabolizer"
-RAPID = "Rapid Metabolizer"
-ULTRARAPID = "Ultrarapid Metabolizer"
-
-NO_FUNCTION = "No function"
-NORMAL_FUNCTION = "Normal function"
-INCREASED_FUNCTION = "Increased function"
+from painpath.pgx.genes import Gene
+from painpath.pgx.phenotype import diplotype_phenotype, parse_score
 
 #: Genes in the order their results are drawn and stored.
 GENES = ("CYP2C19", "CYP2C9", "CYP2D6", "OPRM1", "COMT")
@@ -45,15 +27,11 @@ GENES = ("CYP2C19", "CYP2C9", "CYP2D6", "OPRM1", "COMT")
 class StarAllele:
     name: str
     frequency: float
-    function: str
-    # CPIC activity value; None for genes phenotyped by allele function (CYP2C19).
-    activity_value: float | None
 
 
 @dataclass(frozen=True, slots=True)
 class StarAlleleGene:
     gene: str
-    scoring: str
     alleles: tuple[StarAllele, ...]
 
     def allele(self, name: str) -> StarAllele:
@@ -93,19 +71,16 @@ class GenotypeCall:
 
 @cache
 def allele_frequencies() -> AlleleFrequencies:
-    """The demo's allele frequency and activity value table (data/allele_frequencies.json)."""
+    """The demo's allele frequency table (data/allele_frequencies.json)."""
     text = resources.files("painpath.demo").joinpath("data/allele_frequencies.json").read_text()
     raw: dict[str, Any] = json.loads(text)
     star_genes = {
         gene: StarAlleleGene(
             gene=gene,
-            scoring=body["scoring"],
             alleles=tuple(
                 StarAllele(
                     name=name,
                     frequency=float(row["frequency"]),
-                    function=row["function"],
-                    activity_value=row.get("activity_value"),
                 )
                 for name, row in body["alleles"].items()
             ),
@@ -143,51 +118,15 @@ def _allele_order(name: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2) or 1)
 
 
-def cyp2d6_phenotype(activity_score: float) -> str:
-    """CPIC CYP2D6 activity score → phenotype (2019 consensus)."""
-    if activity_score == 0:
-        return POOR
-    if activity_score <= 1.0:
-        return INTERMEDIATE
-    if activity_score <= 2.25:
-        return NORMAL
-    return ULTRARAPID
-
-
-def cyp2c9_phenotype(activity_score: float) -> str:
-    """CPIC CYP2C9 activity score → phenotype (2020 NSAID guideline)."""
-    if activity_score <= 0.5:
-        return POOR
-    if activity_score <= 1.5:
-        return INTERMEDIATE
-    return NORMAL
-
-
-def cyp2c19_phenotype(functions: Sequence[str]) -> str:
-    """CPIC CYP2C19 allele functions → phenotype (2022 clopidogrel guideline)."""
-    no_function = sum(function == NO_FUNCTION for function in functions)
-    increased = sum(function == INCREASED_FUNCTION for function in functions)
-    if no_function == 2:
-        return POOR
-    if no_function == 1:
-        return INTERMEDIATE
-    if increased == 2:
-        return ULTRARAPID
-    if increased == 1:
-        return RAPID
-    return NORMAL
-
-
 def call_diplotype(gene: StarAlleleGene, first: str, second: str) -> GenotypeCall:
-    """The diplotype string, activity score and phenotype for two alleles of one gene."""
+    """The diplotype string, activity score and phenotype for two alleles, from the PGx engine."""
     alleles = sorted((gene.allele(first), gene.allele(second)), key=lambda a: _allele_order(a.name))
+    result = diplotype_phenotype(Gene(gene.gene), alleles[0].name, alleles[1].name)
+    score = None
+    if result.activity_score not in (None, "n/a"):
+        score = parse_score(str(result.activity_score))[0]
     diplotype = "/".join(allele.name for allele in alleles)
-    if gene.scoring == "allele_function":
-        phenotype = cyp2c19_phenotype([allele.function for allele in alleles])
-        return GenotypeCall(gene.gene, diplotype, phenotype, None)
-    score = sum(allele.activity_value or 0.0 for allele in alleles)
-    phenotype = cyp2d6_phenotype(score) if gene.gene == "CYP2D6" else cyp2c9_phenotype(score)
-    return GenotypeCall(gene.gene, diplotype, phenotype, score)
+    return GenotypeCall(gene.gene, diplotype, result.phenotype, score)
 
 
 def call_variant(site: VariantSite, alternate_copies: int) -> GenotypeCall:

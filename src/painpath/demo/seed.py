@@ -18,7 +18,6 @@ from painpath import audit
 from painpath.auth.passwords import hash_password
 from painpath.demo import staff
 from painpath.demo.cohort import DEFAULT_PATIENTS, DEFAULT_SEED, Cohort, generate_cohort
-from painpath.demo.genotypes import allele_frequencies
 from painpath.demo.staff import DemoLogin
 from painpath.models import (
     CareTeam,
@@ -32,6 +31,7 @@ from painpath.models import (
     QuestionnaireResponse,
     User,
 )
+from painpath.pgx.tables import KNOWLEDGE_VERSION
 from painpath.services.errors import Conflict, InvalidInput
 
 Row = dict[str, Any]
@@ -169,7 +169,7 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
     observations: list[Row] = []
     responses: list[Row] = []
     genotypes: list[Row] = []
-    knowledge_version = allele_frequencies().version
+    knowledge_version = KNOWLEDGE_VERSION
     for draft, patient_id in zip(drafts, patient_ids, strict=True):
         clinician_id = user_ids[draft.clinicians[0]]
         conditions.extend(
