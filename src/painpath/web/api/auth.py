@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
+from painpath.config import Settings
+from painpath.models.user import User
 from painpath.schemas.accounts import LoginRequest, SessionInfo, TokenResponse, UserRead
 from painpath.services import accounts
 from painpath.web.deps import ActorDep, SessionDep, SettingsDep, ensure_csrf_token
@@ -28,12 +31,10 @@ def _refused(request: Request) -> JSONResponse:
     )
 
 
-@router.post("/login", response_model=SessionInfo, responses={401: {}, 429: {}})
-def login(
-    request: Request, body: LoginRequest, session: SessionDep, settings: SettingsDep
-) -> SessionInfo | JSONResponse:
-    """Start a browser session (HttpOnly SameSite cookie); returns the CSRF token to send back."""
-    user = accounts.authenticate(
+def _check_password(
+    request: Request, body: LoginRequest, session: Session, settings: Settings
+) -> User | None:
+    return accounts.authenticate(
         session,
         username=body.username,
         password=body.password,
@@ -41,6 +42,14 @@ def login(
         max_failures=settings.login_max_failures,
         window_seconds=settings.login_window_seconds,
     )
+
+
+@router.post("/login", response_model=SessionInfo, responses={401: {}, 429: {}})
+def login(
+    request: Request, body: LoginRequest, session: SessionDep, settings: SettingsDep
+) -> SessionInfo | JSONResponse:
+    """Start a browser session (HttpOnly SameSite cookie); returns the CSRF token to send back."""
+    user = _check_password(request, body, session, settings)
     if user is None:
         return _refused(request)
     request.session.clear()
@@ -63,14 +72,7 @@ def token(
     request: Request, body: LoginRequest, session: SessionDep, settings: SettingsDep
 ) -> TokenResponse | JSONResponse:
     """Exchange a username and password for a bearer token."""
-    user = accounts.authenticate(
-        session,
-        username=body.username,
-        password=body.password,
-        client_address=_client_address(request),
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
-    )
+    user = _check_password(request, body, session, settings)
     if user is None:
         return _refused(request)
     value, expires_at = accounts.issue_token(session, user=user, minutes=settings.token_minutes)
