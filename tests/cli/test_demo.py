@@ -1,9 +1,11 @@
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from painpath.db.engine import make_engine
 from painpath.demo.staff import DEMO_PASSWORD, featured_logins
-from painpath.models import Patient, User
+from painpath.models import CareTeam, CareTeamParticipant, Patient, User
 from tests.cli.helpers import Invoke, error_line
 from tests.demo.helpers import AS_OF, count
 
@@ -89,3 +91,29 @@ def test_the_printed_logins_work_against_the_api(invoke: Invoke, client: TestCli
     assert visible["pharmacist"] > visible["clinician"] / 2
     assert visible["patient"] == 1
     assert visible["admin"] == 0
+
+
+def test_the_demo_clinician_lists_exactly_their_care_team_panel(
+    invoke: Invoke, client: TestClient, database_url: str
+) -> None:
+    assert invoke("demo", "seed", *SMALL).exit_code == 0
+    clinician = next(login for login in featured_logins() if login.role.value == "clinician")
+    token = client.post(
+        "/api/auth/token", json={"username": clinician.username, "password": clinician.password}
+    ).json()["access_token"]
+    listed = client.get(
+        "/api/patients", params={"limit": 200}, headers={"Authorization": f"Bearer {token}"}
+    ).json()["items"]
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        panel = connection.execute(
+            select(Patient.mrn)
+            .join(CareTeam, CareTeam.patient_id == Patient.id)
+            .join(CareTeamParticipant, CareTeamParticipant.care_team_id == CareTeam.id)
+            .join(User, User.id == CareTeamParticipant.user_id)
+            .where(User.username == clinician.username, CareTeam.active.is_(True))
+        ).scalars()
+        expected = set(panel)
+    engine.dispose()
+    assert expected
+    assert {patient["mrn"] for patient in listed} == expected

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from painpath.models import AuditEvent
 from painpath.models.audit_event import AuditTrailIsAppendOnly
@@ -302,3 +302,59 @@ def test_only_admins_read_the_audit_trail(
         assert [(e["username"], e["action"], e["resource_type"]) for e in items] == [
             ("clinician", "read", "Patient")
         ]
+
+
+def test_an_oversized_child_id_is_denied_and_audited_on_every_database(
+    client: TestClient, cast: Cast, app: FastAPI
+) -> None:
+    headers = cast.headers(client, "clinician")
+    url = f"/api/patients/{cast.foreign_patient_id}/conditions/{'9' * 70}"
+    response = client.get(url, headers=headers)
+    assert response.status_code in (403, 422)
+    with app.state.session_factory() as session:
+        denied = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.patient_id == cast.foreign_patient_id,
+                AuditEvent.outcome == "denied",
+            )
+        ).all()
+    assert len(denied) == 1
+    assert denied[0].resource_id is None
+
+
+def _commit_a_duplicate_patient(app: FastAPI, cast: Cast) -> None:
+    from painpath import audit
+    from painpath.auth.actor import Actor
+    from painpath.models import Patient, Role
+    from painpath.services.transaction import unit_of_work
+
+    actor = Actor(cast.user_ids["clinician"], "clinician", Role.clinician)
+    with unit_of_work(app.state.session_factory) as session:
+        audit.record(
+            session,
+            actor=actor,
+            action="create",
+            resource_type="Patient",
+            patient_id=cast.home_patient_id,
+        )
+        original = session.get(Patient, cast.home_patient_id)
+        assert original is not None
+        session.add(
+            Patient(
+                mrn=original.mrn,  # the MRN is unique: the commit's flush fails
+                given_name="Copy",
+                family_name="Copy",
+                birth_date=original.birth_date,
+                gender=original.gender,
+            )
+        )
+
+
+def test_audit_events_survive_a_commit_that_fails(app: FastAPI, cast: Cast) -> None:
+    with pytest.raises(IntegrityError):
+        _commit_a_duplicate_patient(app, cast)
+    with app.state.session_factory() as session:
+        kept = session.scalars(
+            select(AuditEvent).where(AuditEvent.resource_type == "Patient")
+        ).all()
+    assert [event.outcome for event in kept] == ["failure"]

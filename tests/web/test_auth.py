@@ -163,3 +163,62 @@ def test_admin_cannot_deactivate_their_own_account(client: TestClient, cast: Cas
     response = client.patch(url, json={"is_active": False}, headers=cast.headers(client, "admin"))
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "is_active"
+
+
+def test_a_password_reset_ends_the_accounts_bearer_tokens_and_is_audited(
+    client: TestClient, cast: Cast, app: FastAPI
+) -> None:
+    old = cast.headers(client, "clinician")
+    assert client.get("/api/auth/me", headers=old).status_code == 200
+    admin = cast.headers(client, "admin")
+    user_id = cast.user_ids["clinician"]
+    reset = client.patch(
+        f"/api/users/{user_id}", json={"password": "a-brand-new-passphrase"}, headers=admin
+    )
+    assert reset.status_code == 200
+    assert client.get("/api/auth/me", headers=old).status_code == 401
+    with app.state.session_factory() as session:
+        event = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.resource_type == "User", AuditEvent.resource_id == str(user_id)
+            )
+        ).one()
+    assert (event.action, event.username, event.detail) == ("update", "admin", "changed password")
+
+
+def test_creating_a_patient_account_is_audited_against_that_patient(
+    client: TestClient, cast: Cast, app: FastAPI
+) -> None:
+    admin = cast.headers(client, "admin")
+    with app.state.session_factory() as session:
+        from painpath.models import AdministrativeGender, Patient
+
+        patient = Patient(
+            mrn="NEW-1",
+            given_name="Nia",
+            family_name="Synthetic",
+            birth_date=utcnow().date().replace(year=1980),
+            gender=AdministrativeGender.female,
+        )
+        session.add(patient)
+        session.commit()
+        patient_id = patient.id
+    created = client.post(
+        "/api/users",
+        json={
+            "username": "nia.s",
+            "display_name": "Nia Synthetic",
+            "password": "another-long-passphrase",
+            "role": "patient",
+            "patient_id": patient_id,
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201
+    with app.state.session_factory() as session:
+        event = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.resource_type == "User", AuditEvent.action == "create"
+            )
+        ).one()
+    assert event.patient_id == patient_id

@@ -249,3 +249,31 @@ def test_an_unexpected_error_is_a_problem_document_that_reveals_nothing(
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "secret" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("body_changes", "field_hint"),
+    [
+        ({"value": 42}, "outside 0–10"),
+        ({"value": -3}, "outside 0–10"),
+        ({"effective_at": "2999-01-01T00:00:00Z"}, "in the future"),
+    ],
+)
+def test_impossible_pain_scores_are_refused_and_nothing_is_written(
+    client: TestClient, cast: Cast, body_changes: dict[str, object], field_hint: str
+) -> None:
+    headers = cast.headers(client, "clinician")
+    body = {
+        "category": "survey",
+        "loinc_code": "72514-3",
+        "display": "Pain severity 0-10",
+        "value": 5,
+        "unit": "{score}",
+        "effective_at": "2026-01-05T08:00:00Z",
+        **body_changes,
+    }
+    url = f"/api/patients/{cast.home_patient_id}/observations"
+    response = client.post(url, json=body, headers=headers)
+    assert response.status_code == 422
+    assert field_hint in response.json()["detail"]
+    assert client.get(url, headers=headers).json()["total"] == 0

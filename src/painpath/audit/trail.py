@@ -50,19 +50,27 @@ def record(
         action=action,
         resource_type=resource_type,
         patient_id=patient_id,
-        resource_id=None if resource_id is None else str(resource_id),
+        resource_id=None if resource_id is None else str(resource_id)[:64],
         outcome=outcome,
-        detail=detail,
+        detail=None if detail is None else detail[:500],
     )
     session.info.setdefault(_PENDING, []).append(draft)
     return draft
 
 
 def write_pending(session: Session) -> int:
-    """Add the drafted events to the session (call right before commit)."""
-    drafts: list[AuditDraft] = session.info.pop(_PENDING, [])
+    """Add the drafted events to the session (call right before commit).
+
+    The drafts stay in `session.info` until `clear_pending` after a successful commit, so a
+    commit that fails still leaves them for `persist_after_failure`.
+    """
+    drafts: list[AuditDraft] = session.info.get(_PENDING, [])
     session.add_all(_to_row(draft) for draft in drafts)
     return len(drafts)
+
+
+def clear_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def persist_after_failure(session: Session, error: BaseException) -> int:

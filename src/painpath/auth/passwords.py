@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -26,5 +28,10 @@ def verify_password(password: str, password_hash: str) -> tuple[bool, str | None
     return bool(valid), (str(updated) if updated else None)
 
 
-#: A hash to verify against when the username is unknown, so timing does not reveal it.
-DUMMY_HASH = _hasher.hash("painpath-unknown-user-placeholder")
+@cache
+def dummy_hash() -> str:
+    """A hash to verify against when the username is unknown, so timing does not reveal it.
+
+    Computed on first use, not at import: `painpath --version` should not pay for Argon2.
+    """
+    return str(_hasher.hash("painpath-unknown-user-placeholder"))

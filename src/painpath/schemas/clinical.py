@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Self
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from painpath.kit.clock import utcnow
 from painpath.models.condition import ConditionCodeSystem, ConditionStatus
 from painpath.models.medication import MedicationRequestStatus, PeriodUnit
 from painpath.models.observation import ObservationStatus
@@ -21,6 +22,10 @@ from painpath.schemas.base import (
     ShortText,
 )
 from painpath.terminology import CodeError, check_icd10cm, check_loinc, check_snomed, lookup_rxnorm
+from painpath.terminology.plausible import check_plausible
+
+#: Device clocks drift: readings up to this far ahead of the server are accepted.
+CLOCK_SKEW = timedelta(minutes=5)
 
 Unit = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
@@ -158,6 +163,10 @@ class ObservationCreate(InputModel):
             raise ValueError("an observation needs value or value_text")
         if self.effective_end and self.effective_end < self.effective_at:
             raise ValueError("effective_end is before effective_at")
+        if self.effective_at > utcnow() + CLOCK_SKEW:
+            raise ValueError("effective_at is in the future")
+        if self.value is not None and (reason := check_plausible(self.loinc_code, self.value)):
+            raise ValueError(reason)
         return self
 
 

@@ -53,10 +53,12 @@ def open_patient(
 ) -> PatientAccess:
     """Authorize `actor` for `permission` on the patient, or audit the denial and raise."""
     patient = session.get(Patient, patient_id)
+    # The scope query runs even for a missing patient, so timing does not reveal which ids exist.
+    in_scope = can_see_patient(session, actor, patient_id)
     allowed = (
         patient is not None
         and actor.can(permission)
-        and (permission in UNSCOPED_PERMISSIONS or can_see_patient(session, actor, patient_id))
+        and (permission in UNSCOPED_PERMISSIONS or in_scope)
     )
     if not allowed or patient is None:
         audit.record(

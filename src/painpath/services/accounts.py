@@ -6,12 +6,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from painpath import audit
 from painpath.auth.actor import Actor
-from painpath.auth.passwords import DUMMY_HASH, hash_password, verify_password
+from painpath.auth.passwords import dummy_hash, hash_password, verify_password
 from painpath.auth.permissions import Permission
 from painpath.kit.clock import utcnow
 from painpath.kit.pagination import PageRequest
@@ -67,7 +67,7 @@ def authenticate(
             f"too many failed logins; try again in {window_seconds // 60 or 1} minutes"
         )
     user = session.scalar(select(User).where(User.username == username))
-    valid, new_hash = verify_password(password, user.password_hash if user else DUMMY_HASH)
+    valid, new_hash = verify_password(password, user.password_hash if user else dummy_hash())
     succeeded = bool(user and user.is_active and valid)
     session.add(
         LoginAttempt(username=username[:64], client_address=client_address, succeeded=succeeded)
@@ -183,9 +183,31 @@ def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
     return user
 
 
+def _audit_account(session: Session, actor: Actor, user: User, action: str, detail: str) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        resource_type="User",
+        patient_id=user.patient_id,
+        resource_id=user.id,
+        detail=detail,
+    )
+
+
 def add_user(session: Session, *, actor: Actor, data: UserCreate) -> User:
     _require_admin(actor)
-    return create_user(session, **data.model_dump())
+    user = create_user(session, **data.model_dump())
+    _audit_account(session, actor, user, "create", f"{user.role.value} account {user.username}")
+    return user
+
+
+def revoke_all_tokens(session: Session, *, user_id: int) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def update_user(session: Session, *, actor: Actor, user_id: int, data: UserUpdate) -> User:
@@ -193,6 +215,7 @@ def update_user(session: Session, *, actor: Actor, user_id: int, data: UserUpdat
     changes = data.model_dump(exclude_unset=True)
     if changes.get("is_active") is False and user.id == actor.user_id:
         raise InvalidInput("you cannot deactivate your own account", field="is_active")
+    changed = sorted(changes)
     if "password" in changes:
         try:
             user.password_hash = hash_password(changes.pop("password"))
@@ -201,5 +224,9 @@ def update_user(session: Session, *, actor: Actor, user_id: int, data: UserUpdat
     for field, value in changes.items():
         if value is not None:
             setattr(user, field, value)
+    if "password" in changed or changes.get("is_active") is False:
+        # A new password or a deactivation ends every bearer token the account holds.
+        revoke_all_tokens(session, user_id=user.id)
     session.flush()
+    _audit_account(session, actor, user, "update", "changed " + ", ".join(changed))
     return user

@@ -55,7 +55,7 @@ def list_conditions(
     query = (
         select(Condition)
         .where(Condition.patient_id == access.patient_id)
-        .order_by(Condition.onset_date.desc(), Condition.id)
+        .order_by(Condition.onset_date.desc().nulls_last(), Condition.id)
     )
     return _page(session, query, page)
 
@@ -117,6 +117,8 @@ def create_medication_request(
     drug = lookup_rxnorm(data.rxnorm_code)
     if drug is None:  # the schema checks too; this keeps the service safe on its own
         raise InvalidInput(f"unknown RxNorm code {data.rxnorm_code}", field="rxnorm_code")
+    if data.start_date < access.patient.birth_date:
+        raise InvalidInput("start_date is before the patient's birth date", field="start_date")
     request = MedicationRequest(
         patient_id=access.patient_id,
         display=drug.display,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from painpath import audit
+
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -17,9 +20,16 @@ def unit_of_work(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
         audit.write_pending(session)
         session.commit()
+        audit.clear_pending(session)
     except BaseException as error:
         session.rollback()
-        audit.persist_after_failure(session, error)
+        try:
+            audit.persist_after_failure(session, error)
+        except Exception:
+            # The audit write failed too (e.g. the database is gone): log it, but surface the
+            # original error, not this one.
+            logger.exception("could not write the audit events of a failed transaction")
+            session.rollback()
         raise
     finally:
         session.close()

@@ -115,10 +115,14 @@ def patient_access(permission: Permission, resource_type: str) -> Callable[..., 
         actor: ActorDep,
         session: SessionDep,
     ) -> PatientAccess:
+        # Raw path text, not yet validated: only well-formed ids go into the audit trail.
         resource_ids = [
             value
             for name, value in request.path_params.items()
-            if name.endswith("_id") and name != "patient_id"
+            if name.endswith("_id")
+            and name != "patient_id"
+            and value.isdigit()
+            and int(value) <= MAX_ROW_ID
         ]
         return open_patient(
             session,
