@@ -9,6 +9,7 @@ import typer
 from painpath import __version__
 from painpath.cli.database import db_app
 from painpath.cli.demo import demo_app
+from painpath.cli.opioids import opioids_app
 from painpath.cli.pgx import pgx_app
 from painpath.cli.serve import serve
 from painpath.cli.users import users_app
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(demo_app, name="demo")
 app.add_typer(pgx_app, name="pgx")
+app.add_typer(opioids_app, name="opioids")
 app.command()(serve)
 
 
