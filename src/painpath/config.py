@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     login_window_seconds: int = 300
     # Largest request body the API accepts, in bytes (uploads have their own limit).
     max_body_bytes: int = 1_000_000
+    # Largest file upload (a patient's VCF/BCF), in bytes; streamed to a temporary file on disk.
+    max_upload_bytes: int = 200_000_000
+    # Directory uploads are spooled to (each in its own private subdirectory, removed after the
+    # request); the system temporary directory when unset.
+    upload_dir: Path | None = None
     # Host and port for `painpath serve`.
     host: str = "127.0.0.1"
     port: int = 8000

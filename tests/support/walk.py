@@ -61,6 +61,7 @@ PARAM_KINDS = {
     "request_id": "medication_request",
     "medication_request_id": "medication_request",
     "observation_id": "observation",
+    "report_id": "pgx_report",
     "user_id": "user",
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -195,18 +196,25 @@ def patient_body(**changes: Any) -> dict[str, Any]:
     return body | changes
 
 
+def lab_calls_body(**changes: Any) -> dict[str, Any]:
+    body = {"calls": [{"gene": "CYP2D6", "diplotype": "*1/*4"}], "filename": "lab.tsv"}
+    return body | changes
+
+
 def seed_records(
     client: TestClient,
     headers: Mapping[str, str],
     session_factory: sessionmaker[Session],
     patient_id: int,
 ) -> Records:
-    """Give the patient a condition, a prescription and a pain score (as `headers`' user)."""
+    """Give the patient a condition, a prescription, a pain score and a PGx report (lab calls),
+    as `headers`' user."""
     ids: dict[str, int] = {}
     for kind, collection, body in (
         ("condition", "conditions", condition_body()),
         ("medication_request", "medication-requests", medication_body()),
         ("observation", "observations", observation_body()),
+        ("pgx_report", "pgx/lab-calls", lab_calls_body()),
     ):
         url = f"/api/patients/{patient_id}/{collection}"
         response = client.post(url, json=body, headers=dict(headers))

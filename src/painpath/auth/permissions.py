@@ -24,6 +24,7 @@ class Permission(StrEnum):
     observation_read = "observation:read"
     observation_write = "observation:write"
     genotype_read = "genotype:read"
+    genotype_write = "genotype:write"
     audit_read = "audit:read"
     user_manage = "user:manage"
 
@@ -49,9 +50,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.condition_write,
         Permission.medication_write,
         Permission.observation_write,
+        Permission.genotype_write,
     },
-    # Pharmacists review medicines and genotypes; they do not prescribe or diagnose here.
-    Role.pharmacist: _CLINICAL_READ | {Permission.observation_write},
+    # Pharmacists review medicines and genotypes (and upload genotype files and lab calls);
+    # they do not prescribe or diagnose here.
+    Role.pharmacist: _CLINICAL_READ | {Permission.observation_write, Permission.genotype_write},
     # Admins manage accounts and care teams. Clinical reads still need a care-team seat.
     Role.admin: _CLINICAL_READ
     | {Permission.care_team_manage, Permission.user_manage, Permission.audit_read},

@@ -12,6 +12,7 @@ from painpath.models.medication import (
 )
 from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.patient import Patient
+from painpath.models.pgx_report import PgxReport, PgxSourceKind
 from painpath.models.questionnaire import QuestionnaireResponse
 from painpath.models.user import ApiToken, LoginAttempt, User
 
@@ -33,6 +34,8 @@ __all__ = [
     "Observation",
     "ObservationStatus",
     "Patient",
+    "PgxReport",
+    "PgxSourceKind",
     "QuestionnaireResponse",
     "Role",
     "User",

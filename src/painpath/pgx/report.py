@@ -7,23 +7,75 @@ The report is the engine's last serializable stage. Its JSON shape is versioned 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from painpath import __version__
 from painpath.pgx.advice import Interpretation, interpret
 from painpath.pgx.build import GenomeBuild
 from painpath.pgx.genes import Gene
-from painpath.pgx.matcher import GeneCall, iter_file_calls
+from painpath.pgx.matcher import CYP2D6_NOTE, GeneCall, iter_calls
 from painpath.pgx.outside_calls import OutsideCalls, gene_result
 from painpath.pgx.phenoconversion import GeneResult
+from painpath.pgx.vcf import VcfGenotypes, read_vcf
 
 SCHEMA_VERSION = "painpath.pgx.report/1"
 
 CYP2D6_FROM_VCF_NOTE = (
-    "CYP2D6 was called from SNVs and indels only: copy number (deletions, duplications) and"
-    " CYP2D6/2D7 hybrids were not assessed. Send a lab call (--outside-calls) for those."
+    f"{CYP2D6_NOTE}. Send a lab call (outside call) with copy number and hybrids for those."
 )
+
+#: What each recommendation template (knowledge/guidance/templates.json) asks the prescriber
+#: to do, so reports can put "avoid" before "adjust the dose" before "no change". Action names
+#: are part of the report schema; a test walks every template.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "avoid": (
+        "opioid_prodrug_um_avoid",
+        "opioid_prodrug_pm_avoid",
+        "oxicam_alternative",
+        "tca_d6_pm_avoid",
+        "tca_d6_um_avoid",
+        "ami_avoid_half",
+        "ami_avoid_half_tdm",
+        "ami_avoid_tdm",
+        "ami_d6_um_avoid_higher",
+        "ami_c19_pm_prefer_secondary",
+        "ami_c19_um_prefer_secondary",
+        "ami_c19_um_consider_other",
+        "ami_c19_um_consider_other_tdm",
+        "dpwg_codeine_avoid_pain",
+        "dpwg_codeine_um",
+        "dpwg_tramadol_um",
+    ),
+    "adjust_dose": (
+        "nsaid_lowest_start",
+        "nsaid_quarter_to_half",
+        "meloxicam_half",
+        "tca_reduce_quarter",
+        "ami_reduce_quarter_tdm",
+        "dpwg_tca_pm",
+        "dpwg_tca_im",
+        "dpwg_tca_um",
+    ),
+    "monitor": (
+        "opioid_prodrug_im_watch",
+        "hydrocodone_reduced_watch",
+        "dpwg_codeine_im_watch",
+        "dpwg_tramadol_reduced_watch",
+    ),
+    "no_change": (
+        "no_recommendation",
+        "opioid_label_dose",
+        "hydrocodone_um_no_recommendation",
+        "opioid_no_gene_change",
+        "receptor_gene_no_change",
+        "nsaid_usual_start",
+        "tca_usual_start",
+        "dpwg_no_action",
+    ),
+    "no_result": ("no_result",),
+}
+ACTION_OF = {template: action for action, names in ACTIONS.items() for template in names}
 
 
 @dataclass(frozen=True)
@@ -51,6 +103,11 @@ class SampleReport:
         for gene in self.outside_genes:
             if gene.value in genes:
                 genes[gene.value]["call_source"] = "lab"
+        for drug, advices in self.interpretation.drugs.items():
+            for advice, entry in zip(advices, body["drugs"][drug], strict=True):
+                key = advice.recommendation.template
+                entry["recommendation_key"] = key
+                entry["action"] = ACTION_OF[key]
         return {
             "id": self.sample_id,
             "build": self.build.value if self.build else None,
@@ -63,7 +120,8 @@ class SampleReport:
 
 
 def _vcf_result(call: GeneCall) -> GeneResult:
-    notes = list(call.notes)
+    # The matcher's CYP2D6 note is replaced by the report's, which says what to do about it.
+    notes = [n for n in call.notes if n != CYP2D6_NOTE]
     if call.no_call_reason is not None:
         notes.append(f"No {call.gene} call: {call.no_call_reason.value}.")
     if call.gene is Gene.CYP2D6:
@@ -119,6 +177,40 @@ def interpret_sample(
     )
 
 
+def iter_genotype_reports(
+    genotypes: VcfGenotypes,
+    *,
+    outside_calls: OutsideCalls | None = None,
+    meds: Sequence[str] = (),
+    drugs: Sequence[str] | None = None,
+    include_dpwg: bool = False,
+) -> Iterator[SampleReport]:
+    """Reports for every sample of genotypes already read, one at a time, in file order.
+
+    The matcher shares one GeneCall object between samples with the same genotype pattern, so
+    the interpretation is memoized on those objects' identities: a cohort costs about as much
+    as its distinct patterns. Samples with the same pattern share the `interpretation` object.
+    """
+    # The memo keeps each pattern's calls alive, so their ids cannot be reused meanwhile.
+    memo: dict[tuple[int, ...], tuple[Mapping[Gene, GeneCall], SampleReport]] = {}
+    for sample_id, calls in iter_calls(genotypes):
+        key = tuple(id(call) for call in calls.values())
+        found = memo.get(key)
+        if found is None:
+            report = interpret_sample(
+                sample_id,
+                calls,
+                outside_calls=outside_calls,
+                meds=meds,
+                drugs=drugs,
+                include_dpwg=include_dpwg,
+            )
+            memo[key] = (calls, report)
+            yield report
+        else:
+            yield replace(found[1], sample_id=sample_id)
+
+
 def iter_file_reports(
     path: str,
     *,
@@ -129,16 +221,18 @@ def iter_file_reports(
     drugs: Sequence[str] | None = None,
     include_dpwg: bool = False,
 ) -> Iterator[SampleReport]:
-    """Reports for the samples of a VCF/BCF, one at a time; a bad file raises before the first."""
-    for sample_id, calls in iter_file_calls(path, samples=samples, build=build):
-        yield interpret_sample(
-            sample_id,
-            calls,
-            outside_calls=outside_calls,
-            meds=meds,
-            drugs=drugs,
-            include_dpwg=include_dpwg,
-        )
+    """Reports for the samples of a VCF/BCF, one at a time (see `iter_genotype_reports`).
+
+    The file is read when this is called, so a bad file raises VcfError before any report.
+    """
+    genotypes = read_vcf(path, samples, build)
+    return iter_genotype_reports(
+        genotypes,
+        outside_calls=outside_calls,
+        meds=meds,
+        drugs=drugs,
+        include_dpwg=include_dpwg,
+    )
 
 
 def report_document(reports: Sequence[SampleReport]) -> dict[str, Any]:

@@ -53,6 +53,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         same_site="lax",
         https_only=settings.cookies_secure,
     )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(RequestContextMiddleware)
     return app

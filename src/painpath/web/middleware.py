@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from painpath.audit.context import RequestContext, request_context
+
+#: Routes that take a file upload, and so the larger `max_upload_bytes` limit.
+UPLOAD_PATHS = (re.compile(r"^/api/patients/[^/]+/pgx/vcf/?$"),)
 
 
 class RequestContextMiddleware:
@@ -53,20 +57,30 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse bodies over `max_bytes` with 413, whether declared or streamed."""
+    """Refuse bodies over `max_bytes` with 413, whether declared or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Paths in `UPLOAD_PATHS` may send up to `max_upload_bytes` (when given) instead.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
+
+    def limit_for(self, path: str) -> int:
+        if self.max_upload_bytes is not None and any(p.match(path) for p in UPLOAD_PATHS):
+            return self.max_upload_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(str(scope.get("path", "")))
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, limit)
             return
         received = 0
         too_large = False
@@ -76,7 +90,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     too_large = True
                     raise _BodyTooLarge
             return message
@@ -90,7 +104,7 @@ class BodySizeLimitMiddleware:
             if too_large:
                 if message["type"] == "http.response.start" and not started:
                     started = True
-                    await self._refuse(send)
+                    await self._refuse(send, limit)
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -101,14 +115,14 @@ class BodySizeLimitMiddleware:
         except _BodyTooLarge:
             if not started:
                 started = True
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body: dict[str, Any] = {
             "type": "about:blank",
             "title": "Content Too Large",
             "status": 413,
-            "detail": f"the request body is larger than {self.max_bytes} bytes",
+            "detail": f"the request body is larger than {limit} bytes",
         }
         payload = json.dumps(body).encode()
         await send(

@@ -11,6 +11,7 @@ from painpath.web.api import (
     medications,
     observations,
     patients,
+    pgx,
     users,
 )
 
@@ -24,6 +25,7 @@ for module in (
     medications,
     observations,
     genotypes,
+    pgx,
     audit_events,
 ):
     api_router.include_router(module.router)

@@ -1,0 +1,253 @@
+"""Cohort results as Parquet: one row per sample × gene, and one per sample × piece of advice.
+
+`write_cohort` reads a multi-sample VCF/BCF once, streams the samples' reports (interpreted
+once per distinct genotype pattern, see report.iter_genotype_reports) and writes two files,
+each in row groups of `row_group_samples` samples, each to a temporary name renamed into place
+when complete (a failure leaves neither half-written):
+
+    RESULTS.parquet        sample, gene, diplotypes, activity_score, phenotype,
+                           phenoconverted_phenotype, phenoconverted_activity_score,
+                           missing_count, call_source
+    RESULTS.drugs.parquet  sample, drug, source, strength, action, recommendation_key, genes
+
+Rows of a pattern are built once; a row group is the patterns' rows gathered (`take`) for its
+samples, so the cost per sample is a few array indexes. Both files carry the batch schema
+version, painpath version and knowledge version as key-value metadata; no timestamps.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from painpath import __version__
+from painpath.pgx.build import GenomeBuild
+from painpath.pgx.report import ACTION_OF, SampleReport, iter_genotype_reports
+from painpath.pgx.tables import KNOWLEDGE_VERSION
+from painpath.pgx.vcf import read_vcf
+
+BATCH_SCHEMA = "painpath.pgx.batch/1"
+ROW_GROUP_SAMPLES = 20_000
+PROGRESS_EVERY = 1_000
+
+_TEXT = pa.dictionary(pa.int32(), pa.string())
+GENE_SCHEMA = pa.schema(
+    [
+        ("sample", pa.string()),
+        ("gene", _TEXT),
+        ("diplotypes", pa.list_(pa.string())),
+        ("activity_score", _TEXT),
+        ("phenotype", _TEXT),
+        ("phenoconverted_phenotype", _TEXT),
+        ("phenoconverted_activity_score", _TEXT),
+        ("missing_count", pa.int32()),
+        ("call_source", _TEXT),
+    ]
+)
+DRUG_SCHEMA = pa.schema(
+    [
+        ("sample", pa.string()),
+        ("drug", _TEXT),
+        ("source", _TEXT),
+        ("strength", _TEXT),
+        ("action", _TEXT),
+        ("recommendation_key", _TEXT),
+        ("genes", _TEXT),
+    ]
+)
+
+
+def drugs_path(output: Path) -> Path:
+    """Where the per-drug table goes: RESULTS.parquet → RESULTS.drugs.parquet."""
+    stem = output.name[: -len(".parquet")] if output.name.endswith(".parquet") else output.name
+    return output.with_name(f"{stem}.drugs.parquet")
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    samples: int
+    patterns: int
+    gene_rows: int
+    drug_rows: int
+    gene_file: Path
+    drug_file: Path
+
+
+def _gene_rows(report: SampleReport) -> list[dict[str, Any]]:
+    """The gene rows of one report: the fields `SampleReport.to_json()` gives each gene."""
+    rows = []
+    for gene, result in report.interpretation.genes.items():
+        conversion = result.phenoconversion
+        call = report.calls.get(gene)
+        rows.append(
+            {
+                "gene": gene.value,
+                "diplotypes": [d.diplotype for d in result.diplotypes],
+                "activity_score": result.activity_score,
+                "phenotype": result.phenotype,
+                "phenoconverted_phenotype": conversion.phenotype if conversion else None,
+                "phenoconverted_activity_score": conversion.activity_score if conversion else None,
+                "missing_count": len(call.missing_positions) if call is not None else 0,
+                "call_source": "lab"
+                if gene in report.outside_genes
+                else ("vcf" if call is not None else None),
+            }
+        )
+    return rows
+
+
+def _drug_rows(report: SampleReport) -> list[dict[str, Any]]:
+    """The advice rows of one report, read from the advice objects (as `to_json` does)."""
+    return [
+        {
+            "drug": drug,
+            "source": advice.recommendation.source,
+            "strength": advice.recommendation.strength,
+            "action": ACTION_OF[advice.recommendation.template],
+            "recommendation_key": advice.recommendation.template,
+            "genes": ",".join(basis.gene.value for basis in advice.based_on),
+        }
+        for drug, advices in report.interpretation.drugs.items()
+        for advice in advices
+    ]
+
+
+class _PatternRows:
+    """Rows of each distinct pattern (kept as columns), and `table_for` to expand them."""
+
+    def __init__(self, schema: pa.Schema):
+        self.schema = schema
+        self.columns: dict[str, list[Any]] = {name: [] for name in schema.names[1:]}
+        self.starts: list[int] = []
+        self.counts: list[int] = []
+        self._table: pa.Table | None = None
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self.starts.append(len(self.columns[self.schema.names[1]]))
+        self.counts.append(len(rows))
+        for name, column in self.columns.items():
+            column.extend(row[name] for row in rows)
+        self._table = None
+
+    def table_for(self, sample_ids: list[str], patterns: np.ndarray[Any, Any]) -> pa.Table:
+        """Rows for these samples (in order), each sample's pattern rows under its id."""
+        if self._table is None:
+            self._table = pa.table(self.columns, schema=self.schema.remove(0))
+        counts = np.asarray(self.counts, dtype=np.int64)[patterns]
+        starts = np.asarray(self.starts, dtype=np.int64)[patterns]
+        offsets = np.cumsum(counts) - counts
+        total = int(counts.sum())
+        rows = np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, counts)
+        which = np.repeat(np.arange(len(sample_ids), dtype=np.int64), counts)
+        samples = pa.array(sample_ids, type=pa.string()).take(pa.array(which))
+        return self._table.take(pa.array(rows)).add_column(0, self.schema.field(0), samples)
+
+
+def _file_mode() -> int:
+    # mkstemp creates 0600 files; give the result the mode a plain open() would have.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def _atomic_writer(path: Path, schema: pa.Schema, metadata: dict[str, str]) -> Iterator[Any]:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        with pq.ParquetWriter(
+            temporary, schema.with_metadata(metadata), compression="zstd"
+        ) as writer:
+            yield writer
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    os.chmod(temporary, _file_mode())
+    os.replace(temporary, path)
+
+
+def write_cohort(
+    path: str,
+    output: Path,
+    *,
+    samples: Sequence[str] | None = None,
+    build: GenomeBuild | None = None,
+    meds: Sequence[str] = (),
+    drugs: Sequence[str] | None = None,
+    include_dpwg: bool = False,
+    row_group_samples: int = ROW_GROUP_SAMPLES,
+    on_start: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Write RESULTS.parquet and RESULTS.drugs.parquet for a cohort VCF/BCF (see module doc).
+
+    `on_start(total samples)` is called once the file is read; `on_progress(n)` as every n more
+    samples are interpreted. Raises VcfError (before anything is written) for a bad file.
+    """
+    genotypes = read_vcf(path, samples, build)
+    if on_start is not None:
+        on_start(len(genotypes.samples))
+    reports = iter_genotype_reports(genotypes, meds=meds, drugs=drugs, include_dpwg=include_dpwg)
+    metadata = {
+        "painpath.batch_schema": BATCH_SCHEMA,
+        "painpath.version": __version__,
+        "painpath.knowledge_version": KNOWLEDGE_VERSION,
+        "painpath.build": genotypes.build.build.value,
+        "painpath.meds": ",".join(meds),
+    }
+    gene_rows, drug_rows = _PatternRows(GENE_SCHEMA), _PatternRows(DRUG_SCHEMA)
+    pattern_of: dict[int, tuple[int, SampleReport]] = {}
+    counted = [0, 0]
+    done = 0
+    sample_ids: list[str] = []
+    patterns: list[int] = []
+    drug_file = drugs_path(output)
+    with ExitStack() as stack:
+        gene_writer = stack.enter_context(_atomic_writer(output, GENE_SCHEMA, metadata))
+        drug_writer = stack.enter_context(_atomic_writer(drug_file, DRUG_SCHEMA, metadata))
+
+        def flush() -> None:
+            chosen = np.asarray(patterns, dtype=np.int64)
+            for rows, writer, slot in ((gene_rows, gene_writer, 0), (drug_rows, drug_writer, 1)):
+                table = rows.table_for(sample_ids, chosen)
+                writer.write_table(table, row_group_size=max(table.num_rows, 1))
+                counted[slot] += table.num_rows
+            sample_ids.clear()
+            patterns.clear()
+
+        for report in reports:
+            # Samples of one pattern share the interpretation object (and the memo keeps it
+            # alive, so its id is stable for the whole run).
+            found = pattern_of.get(id(report.interpretation))
+            if found is None:
+                found = pattern_of[id(report.interpretation)] = (len(pattern_of), report)
+                gene_rows.add(_gene_rows(report))
+                drug_rows.add(_drug_rows(report))
+            sample_ids.append(report.sample_id)
+            patterns.append(found[0])
+            done += 1
+            if on_progress is not None and done % PROGRESS_EVERY == 0:
+                on_progress(PROGRESS_EVERY)
+            if len(sample_ids) >= row_group_samples:
+                flush()
+        if sample_ids or not counted[0]:
+            flush()
+        if on_progress is not None and done % PROGRESS_EVERY:
+            on_progress(done % PROGRESS_EVERY)
+    return BatchSummary(
+        samples=len(genotypes.samples),
+        patterns=len(pattern_of),
+        gene_rows=counted[0],
+        drug_rows=counted[1],
+        gene_file=output,
+        drug_file=drug_file,
+    )
