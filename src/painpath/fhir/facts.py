@@ -1,0 +1,180 @@
+"""Patient facts from Conditions, Encounters, Procedures and Observations, as of `today`, read
+with the CDC Opioid CDS value sets (CDC 2022 IG common routines; see docs/opioids.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from painpath.fhir.resources import (
+    Resource,
+    first_date,
+    has_code,
+    items,
+    parse_date,
+    reference_id,
+    status_is,
+)
+from painpath.fhir.valuesets import is_uds_test, uds_substance, value_set
+from painpath.opioids import UdtResult
+
+YEAR = timedelta(days=365)
+_FINAL = ("final", "amended", "corrected")
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicalFacts:
+    """What the clinical record says, before it becomes an engine `Patient`."""
+
+    sickle_cell: bool
+    active_cancer: bool
+    end_of_life: bool
+    opioid_use_disorder: bool
+    substance_misuse_history: bool
+    office_visit_in_year: bool
+    last_udt_date: date | None
+    udt_results: tuple[UdtResult, ...]
+    last_pdmp_review_date: date | None
+    last_benefit_risk_review_date: date | None
+
+
+def _of(resources: Sequence[Resource], kind: str) -> list[Resource]:
+    return [r for r in resources if r.get("resourceType") == kind]
+
+
+def _active(condition: Resource) -> bool:
+    status = condition.get("clinicalStatus")
+    if status is None:
+        return True
+    return any(has_code(status, code) for code in ("active", "recurrence", "relapse"))
+
+
+def _category(condition: Resource, code: str) -> bool:
+    return has_code(condition.get("category"), code)
+
+
+def _in_window(day: date | None, today: date, window: timedelta) -> bool:
+    return day is not None and today - window <= day <= today
+
+
+def _latest(days: list[date | None], today: date) -> date | None:
+    return max((d for d in days if d is not None and d <= today), default=None)
+
+
+def _cancer(conditions: list[Resource], encounters: list[Resource], today: date) -> bool:
+    cancer = [c for c in conditions if value_set("cancer").matches(c.get("code"))]
+    if any(_category(c, "problem-list-item") and _active(c) for c in cancer):
+        return True
+    linked = {
+        reference_id(c.get("encounter")) for c in cancer if _category(c, "encounter-diagnosis")
+    }
+    cancer_ids = {c.get("id") for c in cancer}
+    recent = set()
+    for encounter in encounters:
+        if not _in_window(first_date(encounter, "period"), today, YEAR):
+            continue
+        diagnoses = {reference_id(d.get("condition")) for d in items(encounter, "diagnosis")}
+        if encounter.get("id") in linked or diagnoses & cancer_ids:
+            recent.add(id(encounter))
+    return len(recent) >= 2
+
+
+def _end_of_life(conditions: list[Resource], encounters: list[Resource], today: date) -> bool:
+    terminal = value_set("terminal")
+    limited = value_set("limited_life_expectancy")
+    if any(
+        _active(c) and (terminal.matches(c.get("code")) or limited.matches(c.get("code")))
+        for c in conditions
+    ):
+        return True
+    hospice = value_set("hospice_disposition")
+    return any(
+        hospice.matches((e.get("hospitalization") or {}).get("dischargeDisposition"))
+        and _in_window(first_date(e, "period"), today, YEAR)
+        for e in encounters
+    )
+
+
+def _interpretation(observation: Resource) -> str | None:
+    concept: Any = observation.get("interpretation")
+    for code, outcome in (("pos", "positive"), ("neg", "negative")):
+        if has_code(concept, code) or has_code(observation.get("valueCodeableConcept"), code):
+            return outcome
+    text = str(observation.get("valueString") or "").strip().lower()
+    return {"positive": "positive", "negative": "negative"}.get(text)
+
+
+def _udt(observations: list[Resource], today: date) -> tuple[date | None, list[UdtResult]]:
+    tested: list[date | None] = []
+    results: list[UdtResult] = []
+    for obs in observations:
+        code = obs.get("code")
+        if not status_is(obs, *_FINAL) or not (is_uds_test(code) or uds_substance(code)):
+            continue
+        day = first_date(obs, "effectiveDateTime", "effectivePeriod", "issued")
+        if day is None or not _in_window(day, today, YEAR):
+            continue
+        tested.append(day)
+        substance, outcome = uds_substance(code), _interpretation(obs)
+        if substance and outcome:
+            results.append(UdtResult(substance=substance, result=outcome, date=day))
+    return _latest(tested, today), results
+
+
+def clinical_facts(resources: Sequence[Resource], today: date) -> ClinicalFacts:
+    """Every non-medication fact the opioid rules use, from the given resources."""
+    conditions = _of(resources, "Condition")
+    encounters = _of(resources, "Encounter")
+    procedures = [p for p in _of(resources, "Procedure") if status_is(p, "completed")]
+    observations = _of(resources, "Observation")
+    oud = value_set("opioid_misuse_disorders")
+    misuse = value_set("substance_misuse_conditions")
+    counseling = (value_set("substance_misuse_counseling"), value_set("opioid_counseling"))
+    office = value_set("office_visit")
+    udt_date, udt_results = _udt(observations, today)
+    pdmp_codes = (value_set("pdmp_review_procedure"), value_set("pdmp_data_reviewed_finding"))
+    # Either code on either resource: the IG's own examples record the "review done" finding
+    # as a Procedure (see tests/cds_scenarios/DISAGREEMENTS.md).
+    pdmp = [
+        first_date(p, "performedDateTime", "performedPeriod")
+        for p in procedures
+        if any(vs.matches(p.get("code")) for vs in pdmp_codes)
+    ] + [
+        first_date(o, "effectiveDateTime", "effectivePeriod", "issued")
+        for o in observations
+        if status_is(o, *_FINAL) and any(vs.matches(o.get("code")) for vs in pdmp_codes)
+    ]
+    reviews = [
+        first_date(p, "performedDateTime", "performedPeriod")
+        for p in procedures
+        if value_set("opioid_misuse_assessment").matches(p.get("code"))
+    ]
+    return ClinicalFacts(
+        sickle_cell=any(value_set("sickle_cell").matches(c.get("code")) for c in conditions),
+        active_cancer=_cancer(conditions, encounters, today),
+        end_of_life=_end_of_life(conditions, encounters, today),
+        opioid_use_disorder=any(_active(c) and oud.matches(c.get("code")) for c in conditions),
+        substance_misuse_history=any(
+            oud.matches(c.get("code")) or misuse.matches(c.get("code")) for c in conditions
+        )
+        or any(vs.matches(p.get("code")) for p in procedures for vs in counseling),
+        office_visit_in_year=any(
+            any(office.matches(t) for t in items(e, "type"))
+            and _in_window(first_date(e, "period"), today, YEAR)
+            for e in encounters
+        ),
+        last_udt_date=udt_date,
+        udt_results=tuple(udt_results),
+        last_pdmp_review_date=_latest(pdmp, today),
+        last_benefit_risk_review_date=_latest(reviews, today),
+    )
+
+
+def age_on(birth_date: Any, today: date) -> int | None:
+    """Whole years from a FHIR birthDate to `today`."""
+    born = parse_date(birth_date)
+    if born is None or born > today:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

@@ -1,0 +1,91 @@
+"""The CDC Opioid CDS clinical value sets the mapper needs (conditions, procedures, lab tests),
+packaged as data by scripts/derive_cds_valuesets.py with their source url and version."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from painpath.fhir.resources import codings
+
+
+def _normal(system: str, code: str) -> tuple[str, str]:
+    """Systems compared without trailing slash; ICD-10 codes without the dot, upper case."""
+    system = system.rstrip("/")
+    if "icd-10" in system.lower():
+        return system, code.replace(".", "").upper()
+    return system, code
+
+
+@dataclass(frozen=True, slots=True)
+class ValueSet:
+    """One value set: canonical url, version and its (system, code) pairs."""
+
+    key: str
+    url: str
+    version: str | None
+    pairs: frozenset[tuple[str, str]]
+    bare_codes: frozenset[str]
+
+    def matches(self, concept: Any) -> bool:
+        """Whether a CodeableConcept (or list) has a code in this set; a coding without a
+        system matches on the code alone."""
+        for system, code in codings(concept):
+            if system:
+                if _normal(system, code) in self.pairs:
+                    return True
+            elif code in self.bare_codes or _normal("icd-10", code)[1] in self.bare_codes:
+                return True
+        return False
+
+
+@cache
+def _document() -> dict[str, Any]:
+    text = resources.files("painpath.fhir").joinpath("valuesets/opioid_cds.json").read_text()
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+@cache
+def value_set(key: str) -> ValueSet:
+    """The packaged value set `key` (e.g. "cancer", "uds_opiate"); KeyError when unknown."""
+    entry = _document()["value_sets"][key]
+    pairs = frozenset(_normal(system, code) for system, code in entry["codes"])
+    return ValueSet(
+        key=key,
+        url=entry["url"],
+        version=entry.get("version") or entry.get("expansion_timestamp"),
+        pairs=pairs,
+        bare_codes=frozenset(code for _, code in pairs),
+    )
+
+
+def value_sets_source() -> str:
+    """Where the packaged value sets come from (upstream repository and commit)."""
+    return str(_document()["source"])
+
+
+UDS_SUBSTANCES = (
+    "amphetamine", "barbiturate", "benzodiazepine", "buprenorphine", "cannabinoid", "cocaine",
+    "fentanyl", "heroin", "methadone", "opiate", "oxycodone", "pcp", "xylazine",
+)  # fmt: skip
+
+
+def uds_substance(concept: Any) -> str | None:
+    """The engine's UDT substance name for a urine drug screen test code, if any."""
+    for substance in UDS_SUBSTANCES:
+        if value_set(f"uds_{substance}").matches(concept):
+            return substance
+    if value_set("uds_opiate_specific").matches(concept):
+        return "opiate"
+    return None
+
+
+def is_uds_test(concept: Any) -> bool:
+    """Any urine drug screen (opioid or non-opioid) test code."""
+    return any(
+        value_set(key).matches(concept) for key in ("uds_all", "uds_opioid", "uds_non_opioid")
+    )
