@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     # Directory uploads are spooled to (each in its own private subdirectory, removed after the
     # request); the system temporary directory when unset.
     upload_dir: Path | None = None
+    # CDS Hooks clients (EHRs) allowed to call /cds-services: issuer → its JWKS URL, or the JWKS
+    # itself as inline JSON. A client whose JWT names another issuer is refused.
+    cds_allowed_issuers: dict[str, str] = Field(default_factory=dict)
+    # Expected `aud` of CDS client JWTs; when unset, the URL of the service being called.
+    cds_audience: str | None = None
+    # Snooze length in days per CDS override-reason code; other reasons snooze for "default".
+    cds_snooze_days: dict[str, int] = Field(
+        default_factory=lambda: {"default": 90, "snooze-1-week": 7, "snooze-1-month": 30}
+    )
+    # Seconds to wait for an EHR FHIR server (CDS prefetch, JWKS) before giving up.
+    cds_fhir_timeout_seconds: float = 5.0
+    # Public address of this server, for links in CDS cards (e.g. https://painpath.example).
+    public_base_url: str | None = None
     # Host and port for `painpath serve`.
     host: str = "127.0.0.1"
     port: int = 8000

@@ -49,6 +49,9 @@ PUBLIC_PATHS = frozenset(
     {"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
     | {"/api/auth/login", "/api/auth/token"}
 )
+#: Public for one method only: CDS Hooks discovery (the spec makes it public). The hook calls and
+#: feedback under /cds-services authenticate a CDS client's JWT, not a user, and refuse with 401.
+PUBLIC_ENDPOINTS = frozenset({"GET /cds-services"})
 #: The foreign patient's MRN and given name (tests/support/cohort.py).
 FOREIGN_MRN, FOREIGN_NAME = "AWAY-1", "Farah"
 WALK_ROLES = ("clinician", "pharmacist", "admin", "patient")
@@ -372,6 +375,7 @@ def walk_anonymous(
         if found := leaked(response.text):
             yield f"{endpoint} without credentials: response shows {found}"
         public = endpoint.path in PUBLIC_PATHS or endpoint.path in login_pages
+        public = public or str(endpoint) in PUBLIC_ENDPOINTS
         if not public and not _asks_to_log_in(endpoint, response):
             yield f"{endpoint} without credentials: answered {response.status_code}"
     for path in unwalkable_routes(app):

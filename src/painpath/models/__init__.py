@@ -2,6 +2,7 @@
 
 from painpath.models.audit_event import AuditEvent, AuditOutcome
 from painpath.models.care_team import CareTeam, CareTeamParticipant
+from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSnooze
 from painpath.models.condition import Condition, ConditionCodeSystem, ConditionStatus
 from painpath.models.enums import AdministrativeGender, Role
 from painpath.models.genotype import GenotypeResult
@@ -23,6 +24,9 @@ __all__ = [
     "AuditOutcome",
     "CareTeam",
     "CareTeamParticipant",
+    "CdsFeedback",
+    "CdsIssuedCard",
+    "CdsSnooze",
     "Condition",
     "ConditionCodeSystem",
     "ConditionStatus",

@@ -11,6 +11,7 @@ from painpath import __version__
 from painpath.config import Settings, get_settings
 from painpath.db.engine import make_engine, make_session_factory
 from painpath.web.api import api_router
+from painpath.web.cds import router as cds_router
 from painpath.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from painpath.web.problems import install_problem_handlers
 from painpath.web.ui import STATIC_DIR, ui_router
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     install_problem_handlers(app)
     app.include_router(api_router)
+    app.include_router(cds_router)
     app.include_router(ui_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -1,0 +1,132 @@
+"""Pharmacogenomics in CDS: find painpath's patient behind the EHR's Patient (by MRN), read
+their stored genotypes (audited: the reader is the CDS client) and card CPIC advice for a drug
+being ordered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from painpath import audit
+from painpath.cds.cards import make_card, replace_suggestions
+from painpath.models.genotype import GenotypeResult
+from painpath.models.patient import Patient
+from painpath.pgx.advice import Advice, interpret
+from painpath.pgx.genes import Gene
+from painpath.pgx.phenoconversion import GeneResult
+from painpath.pgx.tables import known_drugs
+from painpath.services.pgx_genotypes import stored_gene_result
+
+#: Strengths that change what the prescriber should do; "No Recommendation" and friends do not.
+ACTIONABLE = frozenset({"Strong", "Moderate", "Optional"})
+
+
+def find_patient(
+    session: Session, ehr_patient: Mapping[str, Any], *, issuer: str
+) -> Patient | None:
+    """painpath's patient whose MRN is one of the EHR Patient's identifier values (audited)."""
+    values = [
+        str(identifier["value"])
+        for identifier in ehr_patient.get("identifier") or []
+        if isinstance(identifier, dict) and identifier.get("value")
+    ]
+    if not values:
+        return None
+    patient = session.scalars(select(Patient).where(Patient.mrn.in_(values[:20]))).first()
+    if patient is not None:
+        audit.record(
+            session,
+            actor=None,
+            action="read",
+            resource_type="Patient",
+            patient_id=patient.id,
+            resource_id=patient.id,
+            detail=f"CDS Hooks: matched EHR patient {ehr_patient.get('id')} for client {issuer}",
+        )
+    return patient
+
+
+def gene_results(
+    session: Session, patient: Patient, *, issuer: str
+) -> dict[Gene | str, GeneResult]:
+    """The patient's stored genotypes as engine results (rows that cannot be read are skipped)."""
+    rows = session.scalars(
+        select(GenotypeResult).where(GenotypeResult.patient_id == patient.id)
+    ).all()
+    audit.record(
+        session,
+        actor=None,
+        action="read",
+        resource_type="GenotypeResult",
+        patient_id=patient.id,
+        detail=f"CDS Hooks: {len(rows)} genotype results read for client {issuer}",
+    )
+    results: dict[Gene | str, GeneResult] = {}
+    for row in rows:
+        try:
+            results[Gene(row.gene)] = stored_gene_result(row)
+        except ValueError:
+            continue
+    return results
+
+
+def phenotype_lines(results: Mapping[Gene | str, GeneResult]) -> list[str]:
+    return [
+        f"{gene}: {result.phenotype or 'no phenotype'}"
+        for gene, result in sorted(results.items(), key=lambda item: str(item[0]))
+    ]
+
+
+def _basis(advice: Advice) -> str:
+    parts = []
+    for basis in advice.based_on:
+        diplotype = ", ".join(basis.diplotypes) or "not tested"
+        text = f"{basis.gene.value} {diplotype} → {basis.phenotype or 'no phenotype'}"
+        if basis.phenoconverted_by:
+            text += f" (phenoconverted by {', '.join(basis.phenoconverted_by)})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def pgx_cards(
+    *,
+    drug: str,
+    results: Mapping[Gene | str, GeneResult],
+    other_medications: Sequence[str],
+    draft: Mapping[str, Any],
+    patient_ref: str,
+    links: Sequence[Mapping[str, str]],
+) -> list[dict[str, Any]]:
+    """Cards for actionable CPIC advice on `drug`; none for drugs without guidance."""
+    drug = drug.lower()
+    if not results or drug not in known_drugs():
+        return []
+    interpretation = interpret(results, meds=list(other_medications), drugs=[drug])
+    cards = []
+    for advice in interpretation.drugs.get(drug, ()):
+        rec = advice.recommendation
+        if rec.strength not in ACTIONABLE:
+            continue
+        suggestions = replace_suggestions(draft, rec.alternatives, patient_ref=patient_ref)
+        indicator = "critical" if rec.strength == "Strong" and rec.alternatives else "warning"
+        detail = (
+            f"**{rec.recommendation}**\n\n{rec.implication}\n\n"
+            f"Based on: {_basis(advice)}.\n\n"
+            f"Strength: {rec.strength}. {rec.citation}"
+        )
+        if rec.alternatives:
+            detail += f"\n\nAlternatives: {', '.join(rec.alternatives)}."
+        cards.append(
+            make_card(
+                summary=f"{drug.capitalize()}: {rec.recommendation}",
+                indicator=indicator,
+                detail=detail,
+                source={"label": f"{rec.source}: {rec.guideline}", "url": rec.url},
+                links=links,
+                suggestions=suggestions,
+            )
+        )
+    return cards

@@ -1,0 +1,197 @@
+"""CDS Hooks 2.0 endpoints: discovery (public, as the spec has it), hook calls and feedback
+(both only for CDS clients whose JWT verifies; see painpath.cds.client_auth)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from painpath.cds.client_auth import (
+    CdsClient,
+    ClientNotAuthenticated,
+    JwksCache,
+    bearer_token,
+    verify_client_jwt,
+)
+from painpath.cds.hooks import HookCall, run_hook
+from painpath.cds.prefetch import PrefetchUnavailable, resolve_prefetch
+from painpath.cds.requests import FeedbackRequest, HookRequest
+from painpath.cds.services import SERVICES, CdsService, discovery
+from painpath.cds.snoozes import record_feedback
+from painpath.config import Settings
+from painpath.kit.clock import utcnow
+from painpath.services.transaction import unit_of_work
+from painpath.web.problems import problem
+
+router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _now(request: Request) -> datetime:
+    """The server's clock; tests freeze it with `app.state.cds_clock`."""
+    clock: Callable[[], datetime] = getattr(request.app.state, "cds_clock", utcnow)
+    return clock()
+
+
+def _jwks(request: Request) -> JwksCache:
+    state = request.app.state
+    cache: JwksCache | None = getattr(state, "cds_jwks", None)
+    if cache is None:
+        settings = _settings(request)
+        cache = JwksCache(
+            allowed_issuers=dict(settings.cds_allowed_issuers),
+            transport=getattr(state, "cds_transport", None),
+            timeout=settings.cds_fhir_timeout_seconds,
+        )
+        state.cds_jwks = cache
+    return cache
+
+
+def _audiences(request: Request, service_id: str) -> list[str]:
+    settings = _settings(request)
+    audiences = [settings.cds_audience] if settings.cds_audience else []
+    service_url = str(request.url.replace(query="")).removesuffix("/feedback")
+    audiences.append(service_url)
+    if settings.public_base_url:
+        audiences.append(f"{settings.public_base_url.rstrip('/')}/cds-services/{service_id}")
+    return audiences
+
+
+def _unauthenticated(request: Request, reason: str) -> JSONResponse:
+    return problem(
+        401,
+        "Not authenticated",
+        reason,
+        instance=request.url.path,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def _authenticate(request: Request, service_id: str) -> CdsClient | JSONResponse:
+    try:
+        token = bearer_token(request.headers.get("authorization"))
+        jwks = _jwks(request)
+        audiences = _audiences(request, service_id)
+        return await run_in_threadpool(verify_client_jwt, token, audiences=audiences, jwks=jwks)
+    except ClientNotAuthenticated as error:
+        return _unauthenticated(request, str(error))
+
+
+async def _body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+def _invalid(request: Request, error: ValidationError | str) -> JSONResponse:
+    detail = (
+        error
+        if isinstance(error, str)
+        else "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()[:10])
+    )
+    return problem(400, "Invalid CDS Hooks request", detail, instance=request.url.path)
+
+
+def operation_outcome(status: int, diagnostics: str) -> JSONResponse:
+    body = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "not-found", "diagnostics": diagnostics}],
+    }
+    return JSONResponse(body, status_code=status, media_type="application/fhir+json")
+
+
+@router.get("")
+def list_services() -> dict[str, Any]:
+    """CDS Hooks discovery: the services painpath offers and their prefetch templates."""
+    return discovery()
+
+
+def _service(request: Request, service_id: str) -> CdsService | JSONResponse:
+    service = SERVICES.get(service_id)
+    if service is None:
+        return problem(
+            404, "Not found", f"no CDS service {service_id!r}", instance=request.url.path
+        )
+    return service
+
+
+@router.post("/{service_id}")
+async def call_service(service_id: str, request: Request) -> Any:
+    """A hook call: cards for the patient and the draft orders (CDS Hooks 2.0)."""
+    client = await _authenticate(request, service_id)
+    if isinstance(client, JSONResponse):
+        return client
+    service = _service(request, service_id)
+    if isinstance(service, JSONResponse):
+        return service
+    try:
+        hook_request = HookRequest.model_validate(await _body(request))
+    except ValidationError as error:
+        return _invalid(request, error)
+    if hook_request.hook != service.hook:
+        return _invalid(
+            request, f"service {service.id} answers {service.hook}, not {hook_request.hook}"
+        )
+    return await run_in_threadpool(_answer, request, service, hook_request, client)
+
+
+def _answer(
+    request: Request, service: CdsService, hook_request: HookRequest, client: CdsClient
+) -> Any:
+    settings = _settings(request)
+    try:
+        prefetched = resolve_prefetch(
+            hook_request,
+            service,
+            transport=getattr(request.app.state, "cds_transport", None),
+            timeout=settings.cds_fhir_timeout_seconds,
+        )
+    except PrefetchUnavailable as error:
+        return operation_outcome(412, str(error))
+    call = HookCall(
+        service, hook_request, client, prefetched, _now(request), settings.public_base_url
+    )
+    with unit_of_work(request.app.state.session_factory) as session:
+        cards = run_hook(session, call)
+    return {"cards": cards}
+
+
+@router.post("/{service_id}/feedback")
+async def feedback(service_id: str, request: Request) -> Any:
+    """Feedback on cards: recorded; an override with a reason snoozes the alert."""
+    client = await _authenticate(request, service_id)
+    if isinstance(client, JSONResponse):
+        return client
+    service = _service(request, service_id)
+    if isinstance(service, JSONResponse):
+        return service
+    try:
+        body = FeedbackRequest.model_validate(await _body(request))
+    except ValidationError as error:
+        return _invalid(request, error)
+    settings = _settings(request)
+
+    def store() -> None:
+        with unit_of_work(request.app.state.session_factory) as session:
+            record_feedback(
+                session,
+                service_id=service.id,
+                client=client,
+                items=body.feedback,
+                now=_now(request),
+                days_by_reason=settings.cds_snooze_days,
+            )
+
+    await run_in_threadpool(store)
+    return {}
