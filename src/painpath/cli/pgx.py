@@ -273,10 +273,15 @@ def batch(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from painpath.cli.common import console
-    from painpath.pgx.batch import write_cohort
     from painpath.pgx.vcf import VcfError
 
     with reported_errors():
+        try:
+            from painpath.pgx.batch import write_cohort
+        except ModuleNotFoundError as error:
+            raise CliError(
+                f"pgx batch needs {error.name}: install the pgx extra (scripts/setup.sh pgx)"
+            ) from error
         if output.suffix != ".parquet":
             raise CliError(f"-o {output}: the output must end in .parquet")
         if not output.parent.is_dir():
