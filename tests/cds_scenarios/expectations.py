@@ -14,6 +14,7 @@ from typing import Literal
 
 RECOMMENDATION_CODES: dict[str, frozenset[str]] = {
     "REC01": frozenset({"NONOPIOID_FIRST_ACUTE"}),
+    "REC02": frozenset({"NONOPIOID_MAXIMIZE_CHRONIC"}),
     "REC03": frozenset({"ER_LA_IN_OPIOID_NAIVE"}),
     "REC04_05": frozenset({"MME_GE_50", "MME_GE_90"}),
     "REC06": frozenset({"ACUTE_SUPPLY_GT_7D"}),
@@ -27,8 +28,6 @@ RECOMMENDATION_CODES: dict[str, frozenset[str]] = {
 
 # Recommendations painpath's engine has no rule for: the rows are skipped with this reason.
 NOT_IMPLEMENTED = {
-    "REC02": "engine has no Recommendation 2 rule (needs CarePlan / pain-management-procedure "
-    "facts that AssessmentInput cannot carry)",
     "HELLO_WORLD": "service smoke test, not an opioid recommendation",
 }
 
@@ -65,23 +64,6 @@ OVERRIDES: dict[str, Override] = {
         "expansion (155 SNOMED + 57 ICD-10-CM codes) does not list; painpath reads conditions "
         "strictly through the value set, as the 2022 IG does",
     ),
-    # --- engine gaps: the 2022 rule needs a fact AssessmentInput cannot carry
-    **{
-        name: Override(
-            False, "engine-gap",
-            "2022 rec 7 applies only when opioids were taken on >= 7 of the past 10 days (with an "
-            "office visit) or >= 21 of 30 days in each of the past 3 months; the mapper computes "
-            "that, but the engine has one `long_term_opioid_therapy` fact shared with rec 10 "
-            "(UDT_DUE, which needs only a subacute/chronic order), so a 30-day order alone "
-            "still fires BENEFIT_RISK_REVIEW_DUE",
-        )
-        for name in (
-            "rec-07-end-of-life-exclusion",
-            "rec-07-risk-assessment",
-            "rec-07-six-of-past-ten-days",
-            "rec-07-sixtytwo-of-past-ninety-days",
-        )
-    },
     # --- no usable oracle: derived from the 2022 rule table
     "rec-06-in-criteria-met": Override(False, "no-oracle", "5-day supply: not over 7 days"),
     "rec-08-multiple-doseRate": Override(

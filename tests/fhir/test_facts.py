@@ -37,11 +37,11 @@ def test_prefetch_shapes_are_flattened() -> None:
     assert list(flatten([None, rx, bundle, entry, {"resourceType": "Bundle"}])) == [rx, rx, rx]
 
 
-def test_age_from_birth_date_and_missing_birth_date_is_noted() -> None:
+def test_age_from_birth_date_and_missing_birth_date_is_unknown_and_noted() -> None:
     assert _patient(who=patient("2005-05-02")).age == 17
     assert _patient(who=patient("2005-05-01")).age == 18
     inputs = assessment_input_from_fhir(patient=None, resources=[], draft_orders=[], today=TODAY)
-    assert inputs.data.patient.age == 18
+    assert inputs.data.patient.age is None
     assert any("birthDate" in n for n in inputs.notes)
 
 

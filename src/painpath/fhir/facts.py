@@ -17,11 +17,20 @@ from painpath.fhir.resources import (
     reference_id,
     status_is,
 )
-from painpath.fhir.valuesets import is_uds_test, uds_substance, value_set
+from painpath.fhir.valuesets import ValueSet, is_uds_test, uds_substance, value_set
 from painpath.opioids import UdtResult
 
 YEAR = timedelta(days=365)
 _FINAL = ("final", "amended", "corrected")
+# opioid-cds-r4 vocabulary/valueset/pain-treatment-plan.json: LOINC 80764-4 and its children
+# (the expansion holds only 80764-4, "Pain medicine Plan of care note"); read on CarePlan.category.
+PAIN_TREATMENT_PLAN = ValueSet(
+    key="pain_treatment_plan",
+    url="http://fhir.org/guides/cdc/opioid-cds/ValueSet/pain-treatment-plan",
+    version=None,
+    pairs=frozenset({("http://loinc.org", "80764-4")}),
+    bare_codes=frozenset({"80764-4"}),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,7 @@ class ClinicalFacts:
     active_cancer: bool
     end_of_life: bool
     opioid_use_disorder: bool
+    opioid_use_disorder_recorded_date: date | None  # latest recordedDate (else onset) of OUD
     substance_misuse_history: bool
     office_visit_in_year: bool
     last_udt_date: date | None
@@ -151,11 +161,16 @@ def clinical_facts(resources: Sequence[Resource], today: date) -> ClinicalFacts:
         for p in procedures
         if value_set("opioid_misuse_assessment").matches(p.get("code"))
     ]
+    active_oud = [c for c in conditions if _active(c) and oud.matches(c.get("code"))]
     return ClinicalFacts(
         sickle_cell=any(value_set("sickle_cell").matches(c.get("code")) for c in conditions),
         active_cancer=_cancer(conditions, encounters, today),
         end_of_life=_end_of_life(conditions, encounters, today),
-        opioid_use_disorder=any(_active(c) and oud.matches(c.get("code")) for c in conditions),
+        opioid_use_disorder=bool(active_oud),
+        opioid_use_disorder_recorded_date=_latest(
+            [first_date(c, "recordedDate", "onsetDateTime", "onsetPeriod") for c in active_oud],
+            today,
+        ),
         substance_misuse_history=any(
             oud.matches(c.get("code")) or misuse.matches(c.get("code")) for c in conditions
         )
@@ -170,6 +185,47 @@ def clinical_facts(resources: Sequence[Resource], today: date) -> ClinicalFacts:
         last_pdmp_review_date=_latest(pdmp, today),
         last_benefit_risk_review_date=_latest(reviews, today),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PainCareFacts:
+    """Rec 2: the latest pain-treatment CarePlan (created or updated) and pain-management
+    Procedure by one of `authors` (any author when `authors` is empty)."""
+
+    last_plan_date: date | None
+    last_procedure_date: date | None
+
+
+def pain_care_facts(
+    resources: Sequence[Resource], today: date, authors: frozenset[str]
+) -> PainCareFacts:
+    """Active or completed pain-treatment CarePlans whose `author` is in `authors`, and completed
+    pain-management Procedures with a performer in `authors`, latest date on or before `today`."""
+
+    def by_author(refs: list[Any]) -> bool:
+        return not authors or any(reference_id(ref) in authors for ref in refs)
+
+    plans = [
+        c
+        for c in _of(resources, "CarePlan")
+        if status_is(c, "active", "completed")
+        and PAIN_TREATMENT_PLAN.matches(c.get("category"))
+        and by_author([c.get("author")])
+    ]
+    plan_days: list[date | None] = []
+    for plan in plans:
+        plan_days += [
+            parse_date(plan.get("created")),
+            parse_date((plan.get("meta") or {}).get("lastUpdated")),
+        ]
+    procedures = [
+        first_date(p, "performedDateTime", "performedPeriod")
+        for p in _of(resources, "Procedure")
+        if status_is(p, "completed")
+        and value_set("pain_management_procedure").matches(p.get("code"))
+        and by_author([performer.get("actor") for performer in items(p, "performer")])
+    ]
+    return PainCareFacts(_latest(plan_days, today), _latest(procedures, today))
 
 
 def age_on(birth_date: Any, today: date) -> int | None:

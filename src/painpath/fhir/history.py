@@ -54,15 +54,45 @@ def days_covered(intervals: Sequence[tuple[date, date]], start: date, end: date)
     return total
 
 
+def opioid_days_last_10(intervals: Sequence[tuple[date, date]], today: date) -> int:
+    """Days on opioids in [today − 10 d, today − 1 d]."""
+    return days_covered(intervals, today - timedelta(days=10), today - timedelta(days=1))
+
+
+def opioid_days_last_3_months(
+    intervals: Sequence[tuple[date, date]], today: date
+) -> tuple[int, int, int]:
+    """Days on opioids in each of the three 30-day months before today, most recent first."""
+    first, second, third = (
+        days_covered(
+            intervals, today - timedelta(days=30 * (k + 1)), today - timedelta(days=30 * k + 1)
+        )
+        for k in range(3)
+    )
+    return first, second, third
+
+
 def long_term_opioid_use(
     intervals: Sequence[tuple[date, date]], today: date, *, office_visit_in_year: bool
 ) -> bool:
     """Rec 7's test: opioids on ≥ 7 of the past 10 days with an office visit in the past year,
     or on ≥ 21 of 30 days in each of the past three months."""
-    yesterday = today - timedelta(days=1)
-    if office_visit_in_year and days_covered(intervals, today - timedelta(days=10), yesterday) >= 7:
+    if office_visit_in_year and opioid_days_last_10(intervals, today) >= 7:
         return True
-    months = [
-        (today - timedelta(days=30 * (k + 1)), today - timedelta(days=30 * k + 1)) for k in range(3)
-    ]
-    return all(days_covered(intervals, start, end) >= 21 for start, end in months)
+    return all(days >= 21 for days in opioid_days_last_3_months(intervals, today))
+
+
+def last_request(moud: Iterable[MappedMedication], today: date) -> date | None:
+    """Latest authoredOn (on or before `today`) of an active or completed MedicationRequest
+    among `moud` (the caller's buprenorphine and methadone medications, for rec 12)."""
+    return max(
+        (
+            m.started
+            for m in moud
+            if m.resource_type == "MedicationRequest"
+            and m.status in (None, "active", "completed")
+            and m.started is not None
+            and m.started <= today
+        ),
+        default=None,
+    )

@@ -13,15 +13,28 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from painpath.fhir.facts import age_on, clinical_facts
-from painpath.fhir.history import long_term_opioid_use, opioid_intervals, opioid_naive
-from painpath.fhir.medications import MEDICATION_TYPES, MappedMedication, map_medication
+from painpath.fhir.facts import age_on, clinical_facts, pain_care_facts
+from painpath.fhir.history import (
+    last_request,
+    long_term_opioid_use,
+    opioid_days_last_3_months,
+    opioid_days_last_10,
+    opioid_intervals,
+    opioid_naive,
+)
+from painpath.fhir.medications import (
+    MEDICATION_TYPES,
+    MappedMedication,
+    concept_of,
+    map_medication,
+)
 from painpath.fhir.resources import Resource, flatten, reference_id
+from painpath.fhir.valuesets import value_set
 from painpath.opioids import AssessmentInput, Medication, Patient
 
 ACTIVE_RX_WINDOW = timedelta(days=730)  # "active ambulatory" Rx: authored in the last 2 years
-ASSUMED_ADULT_AGE = 18
 NALOXONE = frozenset({"naloxone", "nalmefene"})
+MOUD = frozenset({"buprenorphine", "methadone"})
 
 
 @dataclass(frozen=True)
@@ -48,15 +61,24 @@ def _is_current(mapped: MappedMedication, today: date) -> bool:
     return mapped.started <= today <= mapped.started + supply
 
 
-def _age(patient: Mapping[str, Any] | None, today: date, notes: list[str]) -> int:
+def _age(patient: Mapping[str, Any] | None, today: date, notes: list[str]) -> int | None:
     age = age_on(patient.get("birthDate"), today) if patient is not None else None
     if age is None:
         notes.append(
-            f"Patient: no usable birthDate; age assumed {ASSUMED_ADULT_AGE} (adult) so that the "
-            "rules run; the under-18 exclusion could not be checked"
+            "Patient: no usable birthDate; age unknown, so the under-18 exclusion was not "
+            "checked (the rules still run)"
         )
-        return ASSUMED_ADULT_AGE
     return age
+
+
+def _ordering_clinicians(drafts: list[Resource]) -> frozenset[str]:
+    """Ids of the draft orders' recorder and requester (rec 2's "same author")."""
+    return frozenset(
+        ref
+        for draft in drafts
+        for ref in (reference_id(draft.get("recorder")), reference_id(draft.get("requester")))
+        if ref
+    )
 
 
 def assessment_input_from_fhir(
@@ -108,6 +130,24 @@ def assessment_input_from_fhir(
     long_term = long_term_opioid_use(
         intervals, today, office_visit_in_year=facts.office_visit_in_year
     )
+    clinicians = _ordering_clinicians(drafts)
+    pain_care = pain_care_facts(chart, today, clinicians)
+    if drafts and not clinicians and (pain_care.last_plan_date or pain_care.last_procedure_date):
+        notes.append(
+            "draft orders name no recorder or requester: pain-treatment plans and pain-management "
+            "procedures by any clinician count for Recommendation 2"
+        )
+    moud_history = [
+        mapped
+        for resource, mapped in history
+        if mapped.medication.ingredient_key in MOUD
+        or value_set("buprenorphine_and_methadone").matches(concept_of(resource, referenced))
+    ]
+    if facts.opioid_use_disorder and facts.opioid_use_disorder_recorded_date is None:
+        notes.append(
+            "Condition: opioid use disorder with no recordedDate or onset; Recommendation 12 "
+            "is not limited to a recent diagnosis"
+        )
     patient_model = Patient(
         age=_age(patient, today, notes),
         sex=_sex(patient),
@@ -122,6 +162,13 @@ def assessment_input_from_fhir(
         last_udt_date=facts.last_udt_date,
         last_pdmp_review_date=facts.last_pdmp_review_date,
         last_benefit_risk_review_date=facts.last_benefit_risk_review_date,
+        opioid_days_last_10_days=opioid_days_last_10(intervals, today),
+        opioid_days_last_3_months=opioid_days_last_3_months(intervals, today),
+        office_visit_last_12_months=facts.office_visit_in_year,
+        last_pain_treatment_plan_date=pain_care.last_plan_date,
+        last_pain_management_procedure_date=pain_care.last_procedure_date,
+        opioid_use_disorder_recorded_date=facts.opioid_use_disorder_recorded_date,
+        last_moud_rx_date=last_request(moud_history, today),
     )
     data = AssessmentInput(
         patient=patient_model, medications=tuple(medications), udt_results=facts.udt_results

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from painpath.opioids.alerts import Alert
-from painpath.opioids.context import exclusion_reasons
+from painpath.opioids.context import assessment_notes, exclusion_reasons
 from painpath.opioids.inputs import AssessmentInput
 from painpath.opioids.knowledge import (
     KNOWLEDGE_VERSION,
@@ -28,6 +28,7 @@ class Assessment:
     mme: MmeSummary
     alerts: tuple[Alert, ...]
     exclusion_reasons: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # what could not be checked (e.g. age unknown)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -52,6 +53,7 @@ class Assessment:
             "per_medication": [m.as_json() for m in self.mme.per_medication],
             "excluded_from_guideline": bool(self.exclusion_reasons),
             "exclusion_reasons": list(self.exclusion_reasons),
+            "notes": list(self.notes),
             "alerts": [alert.as_json() for alert in self.alerts],
             "factors": self.mme.table.describe(),
             "rules": {"version": rule_knowledge().version, "source": rule_knowledge().source},
@@ -73,6 +75,7 @@ def assess(
         mme=mme,
         alerts=evaluate_rules(data, mme, today),
         exclusion_reasons=exclusion_reasons(data, rule_knowledge()),
+        notes=assessment_notes(data),
     )
 
 

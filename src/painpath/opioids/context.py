@@ -39,6 +39,13 @@ class RuleContext:
         long_term = self.knowledge.thresholds.long_term_supply_days
         return medication.days_supply is not None and medication.days_supply < long_term
 
+    def is_subacute_or_chronic(self, medication: Medication) -> bool:
+        """Known to be for subacute or chronic pain (an unknown supply is neither)."""
+        if medication.pain_duration is not None:
+            return medication.pain_duration != "acute"
+        long_term = self.knowledge.thresholds.long_term_supply_days
+        return medication.days_supply is not None and medication.days_supply >= long_term
+
     @property
     def long_term_therapy(self) -> bool:
         stated = self.data.patient.long_term_opioid_therapy
@@ -68,10 +75,21 @@ def indexes_of(*groups: Sequence[tuple[int, Medication]]) -> tuple[int, ...]:
 def exclusion_reasons(data: AssessmentInput, knowledge: RuleKnowledge) -> tuple[str, ...]:
     """Why the CDC 2022 guideline does not apply to this patient (empty: it applies)."""
     patient = data.patient
+    adult_age = knowledge.thresholds.adult_age
     reasons = [
-        (patient.age < knowledge.thresholds.adult_age, "under 18"),
+        (patient.age is not None and patient.age < adult_age, "under 18"),
         (patient.active_cancer_treatment, "active cancer treatment"),
         (patient.palliative_or_hospice, "palliative, hospice or end-of-life care"),
         (patient.sickle_cell, "sickle cell disease"),
     ]
     return tuple(text for applies, text in reasons if applies)
+
+
+def assessment_notes(data: AssessmentInput) -> tuple[str, ...]:
+    """What the assessment could not check, in words (empty: everything was checked)."""
+    notes = []
+    if data.patient.age is None:
+        notes.append(
+            "age unknown: the under-18 exclusion was not checked; the rules ran as for an adult"
+        )
+    return tuple(notes)

@@ -69,6 +69,7 @@ class DoseUnit(StrEnum):
 PeriodUnit = Literal["s", "min", "h", "d", "wk", "mo", "a"]
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
+DaysInMonth = Annotated[int, Field(ge=0, le=30)]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -160,11 +161,15 @@ class UdtResult(BaseModel):
 
 
 class Patient(BaseModel):
-    """Facts about the patient the rules need; unknown (None) facts never fire a rule."""
+    """Facts about the patient the rules need; unknown (None) facts never fire a rule.
+
+    `age` must be given but may be None (unknown): the under-18 exclusion is then not checked,
+    the rules still run and the assessment says so in its notes.
+    """
 
     model_config = _STRICT
 
-    age: Annotated[int, Field(ge=0, le=130)]
+    age: Annotated[int, Field(ge=0, le=130)] | None
     sex: Literal["female", "male"] | None = None
     opioid_naive: bool | None = None
     active_cancer_treatment: bool = False
@@ -178,6 +183,20 @@ class Patient(BaseModel):
     last_udt_date: date | None = None
     last_pdmp_review_date: date | None = None
     last_benefit_risk_review_date: date | None = None
+    # Rec 7 (benefit-risk review): days on opioids, from collapsed prescription intervals.
+    # None: not known; when both counts are None rec 7 falls back to long-term therapy.
+    opioid_days_last_10_days: Annotated[int, Field(ge=0, le=10)] | None = None
+    opioid_days_last_3_months: tuple[DaysInMonth, DaysInMonth, DaysInMonth] | None = (
+        None  # 30-day months, most recent first
+    )
+    office_visit_last_12_months: bool | None = None
+    # Rec 2 (maximize non-opioid therapies): by the clinician ordering the opioid.
+    last_pain_treatment_plan_date: date | None = None
+    last_pain_management_procedure_date: date | None = None
+    # Rec 12 (offer MOUD): when the OUD diagnosis was recorded (None: not known, not limited)
+    # and the latest buprenorphine or methadone prescription (active or completed).
+    opioid_use_disorder_recorded_date: date | None = None
+    last_moud_rx_date: date | None = None
 
 
 class AssessmentInput(BaseModel):

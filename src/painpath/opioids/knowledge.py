@@ -127,6 +127,12 @@ class Thresholds:
     udt_lookback_days: int
     pdmp_lookback_days: int
     benefit_risk_lookback_days: int
+    benefit_risk_recent_days_window: int  # rec 7: opioids on ≥ min of the last `window` days …
+    benefit_risk_recent_days_min: int
+    benefit_risk_monthly_days_min: int  # … or on ≥ this many of 30 days in each of 3 months
+    nonopioid_plan_lookback_days: int  # rec 2: pain plan or procedure by the prescriber
+    oud_recorded_lookback_days: int  # rec 12: OUD recorded this recently
+    moud_rx_lookback_days: int  # rec 12: no buprenorphine/methadone Rx this recently
     cannabinoid_screening: bool
 
 
@@ -181,6 +187,12 @@ def rule_knowledge() -> RuleKnowledge:
             udt_lookback_days=t["udt_lookback_days"],
             pdmp_lookback_days=t["pdmp_lookback_days"],
             benefit_risk_lookback_days=t["benefit_risk_lookback_days"],
+            benefit_risk_recent_days_window=t["benefit_risk_recent_days_window"],
+            benefit_risk_recent_days_min=t["benefit_risk_recent_days_min"],
+            benefit_risk_monthly_days_min=t["benefit_risk_monthly_days_min"],
+            nonopioid_plan_lookback_days=t["nonopioid_plan_lookback_days"],
+            oud_recorded_lookback_days=t["oud_recorded_lookback_days"],
+            moud_rx_lookback_days=t["moud_rx_lookback_days"],
             cannabinoid_screening=t["cannabinoid_screening"],
         ),
         moud_ingredients=frozenset(raw["moud_ingredients"]),

@@ -3,7 +3,8 @@
 Follows the HL7 opioid CDS IG (cqframework/opioid-cds-r4, v2022.1.0) with its known defects
 fixed (docs/opioids.md): the naloxone rule checks risk factors and naloxone on file; CNS
 depressants and benzodiazepines are treated alike; ER/LA in opioid-naive patients fires for any
-pain duration; unknown facts (None) never fire a rule. `today` is always passed in.
+pain duration; unknown facts (None) never fire a rule; rec 7 has its own regular-use test.
+`today` is always passed in.
 """
 
 from __future__ import annotations
@@ -23,6 +24,30 @@ def nonopioid_first_acute(ctx: RuleContext) -> list[Alert]:
     if ctx.data.patient.opioid_naive is not True or not acute:
         return []
     return [make_alert("NONOPIOID_FIRST_ACUTE", medication_indexes=indexes_of(acute))]
+
+
+def nonopioid_maximize_chronic(ctx: RuleContext) -> list[Alert]:
+    """Rec 2: an opioid-naive patient's subacute/chronic-pain opioid, with no pain-treatment
+    plan and no pain-management procedure by the ordering clinician within the lookback."""
+    patient = ctx.data.patient
+    chronic = [(i, m) for i, m in ctx.opioids if ctx.is_subacute_or_chronic(m)]
+    if patient.opioid_naive is not True or not chronic:
+        return []
+    lookback = ctx.knowledge.thresholds.nonopioid_plan_lookback_days
+    plan = patient.last_pain_treatment_plan_date
+    procedure = patient.last_pain_management_procedure_date
+    if ctx.within(plan, lookback) or ctx.within(procedure, lookback):
+        return []
+    facts = {
+        "last_pain_treatment_plan_date": plan.isoformat() if plan else None,
+        "last_pain_management_procedure_date": procedure.isoformat() if procedure else None,
+        "lookback_days": lookback,
+    }
+    return [
+        make_alert(
+            "NONOPIOID_MAXIMIZE_CHRONIC", facts=facts, medication_indexes=indexes_of(chronic)
+        )
+    ]
 
 
 def er_la_in_opioid_naive(ctx: RuleContext) -> list[Alert]:
@@ -164,21 +189,70 @@ def pdmp_review_due(ctx: RuleContext) -> list[Alert]:
     return [make_alert("PDMP_REVIEW_DUE", facts=facts, medication_indexes=indexes_of(ctx.opioids))]
 
 
+def _regular_opioid_use(ctx: RuleContext) -> tuple[bool, str]:
+    """Rec 7's test and which part of it was used: opioids on ≥ 7 of the last 10 days with an
+    office visit in the last 12 months, or on ≥ 21 of 30 days in each of the last 3 months.
+    With neither day count known it falls back to long-term therapy."""
+    patient = ctx.data.patient
+    limits = ctx.knowledge.thresholds
+    recent, months = patient.opioid_days_last_10_days, patient.opioid_days_last_3_months
+    if recent is None and months is None:
+        return ctx.long_term_therapy, "long-term opioid therapy"
+    if (
+        recent is not None
+        and recent >= limits.benefit_risk_recent_days_min
+        and patient.office_visit_last_12_months is True
+    ):
+        return (
+            True,
+            f"opioids on {recent} of the last {limits.benefit_risk_recent_days_window} days",
+        )
+    if months is not None and all(days >= limits.benefit_risk_monthly_days_min for days in months):
+        least = limits.benefit_risk_monthly_days_min
+        return True, f"opioids on at least {least} of 30 days in each of the last 3 months"
+    return False, ""
+
+
 def benefit_risk_review_due(ctx: RuleContext) -> list[Alert]:
+    """Rec 7: an opioid not known to be for acute pain, regular opioid use (its own test, not
+    rec 10's long-term therapy) and no benefit-risk review within the lookback."""
     lookback = ctx.knowledge.thresholds.benefit_risk_lookback_days
     last = ctx.data.patient.last_benefit_risk_review_date
-    if not ctx.long_term_therapy or ctx.within(last, lookback):
+    chronic = [(i, m) for i, m in ctx.opioids if not ctx.is_acute(m)]
+    regular, because = _regular_opioid_use(ctx)
+    if not chronic or not regular or ctx.within(last, lookback):
         return []
-    facts = {"last_review_date": last.isoformat() if last else None, "lookback_days": lookback}
-    return [make_alert("BENEFIT_RISK_REVIEW_DUE", facts=facts)]
+    facts = {
+        "last_review_date": last.isoformat() if last else None,
+        "lookback_days": lookback,
+        "opioid_use": because,
+    }
+    return [
+        make_alert("BENEFIT_RISK_REVIEW_DUE", facts=facts, medication_indexes=indexes_of(chronic))
+    ]
 
 
 def oud_offer_moud(ctx: RuleContext) -> list[Alert]:
-    if not ctx.data.patient.opioid_use_disorder:
+    """Rec 12: opioid use disorder (recorded recently, when the date is known) and no MOUD on
+    the list or prescribed within the lookback."""
+    patient = ctx.data.patient
+    limits = ctx.knowledge.thresholds
+    if not patient.opioid_use_disorder:
+        return []
+    recorded = patient.opioid_use_disorder_recorded_date
+    if recorded is not None and not ctx.within(recorded, limits.oud_recorded_lookback_days):
         return []
     if ctx.with_ingredient(ctx.knowledge.moud_ingredients):
         return []
-    return [make_alert("OUD_OFFER_MOUD")]
+    if ctx.within(patient.last_moud_rx_date, limits.moud_rx_lookback_days):
+        return []
+    facts = {
+        "opioid_use_disorder_recorded_date": recorded.isoformat() if recorded else None,
+        "last_moud_rx_date": (
+            patient.last_moud_rx_date.isoformat() if patient.last_moud_rx_date else None
+        ),
+    }
+    return [make_alert("OUD_OFFER_MOUD", facts=facts)]
 
 
 def mme_cautions(ctx: RuleContext) -> list[Alert]:
@@ -220,6 +294,7 @@ RULES: tuple[Rule, ...] = (
     cns_depressant_coprescribe,
     er_la_in_opioid_naive,
     nonopioid_first_acute,
+    nonopioid_maximize_chronic,
     acute_supply,
     oud_offer_moud,
     udt_unexpected,
