@@ -147,4 +147,4 @@ def test_order_sign_over_http_with_a_signed_jwt_and_null_prefetch(
     assert {"MME_GE_50", "NALOXONE_OFFER", "BENZO_COPRESCRIBE"} <= issued
     assert "/jwks.json?" in ehr_requests
     assert "/fhir/Patient/ehr-pt-1?" in ehr_requests
-    assert "/fhir/MedicationRequest?patient=ehr-pt-1&status=active" in ehr_requests
+    assert "/fhir/MedicationRequest?patient=ehr-pt-1" in ehr_requests

@@ -82,10 +82,15 @@ def test_only_alerts_about_the_draft_order_and_patient_level_ones_at_signing() -
     about_chart = make_alert("METHADONE_CAUTION", medication_indexes=(0,))
     about_draft = make_alert("METHADONE_CAUTION", medication_indexes=(0, 1))
     patient_level = make_alert("EXCLUDED_FROM_GUIDELINE", reasons="age under 18")
-    assert not _relevant(about_chart, {1}, "order-select")
-    assert _relevant(about_draft, {1}, "order-select")
-    assert not _relevant(patient_level, {1}, "order-select")
-    assert _relevant(patient_level, {1}, "order-sign")
+    assert not _relevant(about_chart, {1}, "order-select", opioid_drafted=True)
+    assert _relevant(about_draft, {1}, "order-select", opioid_drafted=False)
+    assert not _relevant(patient_level, {1}, "order-select", opioid_drafted=False)
+    assert _relevant(patient_level, {1}, "order-sign", opioid_drafted=False)
+
+
+def test_selecting_an_opioid_brings_patient_level_alerts_such_as_unexpected_udt() -> None:
+    patient_level = make_alert("EXCLUDED_FROM_GUIDELINE", reasons="age under 18")
+    assert _relevant(patient_level, {1}, "order-select", opioid_drafted=True)
 
 
 def test_no_pgx_card_for_a_patient_painpath_does_not_know(cds_app: FastAPI, ehr: Ehr) -> None:

@@ -57,7 +57,8 @@ def test_missing_keys_are_queried_and_the_given_ones_are_not(cds_app: FastAPI, e
     )
     cards = ehr.call("painpath-order-sign", body)
     assert not any(p.startswith("/fhir/Patient") for p in paths)
-    assert "/fhir/MedicationRequest?patient=ehr-pt-1&status=active" in paths
+    assert "/fhir/MedicationRequest?patient=ehr-pt-1" in paths
+    assert "/fhir/CarePlan?patient=ehr-pt-1" in paths
     # morphine ER 30 + oxycodone 5 mg x4 = 30 → 60 MME/day
     summaries = " ".join(c["summary"] for c in cards)
     assert "60" in summaries

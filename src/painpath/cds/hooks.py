@@ -44,11 +44,14 @@ def _links(call: HookCall, patient_id: int | None) -> list[dict[str, str]]:
     return [{"label": "Open in painpath", "url": url, "type": "absolute"}]
 
 
-def _relevant(alert: Alert, drafts: set[int], hook: str) -> bool:
-    """Alerts about the draft orders; on order-sign, patient-level alerts too."""
+def _relevant(alert: Alert, drafts: set[int], hook: str, opioid_drafted: bool) -> bool:
+    """Alerts about the draft orders; patient-level alerts too on order-sign, and on
+    order-select when an opioid is being selected (e.g. an unexpected urine drug test)."""
     if drafts & set(alert.medication_indexes):
         return True
-    return hook == "order-sign" and not alert.medication_indexes
+    if alert.medication_indexes:
+        return False
+    return hook == "order-sign" or (hook == "order-select" and opioid_drafted)
 
 
 def _summary_card(
@@ -117,8 +120,9 @@ def run_hook(session: Session, call: HookCall) -> list[dict[str, Any]]:
         coded.append((SUMMARY_CODE, card))
     else:
         draft_indexes = set(inputs.draft_indexes)
+        opioid_drafted = any(medications[i].drug_class.value == "opioid" for i in draft_indexes)
         for alert in assessment.alerts:
-            if _relevant(alert, draft_indexes, call.service.hook):
+            if _relevant(alert, draft_indexes, call.service.hook, opioid_drafted):
                 coded.append((alert.code, alert_card(alert, patient_ref=patient_ref, links=links)))
         for index in inputs.draft_indexes:
             drug = medications[index].ingredient

@@ -37,9 +37,12 @@ def fill_template(template: str, request: HookRequest) -> str:
 
 
 def flatten(value: Any) -> list[dict[str, Any]]:
-    """A resource as a one-item list; a Bundle as its entries' resources; anything else empty."""
+    """A resource (or a bare Bundle entry) as a one-item list; a Bundle as its entries'
+    resources; anything else empty."""
     if not isinstance(value, dict):
         return []
+    if "resourceType" not in value and isinstance(value.get("resource"), dict):
+        value = value["resource"]  # a bare Bundle entry {"response", "resource"}
     if value.get("resourceType") == "Bundle":
         return [
             entry["resource"]

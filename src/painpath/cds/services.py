@@ -11,11 +11,14 @@ PATIENT = "{{context.patientId}}"
 #: fetched from its FHIR server with the same query.
 PREFETCH: dict[str, str] = {
     "patient": f"Patient/{PATIENT}",
-    "medicationRequests": f"MedicationRequest?patient={PATIENT}&status=active",
+    # Every status: completed requests count for days on opioids (rec 7) and recent MOUD (rec 12).
+    "medicationRequests": f"MedicationRequest?patient={PATIENT}",
     "medicationDispenses": f"MedicationDispense?patient={PATIENT}",
     "conditions": f"Condition?patient={PATIENT}",
     "encounters": f"Encounter?patient={PATIENT}",
     "procedures": f"Procedure?patient={PATIENT}",
+    # Pain treatment plans by the ordering clinician (rec 2).
+    "carePlans": f"CarePlan?patient={PATIENT}",
     "observations": f"Observation?patient={PATIENT}&category=laboratory",
 }
 #: Without these the advice would be wrong, not merely incomplete: 412 when they cannot be had.
