@@ -11,4 +11,4 @@ fi
 if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip uv
 fi
-.venv/bin/uv pip install --python .venv/bin/python --quiet -e ".[${extras}]"
+.venv/bin/uv pip install --python .venv/bin/python --quiet --compile-bytecode -e ".[${extras}]"
