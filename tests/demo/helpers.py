@@ -38,14 +38,14 @@ def count(url: str, model: Any) -> int:
 
 
 def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, ordered by id, without the volatile columns."""
+    """Every row of every table, ordered by primary key, without the volatile columns."""
     engine = make_engine(url)
     tables: dict[str, list[tuple[Any, ...]]] = {}
     try:
         with engine.connect() as connection:
             for table in Base.metadata.sorted_tables:
                 columns = [c for c in table.columns if c.name not in VOLATILE_COLUMNS]
-                rows = connection.execute(select(*columns).order_by(table.c.id)).all()
+                rows = connection.execute(select(*columns).order_by(*table.primary_key)).all()
                 tables[table.name] = [tuple(row) for row in rows]
     finally:
         engine.dispose()
