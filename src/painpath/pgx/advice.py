@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from itertools import product
 from typing import Any, TypeAlias
 
@@ -205,6 +205,13 @@ def _basis(result: GeneResult | None, gene: Gene, keys: tuple[str, ...]) -> Gene
     )
 
 
+@cache
+def _drug_genes(drug: str) -> tuple[Gene, ...]:
+    """The genes any guideline for `drug` uses, in painpath's gene order."""
+    genes = {g for s in ("CPIC", "DPWG") for gd in guidance_for(drug, s) for g in gd.genes}
+    return tuple(sorted(genes, key=list(Gene).index))
+
+
 def drug_advice(
     drug: str, results: Mapping[Gene, GeneResult], *, include_dpwg: bool = False
 ) -> tuple[Advice, ...]:
@@ -212,19 +219,27 @@ def drug_advice(
 
     Tied diplotypes or a phenotype-only lab call can give several keys per gene; each key
     combination is looked up and identical advice is merged, listing the keys behind it.
+    Memoized on the drug and the results of only the genes it depends on: in a cohort most
+    people share those, even when their other genes differ.
     """
-    genes = sorted(
-        {g for s in ("CPIC", "DPWG") for gd in guidance_for(drug, s) for g in gd.genes},
-        key=list(Gene).index,
-    )
+    genes = _drug_genes(drug)
+    return _drug_advice(drug, tuple(results.get(g) for g in genes), include_dpwg)
+
+
+@lru_cache(maxsize=65_536)
+def _drug_advice(
+    drug: str, gene_results: tuple[GeneResult | None, ...], include_dpwg: bool
+) -> tuple[Advice, ...]:
+    genes = _drug_genes(drug)
+    results = {g: r for g, r in zip(genes, gene_results, strict=True) if r is not None}
     options = [results[g].keys if g in results else (NO_RESULT,) for g in genes]
     merged: dict[Recommendation, list[tuple[str, ...]]] = {}
     for combo in product(*options):
         for found in advise(drug, dict(zip(genes, combo, strict=True)), include_dpwg=include_dpwg):
             merged.setdefault(found, []).append(combo)
+    used = {gd.name: gd.genes for s in ("CPIC", "DPWG") for gd in guidance_for(drug, s)}
     advice = []
     for found, combos in merged.items():
-        used = {gd.name: gd.genes for s in ("CPIC", "DPWG") for gd in guidance_for(drug, s)}
         basis = tuple(
             _basis(results.get(g), g, tuple(dict.fromkeys(c[i] for c in combos)))
             for i, g in enumerate(genes)
