@@ -5,15 +5,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from painpath.config import Environment, InsecureConfigurationError, Settings
 from painpath.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from rich.console import Console
+
+    from painpath.config import Settings
 
 #: Database drivers an optional extra installs; a missing one is a setup problem, not a bug.
 OPTIONAL_DRIVERS = frozenset({"psycopg", "psycopg2"})
@@ -24,6 +26,8 @@ class CliError(Exception):
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
@@ -45,10 +49,41 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _is_migration_error(error: Exception) -> bool:
-    # Alembic is slow to import, so it is only looked up once something has imported it.
-    exceptions = sys.modules.get("alembic.util.exc")
-    return exceptions is not None and isinstance(error, exceptions.CommandError)
+def _loaded(module: str, name: str) -> type[BaseException] | None:
+    """An exception class, if its (slow to import) module is already loaded.
+
+    A command that never touched SQLAlchemy, pydantic or Alembic cannot raise their errors, so
+    the CLI looks them up instead of importing them at start-up: `painpath pgx call` stays fast.
+    """
+    loaded = sys.modules.get(module)
+    found = getattr(loaded, name, None) if loaded is not None else None
+    return found if isinstance(found, type) and issubclass(found, BaseException) else None
+
+
+def _explain(error: Exception) -> str | None:
+    """The one-line message for an expected error from a library, or None for a bug."""
+    if isinstance(error, CliError):
+        return str(error)
+    if isinstance(error, ServiceError):
+        return error.detail
+    insecure = _loaded("painpath.config", "InsecureConfigurationError")
+    if insecure is not None and isinstance(error, insecure):
+        return str(error)
+    validation = _loaded("pydantic_core", "ValidationError")
+    if validation is not None and isinstance(error, validation):
+        return describe_validation(cast("ValidationError", error))
+    dbapi = _loaded("sqlalchemy.exc", "DBAPIError")
+    if dbapi is not None and isinstance(error, dbapi):
+        return f"database error: {_first_line(error)}"
+    bad_url = _loaded("sqlalchemy.exc", "ArgumentError")
+    if bad_url is not None and isinstance(error, bad_url):
+        return f"invalid database URL: {error}"
+    if isinstance(error, ModuleNotFoundError) and error.name in OPTIONAL_DRIVERS:
+        return f"the database driver {error.name} is not installed (scripts/setup.sh postgres)"
+    migration = _loaded("alembic.util.exc", "CommandError")
+    if migration is not None and isinstance(error, migration):
+        return f"migration failed: {error}"
+    return None
 
 
 @contextmanager
@@ -56,30 +91,19 @@ def reported_errors() -> Iterator[None]:
     """Turn expected errors into `error: …` on stderr and exit status 1, with no traceback."""
     try:
         yield
-    except CliError as error:
-        fail(str(error))
-    except ServiceError as error:
-        fail(error.detail)
-    except InsecureConfigurationError as error:
-        fail(str(error))
-    except ValidationError as error:
-        fail(describe_validation(error))
-    except DBAPIError as error:
-        fail(f"database error: {_first_line(error)}")
-    except ArgumentError as error:
-        fail(f"invalid database URL: {error}")
-    except ModuleNotFoundError as error:
-        if error.name not in OPTIONAL_DRIVERS:
-            raise
-        fail(f"the database driver {error.name} is not installed (scripts/setup.sh postgres)")
     except Exception as error:
-        if not _is_migration_error(error):
+        message = _explain(error)
+        if message is None:
             raise
-        fail(f"migration failed: {error}")
+        fail(message)
 
 
 def load_settings() -> Settings:
     """Settings from PAINPATH_* variables, read afresh for every command."""
+    from pydantic import ValidationError
+
+    from painpath.config import Settings
+
     try:
         return Settings()
     except ValidationError as error:
@@ -87,5 +111,7 @@ def load_settings() -> Settings:
 
 
 def refuse_in_production(settings: Settings, what: str) -> None:
+    from painpath.config import Environment
+
     if settings.environment is Environment.production:
         raise CliError(f"{what} is refused when PAINPATH_ENVIRONMENT=production")

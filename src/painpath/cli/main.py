@@ -1,31 +1,73 @@
-"""The `painpath` entry point (pyproject: painpath = "painpath.cli.main:app")."""
+"""The `painpath` entry point (pyproject: painpath = "painpath.cli.main:app").
+
+Sub-commands are imported only when they run: `painpath pgx call` must not pay for SQLAlchemy,
+the web app and the demo cohort, which the database commands need (about 0.8 s at start-up).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from importlib import import_module
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    # Typer ships its own copy of click; these are the classes its commands are made of.
+    from typer._click import Command, Context, HelpFormatter
 
 from painpath import __version__
-from painpath.cli.database import db_app
-from painpath.cli.demo import demo_app
-from painpath.cli.opioids import opioids_app
-from painpath.cli.pgx import pgx_app
-from painpath.cli.serve import serve
-from painpath.cli.users import users_app
+
+#: name -> (module, attribute, help); the attribute is a Typer app or a command function.
+SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "db": ("painpath.cli.database", "db_app", "Database schema: upgrade, downgrade, current."),
+    "users": ("painpath.cli.users", "users_app", "Manage accounts."),
+    "demo": ("painpath.cli.demo", "demo_app", "Seed or run the synthetic demo cohort."),
+    "pgx": ("painpath.cli.pgx", "pgx_app", "Pharmacogenomics: VCF or lab calls to advice."),
+    "opioids": ("painpath.cli.opioids", "opioids_app", "Opioid safety per CDC 2022."),
+    "serve": ("painpath.cli.serve", "serve", "Run the web app and API."),
+    "rpm": ("painpath.cli.rpm", "rpm_app", "Remote monitoring billing: RPM/RTM codes, CY 2026."),
+}
+
+
+def _load(name: str) -> Command:
+    module, attribute, _ = SUBCOMMANDS[name]
+    target = getattr(import_module(module), attribute)
+    holder = typer.Typer(add_completion=False)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name=name)(target)
+    built = typer.main.get_command(holder)
+    # Typer builds a group around a sub-app, and a lone command as itself.
+    return built.commands[name] if isinstance(built, TyperGroup) else built
+
+
+class LazyGroup(TyperGroup):
+    """A group whose sub-commands are imported on first use; `--help` lists them unimported."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *SUBCOMMANDS})
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name in SUBCOMMANDS:
+            return _load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        rows = [(name, SUBCOMMANDS[name][2]) for name in sorted(SUBCOMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="painpath",
     help="painpath: personalized, multimodal chronic-pain care.",
     no_args_is_help=True,
     add_completion=False,
+    cls=LazyGroup,
+    rich_markup_mode=None,
 )
-app.add_typer(db_app, name="db")
-app.add_typer(users_app, name="users")
-app.add_typer(demo_app, name="demo")
-app.add_typer(pgx_app, name="pgx")
-app.add_typer(opioids_app, name="opioids")
-app.command()(serve)
 
 
 def _show_version(value: bool) -> None:
