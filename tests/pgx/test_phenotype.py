@@ -147,8 +147,10 @@ def test_oprm1_and_comt_are_genotypes_with_cpics_no_recommendation() -> None:
 def test_results_are_immutable_and_memoized() -> None:
     first = diplotype_phenotype("CYP2D6", "*1", "*4")
     assert diplotype_phenotype("CYP2D6", "*1", "*4") is first
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         first.phenotype = "Poor Metabolizer"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.allele_functions[0].function = "No function"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(

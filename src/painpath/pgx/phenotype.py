@@ -6,14 +6,18 @@ phenotype follows the pair of allele functions. An allele with uncertain or unkn
 makes the phenotype Indeterminate, and the notes say which allele and why. OPRM1 and COMT are
 reported as genotypes. Sources: CPIC allele-function and phenotype tables (knowledge/phenotypes).
 
-Every lookup is memoized on (gene, allele, allele) and returns an immutable value.
+Every lookup is memoized on (gene, allele, allele) and returns an immutable value. The alleles
+of a gene's table are resolved once, when the gene is first used (a few hundred entries, about a
+millisecond), so a diplotype never seen before costs an addition and a band lookup.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from painpath.pgx.genes import Gene, Phenotype
 from painpath.pgx.tables import gene_table
@@ -42,9 +46,8 @@ class AlleleFunction:
     cpic_allele: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class DiplotypePhenotype:
-    """The interpretation of one diplotype."""
+class DiplotypePhenotype(NamedTuple):
+    """The interpretation of one diplotype (a named tuple: immutable and quick to build)."""
 
     gene: Gene
     diplotype: str
@@ -88,12 +91,31 @@ def normalize_phenotype(text: str) -> Phenotype:
     raise ValueError(f"unknown phenotype {text!r}")
 
 
+#: gene -> its score bands with the phenotypes as enum members (filled with the table).
+_BANDS: dict[Gene | str, tuple[tuple[Phenotype, float | None, bool], ...]] = {}
+
+
 def phenotype_for_score(gene: Gene | str, value: float) -> Phenotype:
     """CPIC phenotype for an activity score (knowledge/phenotypes/<gene>.json bands)."""
-    for phenotype, upper, included in gene_table(gene).bands:
+    bands = _BANDS.get(gene)
+    if bands is None:
+        bands = _BANDS[gene] = tuple((Phenotype(p), u, i) for p, u, i in gene_table(gene).bands)
+    for phenotype, upper, included in bands:
         if upper is None or value < upper or (included and value == upper):
-            return Phenotype(phenotype)
+            return phenotype
     raise ValueError(f"{gene} has no activity-score bands")
+
+
+_KEYS: dict[str, frozenset[str]] = {}
+
+
+def _all_keys(gene: Gene | str) -> frozenset[str]:
+    """Every CPIC lookup key of a gene (filled with its table; not a lookup memo)."""
+    found = _KEYS.get(gene)
+    if found is None:
+        keys = gene_table(gene).phenotype_keys.values()
+        found = _KEYS[gene] = frozenset(key for group in keys for key in group)
+    return found
 
 
 @cache
@@ -104,7 +126,7 @@ def lookup_key(gene: Gene | str, score: str) -> str:
     copy number CPIC's table does not list) uses the nearest key of the same phenotype, the
     lower one on a tie: a painpath convention so that advice always follows the phenotype.
     """
-    if score == "n/a":
+    if score == "n/a" or score in _all_keys(gene):
         return score
     table = gene_table(gene)
     value, _ = parse_score(score)
@@ -205,17 +227,49 @@ def _order(name: str) -> tuple[int, str]:
     return (int(found[1]) if found else 10**6, name)
 
 
-def _indeterminate_because(gene: Gene, parts: tuple[_Resolved, ...]) -> str:
-    reasons = []
-    for p in parts:
-        f = p.function
-        if NOT_IN_TABLE in f.function:
-            reasons.append(f"{f.allele} has no CPIC function")
-        elif p.value is None and gene_table(gene).rule == "activity_score":
-            reasons.append(f"{f.allele} has {f.function.lower()} (no CPIC activity value)")
-        else:
-            reasons.append(f"{f.allele} has {f.function.lower()}")
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    """An allele resolved, with its sort rank and why it alone would make a call Indeterminate."""
+
+    resolved: _Resolved
+    rank: tuple[int, str]
+    reason: str
+
+
+def _reason(rule: str, p: _Resolved) -> str:
+    f = p.function
+    if NOT_IN_TABLE in f.function:
+        return f"{f.allele} has no CPIC function"
+    if p.value is None and rule == "activity_score":
+        return f"{f.allele} has {f.function.lower()} (no CPIC activity value)"
+    return f"{f.allele} has {f.function.lower()}"
+
+
+def _rank(gene: Gene, resolved: _Resolved) -> _Ranked:
+    rule = gene_table(gene).rule
+    return _Ranked(resolved, _order(resolved.function.allele), _reason(rule, resolved))
+
+
+#: gene -> {table allele name: _Ranked}; part of loading the table, so it is filled once per
+#: process and never emptied with the lookup memos.
+_TABLE_ALLELES: dict[Gene, Mapping[str, _Ranked]] = {}
+
+
+def _ranked(gene: Gene, allele: str) -> _Ranked:
+    """An allele from the table index, else resolved from its name (copy number, sub-allele…)."""
+    index = _TABLE_ALLELES.get(gene)
+    if index is None:
+        names = gene_table(gene).alleles
+        index = _TABLE_ALLELES[gene] = {n: _rank(gene, _from_table(gene, n, n)) for n in names}
+    known = index.get(allele)
+    return known if known is not None else _rank(gene, _resolve(gene, allele))
+
+
+def _indeterminate_because(reasons: tuple[str, ...]) -> str:
     return f"Indeterminate because {' and '.join(dict.fromkeys(reasons))}."
+
+
+_GENES: dict[Gene | str, Gene] = {**{g: g for g in Gene}, **{g.value: g for g in Gene}}
 
 
 def _genotype(gene: Gene, first: str, second: str) -> DiplotypePhenotype:
@@ -243,21 +297,23 @@ def _genotype(gene: Gene, first: str, second: str) -> DiplotypePhenotype:
 @cache
 def diplotype_phenotype(gene: Gene | str, first: str, second: str) -> DiplotypePhenotype:
     """Interpret one diplotype, e.g. ("CYP2D6", "*1", "*4") -> AS 1.0, Intermediate Metabolizer."""
-    gene = Gene(gene)
+    gene = _GENES.get(gene) or Gene(gene)
     table = gene_table(gene)
     if table.rule == "genotype":
         return _genotype(gene, first, second)
-    parts = tuple(
-        sorted(
-            (_resolve(gene, first), _resolve(gene, second)), key=lambda p: _order(p.function.allele)
-        )
-    )
+    one, two = _ranked(gene, first), _ranked(gene, second)
+    ranked = (one, two) if one.rank <= two.rank else (two, one)
+    parts = (ranked[0].resolved, ranked[1].resolved)
     functions = (parts[0].function, parts[1].function)
-    diplotype = "/".join(f.allele for f in functions)
-    notes = tuple(dict.fromkeys(n for p in parts for n in p.notes))
+    diplotype = f"{functions[0].allele}/{functions[1].allele}"
+    notes = parts[0].notes + parts[1].notes
+    if parts[0].notes and parts[1].notes:
+        notes = tuple(dict.fromkeys(notes))
     if table.rule == "activity_score":
         if parts[0].value is None or parts[1].value is None:
-            why = _indeterminate_because(gene, tuple(p for p in parts if p.value is None))
+            why = _indeterminate_because(
+                tuple(r.reason for r in ranked if r.resolved.value is None)
+            )
             indeterminate = Phenotype.INDETERMINATE.value
             return DiplotypePhenotype(
                 gene, diplotype, functions, "n/a", indeterminate, "n/a", (*notes, why)
@@ -276,12 +332,12 @@ def diplotype_phenotype(gene: Gene | str, first: str, second: str) -> DiplotypeP
     found = table.function_pairs.get((pair[0], pair[1]))
     if found is None:
         unclear = tuple(
-            p
-            for p in parts
-            if p.function.function in table.no_value_functions
-            or p.function.function == NOT_IN_TABLE
+            r.reason
+            for r in ranked
+            if r.resolved.function.function in table.no_value_functions
+            or r.resolved.function.function == NOT_IN_TABLE
         )
-        why = _indeterminate_because(gene, unclear or parts)
+        why = _indeterminate_because(unclear or tuple(r.reason for r in ranked))
         return DiplotypePhenotype(
             gene,
             diplotype,
