@@ -29,6 +29,7 @@ from painpath.pgx.tables import (
     KNOWLEDGE_VERSION,
     SOURCES,
     Guidance,
+    Rule,
     guidance_for,
     implication_text,
     known_drugs,
@@ -59,13 +60,18 @@ class Recommendation:
 
 
 def _recommend(guidance: Guidance, drug: str, keys: Mapping[Gene, str]) -> Recommendation | None:
-    gene_keys = {g: keys.get(g, NO_RESULT) for g in guidance.genes}
-    untested = [g for g, k in gene_keys.items() if k == NO_RESULT]
+    gene_keys = tuple(keys.get(g, NO_RESULT) for g in guidance.genes)
+    untested = tuple(g for g, k in zip(guidance.genes, gene_keys, strict=True) if k == NO_RESULT)
     if untested and guidance.when_untested == "skip":
         return None
-    rule = next(
-        (r for r in guidance.rules if all(c.matches(gene_keys[g]) for g, c in r.when)), None
-    )
+    return _worded(guidance, drug, guidance.rule_for(gene_keys), untested)
+
+
+@cache
+def _worded(
+    guidance: Guidance, drug: str, rule: Rule | None, untested: tuple[Gene, ...]
+) -> Recommendation | None:
+    """The advice of one rule (or of "not tested") in painpath's words; many keys share a rule."""
     first = guidance.genes[0].value if guidance.genes else ""
     notes: tuple[str, ...] = (guidance.caveat,) if guidance.caveat else ()
     implications: tuple[tuple[str, str], ...] = ()
@@ -131,8 +137,11 @@ def advise(
     return found
 
 
+_GENES: dict[Gene | str, Gene] = {**{g: g for g in Gene}, **{g.value: g for g in Gene}}
+
+
 def _gene(name: Gene | str) -> Gene:
-    return Gene(str(name).strip().upper())
+    return _GENES.get(name) or Gene(str(name).strip().upper())
 
 
 @dataclass(frozen=True, slots=True)

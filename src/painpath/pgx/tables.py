@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import product
 from types import MappingProxyType
 from typing import Any
 
-from painpath.pgx.genes import Gene
+from painpath.pgx.genes import Gene, Phenotype
 
 
 def _load(name: str) -> Any:
@@ -122,7 +123,7 @@ class Condition:
         return any(low < value and (high is None or value <= high) for low, high in self.intervals)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Rule:
     """One guideline outcome: when the gene keys match, this strength and these templates."""
 
@@ -134,7 +135,7 @@ class Rule:
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Guidance:
     """One guideline's advice for one or more drugs (a file under knowledge/guidance/)."""
 
@@ -150,6 +151,35 @@ class Guidance:
     when_untested: str  # "no_result": say so; "skip": leave the guideline out
     caveat: str | None
     rules: tuple[Rule, ...]
+    #: every combination of the genes' CPIC keys (and "No Result") -> the first rule that
+    #: matches it, or None; built at load so that advice is a dict lookup, not a rule scan
+    rule_index: Mapping[tuple[str, ...], Rule | None]
+
+    def rule_for(self, keys: tuple[str, ...]) -> Rule | None:
+        """The first rule matching one key per gene (in `genes` order)."""
+        if keys in self.rule_index:
+            return self.rule_index[keys]
+        return _first_rule(self.rules, self.genes, keys)
+
+
+def _first_rule(
+    rules: tuple[Rule, ...], genes: tuple[Gene, ...], keys: tuple[str, ...]
+) -> Rule | None:
+    by_gene = dict(zip(genes, keys, strict=True))
+    return next((r for r in rules if all(c.matches(by_gene[g]) for g, c in r.when)), None)
+
+
+def _rule_index(
+    genes: tuple[Gene, ...], rules: tuple[Rule, ...]
+) -> dict[tuple[str, ...], Rule | None]:
+    universes = [
+        (
+            *(k for keys in gene_table(g).phenotype_keys.values() for k in keys),
+            Phenotype.NO_RESULT.value,
+        )
+        for g in genes
+    ]
+    return {combo: _first_rule(rules, genes, combo) for combo in product(*universes)}
 
 
 def _condition(data: Mapping[str, Any]) -> Condition:
@@ -183,11 +213,13 @@ def guidances(source: str = "CPIC") -> tuple[Guidance, ...]:
         if not entry.name.endswith(".json"):
             continue
         data = json.loads(entry.read_text(encoding="utf-8"))
+        genes = tuple(Gene(g) for g in data["genes"])
+        rules = tuple(_rule(r) for r in data["rules"])
         out.append(
             Guidance(
                 name=f"guidance/{source.lower()}/{entry.name}",
                 drugs=tuple(data["drugs"]),
-                genes=tuple(Gene(g) for g in data["genes"]),
+                genes=genes,
                 source=data["source"],
                 guideline=data["guideline"]["name"],
                 citation=data["guideline"]["citation"],
@@ -196,7 +228,8 @@ def guidances(source: str = "CPIC") -> tuple[Guidance, ...]:
                 licence=data["licence"],
                 when_untested=data["when_untested"],
                 caveat=data.get("caveat"),
-                rules=tuple(_rule(r) for r in data["rules"]),
+                rules=rules,
+                rule_index=MappingProxyType(_rule_index(genes, rules)),
             )
         )
     return tuple(out)
