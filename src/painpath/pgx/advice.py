@@ -231,8 +231,7 @@ def drug_advice(
     Memoized on the drug and the results of only the genes it depends on: in a cohort most
     people share those, even when their other genes differ.
     """
-    genes = _drug_genes(drug)
-    return _drug_advice(drug, tuple(results.get(g) for g in genes), include_dpwg)
+    return _drug_advice(drug, tuple(map(results.get, _drug_genes(drug))), include_dpwg)
 
 
 @lru_cache(maxsize=65_536)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from painpath.pgx.genes import ACTIVITY_SCORE_GENES, Gene, Phenotype
@@ -129,6 +129,17 @@ class GeneResult:
     lookup_keys: tuple[str, ...]  # genotype keys for CPIC advice
     notes: tuple[str, ...] = ()
     phenoconversion: Phenoconversion | None = None
+    # Advice is memoized on gene results; a cohort looks them up tens of thousands of times,
+    # so the hash of this deep, immutable value is computed once.
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = (self.gene, self.source, self.diplotypes, self.activity_score, self.phenotype)
+        rest = (self.lookup_keys, self.notes, self.phenoconversion)
+        object.__setattr__(self, "_hash", hash((*fields, *rest)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def keys(self) -> tuple[str, ...]:
