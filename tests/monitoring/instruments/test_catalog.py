@@ -125,6 +125,7 @@ def test_an_unknown_instrument_is_refused_with_the_known_ids() -> None:
 def test_the_catalog_describes_each_instrument() -> None:
     described = {d.id: d.describe() for d in catalog()}
     assert described["promis-pi-4a"]["t_score_available"] is True
-    assert described["promis-pi-6a"]["t_score_available"] is False
+    assert described["promis-pi-6a"]["t_score_available"] is True
+    assert described["promis-pain-intensity-3a"]["t_score_available"] is False
     assert described["phq-9"]["t_score_available"] is None
     assert described["odi"]["items"] == 10

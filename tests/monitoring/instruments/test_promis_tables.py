@@ -52,7 +52,7 @@ def summed_score_t_scores(calibrations: list[dict[str, Any]]) -> dict[int, float
     return table
 
 
-@pytest.mark.parametrize("form", ["promis-pi-4a", "promis-pi-8a"])
+@pytest.mark.parametrize("form", ["promis-pi-4a", "promis-pi-6a", "promis-pi-6b", "promis-pi-8a"])
 def test_the_shipped_table_is_what_the_calibrations_give(form: str) -> None:
     raw = load(form)
     computed = summed_score_t_scores([item["calibration"] for item in raw["items"]])
