@@ -30,8 +30,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from painpath import __version__
+from painpath.pgx.advice import Advice
 from painpath.pgx.build import GenomeBuild
-from painpath.pgx.report import ACTION_OF, SampleReport, iter_genotype_reports
+from painpath.pgx.report import ACTION_OF, SampleReport, iter_genotype_patterns
 from painpath.pgx.tables import KNOWLEDGE_VERSION
 from painpath.pgx.vcf import read_vcf
 
@@ -105,8 +106,7 @@ def _gene_rows(report: SampleReport) -> list[dict[str, Any]]:
     return rows
 
 
-def _drug_rows(report: SampleReport) -> list[dict[str, Any]]:
-    """The advice rows of one report, read from the advice objects (as `to_json` does)."""
+def _advice_rows(drug: str, advices: tuple[Advice, ...]) -> list[dict[str, Any]]:
     return [
         {
             "drug": drug,
@@ -116,9 +116,25 @@ def _drug_rows(report: SampleReport) -> list[dict[str, Any]]:
             "recommendation_key": advice.recommendation.template,
             "genes": ",".join(basis.gene.value for basis in advice.based_on),
         }
-        for drug, advices in report.interpretation.drugs.items()
         for advice in advices
     ]
+
+
+def _drug_rows(
+    report: SampleReport, known: dict[int, tuple[tuple[Advice, ...], list[dict[str, Any]]]]
+) -> list[dict[str, Any]]:
+    """The advice rows of one report, read from the advice objects (as `to_json` does).
+
+    Patterns share each drug's advice tuple (memoized on that drug's genes), so its rows are
+    built once and kept in `known` (by identity; the tuple is kept alive beside its rows).
+    """
+    rows = []
+    for drug, advices in report.interpretation.drugs.items():
+        found = known.get(id(advices))
+        if found is None:
+            found = known[id(advices)] = (advices, _advice_rows(drug, advices))
+        rows.extend(found[1])
+    return rows
 
 
 class _PatternRows:
@@ -196,7 +212,7 @@ def write_cohort(
     genotypes = read_vcf(path, samples, build)
     if on_start is not None:
         on_start(len(genotypes.samples))
-    reports = iter_genotype_reports(genotypes, meds=meds, drugs=drugs, include_dpwg=include_dpwg)
+    reports = iter_genotype_patterns(genotypes, meds=meds, drugs=drugs, include_dpwg=include_dpwg)
     metadata = {
         "painpath.batch_schema": BATCH_SCHEMA,
         "painpath.version": __version__,
@@ -206,6 +222,7 @@ def write_cohort(
     }
     gene_rows, drug_rows = _PatternRows(GENE_SCHEMA), _PatternRows(DRUG_SCHEMA)
     pattern_of: dict[int, tuple[int, SampleReport]] = {}
+    advice_rows: dict[int, tuple[tuple[Advice, ...], list[dict[str, Any]]]] = {}
     counted = [0, 0]
     done = 0
     sample_ids: list[str] = []
@@ -224,15 +241,15 @@ def write_cohort(
             sample_ids.clear()
             patterns.clear()
 
-        for report in reports:
-            # Samples of one pattern share the interpretation object (and the memo keeps it
-            # alive, so its id is stable for the whole run).
-            found = pattern_of.get(id(report.interpretation))
+        for sample_id, report in reports:
+            # Samples of one pattern share the report object (and the memo keeps it alive, so
+            # its id is stable for the whole run).
+            found = pattern_of.get(id(report))
             if found is None:
-                found = pattern_of[id(report.interpretation)] = (len(pattern_of), report)
+                found = pattern_of[id(report)] = (len(pattern_of), report)
                 gene_rows.add(_gene_rows(report))
-                drug_rows.add(_drug_rows(report))
-            sample_ids.append(report.sample_id)
+                drug_rows.add(_drug_rows(report, advice_rows))
+            sample_ids.append(sample_id)
             patterns.append(found[0])
             done += 1
             if on_progress is not None and done % PROGRESS_EVERY == 0:

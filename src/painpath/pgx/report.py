@@ -185,19 +185,20 @@ def interpret_sample(
     )
 
 
-def iter_genotype_reports(
+def iter_genotype_patterns(
     genotypes: VcfGenotypes,
     *,
     outside_calls: OutsideCalls | None = None,
     meds: Sequence[str] = (),
     drugs: Sequence[str] | None = None,
     include_dpwg: bool = False,
-) -> Iterator[SampleReport]:
-    """Reports for every sample of genotypes already read, one at a time, in file order.
+) -> Iterator[tuple[str, SampleReport]]:
+    """(sample id, the report of its genotype pattern) for every sample, in file order.
 
     The matcher shares one GeneCall object between samples with the same genotype pattern, so
     the interpretation is memoized on those objects' identities: a cohort costs about as much
-    as its distinct patterns. Samples with the same pattern share the `interpretation` object.
+    as its distinct patterns. Samples of one pattern get the same report object, which carries
+    the id of the pattern's first sample; `iter_genotype_reports` gives each its own.
     """
     # The memo keeps each pattern's calls alive, so their ids cannot be reused meanwhile.
     memo: dict[tuple[int, ...], tuple[Mapping[Gene, GeneCall], SampleReport]] = {}
@@ -220,10 +221,28 @@ def iter_genotype_reports(
                 include_dpwg=include_dpwg,
                 vcf_results={g: results[id(c)] for g, c in calls.items()},
             )
-            memo[key] = (calls, report)
-            yield report
-        else:
-            yield replace(found[1], sample_id=sample_id)
+            found = memo[key] = (calls, report)
+        yield sample_id, found[1]
+
+
+def iter_genotype_reports(
+    genotypes: VcfGenotypes,
+    *,
+    outside_calls: OutsideCalls | None = None,
+    meds: Sequence[str] = (),
+    drugs: Sequence[str] | None = None,
+    include_dpwg: bool = False,
+) -> Iterator[SampleReport]:
+    """Reports for every sample of genotypes already read, one at a time, in file order.
+
+    Samples with the same genotype pattern share the `interpretation` object (see
+    `iter_genotype_patterns`).
+    """
+    patterns = iter_genotype_patterns(
+        genotypes, outside_calls=outside_calls, meds=meds, drugs=drugs, include_dpwg=include_dpwg
+    )
+    for sample_id, report in patterns:
+        yield report if report.sample_id == sample_id else replace(report, sample_id=sample_id)
 
 
 def iter_file_reports(
