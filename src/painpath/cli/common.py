@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, NoReturn, cast
 
 import typer
 
-from painpath.services.errors import ServiceError
-
 if TYPE_CHECKING:
     from pydantic import ValidationError
     from rich.console import Console
@@ -64,8 +62,9 @@ def _explain(error: Exception) -> str | None:
     """The one-line message for an expected error from a library, or None for a bug."""
     if isinstance(error, CliError):
         return str(error)
-    if isinstance(error, ServiceError):
-        return error.detail
+    service_error = _loaded("painpath.services.errors", "ServiceError")
+    if service_error is not None and isinstance(error, service_error):
+        return str(getattr(error, "detail", error))
     insecure = _loaded("painpath.config", "InsecureConfigurationError")
     if insecure is not None and isinstance(error, insecure):
         return str(error)
