@@ -66,6 +66,9 @@ PARAM_KINDS = {
     "observation_id": "observation",
     "report_id": "pgx_report",
     "user_id": "user",
+    "entry_id": "pain_diary_entry",
+    "assignment_id": "questionnaire_assignment",
+    "response_id": "questionnaire_response",
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -204,20 +207,54 @@ def lab_calls_body(**changes: Any) -> dict[str, Any]:
     return body | changes
 
 
+def pain_diary_body(**changes: Any) -> dict[str, Any]:
+    body = {
+        "local_date": "2026-01-31",
+        "pain": 6,
+        "body_regions": ["lower-back", "hip-left"],
+        "qualities": ["aching", "shooting"],
+        "triggers": ["gardening"],
+        "sleep_hours": 6.5,
+        "sleep_quality": 5,
+        "mood": 6,
+        "notes": "Stiff in the morning",
+    }
+    return body | changes
+
+
+def assignment_body(**changes: Any) -> dict[str, Any]:
+    body = {
+        "instrument": "phq-9",
+        "recurrence": "weekly",
+        "starts_at": "2026-01-05T09:00:00-06:00",
+        "window_minutes": 2880,
+        "reminder_minutes": [0, 240],
+    }
+    return body | changes
+
+
+def questionnaire_response_body(**changes: Any) -> dict[str, Any]:
+    body = {"instrument": "nrs", "answers": [6], "authored_at": "2026-01-31T08:00:00-06:00"}
+    return body | changes
+
+
 def seed_records(
     client: TestClient,
     headers: Mapping[str, str],
     session_factory: sessionmaker[Session],
     patient_id: int,
 ) -> Records:
-    """Give the patient a condition, a prescription, a pain score and a PGx report (lab calls),
-    as `headers`' user."""
+    """Give the patient a condition, a prescription, a pain score, a PGx report (lab calls), a
+    pain-diary entry, a questionnaire assignment and a scored response, as `headers`' user."""
     ids: dict[str, int] = {}
     for kind, collection, body in (
         ("condition", "conditions", condition_body()),
         ("medication_request", "medication-requests", medication_body()),
         ("observation", "observations", observation_body()),
         ("pgx_report", "pgx/lab-calls", lab_calls_body()),
+        ("pain_diary_entry", "pain-diary", pain_diary_body()),
+        ("questionnaire_assignment", "questionnaire-assignments", assignment_body()),
+        ("questionnaire_response", "questionnaire-responses", questionnaire_response_body()),
     ):
         url = f"/api/patients/{patient_id}/{collection}"
         response = client.post(url, json=body, headers=dict(headers))
@@ -334,11 +371,19 @@ def walk_listings(caller: Caller, app: FastAPI, foreign: Records) -> Iterator[st
         if endpoint.is_patient_scoped or endpoint.method != "GET":
             continue
         url = foreign.fill(endpoint.path)
-        response = caller.client.get(url, headers=caller.headers, follow_redirects=False)
+        text = _read_listing(caller, url)
         # Admins manage accounts; a patient account's display name is the patient's name.
         account_page = caller.role == "admin" and "/users" in endpoint.path
-        if found := leaked(response.text, name_allowed=account_page):
+        if found := leaked(text, name_allowed=account_page):
             yield f"{endpoint} as {caller.role}: response shows {found}"
+
+
+def _read_listing(caller: Caller, url: str) -> str:
+    """The body of a GET; of an event stream, only what it sends first (it does not end)."""
+    with caller.client.stream("GET", url, headers=caller.headers, follow_redirects=False) as answer:
+        if answer.headers.get("content-type", "").startswith("text/event-stream"):
+            return next(answer.iter_text(), "")
+        return answer.read().decode("utf-8", "replace")
 
 
 def _is_login_page(response: httpx2.Response) -> bool:

@@ -26,6 +26,10 @@ class Permission(StrEnum):
     genotype_read = "genotype:read"
     genotype_write = "genotype:write"
     audit_read = "audit:read"
+    # Remote monitoring: assign questionnaires, work alerts, log billable monitoring time.
+    questionnaire_assign = "questionnaire:assign"
+    alert_manage = "alert:manage"
+    monitoring_time_write = "monitoring_time:write"
     user_manage = "user:manage"
 
 
@@ -51,10 +55,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.medication_write,
         Permission.observation_write,
         Permission.genotype_write,
+        Permission.questionnaire_assign,
+        Permission.alert_manage,
+        Permission.monitoring_time_write,
     },
     # Pharmacists review medicines and genotypes (and upload genotype files and lab calls);
     # they do not prescribe or diagnose here.
-    Role.pharmacist: _CLINICAL_READ | {Permission.observation_write, Permission.genotype_write},
+    # They work monitoring alerts and log the time they spend on them.
+    Role.pharmacist: _CLINICAL_READ
+    | {
+        Permission.observation_write,
+        Permission.genotype_write,
+        Permission.alert_manage,
+        Permission.monitoring_time_write,
+    },
     # Admins manage accounts and care teams. Clinical reads still need a care-team seat.
     Role.admin: _CLINICAL_READ
     | {Permission.care_team_manage, Permission.user_manage, Permission.audit_read},

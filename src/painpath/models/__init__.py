@@ -1,5 +1,6 @@
 """ORM tables, one module per aggregate, shaped after FHIR R4 resources."""
 
+from painpath.models.alert import Alert, AlertSeverity, AlertStatus
 from painpath.models.audit_event import AuditEvent, AuditOutcome
 from painpath.models.care_team import CareTeam, CareTeamParticipant
 from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSnooze
@@ -11,14 +12,26 @@ from painpath.models.medication import (
     MedicationRequest,
     MedicationRequestStatus,
 )
+from painpath.models.monitoring_time import ClinicianTimeEntry, MonitoringProgram
 from painpath.models.observation import Observation, ObservationStatus
+from painpath.models.pain_diary import PainDiaryEntry
 from painpath.models.patient import Patient
 from painpath.models.pgx_report import PgxReport, PgxSourceKind
 from painpath.models.questionnaire import QuestionnaireResponse
+from painpath.models.questionnaire_schedule import (
+    OccurrenceEvent,
+    QuestionnaireAssignment,
+    QuestionnaireOccurrenceLog,
+    Recurrence,
+)
+from painpath.models.sync import SyncBatch, SyncChange, SyncSequence
 from painpath.models.user import ApiToken, LoginAttempt, User
 
 __all__ = [
     "AdministrativeGender",
+    "Alert",
+    "AlertSeverity",
+    "AlertStatus",
     "ApiToken",
     "AuditEvent",
     "AuditOutcome",
@@ -27,6 +40,7 @@ __all__ = [
     "CdsFeedback",
     "CdsIssuedCard",
     "CdsSnooze",
+    "ClinicianTimeEntry",
     "Condition",
     "ConditionCodeSystem",
     "ConditionStatus",
@@ -35,12 +49,21 @@ __all__ = [
     "MedicationAdministration",
     "MedicationRequest",
     "MedicationRequestStatus",
+    "MonitoringProgram",
     "Observation",
     "ObservationStatus",
+    "OccurrenceEvent",
+    "PainDiaryEntry",
     "Patient",
     "PgxReport",
     "PgxSourceKind",
+    "QuestionnaireAssignment",
+    "QuestionnaireOccurrenceLog",
     "QuestionnaireResponse",
+    "Recurrence",
     "Role",
+    "SyncBatch",
+    "SyncChange",
+    "SyncSequence",
     "User",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painpath.db.base import Base, UTCDateTime
@@ -84,6 +84,10 @@ class MedicationAdministration(PatientOwned, Base):
     dose_unit: Mapped[str] = mapped_column(String(32))
     # FHIR medication-admin-status: completed or not-done (a skipped dose).
     status: Mapped[str] = mapped_column(String(16), default="completed")
+    # Taken as needed (PRN) rather than on the prescription's schedule.
+    as_needed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Why a dose was not taken (status not-done), in the patient's words.
+    reason_not_taken: Mapped[str | None] = mapped_column(String(200))
     # The client's own id for this entry: a retried upload does not add it twice.
     client_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

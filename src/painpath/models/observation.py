@@ -31,6 +31,9 @@ class Observation(PatientOwned, Base):
         CheckConstraint(
             "effective_end IS NULL OR effective_end >= effective_at", name="end_after_start"
         ),
+        CheckConstraint(
+            "modality IS NULL OR modality IN ('sensed', 'self-reported')", name="modality"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +52,9 @@ class Observation(PatientOwned, Base):
     effective_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Device or app that produced it (e.g. "Apple Watch", "diary"), for deduplication views.
     source_device: Mapped[str | None] = mapped_column(String(100))
+    # Open mHealth acquisition modality: "sensed" (a device measured it) or "self-reported";
+    # None when the source did not say. RPM device codes count sensed data only.
+    modality: Mapped[str | None] = mapped_column(String(16))
     # The client's own id: a retried upload does not add the reading twice.
     client_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

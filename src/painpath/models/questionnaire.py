@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painpath.db.base import Base, UTCDateTime
@@ -25,5 +25,12 @@ class QuestionnaireResponse(PatientOwned, Base):
     # Item answers in order; None marks an unanswered item.
     answers: Mapped[list[Any]] = mapped_column(JSON)
     total_score: Mapped[float | None]
+    # The scoring engine's result as JSON (instrument, version, score, band, subscales, flags…).
+    score: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The assignment occurrence this response completes, when there is one.
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questionnaire_assignments.id", ondelete="SET NULL")
+    )
+    occurrence: Mapped[int | None]
     client_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

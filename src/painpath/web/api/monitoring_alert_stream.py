@@ -1,0 +1,125 @@
+"""Server-Sent Events: new monitoring alerts for the caller's patients, as they are raised.
+
+The stream polls the database by alert id once a second, in a short transaction of its own per
+poll (the request's own session is closed before streaming starts), and audits each alert it
+sends as a read. Each event carries the alert id as its SSE `id`, so a reconnecting EventSource
+resumes after the last alert it saw (`Last-Event-ID`). The server ends a stream after
+`STREAM_SECONDS`; browsers reconnect by themselves after `retry`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from painpath.auth.actor import Actor
+from painpath.auth.permissions import Permission
+from painpath.kit.clock import utcnow
+from painpath.schemas.base import MAX_ROW_ID
+from painpath.schemas.monitoring_alerts import AlertRead
+from painpath.services import monitoring_alerts
+from painpath.services.errors import AccessDenied
+from painpath.services.transaction import unit_of_work
+from painpath.web.deps import ActorDep, SessionDep
+
+router = APIRouter(tags=["alerts"])
+
+POLL_SECONDS = 1.0
+STREAM_SECONDS = 300.0
+HEARTBEAT_SECONDS = 15.0
+RETRY_MILLISECONDS = 3000
+#: An alert committed this long after a newer one was sent is still delivered.
+LATE_COMMIT = timedelta(seconds=30)
+
+
+class FeedCursor:
+    """Where one stream is: the floor it never goes below, the highest id sent, what was sent."""
+
+    def __init__(self, floor: int) -> None:
+        self.floor = floor
+        self.after = floor
+        self.sent: dict[int, datetime] = {}
+
+    def take(self, alerts: list[AlertRead]) -> list[AlertRead]:
+        fresh = [alert for alert in alerts if alert.id not in self.sent]
+        for alert in fresh:
+            self.sent[alert.id] = alert.created_at
+            self.after = max(self.after, alert.id)
+        horizon = utcnow() - 2 * LATE_COMMIT
+        self.sent = {i: at for i, at in self.sent.items() if at >= horizon or i >= self.after}
+        return fresh
+
+
+def _poll(factory: sessionmaker[Session], actor: Actor, cursor: FeedCursor) -> list[AlertRead]:
+    with unit_of_work(factory) as session:
+        rows = monitoring_alerts.alerts_for_feed(
+            session,
+            actor=actor,
+            floor=cursor.floor,
+            after=cursor.after,
+            recent_since=utcnow() - LATE_COMMIT,
+        )
+        fresh_ids = {row.id for row in rows} - set(cursor.sent)
+        fresh = [row for row in rows if row.id in fresh_ids]
+        monitoring_alerts.audit_delivery(session, actor=actor, alerts=fresh)
+        return cursor.take([AlertRead.model_validate(row) for row in fresh])
+
+
+def _event(alert: AlertRead) -> str:
+    data = json.dumps(alert.model_dump(mode="json"), separators=(",", ":"))
+    return f"id: {alert.id}\nevent: alert\ndata: {data}\n\n"
+
+
+async def _events(
+    request: Request, factory: sessionmaker[Session], actor: Actor, cursor: FeedCursor
+) -> AsyncIterator[str]:
+    yield f"retry: {RETRY_MILLISECONDS}\n\n"
+    deadline = time.monotonic() + STREAM_SECONDS
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline and not await request.is_disconnected():
+        alerts = await run_in_threadpool(_poll, factory, actor, cursor)
+        for alert in alerts:
+            yield _event(alert)
+        if alerts:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+            yield ": keep-alive\n\n"
+            quiet_since = time.monotonic()
+        await anyio.sleep(POLL_SECONDS)
+
+
+@router.get(
+    "/monitoring/alerts/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def alert_stream(
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    last_event_id: Annotated[int | None, Header(ge=0, le=MAX_ROW_ID)] = None,
+) -> StreamingResponse:
+    """New alerts for the caller's patients as `alert` events (JSON as in the alerts list).
+
+    Without `Last-Event-ID` the stream starts with alerts raised after the connection; with it,
+    it first sends the caller's alerts after that id.
+    """
+    if not actor.can(Permission.observation_read):
+        raise AccessDenied("you may not read monitoring alerts")
+    floor = (
+        last_event_id if last_event_id is not None else monitoring_alerts.latest_alert_id(session)
+    )
+    return StreamingResponse(
+        _events(request, request.app.state.session_factory, actor, FeedCursor(floor)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
