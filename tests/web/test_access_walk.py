@@ -51,6 +51,9 @@ KNOWN_PATIENT_ROUTES = {
     f"POST {PATIENT}/observations",
     f"GET {PATIENT}/observations/{{observation_id}}",
     f"GET {PATIENT}/genotypes",
+    f"GET {PATIENT}/adherence",
+    f"GET {PATIENT}/alert-thresholds",
+    f"PUT {PATIENT}/alert-thresholds",
 }
 KNOWN_OTHER_ROUTES = {
     "GET /api/patients",

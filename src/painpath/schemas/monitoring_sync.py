@@ -10,12 +10,15 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from painpath.kit.clock import utcnow
 from painpath.schemas.base import AwareDatetime, ClientId, InputModel, OutputModel, RowId
 from painpath.schemas.clinical import CLOCK_SKEW, ObservationCreate, Unit
+from painpath.schemas.monitoring_adherence import MedicationFillCreate
 from painpath.schemas.monitoring_diary import PainDiaryCreate
 from painpath.schemas.monitoring_questionnaires import QuestionnaireResponseCreate
 
 MAX_BATCH_ITEMS = 500
 
-ItemKind = Literal["observation", "pain_diary_entry", "dose_log", "questionnaire_response"]
+ItemKind = Literal[
+    "observation", "pain_diary_entry", "dose_log", "questionnaire_response", "medication_fill"
+]
 
 
 class ObservationItem(ObservationCreate):
@@ -62,8 +65,14 @@ class QuestionnaireResponseItem(QuestionnaireResponseCreate):
     client_id: ClientId
 
 
+class MedicationFillItem(MedicationFillCreate):
+    """A pharmacy fill the client learnt of (e.g. from the pharmacy app), for PDC and refills."""
+
+    kind: Literal["medication_fill"]
+
+
 SyncItem = Annotated[
-    ObservationItem | PainDiaryItem | DoseLogItem | QuestionnaireResponseItem,
+    ObservationItem | PainDiaryItem | DoseLogItem | QuestionnaireResponseItem | MedicationFillItem,
     Field(discriminator="kind"),
 ]
 

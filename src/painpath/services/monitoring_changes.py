@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from painpath.kit.clock import utcnow
 from painpath.models.medication import MedicationAdministration, MedicationRequest
+from painpath.models.medication_fill import MedicationFill
 from painpath.models.observation import Observation
 from painpath.models.pain_diary import PainDiaryEntry
 from painpath.models.questionnaire import QuestionnaireResponse
@@ -38,6 +39,7 @@ SyncedRecord = (
     | MedicationRequest
     | QuestionnaireResponse
     | QuestionnaireAssignment
+    | MedicationFill
 )
 
 #: The records a mobile client keeps a copy of, by the kind name the changes feed uses.
@@ -48,6 +50,7 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
     "medication_request": MedicationRequest,
     "questionnaire_response": QuestionnaireResponse,
     "questionnaire_assignment": QuestionnaireAssignment,
+    "medication_fill": MedicationFill,
 }
 _KIND_OF = {model: kind for kind, model in SYNCED_KINDS.items()}
 _TOKEN_PREFIX = "painpath-sync:1"

@@ -1,7 +1,7 @@
 """Items of a mobile sync batch into the record: observations (looked up and inserted a batch
-at a time), diary entries, dose logs and questionnaire responses (one at a time). A client id
-already stored for the patient and kind is a duplicate: the stored record is returned and
-nothing is added."""
+at a time), diary entries, dose logs, questionnaire responses and pharmacy fills (one at a
+time). A client id already stored for the patient and kind is a duplicate: the stored record is
+returned and nothing is added."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from painpath.models.observation import Observation
 from painpath.schemas.clinical import ObservationCreate
 from painpath.schemas.monitoring_sync import (
     DoseLogItem,
+    MedicationFillItem,
     ObservationItem,
     PainDiaryItem,
     QuestionnaireResponseItem,
@@ -20,6 +21,7 @@ from painpath.schemas.monitoring_sync import (
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
 from painpath.services.monitoring_diary import add_entry
+from painpath.services.monitoring_fills import add_fill
 from painpath.services.monitoring_questionnaires import record_response
 
 
@@ -80,11 +82,13 @@ def store_item(
     session: Session,
     *,
     access: PatientAccess,
-    item: DoseLogItem | PainDiaryItem | QuestionnaireResponseItem,
+    item: DoseLogItem | PainDiaryItem | QuestionnaireResponseItem | MedicationFillItem,
 ) -> tuple[int, bool]:
     """Store one item; (id, created). InvalidInput names the item's field, without the index."""
     if isinstance(item, DoseLogItem):
         return _dose_log(session, access, item)
+    if isinstance(item, MedicationFillItem):
+        return add_fill(session, access=access, data=item)
     if isinstance(item, PainDiaryItem):
         entry, created = add_entry(session, access=access, data=item)
         return entry.id, created

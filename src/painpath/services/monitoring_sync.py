@@ -1,5 +1,6 @@
 """A mobile client's sync batch: all items in one transaction, or none; a retry of the same
-batch id gets the first answer back and adds nothing."""
+batch id gets the first answer back and adds nothing. A stored batch runs the alert rules in
+the same transaction, so an alert its data raise commits with it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from painpath.schemas.monitoring_sync import (
 )
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, ServiceError
+from painpath.services.monitoring_evaluation import evaluate_patient
 from painpath.services.monitoring_ingest import known_observations, new_observation, store_item
 
 
@@ -124,6 +126,7 @@ def receive_batch(
             field="batch_id",
         ) from error
     access.note_resource(row.id)
+    evaluate_patient(session, access)
     return response, False
 
 

@@ -1,5 +1,5 @@
-"""Mobile sync: post a batch of readings, diary entries, dose logs and questionnaire answers,
-and fetch what changed on the record since the last sync."""
+"""Mobile sync: post a batch of readings, diary entries, dose logs, questionnaire answers and
+pharmacy fills, and fetch what changed on the record since the last sync."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel, StringConstraints
 
 from painpath.auth.permissions import Permission
 from painpath.schemas.clinical import MedicationRequestRead, ObservationRead
+from painpath.schemas.monitoring_adherence import MedicationFillRead
 from painpath.schemas.monitoring_diary import PainDiaryRead
 from painpath.schemas.monitoring_questionnaires import AssignmentRead, QuestionnaireResponseRead
 from painpath.schemas.monitoring_sync import (
@@ -38,6 +39,7 @@ READ_MODELS: dict[str, type[BaseModel]] = {
     "medication_request": MedicationRequestRead,
     "questionnaire_response": QuestionnaireResponseRead,
     "questionnaire_assignment": AssignmentRead,
+    "medication_fill": MedicationFillRead,
 }
 
 

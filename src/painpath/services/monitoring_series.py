@@ -1,0 +1,242 @@
+"""A patient's stored monitoring data as daily series on the patient's local days, for the alert
+snapshot: pain, steps, questionnaire results, as-needed opioid use, and when data last came.
+
+Pain per day comes from three places, all on the 0-10 NRS: pain-diary entries (their
+`local_date`), NRS observations (LOINC 72514-3, on the local day of `effective_at`) and
+questionnaire responses — the NRS score, and the PEG's pain item (item 1, "average pain in the
+past week"; the PEG total mixes in interference, so it is not used). When several fall on one
+day the day's value is their mean (`PatientSnapshot.daily_pain`).
+
+Steps per day (LOINC 41950-7, steps in 24 hours): the wearable importer's daily aggregate
+(`client_id` `daily:41950-7:YYYY-MM-DD`, or `daily:steps:YYYY-MM-DD`) when the day has one,
+else the largest synced 41950-7 value of the day (each is a day total, so phone and watch are
+not added up).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from painpath.kit.clock import as_utc
+from painpath.models.medication import MedicationAdministration, MedicationRequest
+from painpath.models.observation import Observation, ObservationStatus
+from painpath.models.pain_diary import PainDiaryEntry
+from painpath.models.patient import Patient
+from painpath.models.questionnaire import QuestionnaireResponse
+from painpath.models.questionnaire_schedule import QuestionnaireAssignment
+from painpath.monitoring.alerts import DailyValue, PrnUse, QuestionnaireResult
+from painpath.services.monitoring_regimen import COUNTED_STATUSES, max_per_day
+from painpath.terminology import DrugClass, lookup_rxnorm
+
+PAIN_NRS_LOINC = "72514-3"
+STEPS_LOINC = "41950-7"
+PAIN_INSTRUMENTS = {"nrs": "score", "peg": "item1"}
+_DAILY_STEPS = re.compile(r"^daily:(?:steps|41950-7):(\d{4}-\d{2}-\d{2})$")
+_VALID = Observation.status != ObservationStatus.entered_in_error
+
+
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return as_utc(moment).astimezone(zone).date()
+
+
+def local_start(day: date, zone: ZoneInfo) -> datetime:
+    """The instant the local day begins, for querying UTC columns."""
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def pain_values(session: Session, patient: Patient, zone: ZoneInfo) -> list[DailyValue]:
+    """Every pain value on record (the baseline may be the first diary week, however old)."""
+    found = [
+        DailyValue(day, float(pain))
+        for day, pain in session.execute(
+            select(PainDiaryEntry.local_date, PainDiaryEntry.pain).where(
+                PainDiaryEntry.patient_id == patient.id
+            )
+        )
+    ]
+    observations = session.execute(
+        select(Observation.effective_at, Observation.value).where(
+            Observation.patient_id == patient.id,
+            Observation.loinc_code == PAIN_NRS_LOINC,
+            Observation.value.is_not(None),
+            _VALID,
+        )
+    )
+    found += [DailyValue(local_day(at, zone), float(v)) for at, v in observations if v is not None]
+    responses = session.execute(
+        select(
+            QuestionnaireResponse.questionnaire,
+            QuestionnaireResponse.authored_at,
+            QuestionnaireResponse.total_score,
+            QuestionnaireResponse.answers,
+        ).where(
+            QuestionnaireResponse.patient_id == patient.id,
+            QuestionnaireResponse.questionnaire.in_(PAIN_INSTRUMENTS),
+            QuestionnaireResponse.status == "completed",
+        )
+    )
+    for instrument, authored_at, total, answers in responses:
+        value = _number(total) if PAIN_INSTRUMENTS[instrument] == "score" else None
+        if PAIN_INSTRUMENTS[instrument] == "item1" and answers:
+            value = _number(answers[0])
+        if value is not None:
+            found.append(DailyValue(local_day(authored_at, zone), value))
+    return found
+
+
+def step_values(
+    session: Session, patient: Patient, zone: ZoneInfo, since: date
+) -> list[DailyValue]:
+    rows = session.execute(
+        select(Observation.effective_at, Observation.value, Observation.client_id).where(
+            Observation.patient_id == patient.id,
+            Observation.loinc_code == STEPS_LOINC,
+            Observation.effective_at >= local_start(since - timedelta(days=1), zone),
+            Observation.value.is_not(None),
+            _VALID,
+        )
+    )
+    aggregates: dict[date, float] = {}
+    synced: dict[date, float] = {}
+    for effective_at, value, client_id in rows:
+        if value is None:
+            continue
+        named = _DAILY_STEPS.match(client_id or "")
+        if named:
+            aggregates[date.fromisoformat(named.group(1))] = float(value)
+            continue
+        day = local_day(effective_at, zone)
+        synced[day] = max(synced.get(day, 0.0), float(value))
+    days = {**synced, **aggregates}
+    return [DailyValue(day, value) for day, value in sorted(days.items()) if day >= since]
+
+
+def questionnaire_results(
+    session: Session, patient: Patient, zone: ZoneInfo, since: date
+) -> list[QuestionnaireResult]:
+    rows = session.scalars(
+        select(QuestionnaireResponse).where(
+            QuestionnaireResponse.patient_id == patient.id,
+            QuestionnaireResponse.authored_at >= local_start(since, zone),
+            QuestionnaireResponse.status == "completed",
+        )
+    )
+    results = []
+    for row in rows:
+        flags = (row.score or {}).get("flags", [])
+        codes = tuple(str(f["code"]) for f in flags if isinstance(f, dict) and "code" in f)
+        results.append(
+            QuestionnaireResult(
+                instrument=row.questionnaire,
+                day=local_day(row.authored_at, zone),
+                score=row.total_score,
+                flags=codes,
+                response_id=str(row.id),
+            )
+        )
+    return results
+
+
+def _is_opioid(rxnorm_code: str) -> bool:
+    drug = lookup_rxnorm(rxnorm_code)
+    return drug is not None and drug.drug_class is DrugClass.opioid
+
+
+def prn_uses(
+    session: Session, patient: Patient, zone: ZoneInfo, since: date, *, opioids_only: bool
+) -> list[PrnUse]:
+    """As-needed doses taken per local day, per drug (ingredient), against the largest maximum
+    per day among the drug's as-needed orders."""
+    orders = [
+        order
+        for order in session.scalars(
+            select(MedicationRequest).where(
+                MedicationRequest.patient_id == patient.id,
+                MedicationRequest.as_needed.is_(True),
+            )
+        )
+        if order.status in COUNTED_STATUSES and (not opioids_only or _is_opioid(order.rxnorm_code))
+    ]
+    drug_of = {order.id: (lookup_rxnorm(order.rxnorm_code), order) for order in orders}
+    limits: dict[str, int] = {}
+    for drug, order in drug_of.values():
+        name = drug.ingredient if drug else order.display
+        limits[name] = max(limits.get(name, 0), max_per_day(order))
+    counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    doses = session.execute(
+        select(
+            MedicationAdministration.medication_request_id, MedicationAdministration.effective_at
+        ).where(
+            MedicationAdministration.patient_id == patient.id,
+            MedicationAdministration.medication_request_id.in_(list(drug_of)),
+            MedicationAdministration.as_needed.is_(True),
+            MedicationAdministration.status == "completed",
+            MedicationAdministration.effective_at >= local_start(since, zone),
+        )
+    )
+    for request_id, effective_at in doses:
+        if request_id is None:
+            continue
+        drug, order = drug_of[request_id]
+        counts[drug.ingredient if drug else order.display][local_day(effective_at, zone)] += 1
+    return [
+        PrnUse(drug=name, max_per_day=limit, doses_per_day=dict(counts.get(name, {})))
+        for name, limit in sorted(limits.items())
+    ]
+
+
+def last_data_at(session: Session, patient_id: int) -> datetime | None:
+    """The latest time any patient-generated data describe: diary entries, questionnaire
+    answers, dose logs, and observations sent by an app or device (they carry a client id or an
+    acquisition modality) or holding pain or step counts."""
+    device_made = or_(
+        Observation.client_id.is_not(None),
+        Observation.modality.is_not(None),
+        Observation.loinc_code.in_((PAIN_NRS_LOINC, STEPS_LOINC)),
+    )
+    candidates = [
+        session.scalar(
+            select(func.max(PainDiaryEntry.recorded_at)).where(
+                PainDiaryEntry.patient_id == patient_id
+            )
+        ),
+        session.scalar(
+            select(func.max(QuestionnaireResponse.authored_at)).where(
+                QuestionnaireResponse.patient_id == patient_id
+            )
+        ),
+        session.scalar(
+            select(func.max(MedicationAdministration.effective_at)).where(
+                MedicationAdministration.patient_id == patient_id
+            )
+        ),
+        session.scalar(
+            select(func.max(Observation.effective_at)).where(
+                Observation.patient_id == patient_id, device_made, _VALID
+            )
+        ),
+    ]
+    found = [as_utc(moment) for moment in candidates if moment is not None]
+    return max(found, default=None)
+
+
+def monitoring_start(session: Session, patient_id: int, zone: ZoneInfo) -> date | None:
+    """The local day of the patient's first questionnaire assignment: monitoring began then."""
+    first = session.scalar(
+        select(func.min(QuestionnaireAssignment.starts_at)).where(
+            QuestionnaireAssignment.patient_id == patient_id
+        )
+    )
+    return None if first is None else local_day(first, zone)
