@@ -27,7 +27,17 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "opioids": ("painpath.cli.opioids", "opioids_app", "Opioid safety per CDC 2022."),
     "serve": ("painpath.cli.serve", "serve", "Run the web app and API."),
     "rpm": ("painpath.cli.rpm", "rpm_app", "Remote monitoring billing: RPM/RTM codes, CY 2026."),
+    "wearables": (
+        "painpath.cli.wearables",
+        "wearables_app",
+        "Import wearable exports (Apple Health, Fitbit, Open mHealth, FHIR).",
+    ),
     "score": ("painpath.cli.score", "score", "Score a questionnaire: PHQ-9, ODI, PROMIS, ORT, …"),
+    "monitoring": (
+        "painpath.cli.monitoring",
+        "monitoring_app",
+        "Remote monitoring: the daily alert sweep.",
+    ),
 }
 
 

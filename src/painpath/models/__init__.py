@@ -1,6 +1,7 @@
 """ORM tables, one module per aggregate, shaped after FHIR R4 resources."""
 
 from painpath.models.alert import Alert, AlertSeverity, AlertStatus
+from painpath.models.alert_thresholds import AlertThresholdOverride
 from painpath.models.audit_event import AuditEvent, AuditOutcome
 from painpath.models.care_team import CareTeam, CareTeamParticipant
 from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSnooze
@@ -12,6 +13,7 @@ from painpath.models.medication import (
     MedicationRequest,
     MedicationRequestStatus,
 )
+from painpath.models.medication_fill import MedicationFill
 from painpath.models.monitoring_time import ClinicianTimeEntry, MonitoringProgram
 from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.pain_diary import PainDiaryEntry
@@ -26,12 +28,19 @@ from painpath.models.questionnaire_schedule import (
 )
 from painpath.models.sync import SyncBatch, SyncChange, SyncSequence
 from painpath.models.user import ApiToken, LoginAttempt, User
+from painpath.models.wearable import (
+    WearableDay,
+    WearableImport,
+    WearableImportStatus,
+    WearableSample,
+)
 
 __all__ = [
     "AdministrativeGender",
     "Alert",
     "AlertSeverity",
     "AlertStatus",
+    "AlertThresholdOverride",
     "ApiToken",
     "AuditEvent",
     "AuditOutcome",
@@ -47,6 +56,7 @@ __all__ = [
     "GenotypeResult",
     "LoginAttempt",
     "MedicationAdministration",
+    "MedicationFill",
     "MedicationRequest",
     "MedicationRequestStatus",
     "MonitoringProgram",
@@ -66,4 +76,8 @@ __all__ = [
     "SyncChange",
     "SyncSequence",
     "User",
+    "WearableDay",
+    "WearableImport",
+    "WearableImportStatus",
+    "WearableSample",
 ]

@@ -12,7 +12,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from painpath.audit.context import RequestContext, request_context
 
 #: Routes that take a file upload, and so the larger `max_upload_bytes` limit.
-UPLOAD_PATHS = (re.compile(r"^/api/patients/[^/]+/pgx/vcf/?$"),)
+UPLOAD_PATHS = (
+    re.compile(r"^/api/patients/[^/]+/pgx/vcf/?$"),
+    re.compile(r"^/api/patients/[^/]+/wearables/imports/?$"),
+)
 
 
 class RequestContextMiddleware:

@@ -9,16 +9,19 @@ from painpath.web.api import (
     conditions,
     genotypes,
     medications,
+    monitoring_adherence,
     monitoring_alert_stream,
     monitoring_alerts,
     monitoring_diary,
     monitoring_questionnaires,
     monitoring_sync,
+    monitoring_thresholds,
     monitoring_time,
     observations,
     patients,
     pgx,
     users,
+    wearables,
 )
 
 api_router = APIRouter(prefix="/api")
@@ -37,7 +40,10 @@ for module in (
     monitoring_questionnaires,
     monitoring_alert_stream,
     monitoring_alerts,
+    monitoring_thresholds,
+    monitoring_adherence,
     monitoring_time,
+    wearables,
     audit_events,
 ):
     api_router.include_router(module.router)

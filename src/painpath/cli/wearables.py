@@ -1,0 +1,81 @@
+"""`painpath wearables import`: a wearable export into a patient's record, as a named user.
+
+The import runs with that user's rights (the patient themself, or a clinician on their care
+team) and is audited like the upload endpoint. Batches commit whole: if the command is killed,
+running it again completes the import without duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from painpath.cli.common import CliError, console, load_settings, reported_errors
+
+wearables_app = typer.Typer(
+    help="Wearable exports: Apple Health, Google Takeout (Fitbit), Open mHealth, FHIR.",
+    no_args_is_help=True,
+)
+
+
+@wearables_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="export.xml/export.zip, a Takeout folder or zip, …")],
+    patient: Annotated[int, typer.Option("--patient", help="The patient's record id.")],
+    user: Annotated[str, typer.Option("--as", help="Username the import runs as (audited).")],
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Importer (apple-health, fitbit, open-mhealth, fhir); default: detect."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Samples per committed batch.")] = 5_000,
+    output: Annotated[str, typer.Option("--format", help="json or text.")] = "text",
+) -> None:
+    """Import FILE for --patient; the same file again adds nothing."""
+    from sqlalchemy import select
+
+    from painpath.auth.actor import Actor
+    from painpath.cli.database import require_head
+    from painpath.db.engine import make_engine, make_session_factory
+    from painpath.models.user import User
+    from painpath.services.wearable_import import import_wearable_file
+
+    with reported_errors():
+        if output not in ("json", "text"):
+            raise CliError(f"--format is json or text, not {output!r}")
+        if not file.exists():
+            raise CliError(f"{file}: no such file or folder")
+        url = load_settings().database_url
+        require_head(url)
+        engine = make_engine(url)
+        try:
+            factory = make_session_factory(engine)
+            with factory() as session:
+                account = session.scalars(select(User).where(User.username == user)).first()
+                if account is None or not account.is_active:
+                    raise CliError(f"no active account {user!r}")
+                actor = Actor.of(account)
+            result = import_wearable_file(
+                factory,
+                actor=actor,
+                patient_id=patient,
+                path=file,
+                kind=kind,
+                batch_size=batch_size,
+            )
+        finally:
+            engine.dispose()
+    if output == "json":
+        typer.echo(json.dumps(result.as_json(), indent=2))
+        return
+    if result.already_imported:
+        console().print(
+            f"{file.name} was imported before (import {result.import_id}): nothing added"
+        )
+        return
+    console().print(
+        f"import {result.import_id} ({result.importer}): {result.samples_read} samples read,"
+        f" {result.samples_added} new, {result.days_summarized} days summarized"
+    )
