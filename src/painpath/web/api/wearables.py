@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,7 +114,13 @@ def list_imports(grant: Reader, session: SessionDep) -> list[WearableImportRead]
     ]
 
 
-def _window(start: date, end: date) -> tuple[date, date]:
+DEFAULT_DAYS = 30
+
+
+def _window(start: date | None, end: date | None) -> tuple[date, date]:
+    """The days asked for; by default the 30 days that end today (UTC)."""
+    end = end or datetime.now(UTC).date()
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         raise InvalidInput("end is before start", field="end")
     if (end - start).days >= MAX_DAYS:
@@ -126,8 +132,8 @@ def _window(start: date, end: date) -> tuple[date, date]:
 def daily_aggregates(
     grant: DayReader,
     session: SessionDep,
-    start: Annotated[date, Query(description="first local day")],
-    end: Annotated[date, Query(description="last local day")],
+    start: Annotated[date | None, Query(description="first local day (default: end - 29)")] = None,
+    end: Annotated[date | None, Query(description="last local day (default: today)")] = None,
 ) -> list[WearableDayRead]:
     """Steps, active minutes, sleep, resting heart rate per local day (days with data only)."""
     first, last = _window(start, end)
@@ -139,8 +145,8 @@ def daily_aggregates(
 def data_completeness(
     grant: DayReader,
     session: SessionDep,
-    start: Annotated[date, Query(description="first local day")],
-    end: Annotated[date, Query(description="last local day")],
+    start: Annotated[date | None, Query(description="first local day (default: end - 29)")] = None,
+    end: Annotated[date | None, Query(description="last local day (default: today)")] = None,
 ) -> list[CompletenessDay]:
     """Every day of the window: which streams are present or missing, and why if known."""
     first, last = _window(start, end)
