@@ -9,6 +9,9 @@ counter here enforces the same limit on the file itself.
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, BinaryIO
@@ -18,6 +21,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
+from painpath.config import Settings
 from painpath.services.errors import InvalidInput, ServiceError
 
 if TYPE_CHECKING:  # a TypedDict the library defines for type checkers only
@@ -179,3 +183,21 @@ async def receive_form(
     if writer.file_parts:
         received = ReceivedFile(path, writer.filename, writer.digest.hexdigest(), writer.size)
     return ReceivedForm(received, writer.fields)
+
+
+@asynccontextmanager
+async def received_upload(
+    request: Request, settings: Settings, *, text_fields: frozenset[str]
+) -> AsyncIterator[ReceivedForm]:
+    """A multipart body with its file (form field `file`) streamed into a private directory
+    under `settings.upload_dir`, which is deleted when the block ends."""
+    if settings.upload_dir is not None:
+        settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="painpath-upload-", dir=settings.upload_dir) as where:
+        yield await receive_form(
+            request,
+            Path(where),
+            file_field="file",
+            text_fields=text_fields,
+            max_bytes=settings.max_upload_bytes,
+        )

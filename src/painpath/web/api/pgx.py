@@ -8,10 +8,8 @@ VCF is streamed to a private temporary directory, removed before the response is
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -35,7 +33,7 @@ from painpath.services import pgx, pgx_current
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
 from painpath.web.deps import PageDep, SessionDep, SettingsDep, access
-from painpath.web.uploads import ReceivedForm, UnsupportedMediaType, receive_form
+from painpath.web.uploads import ReceivedForm, UnsupportedMediaType, received_upload
 
 router = APIRouter(prefix="/patients/{patient_id}/pgx", tags=["pharmacogenomics"])
 
@@ -130,16 +128,8 @@ def _build(text: str | None) -> GenomeBuild | None:
 
 async def vcf_form(request: Request, settings: SettingsDep) -> AsyncIterator[ReceivedForm]:
     """The multipart body, its file streamed into a private directory deleted afterwards."""
-    if settings.upload_dir is not None:
-        settings.upload_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="painpath-upload-", dir=settings.upload_dir) as where:
-        yield await receive_form(
-            request,
-            Path(where),
-            file_field="file",
-            text_fields=VCF_FIELDS,
-            max_bytes=settings.max_upload_bytes,
-        )
+    async with received_upload(request, settings, text_fields=VCF_FIELDS) as form:
+        yield form
 
 
 # Function scope: the directory is gone before the response is sent.

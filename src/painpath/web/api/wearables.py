@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
 from painpath.services.wearable_import import import_wearable_file
 from painpath.web.deps import SessionDep, SettingsDep, access
-from painpath.web.uploads import ReceivedForm, receive_form
+from painpath.web.uploads import ReceivedForm, received_upload
 
 router = APIRouter(prefix="/patients/{patient_id}/wearables", tags=["wearables"])
 
@@ -58,16 +57,8 @@ UPLOAD_BODY: dict[str, Any] = {
 
 async def export_form(request: Request, settings: SettingsDep) -> AsyncIterator[ReceivedForm]:
     """The multipart body, its file streamed into a private directory deleted afterwards."""
-    if settings.upload_dir is not None:
-        settings.upload_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="painpath-upload-", dir=settings.upload_dir) as where:
-        yield await receive_form(
-            request,
-            Path(where),
-            file_field="file",
-            text_fields=FIELDS,
-            max_bytes=settings.max_upload_bytes,
-        )
+    async with received_upload(request, settings, text_fields=FIELDS) as form:
+        yield form
 
 
 ExportForm = Annotated[ReceivedForm, Depends(export_form, scope="function")]
