@@ -103,6 +103,22 @@ def page_params(
 PageDep = Annotated[PageRequest, Depends(page_params)]
 
 
+def path_resource_id(request: Request) -> str | None:
+    """The last `*_id` path parameter after patient_id, for the audit trail.
+
+    Raw path text, not yet validated: only well-formed ids go into the audit trail.
+    """
+    resource_ids = [
+        value
+        for name, value in request.path_params.items()
+        if name.endswith("_id")
+        and name != "patient_id"
+        and value.isdigit()
+        and int(value) <= MAX_ROW_ID
+    ]
+    return resource_ids[-1] if resource_ids else None
+
+
 def patient_access(permission: Permission, resource_type: str) -> Callable[..., PatientAccess]:
     """A dependency that opens `{patient_id}` for `permission`, auditing the access or denial.
 
@@ -115,15 +131,6 @@ def patient_access(permission: Permission, resource_type: str) -> Callable[..., 
         actor: ActorDep,
         session: SessionDep,
     ) -> PatientAccess:
-        # Raw path text, not yet validated: only well-formed ids go into the audit trail.
-        resource_ids = [
-            value
-            for name, value in request.path_params.items()
-            if name.endswith("_id")
-            and name != "patient_id"
-            and value.isdigit()
-            and int(value) <= MAX_ROW_ID
-        ]
         return open_patient(
             session,
             actor=actor,
@@ -131,7 +138,7 @@ def patient_access(permission: Permission, resource_type: str) -> Callable[..., 
             permission=permission,
             action=ACTION_BY_METHOD.get(request.method, request.method.lower()),
             resource_type=resource_type,
-            resource_id=resource_ids[-1] if resource_ids else None,
+            resource_id=path_resource_id(request),
         )
 
     return dependency

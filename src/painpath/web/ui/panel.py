@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from painpath.kit.pagination import PageRequest
 from painpath.services import patients
 from painpath.web.deps import SessionDep
+from painpath.web.ui.alerts_panel import alerts_panel
 from painpath.web.ui.deps import ViewerDep
 from painpath.web.ui.formatting import age_in_years
 from painpath.web.ui.routing import UIRoute
@@ -60,4 +61,5 @@ def panel(
         last_shown=request_page.offset + len(rows),
         previous_link=_page_link(search, page - 1) if page > 1 else None,
         next_link=_page_link(search, page + 1) if page < pages else None,
+        alerts=alerts_panel(session, viewer),
     )

@@ -27,6 +27,7 @@ from painpath.services.access import PatientAccess
 from painpath.web.deps import SessionDep, access
 from painpath.web.ui.deps import ViewerDep
 from painpath.web.ui.formatting import Sparkline, age_in_years, number, sig_text, sparkline
+from painpath.web.ui.monitoring_summary import MonitoringSection, monitoring_section
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import render
 
@@ -151,9 +152,13 @@ def patient_summary(
     if actor.can(Permission.genotype_read):
         genotypes = records.list_genotypes(session, access=grant)
         sections.append("pharmacogenes")
+    monitoring: MonitoringSection | None = None
     if actor.can(Permission.observation_read):
         pain = _pain_summary(session, grant, utcnow())
         sections.append("pain scores")
+        if not viewer.is_patient:
+            monitoring = monitoring_section(session, grant)
+            sections.append("remote monitoring")
     grant.event.detail = "summary page: " + ", ".join(sections)
     patient = grant.patient
     return render(
@@ -166,4 +171,5 @@ def patient_summary(
         medications=medications,
         genotypes=genotypes,
         pain=pain,
+        monitoring=monitoring,
     )

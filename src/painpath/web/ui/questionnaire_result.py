@@ -1,0 +1,58 @@
+"""The page after a questionnaire is sent: thanks, and with an urgent answer (PHQ-9 item 9 above
+0) the safety message with crisis lines and word that the care team has been alerted (the
+questionnaire service raised the urgent alert in the transaction that stored the answers)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+
+from painpath.auth.permissions import Permission
+from painpath.monitoring import instruments
+from painpath.schemas.base import MAX_ROW_ID
+from painpath.services import monitoring_questionnaires
+from painpath.services.access import PatientAccess
+from painpath.web.deps import SessionDep, access
+from painpath.web.ui.deps import ViewerDep
+from painpath.web.ui.routing import UIRoute
+from painpath.web.ui.templating import render
+
+router = APIRouter(route_class=UIRoute)
+
+DONE = "/patients/{patient_id}/questionnaire-responses/{response_id}"
+#: The item flag that means a same-day safety review (painpath.monitoring.instruments data).
+SELF_HARM_FLAG = "phq9_item9_positive"
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+ResponseReader = Annotated[
+    PatientAccess, access(Permission.observation_read, "QuestionnaireResponse")
+]
+
+
+def _urgent_codes(score: dict[str, Any] | None) -> set[str]:
+    flags = (score or {}).get("flags", [])
+    return {str(flag.get("code")) for flag in flags if flag.get("severity") == "urgent"}
+
+
+@router.get(DONE)
+def response_page(
+    request: Request,
+    response_id: RowId,
+    grant: ResponseReader,
+    viewer: ViewerDep,
+    session: SessionDep,
+) -> Response:
+    """Thanks; with an urgent answer, the safety message and that the care team is alerted."""
+    row = monitoring_questionnaires.get_response(session, access=grant, response_id=response_id)
+    urgent = _urgent_codes(row.score)
+    return render(
+        request,
+        "questionnaire_done.html",
+        viewer=viewer,
+        patient=grant.patient,
+        response=row,
+        definition=instruments.definition(row.questionnaire),
+        score=row.score or {},
+        self_harm=SELF_HARM_FLAG in urgent,
+        urgent=bool(urgent),
+    )
