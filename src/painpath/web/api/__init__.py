@@ -20,6 +20,7 @@ from painpath.web.api import (
     observations,
     patients,
     pgx,
+    questionnaire_catalog,
     users,
     wearables,
 )
@@ -35,6 +36,7 @@ for module in (
     observations,
     genotypes,
     pgx,
+    questionnaire_catalog,
     monitoring_sync,
     monitoring_diary,
     monitoring_questionnaires,
