@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -5,7 +6,7 @@ from sqlalchemy import select
 
 from painpath.db.engine import make_engine
 from painpath.demo.staff import DEMO_PASSWORD, featured_logins
-from painpath.models import CareTeam, CareTeamParticipant, Patient, User
+from painpath.models import Alert, CareTeam, CareTeamParticipant, Patient, User
 from tests.cli.helpers import Invoke, error_line
 from tests.demo.helpers import AS_OF, count
 
@@ -52,6 +53,10 @@ def test_run_migrates_seeds_prints_the_logins_and_serves(
     result = invoke_fresh("demo", "run", *SMALL, "--port", "8765")
     assert result.exit_code == 0, result.output
     assert count(fresh_sqlite_url, Patient) == 20
+    # The alert rules ran over the new cohort, and what they opened is what the table holds.
+    opened = re.search(r"alert rules run over the cohort: (\d+) opened", result.stdout)
+    assert opened is not None, result.stdout
+    assert count(fresh_sqlite_url, Alert) == int(opened[1])
     assert "http://127.0.0.1:8765" in result.stdout
     for login in featured_logins():
         assert login.username in result.stdout

@@ -59,6 +59,21 @@ def _seed(settings: Settings, *, patients: int, seed: int, as_of: date) -> tuple
         engine.dispose()
 
 
+def _sweep(settings: Settings, as_of: date) -> None:
+    """Run the alert rules over the fresh cohort, so the dashboards open with its alerts."""
+    from painpath.services.monitoring_sweep import sweep
+
+    engine = make_engine(settings.database_url)
+    try:
+        report = sweep(make_session_factory(engine), today=as_of)
+    finally:
+        engine.dispose()
+    opened = ", ".join(f"{rule} {n}" for rule, n in sorted(report.opened.items())) or "none"
+    console().print(
+        f"alert rules run over the cohort: {sum(report.opened.values())} opened ({opened})"
+    )
+
+
 def _existing_patients(settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     try:
@@ -128,8 +143,10 @@ def run(
         if existing:
             console().print(f"the database already holds {existing} patients: not seeding")
         else:
-            report, seconds = _seed(settings, patients=patients, seed=seed, as_of=_as_of(as_of))
+            day = _as_of(as_of)
+            report, seconds = _seed(settings, patients=patients, seed=seed, as_of=day)
             _print_report(report, seconds)
+            _sweep(settings, day)
         app = prepare_app(settings)
     host, port = host or settings.host, port or settings.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
