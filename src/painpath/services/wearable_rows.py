@@ -78,10 +78,13 @@ def sample_row(sample: Sample, patient_id: int, import_id: int | None) -> Row:
 
 
 def sqlite_time(value: datetime) -> str:
-    """An instant as SQLAlchemy stores DateTime on SQLite: naive UTC, always microseconds."""
+    """An instant as SQLAlchemy stores DateTime on SQLite: naive UTC, always microseconds.
+
+    ("2026-01-05 14:03:00.000000": the UTC isoformat without its "+00:00".)
+    """
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _sqlite(driver: Any, rows: list[Row]) -> int:
