@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from itertools import product
 from typing import Any, TypeAlias
 
-from painpath.pgx.genes import ACTIVITY_SCORE_GENES, Gene, Phenotype
+from painpath.pgx.genes import ACTIVITY_SCORE_GENES, Gene, Phenotype, as_gene
 from painpath.pgx.outside_calls import OutsideCall, gene_result, parse_call
 from painpath.pgx.phenoconversion import (
     NO_RESULT,
@@ -132,16 +132,9 @@ def advise(
     drug = drug.strip().lower()
     if drug not in known_drugs():
         raise ValueError(f"no guidance for {drug!r}; painpath knows {', '.join(known_drugs())}")
-    normalized = tuple(sorted((_gene(g), k) for g, k in keys.items()))
+    normalized = tuple(sorted((as_gene(g), k) for g, k in keys.items()))
     found = _MEMO[memo] = _advise(drug, normalized, include_dpwg)
     return found
-
-
-_GENES: dict[Gene | str, Gene] = {**{g: g for g in Gene}, **{g.value: g for g in Gene}}
-
-
-def _gene(name: Gene | str) -> Gene:
-    return _GENES.get(name) or Gene(str(name).strip().upper())
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,7 +312,7 @@ def interpret(
     `meds`: co-prescribed medicines checked for CYP inhibition. `drugs`: default every drug
     painpath knows. DPWG advice only with include_dpwg (share-alike licence, unconfirmed).
     """
-    results = {_gene(g): _gene_result(_gene(g), call) for g, call in calls.items()}
+    results = {as_gene(g): _gene_result(as_gene(g), call) for g, call in calls.items()}
     review = review_medications(meds)
     notes: list[str] = []
     for use in review.inhibitors:

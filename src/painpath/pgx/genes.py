@@ -42,3 +42,11 @@ ACTIVITY_SCORE_GENES: frozenset[Gene] = frozenset({Gene.CYP2D6, Gene.CYP2C9})
 
 #: Genes with a star-allele phenotype (the others are reported as genotypes only).
 METABOLIZER_GENES: frozenset[Gene] = frozenset({Gene.CYP2D6, Gene.CYP2C9, Gene.CYP2C19})
+
+_BY_NAME: dict[Gene | str, Gene] = {**{g: g for g in Gene}, **{g.value: g for g in Gene}}
+
+
+def as_gene(name: Gene | str) -> Gene:
+    """The gene a name means ("CYP2D6", " cyp2d6 "); the exact spelling is a dict lookup, so
+    lookups on a hot path do not pay for the Enum's own."""
+    return _BY_NAME.get(name) or Gene(str(name).strip().upper())

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
-from painpath.pgx.genes import Gene, Phenotype
+from painpath.pgx.genes import Gene, Phenotype, as_gene
 from painpath.pgx.tables import gene_table
 
 NOT_IN_TABLE = "Not in CPIC table"
@@ -269,9 +269,6 @@ def _indeterminate_because(reasons: tuple[str, ...]) -> str:
     return f"Indeterminate because {' and '.join(dict.fromkeys(reasons))}."
 
 
-_GENES: dict[Gene | str, Gene] = {**{g: g for g in Gene}, **{g.value: g for g in Gene}}
-
-
 def _genotype(gene: Gene, first: str, second: str) -> DiplotypePhenotype:
     table = gene_table(gene)
     alleles = []
@@ -297,7 +294,7 @@ def _genotype(gene: Gene, first: str, second: str) -> DiplotypePhenotype:
 @cache
 def diplotype_phenotype(gene: Gene | str, first: str, second: str) -> DiplotypePhenotype:
     """Interpret one diplotype, e.g. ("CYP2D6", "*1", "*4") -> AS 1.0, Intermediate Metabolizer."""
-    gene = _GENES.get(gene) or Gene(gene)
+    gene = as_gene(gene)
     table = gene_table(gene)
     if table.rule == "genotype":
         return _genotype(gene, first, second)
