@@ -248,17 +248,21 @@ def import_wearable_file(
     path: Path,
     file_name: str | None = None,
     kind: str | None = None,
+    sha256: str | None = None,
     batch_size: int = BATCH_SIZE,
     on_batch: Callable[[int], None] | None = None,
 ) -> WearableImportResult:
-    """Import `path` for the patient (see the module doc); `on_batch(n)` after each commit."""
+    """Import `path` for the patient (see the module doc); `on_batch(n)` after each commit.
+
+    `sha256`: the file's digest when the caller already has it (an upload hashes as it writes).
+    """
     if batch_size < 1:
         raise InvalidInput("batch_size must be at least 1", field="batch_size")
     try:
         importer = detect(path).name if kind is None else kind
     except WearableFileError as error:
         raise InvalidInput(str(error), field="file") from error
-    sha = file_sha256(path)
+    sha = sha256 or file_sha256(path)
     with unit_of_work(session_factory) as session:
         row, tz = _begin(session, actor, patient_id, sha, file_name or path.name, importer)
         if row.status is WearableImportStatus.complete:

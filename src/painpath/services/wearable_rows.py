@@ -14,6 +14,7 @@ and report how many rows were inserted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,6 +109,10 @@ def _postgres(driver: Any, rows: list[Row]) -> int:
         return int(cursor.rowcount)
 
 
+#: The bulk insert of each database painpath runs on.
+_BULK: dict[str, Callable[[Any, list[Row]], int]] = {"sqlite": _sqlite, "postgresql": _postgres}
+
+
 def insert_new_samples(session: Session, rows: list[Row]) -> int:
     """Insert the rows whose (patient, client id) is new; returns how many were inserted.
 
@@ -116,10 +121,10 @@ def insert_new_samples(session: Session, rows: list[Row]) -> int:
     if not rows:
         return 0
     connection = session.connection()
-    driver = connection.connection.driver_connection
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
-        return _sqlite(driver, rows)
-    if dialect == "postgresql":
-        return _postgres(driver, rows)
-    raise NotImplementedError(f"wearable import does not support the {dialect} database")
+    bulk = _BULK.get(connection.dialect.name)
+    if bulk is None:  # painpath's engine is made for SQLite or PostgreSQL only
+        supported = " or ".join(_BULK)
+        raise ValueError(
+            f"wearable samples are stored in {supported}, not {connection.dialect.name}"
+        )
+    return bulk(connection.connection.driver_connection, rows)

@@ -89,6 +89,7 @@ def upload_export(
         path=path,
         file_name=name,
         kind=kind,
+        sha256=form.file.sha256,
     )
     grant.note_resource(result.import_id)
     if result.already_imported:
