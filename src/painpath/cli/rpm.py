@@ -1,15 +1,16 @@
 """`painpath rpm …`: the Medicare CY 2026 RPM/RTM codes a period supports.
 
-Imports stay light (no database, no settings): the engine is imported inside the command, and
-cli.common is not used because it pulls in SQLAlchemy for its database error messages.
+Imports stay light (no database, no settings): the engine is imported inside the command.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
+
+from painpath.cli.common import fail
 
 rpm_app = typer.Typer(
     help="Remote monitoring billing: RPM/RTM codes under the CMS CY 2026 fee schedule.",
@@ -17,11 +18,6 @@ rpm_app = typer.Typer(
 )
 
 FORMATS = ("json", "text")
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 @rpm_app.command()
@@ -52,7 +48,7 @@ def codes(
     from painpath.monitoring.billing import billable_codes
 
     if output_format not in FORMATS:
-        _fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
     try:
         decision = billable_codes(
             program,
@@ -63,7 +59,7 @@ def codes(
             already_billed=already_billed or (),
         )
     except ValueError as error:
-        _fail(str(error))
+        fail(str(error))
     if output_format == "json":
         typer.echo(json.dumps(decision.as_json(), indent=2, ensure_ascii=False))
         return
