@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from painpath.pgx.report import ACTION_OF
+from painpath.pgx.actions import ACTION_OF
 
 DISCLAIMER = (
     "painpath supports clinicians and does not replace their judgement: read this report with"
