@@ -111,6 +111,7 @@ def _sample_view(sample: Mapping[str, Any]) -> dict[str, Any]:
         "glance": _glance(groups),
         "inhibitors": medications.get("inhibitors", []),
         "weak_inhibitors": medications.get("weak_inhibitors", []),
+        "possible_interactions": medications.get("possible_interactions", []),
         "not_recognised": medications.get("not_recognised", []),
         "notes": sample.get("notes", []),
     }
