@@ -170,3 +170,19 @@ def test_finding_2_an_alternative_the_patient_must_avoid_is_left_out_with_the_re
     extrapolated = check_alternative(alternative_profiles()["desipramine"], desipramine)
     assert extrapolated.status == "left_out"
     assert "applied to desipramine" in str(extrapolated.note)
+
+
+def test_every_named_alternative_is_described_and_checkable() -> None:
+    """Each alternative a template names is a drug id with a profile; its guidance exists.
+
+    Source: knowledge/alternatives.json (bases per entry: CPIC tricyclic 2016, NSAID 2020,
+    opioid 2021 and SSRI 2023 guidelines).
+    """
+    named = {a for d in known_drugs() for a in _named_alternatives(d)}
+    profiles = alternative_profiles()
+    assert named <= set(profiles)
+    for profile in profiles.values():
+        assert profile.basis
+        if profile.checked_with is not None:
+            assert profile.checked_with in known_drugs(), profile
+        assert not (profile.checked_with and profile.depends_on), profile

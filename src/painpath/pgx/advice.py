@@ -4,6 +4,10 @@ Advice is looked up the way CPIC keys it: by activity score for CYP2D6 and CYP2C
 for CYP2C19, by the gene pair for amitriptyline, with "No Result" for a gene that was not tested.
 Each guideline row maps to one of painpath's templates (knowledge/guidance), so the wording is
 painpath's own while strength and version are the guideline's. Lookups are memoized.
+
+Per person, each alternative a row names is checked against the same phenotypes
+(`painpath.pgx.alternatives`), and advice that a drug interaction selected says so
+(`applied_via`), since the guideline graded it for the genotype-defined phenotype.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ Rules (knowledge/inhibitors.json, each with its source): a strong inhibitor mult
 CYP2D6/CYP2C9 activity score by 0 and a moderate one by 0.5 (Cicali et al. 2021, CPIC opioid
 guideline 2021); CYP2C19 has no score, so a strong inhibitor makes a poor metabolizer and a
 moderate one moves the phenotype one step lower (a painpath convention). Several inhibitors of one
-enzyme: the strongest decides. Advice is then chosen on the converted phenotype.
+enzyme: the strongest decides. Advice is then chosen on the converted phenotype. Only inhibitors
+whose strength is confirmed convert; an unconfirmed strong or moderate one is reported as a
+possible interaction, not applied (docs/pgx-safety.md).
 """
 
 from __future__ import annotations

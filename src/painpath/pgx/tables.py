@@ -1,9 +1,9 @@
 """painpath's pharmacogenomics knowledge, loaded once from the package's `knowledge/` files.
 
 The files are data with source, version and retrieval date (see `knowledge/manifest.json`); most
-are derived by `scripts/derive_pgx_tables.py` from CPIC facts, the prose templates and the
-inhibitor list are hand-written. Nothing here reads outside the installed package, and every
-result records `KNOWLEDGE_VERSION`.
+are derived by `scripts/derive_pgx_tables.py` from CPIC facts, the prose templates, the
+inhibitor list and the alternatives list are hand-written. Nothing here reads outside the
+installed package, and every result records `KNOWLEDGE_VERSION`.
 """
 
 from __future__ import annotations
