@@ -7,15 +7,22 @@ alternative (finding 2) is in test_alternatives_walk.py.
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
+from scripts.make_pgx_vcf import samples_vcf
 from typer.testing import CliRunner
 
 from painpath.cli.main import app
 from painpath.pgx.advice import Advice, interpret
 from painpath.pgx.genes import Gene
+from painpath.pgx.html import render_html
+from painpath.pgx.report import iter_file_reports, report_document
 from painpath.pgx.tables import guidances, inhibitor_knowledge, recommendation_text
+from tests.pgx.test_report_schema import assert_valid
 
 TRICYCLICS_CLEARED_BY_CYP2D6 = {"nortriptyline", "desipramine"}
 
@@ -190,6 +197,26 @@ def test_finding_6_phenoconverted_advice_does_not_borrow_cpic_strength() -> None
     already_poor = _only("codeine", {"CYP2D6": "*4/*4"}, ("paroxetine",))
     assert already_poor.based_on[0].phenoconverted_by == ("paroxetine",)
     assert already_poor.applied_via == "genotype"
+
+
+def test_finding_6_the_html_report_and_the_schema_carry_applied_via(tmp_path: Path) -> None:
+    """The printable report shows the label, and the report document with `applied_via`
+    validates against report.schema.json.
+
+    Source: CPIC opioid guideline 2021 (Crews et al. 2021), Table 2, codeine, CYP2D6 poor
+    metabolizer (Strong), applied to a *1/*1 patient through paroxetine (FDA: strong CYP2D6
+    inhibitor).
+    """
+    vcf = tmp_path / "sample.vcf"
+    vcf.write_text(samples_vcf({"P-6": {Gene.CYP2D6: ("*1", "*1")}}))
+    reports = iter_file_reports(str(vcf), meds=["paroxetine"], drugs=["codeine"])
+    document = report_document(list(reports))
+    assert_valid(document)
+    (codeine, *_) = document["samples"][0]["drugs"]["codeine"]
+    assert codeine["applied_via"] == "phenoconversion"
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(document))).split())
+    assert "Strength: CPIC Strong (for the genotype-defined phenotype); applied here" in text
+    assert "applied here through a drug interaction" in text
 
 
 UM_WORDS = {
