@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import product
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from painpath.pgx.alternatives import AlternativeCheck, check_alternative
 from painpath.pgx.genes import ACTIVITY_SCORE_GENES, Gene, Phenotype, as_gene
@@ -44,6 +44,7 @@ from painpath.pgx.tables import (
 )
 
 GeneCall: TypeAlias = str | tuple[str, str] | Sequence[tuple[str, str]] | OutsideCall | GeneResult
+AppliedVia: TypeAlias = Literal["genotype", "phenoconversion"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +168,7 @@ class Advice:
     based_on: tuple[GeneBasis, ...]
     #: "genotype", or "phenoconversion" when a drug interaction, not the genotype alone,
     #: selected this advice: the guideline graded it for the genotype-defined phenotype only.
-    applied_via: str = "genotype"
+    applied_via: AppliedVia = "genotype"
     #: The guideline row's alternatives, each checked against this patient's phenotypes.
     alternative_checks: tuple[AlternativeCheck, ...] = ()
 
@@ -330,7 +331,7 @@ def _drug_advice(
             if g in used[found.knowledge_file]
         )
         converted = any(b.phenoconverted_by for b in basis) and found not in from_genotype
-        applied_via = "phenoconversion" if converted else "genotype"
+        applied_via: AppliedVia = "phenoconversion" if converted else "genotype"
         checks = _check_alternatives(found, options, include_dpwg)
         advice.append(Advice(found, basis, applied_via, checks))
     return tuple(advice)
@@ -351,7 +352,7 @@ class Interpretation:
         files = {f"phenotypes/{g}.json" for g in self.genes}
         files |= {a.recommendation.knowledge_file for ads in self.drugs.values() for a in ads}
         meds = self.medications
-        if meds.inhibitors or meds.weak or meds.unconfirmed or meds.unknown:
+        if meds.inhibitors or meds.weak or meds.possible_interactions or meds.unknown:
             files.add("inhibitors.json")
         if any(c for ads in self.drugs.values() for a in ads for c in a.alternative_checks):
             files.add("alternatives.json")
@@ -368,10 +369,10 @@ class Interpretation:
             "genes": {g.value: r.to_json() for g, r in self.genes.items()},
             "drugs": {d: [a.to_json() for a in ads] for d, ads in self.drugs.items()},
             "medications": {
-                "inhibitors": [u.to_json() for u in self.medications.inhibitors],
-                "weak_inhibitors": [u.to_json() for u in self.medications.weak],
-                "possible_interactions": [u.to_json() for u in self.medications.unconfirmed],
-                "not_recognised": list(self.medications.unknown),
+                "inhibitors": [u.to_json() for u in meds.inhibitors],
+                "weak_inhibitors": [u.to_json() for u in meds.weak],
+                "possible_interactions": [u.to_json() for u in meds.possible_interactions],
+                "not_recognised": list(meds.unknown),
             },
             "notes": list(self.notes),
         }
@@ -409,7 +410,7 @@ def interpret(
         if use.gene not in results and use.strength == "strong":
             results[use.gene] = GeneResult.not_tested(use.gene)
     results = {g: phenoconvert(r, review) for g, r in results.items()}
-    for use in review.unconfirmed:
+    for use in review.possible_interactions:
         notes.append(
             f"{use.name} may inhibit {use.gene} (listed as {use.strength}, but the strength is"
             " not confirmed against the FDA table): possible interaction, not applied."

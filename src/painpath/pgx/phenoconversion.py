@@ -79,7 +79,7 @@ class MedicationReview:
     unknown: tuple[str, ...]  # not in painpath's inhibitor list (reported, not ignored)
     #: strong or moderate by painpath's list, but the strength is not confirmed: reported as a
     #: possible interaction, not applied
-    unconfirmed: tuple[InhibitorUse, ...] = ()
+    possible_interactions: tuple[InhibitorUse, ...] = ()
 
     def for_gene(self, gene: Gene) -> tuple[InhibitorUse, ...]:
         return tuple(i for i in self.inhibitors if i.gene == gene)
