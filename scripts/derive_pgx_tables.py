@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO.parent / "shared/reference/pgx/pharmcat"
 OUTPUT = REPO / "src/painpath/pgx/knowledge"
 RETRIEVED = "2026-11-25"  # when the reference copy was taken; constant so re-runs are identical
-KNOWLEDGE_VERSION = "2026.11.25"
+KNOWLEDGE_VERSION = "2026.12.06"
 CPIC_LICENCE = "CC0 1.0 (CPIC content, per cpicpgx/cpic-data LICENSE.md); CPIC asks for attribution"
 DPWG_LICENCE = (
     "ClinPGx/PharmGKB annotation of DPWG guidance: ClinPGx data-usage policy (CC BY-SA 4.0 as "
@@ -198,9 +198,9 @@ def sort_key(key: str) -> tuple[int, float, str]:
         return (1, 0.0, key)
 
 
-# Hand-written knowledge files (painpath's own prose and the inhibitor list): not derived here, but
-# listed in the manifest with their checksums.
-HAND_WRITTEN = ("guidance/templates.json", "inhibitors.json")
+# Hand-written knowledge files (painpath's own prose, the inhibitor and alternatives lists): not
+# derived here, but listed in the manifest with their checksums.
+HAND_WRITTEN = ("guidance/templates.json", "inhibitors.json", "alternatives.json")
 
 GENOTYPE_GENES = {
     "OPRM1": {
@@ -261,8 +261,16 @@ def genotype_file(gene: str) -> dict[str, Any]:
     }
 
 
-def recommendation_template(drug: str, text: str) -> str:
-    """Map one CPIC recommendation row to the painpath template that states its gist."""
+#: CYP2D6 keys of a poor metabolizer. For amitriptyline CPIC says "avoid" for them (Hicks et al.
+#: 2017, Table 2: avoid tricyclics, consider a drug not metabolized by CYP2D6), and CPIC's own
+#: nortriptyline row for activity score 0 is a strong "avoid": so the template for these rows
+#: names no tricyclic as an alternative (issue 9, finding 1).
+CYP2D6_POOR_KEYS = frozenset({"0.0", "0"})
+
+
+def recommendation_template(drug: str, text: str, keys: dict[str, str]) -> str:
+    """Map one CPIC recommendation row (its text and lookup keys) to the painpath template that
+    states its gist."""
     t = " ".join(text.lower().split())
     if t.startswith("no recommendation for hydrocodone"):
         return "hydrocodone_um_no_recommendation"
@@ -305,6 +313,8 @@ def recommendation_template(drug: str, text: str) -> str:
         if t.startswith("consider alternative drug not metabolized by cyp2c19"):
             return "ami_c19_um_consider_other_tdm" if strongly else "ami_c19_um_consider_other"
         if t.startswith("avoid amitriptyline"):
+            if "50%" in t and keys.get("CYP2D6") in CYP2D6_POOR_KEYS:
+                return "ami_d6_pm_avoid_half_tdm" if strongly else "ami_d6_pm_avoid_half"
             if "50%" in t:
                 return "ami_avoid_half_tdm" if strongly else "ami_avoid_half"
             return "ami_d6_um_avoid_higher" if "higher target dose" in t else "ami_avoid_tdm"
@@ -437,7 +447,7 @@ def cpic_guidance(drug: str) -> dict[str, Any]:
         )
         outcome = (
             rec["classification"],
-            recommendation_template(drug, rec["drugrecommendation"]),
+            recommendation_template(drug, rec["drugrecommendation"], keys),
             implication,
         )
         rows.append((keys, outcome))

@@ -139,7 +139,10 @@ def test_advice_is_a_therapeutic_implication_per_drug(document: dict[str, Any]) 
     assert first["meta"]["profile"][0].endswith("/therapeutic-implication")
     assert first["note"][0]["text"].startswith("Do not use codeine")
     evidence = next(c for c in first["component"] if c["code"]["coding"][0]["code"] == "93044-6")
-    assert evidence["valueCodeableConcept"]["text"] == "CPIC Strong"
+    # paroxetine made this CYP2D6 *1/*4 a functional poor metabolizer (issue 9, finding 6)
+    assert evidence["valueCodeableConcept"]["text"] == (
+        "CPIC Strong (for the genotype-defined phenotype); applied here through a drug interaction"
+    )
     citation = first["extension"][0]["valueRelatedArtifact"]
     assert "PMID 33387367" in citation["citation"]
     assert first["derivedFrom"]

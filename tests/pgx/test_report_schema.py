@@ -12,9 +12,10 @@ import jsonschema
 import pytest
 from scripts.make_pgx_vcf import samples_vcf
 
+from painpath.pgx.actions import ACTION_OF, ACTIONS
 from painpath.pgx.genes import Gene
 from painpath.pgx.outside_calls import parse_outside_calls, read_outside_calls
-from painpath.pgx.report import ACTION_OF, ACTIONS, iter_file_reports, report_document
+from painpath.pgx.report import iter_file_reports, report_document
 from tests.pgx.fixtures import PHARMCAT, fixture, needs_reference
 
 EXAMPLE_VCF = PHARMCAT / "examples" / "pharmcat.example.vcf"

@@ -14,6 +14,7 @@ from painpath import audit
 from painpath.cds.cards import make_card, replace_suggestions
 from painpath.models.genotype import GenotypeResult
 from painpath.models.patient import Patient
+from painpath.pgx.actions import ACTION_OF
 from painpath.pgx.advice import Advice, interpret
 from painpath.pgx.genes import Gene
 from painpath.pgx.phenoconversion import GeneResult
@@ -22,6 +23,9 @@ from painpath.services.pgx_genotypes import stored_gene_result
 
 #: Strengths that change what the prescriber should do; "No Recommendation" and friends do not.
 ACTIONABLE = frozenset({"Strong", "Moderate", "Optional"})
+#: One level lower: for advice a drug interaction selected, whose strength the guideline graded
+#: for the genotype-defined phenotype only (issue 9, finding 6).
+ONE_LEVEL_LOWER = {"critical": "warning", "warning": "info", "info": "info"}
 
 
 def find_patient(
@@ -91,6 +95,30 @@ def _basis(advice: Advice) -> str:
     return "; ".join(parts)
 
 
+def indicator_for(advice: Advice) -> str:
+    """critical for a strong "avoid", warning otherwise; one level lower after phenoconversion."""
+    rec = advice.recommendation
+    avoid = ACTION_OF[rec.template] == "avoid"
+    indicator = "critical" if rec.strength == "Strong" and avoid else "warning"
+    if advice.applied_via == "phenoconversion":
+        return ONE_LEVEL_LOWER[indicator]
+    return indicator
+
+
+def _alternatives(advice: Advice) -> str:
+    """The checked alternatives: offered ones with their caveats, then those left out and why."""
+    lines = [
+        f"- {check.note}" if check.note else f"- {check.drug}"
+        for check in advice.alternative_checks
+        if check.offered
+    ]
+    text = "\n\nAlternatives:\n" + "\n".join(lines) if lines else ""
+    left_out = [check.note for check in advice.alternative_checks if not check.offered]
+    if left_out:
+        text += "\n\nNot offered: " + " ".join(note for note in left_out if note)
+    return text
+
+
 def pgx_cards(
     *,
     drug: str,
@@ -110,19 +138,16 @@ def pgx_cards(
         rec = advice.recommendation
         if rec.strength not in ACTIONABLE:
             continue
-        suggestions = replace_suggestions(draft, rec.alternatives, patient_ref=patient_ref)
-        indicator = "critical" if rec.strength == "Strong" and rec.alternatives else "warning"
+        suggestions = replace_suggestions(draft, advice.alternatives, patient_ref=patient_ref)
         detail = (
             f"**{rec.recommendation}**\n\n{rec.implication}\n\n"
             f"Based on: {_basis(advice)}.\n\n"
-            f"Strength: {rec.strength}. {rec.citation}"
-        )
-        if rec.alternatives:
-            detail += f"\n\nAlternatives: {', '.join(rec.alternatives)}."
+            f"Strength: {advice.strength_label}. {rec.citation}"
+        ) + _alternatives(advice)
         cards.append(
             make_card(
                 summary=f"{drug.capitalize()}: {rec.recommendation}",
-                indicator=indicator,
+                indicator=indicator_for(advice),
                 detail=detail,
                 source={"label": f"{rec.source}: {rec.guideline}", "url": rec.url},
                 links=links,

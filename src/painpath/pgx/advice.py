@@ -4,6 +4,10 @@ Advice is looked up the way CPIC keys it: by activity score for CYP2D6 and CYP2C
 for CYP2C19, by the gene pair for amitriptyline, with "No Result" for a gene that was not tested.
 Each guideline row maps to one of painpath's templates (knowledge/guidance), so the wording is
 painpath's own while strength and version are the guideline's. Lookups are memoized.
+
+Per person, each alternative a row names is checked against the same phenotypes
+(`painpath.pgx.alternatives`), and advice that a drug interaction selected says so
+(`applied_via`), since the guideline graded it for the genotype-defined phenotype.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import product
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
+from painpath.pgx.alternatives import AlternativeCheck, check_alternative
 from painpath.pgx.genes import ACTIVITY_SCORE_GENES, Gene, Phenotype, as_gene
 from painpath.pgx.outside_calls import OutsideCall, gene_result, parse_call
 from painpath.pgx.phenoconversion import (
@@ -30,13 +35,16 @@ from painpath.pgx.tables import (
     SOURCES,
     Guidance,
     Rule,
+    alternative_profiles,
     guidance_for,
     implication_text,
     known_drugs,
     recommendation_text,
+    template_alternatives,
 )
 
 GeneCall: TypeAlias = str | tuple[str, str] | Sequence[tuple[str, str]] | OutsideCall | GeneResult
+AppliedVia: TypeAlias = Literal["genotype", "phenoconversion"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +60,9 @@ class Recommendation:
     strength: str  # Strong, Moderate, Optional, No Recommendation, Not graded, No Result
     implication: str
     recommendation: str
-    alternatives: tuple[str, ...]
+    #: Alternatives the guideline row names, before they are checked against a patient: only
+    #: `Advice.alternatives` (checked) may be shown or offered.
+    candidate_alternatives: tuple[str, ...]
     template: str
     implication_templates: tuple[tuple[str, str], ...]
     knowledge_file: str
@@ -156,6 +166,27 @@ class Advice:
 
     recommendation: Recommendation
     based_on: tuple[GeneBasis, ...]
+    #: "genotype", or "phenoconversion" when a drug interaction, not the genotype alone,
+    #: selected this advice: the guideline graded it for the genotype-defined phenotype only.
+    applied_via: AppliedVia = "genotype"
+    #: The guideline row's alternatives, each checked against this patient's phenotypes.
+    alternative_checks: tuple[AlternativeCheck, ...] = ()
+
+    @property
+    def alternatives(self) -> tuple[str, ...]:
+        """The alternatives that may be offered to this patient (unsafe ones left out)."""
+        return tuple(c.drug for c in self.alternative_checks if c.offered)
+
+    @property
+    def strength_label(self) -> str:
+        """The guideline's strength, saying so when it graded another situation."""
+        r = self.recommendation
+        if self.applied_via == "phenoconversion":
+            return (
+                f"{r.source} {r.strength} (for the genotype-defined phenotype); applied here"
+                " through a drug interaction"
+            )
+        return f"{r.source} {r.strength}"
 
     def to_json(self) -> dict[str, Any]:
         r = self.recommendation
@@ -167,9 +198,12 @@ class Advice:
             "url": r.url,
             "version": r.version,
             "strength": r.strength,
+            "strength_label": self.strength_label,
+            "applied_via": self.applied_via,
             "implication": r.implication,
             "recommendation": r.recommendation,
-            "alternatives": list(r.alternatives),
+            "alternatives": list(self.alternatives),
+            "alternative_checks": [c.to_json() for c in self.alternative_checks],
             "based_on": {
                 "genes": [b.gene.value for b in basis],
                 "lookup_keys": {b.gene.value: list(b.lookup_keys) for b in basis},
@@ -207,11 +241,57 @@ def _basis(result: GeneResult | None, gene: Gene, keys: tuple[str, ...]) -> Gene
     )
 
 
+def _guidance_genes(drug: str) -> set[Gene]:
+    return {g for s in ("CPIC", "DPWG") for gd in guidance_for(drug, s) for g in gd.genes}
+
+
 @cache
 def _drug_genes(drug: str) -> tuple[Gene, ...]:
-    """The genes any guideline for `drug` uses, in painpath's gene order."""
-    genes = {g for s in ("CPIC", "DPWG") for gd in guidance_for(drug, s) for g in gd.genes}
+    """The genes any guideline for `drug` uses, and those its alternatives are checked on, in
+    painpath's gene order."""
+    genes = _guidance_genes(drug)
+    named = {
+        a
+        for s in ("CPIC", "DPWG")
+        for gd in guidance_for(drug, s)
+        for rule in gd.rules
+        for a in template_alternatives(rule.recommendation, drug)
+    }
+    for alternative in named:
+        checked_with = alternative_profiles()[alternative].checked_with
+        if checked_with is not None:
+            genes |= _guidance_genes(checked_with)
     return tuple(sorted(genes, key=list(Gene).index))
+
+
+def _lookups(
+    drug: str, wording: str, options: Mapping[Gene, tuple[str, ...]], include_dpwg: bool
+) -> tuple[Recommendation, ...]:
+    """Every guideline advice for `drug` over each combination of per-gene key options, worded
+    for `wording` (another drug when CPIC lets its advice be applied to it)."""
+    sources = ("CPIC", "DPWG") if include_dpwg else ("CPIC",)
+    found: dict[Recommendation, None] = {}
+    for source in sources:
+        for guidance in guidance_for(drug, source):
+            per_gene = [options.get(g, (NO_RESULT,)) for g in guidance.genes]
+            for combo in product(*per_gene):
+                keys = dict(zip(guidance.genes, combo, strict=True))
+                if (r := _recommend(guidance, wording, keys)) is not None:
+                    found[r] = None
+    return tuple(found)
+
+
+def _check_alternatives(
+    found: Recommendation, options: Mapping[Gene, tuple[str, ...]], include_dpwg: bool
+) -> tuple[AlternativeCheck, ...]:
+    checks = []
+    for name in found.candidate_alternatives:
+        profile = alternative_profiles()[name]
+        own: tuple[Recommendation, ...] = ()
+        if profile.checked_with is not None:
+            own = _lookups(profile.checked_with, name, options, include_dpwg)
+        checks.append(check_alternative(profile, own))
+    return tuple(checks)
 
 
 def drug_advice(
@@ -233,11 +313,15 @@ def _drug_advice(
 ) -> tuple[Advice, ...]:
     genes = _drug_genes(drug)
     results = {g: r for g, r in zip(genes, gene_results, strict=True) if r is not None}
-    options = [results[g].keys if g in results else (NO_RESULT,) for g in genes]
+    options = {g: results[g].keys if g in results else (NO_RESULT,) for g in genes}
     merged: dict[Recommendation, list[tuple[str, ...]]] = {}
-    for combo in product(*options):
+    for combo in product(*options.values()):
         for found in advise(drug, dict(zip(genes, combo, strict=True)), include_dpwg=include_dpwg):
             merged.setdefault(found, []).append(combo)
+    from_genotype: tuple[Recommendation, ...] = ()
+    if any(r.phenoconversion is not None for r in results.values()):
+        genotype_options = {g: r.lookup_keys for g, r in results.items()}
+        from_genotype = _lookups(drug, drug, genotype_options, include_dpwg)
     used = {gd.name: gd.genes for s in ("CPIC", "DPWG") for gd in guidance_for(drug, s)}
     advice = []
     for found, combos in merged.items():
@@ -246,7 +330,10 @@ def _drug_advice(
             for i, g in enumerate(genes)
             if g in used[found.knowledge_file]
         )
-        advice.append(Advice(found, basis))
+        converted = any(b.phenoconverted_by for b in basis) and found not in from_genotype
+        applied_via: AppliedVia = "phenoconversion" if converted else "genotype"
+        checks = _check_alternatives(found, options, include_dpwg)
+        advice.append(Advice(found, basis, applied_via, checks))
     return tuple(advice)
 
 
@@ -264,8 +351,11 @@ class Interpretation:
         """A JSON-ready dict: knowledge, genes {GENE: ...}, drugs {DRUG: [advice]}, medications."""
         files = {f"phenotypes/{g}.json" for g in self.genes}
         files |= {a.recommendation.knowledge_file for ads in self.drugs.values() for a in ads}
-        if self.medications.inhibitors or self.medications.weak or self.medications.unknown:
+        meds = self.medications
+        if meds.inhibitors or meds.weak or meds.possible_interactions or meds.unknown:
             files.add("inhibitors.json")
+        if any(c for ads in self.drugs.values() for a in ads for c in a.alternative_checks):
+            files.add("alternatives.json")
         return {
             "knowledge": {
                 "version": self.knowledge_version,
@@ -279,9 +369,10 @@ class Interpretation:
             "genes": {g.value: r.to_json() for g, r in self.genes.items()},
             "drugs": {d: [a.to_json() for a in ads] for d, ads in self.drugs.items()},
             "medications": {
-                "inhibitors": [u.to_json() for u in self.medications.inhibitors],
-                "weak_inhibitors": [u.to_json() for u in self.medications.weak],
-                "not_recognised": list(self.medications.unknown),
+                "inhibitors": [u.to_json() for u in meds.inhibitors],
+                "weak_inhibitors": [u.to_json() for u in meds.weak],
+                "possible_interactions": [u.to_json() for u in meds.possible_interactions],
+                "not_recognised": list(meds.unknown),
             },
             "notes": list(self.notes),
         }
@@ -319,6 +410,11 @@ def interpret(
         if use.gene not in results and use.strength == "strong":
             results[use.gene] = GeneResult.not_tested(use.gene)
     results = {g: phenoconvert(r, review) for g, r in results.items()}
+    for use in review.possible_interactions:
+        notes.append(
+            f"{use.name} may inhibit {use.gene} (listed as {use.strength}, but the strength is"
+            " not confirmed against the FDA table): possible interaction, not applied."
+        )
     if review.unknown:
         notes.append(
             "Not in painpath's inhibitor list, so treated as not inhibiting CYP2D6, CYP2C19 or"

@@ -30,9 +30,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from painpath import __version__
+from painpath.pgx.actions import ACTION_OF
 from painpath.pgx.advice import Advice
 from painpath.pgx.build import GenomeBuild
-from painpath.pgx.report import ACTION_OF, SampleReport, iter_genotype_patterns
+from painpath.pgx.report import SampleReport, iter_genotype_patterns
 from painpath.pgx.tables import KNOWLEDGE_VERSION
 from painpath.pgx.vcf import read_vcf
 

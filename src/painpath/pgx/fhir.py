@@ -193,7 +193,10 @@ def _implication(
         },
         {
             "code": _loinc("93044-6", "Level of evidence"),
-            "valueCodeableConcept": _text(f"{advice['source']} {advice['strength']}"),
+            # after phenoconversion the label says CPIC graded the genotype-defined phenotype
+            "valueCodeableConcept": _text(
+                advice.get("strength_label") or f"{advice['source']} {advice['strength']}"
+            ),
         },
     ]
     notes = [advice["recommendation"]]

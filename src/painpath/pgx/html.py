@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from painpath.pgx.report import ACTION_OF
+from painpath.pgx.actions import ACTION_OF
 
 DISCLAIMER = (
     "painpath supports clinicians and does not replace their judgement: read this report with"
@@ -111,6 +111,7 @@ def _sample_view(sample: Mapping[str, Any]) -> dict[str, Any]:
         "glance": _glance(groups),
         "inhibitors": medications.get("inhibitors", []),
         "weak_inhibitors": medications.get("weak_inhibitors", []),
+        "possible_interactions": medications.get("possible_interactions", []),
         "not_recognised": medications.get("not_recognised", []),
         "notes": sample.get("notes", []),
     }

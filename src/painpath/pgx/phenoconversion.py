@@ -5,7 +5,9 @@ Rules (knowledge/inhibitors.json, each with its source): a strong inhibitor mult
 CYP2D6/CYP2C9 activity score by 0 and a moderate one by 0.5 (Cicali et al. 2021, CPIC opioid
 guideline 2021); CYP2C19 has no score, so a strong inhibitor makes a poor metabolizer and a
 moderate one moves the phenotype one step lower (a painpath convention). Several inhibitors of one
-enzyme: the strongest decides. Advice is then chosen on the converted phenotype.
+enzyme: the strongest decides. Advice is then chosen on the converted phenotype. Only inhibitors
+whose strength is confirmed convert; an unconfirmed strong or moderate one is reported as a
+possible interaction, not applied (docs/pgx-safety.md).
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ class InhibitorUse:
     gene: Gene
     strength: str  # "strong", "moderate" or "weak"
     source: str
-    verify: bool  # strength not confirmed against the live FDA table (see inhibitors.json)
+    confirmed: bool  # strength confirmed against the FDA table (see inhibitors.json)
+    note: str | None = None
+
+    @property
+    def applied(self) -> bool:
+        """Whether this inhibitor changes the phenotype advice is chosen on."""
+        return self.confirmed and self.strength in ("strong", "moderate")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,7 +64,9 @@ class InhibitorUse:
             "gene": self.gene.value,
             "strength": self.strength,
             "source": self.source,
-            "verify": self.verify,
+            "verify": not self.confirmed,
+            "applied": self.applied,
+            "note": self.note,
         }
 
 
@@ -64,9 +74,12 @@ class InhibitorUse:
 class MedicationReview:
     """What the co-prescribed medicines mean for CYP2D6, CYP2C19 and CYP2C9."""
 
-    inhibitors: tuple[InhibitorUse, ...]  # strong and moderate: these convert phenotypes
+    inhibitors: tuple[InhibitorUse, ...]  # confirmed strong and moderate: these convert
     weak: tuple[InhibitorUse, ...]  # recognised, but no conversion
     unknown: tuple[str, ...]  # not in painpath's inhibitor list (reported, not ignored)
+    #: strong or moderate by painpath's list, but the strength is not confirmed: reported as a
+    #: possible interaction, not applied
+    possible_interactions: tuple[InhibitorUse, ...] = ()
 
     def for_gene(self, gene: Gene) -> tuple[InhibitorUse, ...]:
         return tuple(i for i in self.inhibitors if i.gene == gene)
@@ -84,10 +97,12 @@ def medicine_name(text: str) -> str:
 
 
 def review_medications(meds: Iterable[str]) -> MedicationReview:
-    """Sort co-prescribed medicines into converting inhibitors, weak ones and unknown names."""
+    """Sort co-prescribed medicines into converting inhibitors, weak ones, possible ones whose
+    strength is not confirmed (not applied), and unknown names."""
     known, _, _ = inhibitor_knowledge()
-    strong_or_moderate: list[InhibitorUse] = []
+    applied: list[InhibitorUse] = []
     weak: list[InhibitorUse] = []
+    possible: list[InhibitorUse] = []
     unknown: list[str] = []
     for medicine in dict.fromkeys(m.strip() for m in meds if m.strip()):
         name = medicine_name(medicine)
@@ -95,10 +110,19 @@ def review_medications(meds: Iterable[str]) -> MedicationReview:
             unknown.append(medicine)
         for found in known.get(name, ()):
             use = InhibitorUse(
-                medicine, name, found.gene, found.strength, found.source, found.verify
+                medicine,
+                name,
+                found.gene,
+                found.strength,
+                found.source,
+                found.confirmed,
+                found.note,
             )
-            (weak if found.strength == "weak" else strong_or_moderate).append(use)
-    return MedicationReview(tuple(strong_or_moderate), tuple(weak), tuple(unknown))
+            if use.applied:
+                applied.append(use)
+            else:
+                (weak if found.strength == "weak" else possible).append(use)
+    return MedicationReview(tuple(applied), tuple(weak), tuple(unknown), tuple(possible))
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +302,5 @@ def phenoconvert(result: GeneResult, review: MedicationReview) -> GeneResult:
         )
     if result.source == "not tested" or "n/a" in _genotype_scores(result):
         notes.append(conventions["unknown_genotype"]["text"])
-    if any(u.verify for u in uses):
-        notes.append("An inhibitor strength here awaits pharmacist review (inhibitors.json).")
     conversion = Phenoconversion(uses, activity_score, phenotype, keys, tuple(notes))
     return replace(result, phenoconversion=conversion)

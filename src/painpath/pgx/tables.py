@@ -1,9 +1,9 @@
 """painpath's pharmacogenomics knowledge, loaded once from the package's `knowledge/` files.
 
 The files are data with source, version and retrieval date (see `knowledge/manifest.json`); most
-are derived by `scripts/derive_pgx_tables.py` from CPIC facts, the prose templates and the
-inhibitor list are hand-written. Nothing here reads outside the installed package, and every
-result records `KNOWLEDGE_VERSION`.
+are derived by `scripts/derive_pgx_tables.py` from CPIC facts, the prose templates, the
+inhibitor list and the alternatives list are hand-written. Nothing here reads outside the
+installed package, and every result records `KNOWLEDGE_VERSION`.
 """
 
 from __future__ import annotations
@@ -276,20 +276,26 @@ def recommendation_text(
     _, recommendations, terms = _templates()
     found = recommendations[template]
     fields = {**terms.get(drug, {}), **(params or {})}
-    alternatives = tuple(a for a in found.alternatives if a != drug)
-    return Template(found.text.format(drug=drug, gene=gene, **fields), alternatives)
+    text = found.text.format(drug=drug, gene=gene, **fields)
+    return Template(text, template_alternatives(template, drug))
+
+
+def template_alternatives(template: str, drug: str) -> tuple[str, ...]:
+    """The alternatives one recommendation template names for `drug` (never the drug itself)."""
+    return tuple(a for a in _templates()[1][template].alternatives if a != drug)
 
 
 @dataclass(frozen=True, slots=True)
 class Inhibitor:
-    """A medicine that inhibits one enzyme, with its FDA-style strength and source."""
+    """A medicine that inhibits one enzyme, with its FDA-style strength and sources."""
 
     medicine: str
     gene: Gene
     strength: str  # "strong", "moderate" or "weak"
-    source: str  # citation
+    source: str  # citations, joined
     note: str | None
-    verify: bool
+    confirmed: bool  # strength checked against the FDA table and agreeing sources
+    checked: str  # date the entry was checked
 
 
 @cache
@@ -303,10 +309,42 @@ def inhibitor_knowledge() -> tuple[Mapping[str, tuple[Inhibitor, ...]], Mapping[
                 medicine=row["medicine"],
                 gene=Gene(row["gene"]),
                 strength=row["strength"],
-                source=data["sources"][row["source"]],
+                source=" ".join(data["sources"][name] for name in row["sources"]),
                 note=row.get("note"),
-                verify=bool(row.get("verify", False)),
+                confirmed=row["status"] == "confirmed",
+                checked=row["checked"],
             )
         )
     frozen = MappingProxyType({k: tuple(v) for k, v in by_medicine.items()})
     return frozen, MappingProxyType(data["aliases"]), data["conventions"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlternativeProfile:
+    """A drug painpath may offer as an alternative, and how it is checked for the same patient."""
+
+    drug: str
+    kind: str  # "non-opioid analgesic", "tricyclic antidepressant (secondary amine)", ...
+    checked_with: str | None  # drug whose guidance is looked up for the patient, if any
+    extrapolated: bool  # checked_with is another drug whose advice CPIC lets us apply
+    depends_on: tuple[Gene, ...]  # genes it depends on that painpath holds no guidance for
+    basis: str  # the source statement
+
+
+@cache
+def alternative_profiles() -> Mapping[str, AlternativeProfile]:
+    """Every drug an advice template may name as an alternative (knowledge/alternatives.json)."""
+    data = _load("alternatives.json")
+    return MappingProxyType(
+        {
+            drug: AlternativeProfile(
+                drug=drug,
+                kind=entry["kind"],
+                checked_with=entry.get("checked_with"),
+                extrapolated=bool(entry.get("extrapolated", False)),
+                depends_on=tuple(Gene(g) for g in entry.get("depends_on", ())),
+                basis=entry["basis"],
+            )
+            for drug, entry in data["drugs"].items()
+        }
+    )
