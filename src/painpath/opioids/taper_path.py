@@ -103,12 +103,11 @@ def _mg(amount: Decimal) -> str:
     return f"{float(amount):g} mg"
 
 
-def _lengthening_unit(current: Decimal, smallest: Decimal, rules: PathRules) -> Decimal | None:
-    """The smallest strength, when `current` is a few whole doses of it a day (else None)."""
+def _few_whole_doses(current: Decimal, smallest: Decimal, rules: PathRules) -> bool:
+    """Whether `current` mg a day is a few whole doses of the smallest strength (at most
+    `max_doses_per_day`), the point from which the interval phase can start."""
     per_day = current / smallest
-    if per_day == per_day.to_integral_value() and per_day <= rules.max_doses_per_day:
-        return smallest
-    return None
+    return per_day == per_day.to_integral_value() and per_day <= rules.max_doses_per_day
 
 
 def dose_path(
@@ -126,8 +125,7 @@ def dose_path(
     complete = stalled or (bool(doses) and doses[-1].action in ("stop", "goal"))
     current = doses[-1].daily_mg if doses else original
     if stalled:
-        unit = _lengthening_unit(current, smallest, rules)
-        if goal > 0 or unit is None:
+        if goal > 0 or not _few_whole_doses(current, smallest, rules):
             complete = False
             notes.append(
                 f"The strengths cannot make a dose below {_mg(current)} a day without cutting "
@@ -136,10 +134,10 @@ def dose_path(
                 "patient."
             )
         else:
-            doses.extend(_lengthening(current, unit))
+            doses.extend(_lengthening(current, smallest))
             notes.append(
                 f"From {_mg(current)} a day the strengths cannot make a smaller dose within "
-                f"{_percent(rules.max_cut)}: the dose taken each time stays at {_mg(unit)} "
+                f"{_percent(rules.max_cut)}: the dose taken each time stays at {_mg(smallest)} "
                 "and the time between doses lengthens, as the HHS 2019 guide advises once the "
                 "smallest available dose is reached. Each lengthening lowers the amount a day by "
                 "a quarter to a half; a smaller strength (an oral solution, or a scored tablet "
