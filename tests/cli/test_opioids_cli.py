@@ -139,10 +139,43 @@ def test_taper_prints_a_dated_schedule() -> None:
     assert plan["interval"] == "month"
     assert plan["steps"][0] == {
         "step": 1, "start": "2026-12-01", "end": "2026-12-31", "daily_dose_mg": 55.0,
-        "mme_per_day": 82.5, "action": "reduce",
+        "mme_per_day": 82.5, "action": "reduce", "dose_mg": None, "every_hours": None,
     }  # fmt: skip
     assert plan["steps"][2]["action"] == "hold"
     assert plan["schedule"][-1].endswith("stop taking it.")
+    assert (plan["complete"], plan["max_cut_percent_of_current"]) == (True, 25.0)
+
+
+def test_taper_tail_lengthens_the_interval_in_text_and_json() -> None:
+    """Issue 9, finding 3 (HHS 2019 dosage reduction guide): tramadol 100 mg/day weekly was
+    100 -> 50 -> 0; now 50 mg once a day, then every other day, then stop, with a note."""
+    args = ["opioids", "taper", "--ingredient", "tramadol", "--daily-mg", "100", "--weekly",
+            "--start", "2026-12-01"]  # fmt: skip
+    text = runner.invoke(app, [*args, "--format", "text"])
+    assert text.exit_code == 0, text.output
+    assert text.stdout.splitlines()[:3] == [
+        "From 01 Dec 2026 to 07 Dec 2026: 50 mg every 24 hours, no more often "
+        "(50 mg a day, about 10 MME).",
+        "From 08 Dec 2026 to 14 Dec 2026: 50 mg every other day, no more often "
+        "(on average 25 mg a day, about 5 MME).",
+        "From 15 Dec 2026 on: stop taking it.",
+    ]
+    assert text.stdout.splitlines()[3].startswith("Note: From 100 mg a day the strengths")
+    plan = json.loads(runner.invoke(app, args).stdout)
+    assert [(s["action"], s["dose_mg"], s["every_hours"]) for s in plan["steps"]] == [
+        ("lengthen", 50.0, 24), ("lengthen", 50.0, 48), ("stop", None, None)
+    ]  # fmt: skip
+
+
+def test_taper_says_when_the_strengths_cannot_keep_the_share() -> None:
+    result = runner.invoke(
+        app,
+        ["opioids", "taper", "--ingredient", "oxycodone", "--daily-mg", "60",
+         "--max-cut-percent", "10", "--start", "2026-12-01"],
+    )  # fmt: skip
+    plan = json.loads(result.stdout)
+    assert plan["complete"] is False
+    assert "give a smaller strength" in plan["notes"][0]
 
 
 def test_taper_text_is_for_the_patient() -> None:

@@ -46,8 +46,30 @@ def test_pcs_prints_its_subscales() -> None:
 
 
 def test_promis_prints_the_t_score() -> None:
-    document = run("promis-pi-4a", "--answers", "3,4,-,2")
-    assert (document["score"], document["t_score"], document["prorated"]) == (12, 61.2, True)
+    document = run("promis-pi-8a", "--answers", "3,3,4,-,3,3,-,3")
+    assert (document["score"], document["t_score"], document["prorated"]) == (26, 62.8, True)
+    assert document["t_score_verified"] is True
+
+
+def test_finding_8_cli_marks_a_derived_t_score_table_as_unverified() -> None:
+    """Issue 9, finding 8: PROMIS PI 6a/6b T-scores come from a table derived by painpath, not
+    checked against the HealthMeasures scoring manual; `painpath score` says so in JSON and
+    text."""
+    document = run("promis-pi-6a", "--answers", "2,2,2,2,2,2")
+    assert (document["t_score"], document["t_score_verified"]) == (55.6, False)
+    assert [f["code"] for f in document["flags"]] == ["t_score_unverified"]
+    text = runner.invoke(app, ["score", "promis-pi-6b", "--answers", "4,4,4,4,4,4", "--format",
+                               "text"]).stdout.splitlines()  # fmt: skip
+    assert text[1] == "  T-score: 67.4 (unverified: derived table)"
+    assert text[2].startswith("INFO t_score_unverified: Derived table")
+
+
+def test_finding_8_cli_refuses_promis_with_fewer_than_four_answers() -> None:
+    """Issue 9, finding 8 (HealthMeasures Scoring Instructions: at least 4 answered items for a
+    precise score on forms of 4 or more items)."""
+    result = runner.invoke(app, ["score", "promis-pi-6a", "--answers", "2,2,2,-,-,-"])
+    assert result.exit_code == 1
+    assert "at least 4 of 6 items must be answered" in result.output
 
 
 def test_ort_takes_sex() -> None:

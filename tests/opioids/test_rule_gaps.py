@@ -89,7 +89,8 @@ def test_rec12_recent_oud_without_a_recent_moud_prescription() -> None:
     lapsed = run(order, **oud, last_moud_rx_date="2026-06-01").alert("OUD_OFFER_MOUD")
     assert lapsed is not None
     assert lapsed.facts["last_moud_rx_date"] == "2026-06-01"
-    assert "OUD_OFFER_MOUD" not in run(med("methadone", days_supply=30), **oud).codes
+    for_oud = med("methadone", days_supply=30, indication="opioid_use_disorder")
+    assert "OUD_OFFER_MOUD" not in run(for_oud, **oud).codes
 
 
 def test_unknown_age_is_not_checked_and_noted_and_the_rules_still_run() -> None:

@@ -257,10 +257,10 @@ def test_benefit_risk_review_due_for_long_term_therapy() -> None:
 
 def test_opioid_use_disorder_without_moud_offers_it() -> None:
     assert "OUD_OFFER_MOUD" in run(oral("oxycodone", 5, 2), opioid_use_disorder=True).codes
-    treated = run(oral("buprenorphine", 8, 2), opioid_use_disorder=True)
+    treated = run(oral("buprenorphine", 8, 2, route="sublingual"), opioid_use_disorder=True)
     assert "OUD_OFFER_MOUD" not in treated.codes
-    naltrexone = run(med("naltrexone", "opioid_antagonist"), opioid_use_disorder=True)
-    assert "OUD_OFFER_MOUD" not in naltrexone.codes
+    naltrexone = med("naltrexone", "opioid_antagonist", mg_per_dose=50, doses_per_day=1)
+    assert "OUD_OFFER_MOUD" not in run(naltrexone, opioid_use_disorder=True).codes
 
 
 def test_alerts_come_most_severe_first() -> None:

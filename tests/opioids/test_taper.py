@@ -18,14 +18,18 @@ def taper(**fields: Any) -> list[tuple[date, float, str]]:
     return [(s.start, float(s.daily_dose_mg), s.action) for s in plan_taper(request).steps]
 
 
-def test_long_term_use_tapers_10_percent_of_the_original_dose_each_month() -> None:
+def test_long_term_use_tapers_10_percent_of_the_original_dose_each_month_down_to_30_percent() -> (
+    None
+):
     steps = taper(daily_dose_mg=100, strengths_mg=[5])
-    assert [dose for _, dose, _ in steps] == [90, 80, 70, 60, 50, 40, 30, 20, 10, 0]
+    assert [dose for _, dose, _ in steps][:7] == [90, 80, 70, 60, 50, 40, 30]
     assert [day for day, _, _ in steps][:3] == [
         date(2026, 12, 1),
         date(2027, 1, 1),
         date(2027, 2, 1),
     ]
+    # below 30 % of the original dose, 10 % of the remaining dose: 30 -> 27 -> 24.3 -> ...
+    assert [(dose, action) for _, dose, action in steps][7:9] == [(30, "hold"), (25, "reduce")]
     assert steps[-1][2] == "stop"
 
 
@@ -39,21 +43,25 @@ def test_shorter_term_use_tapers_weekly() -> None:
 
 
 def test_doses_round_up_to_available_strengths_and_never_rise() -> None:
-    steps = taper()  # oxycodone 60 mg/day; smallest tablet 5 mg; 6 mg steps
-    doses = [dose for _, dose, _ in steps]
-    assert all(dose % 5 == 0 for dose in doses)
-    assert all(later < earlier for earlier, later in itertools.pairwise(doses))
-    assert doses[0] == 55  # 54 rounded up: no step cuts more than planned
-    assert doses[-1] == 0
+    request = TaperRequest(ingredient="oxycodone", daily_dose_mg=60, start=date(2026, 12, 1))
+    steps = plan_taper(request).steps
+    reductions = [float(s.daily_dose_mg) for s in steps if s.action in ("reduce", "hold")]
+    assert all(dose % 5 == 0 for dose in reductions)
+    daily = [float(s.daily_dose_mg) for s in steps]
+    assert all(later <= earlier for earlier, later in itertools.pairwise(daily))
+    assert daily[0] == 55  # 54 rounded up: no step cuts more than planned
+    assert daily[-1] == 0
 
 
 def test_when_tablets_cannot_make_the_next_step_the_dose_holds_until_they_can() -> None:
     # morphine 60 mg/day with 15 mg tablets: 6 mg a month cannot be made; the dose holds until
-    # the planned 10 %-a-month path reaches the next 15 mg, and it is still off in 10 months
-    steps = taper(ingredient="morphine", strengths_mg=None)
-    assert [(dose, action) for _, dose, action in steps] == [
-        (60, "hold"), (60, "hold"), (45, "reduce"), (45, "hold"), (30, "reduce"),
-        (30, "hold"), (30, "hold"), (15, "reduce"), (15, "hold"), (0, "stop"),
+    # the planned 10 %-a-month path reaches the next 15 mg; 45 -> 30 would cut a third at once,
+    # so from 45 mg (15 mg three times a day) the time between doses lengthens instead
+    request = TaperRequest(ingredient="morphine", daily_dose_mg=60, start=date(2026, 12, 1))
+    steps = plan_taper(request).steps
+    assert [(float(s.daily_dose_mg), s.action, s.every_hours) for s in steps] == [
+        (60, "hold", None), (60, "hold", None), (45, "reduce", None),
+        (30, "lengthen", 12), (15, "lengthen", 24), (7.5, "lengthen", 48), (0, "stop", None),
     ]  # fmt: skip
 
 
@@ -73,7 +81,15 @@ def test_the_schedule_reads_like_instructions_with_mme() -> None:
     request = TaperRequest(ingredient="morphine", daily_dose_mg=60, start=date(2026, 12, 1))
     plan = plan_taper(request)
     assert plan.schedule()[2] == "From 01 Feb 2027 to 28 Feb 2027: 45 mg a day (about 45 MME)."
-    assert plan.schedule()[-1].endswith("stop taking it.")
+    assert plan.schedule()[3] == (
+        "From 01 Mar 2027 to 31 Mar 2027: 15 mg every 12 hours, no more often "
+        "(30 mg a day, about 30 MME)."
+    )
+    assert plan.schedule()[5] == (
+        "From 01 May 2027 to 31 May 2027: 15 mg every other day, no more often "
+        "(on average 7.5 mg a day, about 7.5 MME)."
+    )
+    assert plan.schedule()[-1] == "From 01 Jun 2027 on: stop taking it."
     assert plan.as_json()["source"]["url"].startswith("https://www.hhs.gov/")
 
 

@@ -103,8 +103,16 @@ def taper(
         bool, typer.Option("--weekly", help="Shorter-term use (weeks to months): weekly steps.")
     ] = False,
     step_percent: Annotated[
-        float, typer.Option("--step-percent", help="Share of the original dose per step.")
+        float,
+        typer.Option(
+            "--step-percent",
+            help="Share of the original dose per step (down to 30 % of it; then of the rest).",
+        ),
     ] = 10,
+    max_cut_percent: Annotated[
+        float,
+        typer.Option("--max-cut-percent", help="Largest cut of the dose taken in one step."),
+    ] = 25,
     strength: Annotated[
         list[float] | None, typer.Option("--strength", help="Tablet strength in mg (repeatable).")
     ] = None,
@@ -115,7 +123,9 @@ def taper(
     factors: FactorsOption = "cdc2022",
     output_format: FormatOption = "json",
 ) -> None:
-    """A dated taper schedule per the HHS 2019 guide (10 % of the original dose per step)."""
+    """A dated taper schedule per the HHS 2019 guide: 10 % of the original dose per step, slower
+    below 30 % of it, never more than --max-cut-percent of the dose taken; then the smallest dose
+    less and less often."""
     from painpath.opioids import TaperRefused, TaperRequest, plan_taper
 
     with reported_errors():
@@ -128,6 +138,7 @@ def taper(
                 "start": parse_day(start, "--start"),
                 "long_term": not weekly,
                 "step_percent": step_percent,
+                "max_cut_percent": max_cut_percent,
                 "strengths_mg": tuple(strength) if strength else None,
                 "pause_after_steps": tuple(pause_after or ()),
                 "goal_daily_mg": goal_mg,
@@ -143,6 +154,8 @@ def taper(
         return
     for sentence in plan.schedule():
         typer.echo(sentence)
+    for note in plan.notes:
+        typer.echo(f"Note: {note}")
 
 
 @opioids_app.command()

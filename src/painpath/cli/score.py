@@ -34,7 +34,8 @@ def _text(document: dict[str, Any]) -> list[str]:
     band = f" ({document['band']})" if document["band"] else ""
     lines = [f"{document['instrument']} {document['version']}: {document['score']}{band}"]
     if document.get("t_score") is not None:
-        lines.append(f"  T-score: {document['t_score']}")
+        unverified = " (unverified: derived table)" if document["t_score_verified"] is False else ""
+        lines.append(f"  T-score: {document['t_score']}{unverified}")
     lines.extend(f"  {name}: {value}" for name, value in document["subscales"].items())
     if document["prorated"]:
         lines.append(f"  prorated from {document['answered']} answered items")

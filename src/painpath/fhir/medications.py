@@ -1,9 +1,10 @@
 """MedicationRequest, MedicationStatement and MedicationDispense → opioid-engine `Medication`.
 
-The RxNorm code is looked up in painpath's formulary (ingredient, class, strength, release);
-each `dosageInstruction` (or `dosage`) becomes a `DosageLine`. What cannot be read is never
-turned into a number: the medication goes to the engine without a dose, which reports it as
-"cannot compute", and the reason is returned as a note.
+The RxNorm code is looked up in painpath's formulary (ingredient, class, strength, release,
+and the route its dose form implies); each `dosageInstruction` (or `dosage`) becomes a
+`DosageLine`; an opioid-use-disorder reason on the order becomes its `indication`. What cannot
+be read is never turned into a number: the medication goes to the engine without a dose, which
+reports it as "cannot compute", and the reason is returned as a note.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from painpath.fhir.resources import (
     parse_date,
     reference_id,
 )
+from painpath.fhir.valuesets import value_set
 from painpath.opioids import DosageLine, Medication
 from painpath.terminology.formulary import Drug, lookup_rxnorm
 
@@ -101,8 +103,40 @@ def is_inpatient(resource: Resource) -> bool:
     return any(code.lower() == "inpatient" for _, code in codings(resource.get("category")))
 
 
+#: RxNorm dose-form words -> the engine's route (first match wins; anything else stays oral).
+_ROUTE_BY_DOSE_FORM = (
+    ("transdermal", "transdermal"),
+    ("sublingual", "sublingual"),
+    ("buccal", "buccal"),
+    ("mucosal", "buccal"),
+    ("nasal", "nasal"),
+    ("rectal", "rectal"),
+    ("inject", "parenteral"),
+    ("syringe", "parenteral"),
+    ("cartridge", "parenteral"),
+    ("implant", "parenteral"),
+    ("topical", "other"),
+)
+
+
+def route_of(dose_form: str | None) -> str | None:
+    """The route an RxNorm dose form implies ("Sublingual Film" -> sublingual), else None."""
+    words = (dose_form or "").lower()
+    return next((route for key, route in _ROUTE_BY_DOSE_FORM if key in words), None)
+
+
+def indication_of(resource: Resource, oud_conditions: frozenset[str]) -> str | None:
+    """ "opioid_use_disorder" when the order's reasonCode is in the IG's opioid misuse disorders
+    value set or its reasonReference is such a Condition (ids in `oud_conditions`)."""
+    oud = value_set("opioid_misuse_disorders")
+    if any(oud.matches(reason) for reason in items(resource, "reasonCode")):
+        return "opioid_use_disorder"
+    refs = {reference_id(ref) for ref in items(resource, "reasonReference")}
+    return "opioid_use_disorder" if refs & oud_conditions else None
+
+
 def _dose_fields(drug: Drug, lines: list[DosageLine]) -> dict[str, Any]:
-    fields: dict[str, Any] = {"dosage": lines}
+    fields: dict[str, Any] = {"dosage": lines, "route": route_of(drug.dose_form)}
     strength = drug.strength
     if strength is None:
         return fields
@@ -130,8 +164,13 @@ def _unknown_drug(resource: Resource, concept: Any, rx: list[str]) -> Medication
     )
 
 
-def map_medication(resource: Resource, medications: Mapping[str, Resource]) -> MappedMedication:
-    """One medication resource as a `MappedMedication` (see the module docstring)."""
+def map_medication(
+    resource: Resource,
+    medications: Mapping[str, Resource],
+    oud_conditions: frozenset[str] = frozenset(),
+) -> MappedMedication:
+    """One medication resource as a `MappedMedication` (see the module docstring);
+    `oud_conditions` are the ids of the chart's opioid use disorder Conditions."""
     notes: list[str] = []
     label = _label(resource)
     concept = concept_of(resource, medications)
@@ -162,6 +201,7 @@ def map_medication(resource: Resource, medications: Mapping[str, Resource]) -> M
             "name": drug.display,
             "extended_release": drug.extended_release,
             "days_supply": days,
+            "indication": indication_of(resource, oud_conditions),
             **_dose_fields(drug, lines),
         }
         if fields["dosage"] is not None and not fields["dosage"]:

@@ -25,16 +25,15 @@ from painpath.fhir.history import (
 from painpath.fhir.medications import (
     MEDICATION_TYPES,
     MappedMedication,
-    concept_of,
     map_medication,
 )
 from painpath.fhir.resources import Resource, flatten, reference_id
 from painpath.fhir.valuesets import value_set
 from painpath.opioids import AssessmentInput, Medication, Patient
+from painpath.opioids.moud import counts_as_moud
 
 ACTIVE_RX_WINDOW = timedelta(days=730)  # "active ambulatory" Rx: authored in the last 2 years
 NALOXONE = frozenset({"naloxone", "nalmefene"})
-MOUD = frozenset({"buprenorphine", "methadone"})
 
 
 @dataclass(frozen=True)
@@ -99,8 +98,9 @@ def assessment_input_from_fhir(
     referenced = {
         str(r["id"]): r for r in chart if r.get("resourceType") == "Medication" and r.get("id")
     }
+    oud_conditions = _oud_condition_ids(chart)
     history = [
-        (r, map_medication(r, referenced))
+        (r, map_medication(r, referenced, oud_conditions))
         for r in chart
         if r.get("resourceType") in MEDICATION_TYPES
     ]
@@ -114,7 +114,7 @@ def assessment_input_from_fhir(
                 current_requests.add(str(resource["id"]))
     draft_indexes: list[int] = []
     for resource in drafts:
-        mapped = map_medication(resource, referenced)
+        mapped = map_medication(resource, referenced, oud_conditions)
         notes.extend(mapped.notes)
         if mapped.inpatient:
             notes.append(
@@ -137,12 +137,9 @@ def assessment_input_from_fhir(
             "draft orders name no recorder or requester: pain-treatment plans and pain-management "
             "procedures by any clinician count for Recommendation 2"
         )
-    moud_history = [
-        mapped
-        for resource, mapped in history
-        if mapped.medication.ingredient_key in MOUD
-        or value_set("buprenorphine_and_methadone").matches(concept_of(resource, referenced))
-    ]
+    # MOUD by formulation, dose and indication: a buprenorphine pain patch or buccal pain film
+    # is in the IG's buprenorphine-and-methadone value set but is not treatment for OUD
+    moud_history = [mapped for _, mapped in history if counts_as_moud(mapped.medication)]
     if facts.opioid_use_disorder and facts.opioid_use_disorder_recorded_date is None:
         notes.append(
             "Condition: opioid use disorder with no recordedDate or onset; Recommendation 12 "
@@ -175,6 +172,16 @@ def assessment_input_from_fhir(
     )
     return OpioidInputs(
         data=data, draft_indexes=tuple(draft_indexes), notes=tuple(dict.fromkeys(notes))
+    )
+
+
+def _oud_condition_ids(chart: list[Resource]) -> frozenset[str]:
+    """Ids of Conditions coded in the IG's opioid misuse disorders value set."""
+    oud = value_set("opioid_misuse_disorders")
+    return frozenset(
+        str(r["id"])
+        for r in chart
+        if r.get("resourceType") == "Condition" and r.get("id") and oud.matches(r.get("code"))
     )
 
 

@@ -48,7 +48,8 @@ class Route(StrEnum):
 
     oral = "oral"
     transdermal = "transdermal"
-    buccal = "buccal"  # buccal and sublingual tablets, films, lozenges
+    buccal = "buccal"  # buccal tablets and films, oromucosal sprays
+    sublingual = "sublingual"  # sublingual tablets and films
     nasal = "nasal"
     parenteral = "parenteral"
     rectal = "rectal"
@@ -109,6 +110,9 @@ class Medication(BaseModel):
     id: str | None = None  # caller's reference (e.g. the MedicationRequest id), echoed back
     name: str | None = None  # display name, e.g. "oxycodone 5 MG Oral Tablet"
     route: Route | None = None  # None: oral, or transdermal when patch_mcg_per_h is given
+    # what it is prescribed for, when the order says (FHIR reasonCode / reasonReference, or a
+    # dispense by an opioid treatment program); decides whether it counts as MOUD (rec 12)
+    indication: Literal["pain", "opioid_use_disorder"] | None = None
     extended_release: bool | None = None
     prn: bool = False
     days_supply: NonNegative | None = None
@@ -194,7 +198,8 @@ class Patient(BaseModel):
     last_pain_treatment_plan_date: date | None = None
     last_pain_management_procedure_date: date | None = None
     # Rec 12 (offer MOUD): when the OUD diagnosis was recorded (None: not known, not limited)
-    # and the latest buprenorphine or methadone prescription (active or completed).
+    # and the latest MOUD prescription, active or completed (painpath.opioids.moud decides
+    # which formulations count).
     opioid_use_disorder_recorded_date: date | None = None
     last_moud_rx_date: date | None = None
 

@@ -132,7 +132,7 @@ class Thresholds:
     benefit_risk_monthly_days_min: int  # … or on ≥ this many of 30 days in each of 3 months
     nonopioid_plan_lookback_days: int  # rec 2: pain plan or procedure by the prescriber
     oud_recorded_lookback_days: int  # rec 12: OUD recorded this recently
-    moud_rx_lookback_days: int  # rec 12: no buprenorphine/methadone Rx this recently
+    moud_rx_lookback_days: int  # rec 12: no MOUD prescription this recently
     cannabinoid_screening: bool
 
 
@@ -149,7 +149,6 @@ class RuleKnowledge:
     version: str
     source: str
     thresholds: Thresholds
-    moud_ingredients: frozenset[str]
     naloxone_ingredients: frozenset[str]
     cns_depressant_classes: frozenset[str]
     udt_substances: Mapping[str, UdtSubstance]
@@ -195,7 +194,6 @@ def rule_knowledge() -> RuleKnowledge:
             moud_rx_lookback_days=t["moud_rx_lookback_days"],
             cannabinoid_screening=t["cannabinoid_screening"],
         ),
-        moud_ingredients=frozenset(raw["moud_ingredients"]),
         naloxone_ingredients=frozenset(raw["naloxone_ingredients"]),
         cns_depressant_classes=frozenset(raw["cns_depressant_classes"]),
         udt_substances=MappingProxyType(

@@ -16,6 +16,7 @@ from painpath.opioids.context import Rule, RuleContext, exclusion_reasons, index
 from painpath.opioids.inputs import AssessmentInput, DrugClass, Route
 from painpath.opioids.knowledge import rule_knowledge
 from painpath.opioids.mme import MmeStatus, MmeSummary, display
+from painpath.opioids.moud import moud_decisions
 from painpath.opioids.udt import unexpected_udt_findings
 
 
@@ -234,7 +235,8 @@ def benefit_risk_review_due(ctx: RuleContext) -> list[Alert]:
 
 def oud_offer_moud(ctx: RuleContext) -> list[Alert]:
     """Rec 12: opioid use disorder (recorded recently, when the date is known) and no MOUD on
-    the list or prescribed within the lookback."""
+    the list or prescribed within the lookback. Buprenorphine, methadone and naltrexone count by
+    formulation, dose and indication (painpath.opioids.moud): a pain patch does not."""
     patient = ctx.data.patient
     limits = ctx.knowledge.thresholds
     if not patient.opioid_use_disorder:
@@ -242,7 +244,8 @@ def oud_offer_moud(ctx: RuleContext) -> list[Alert]:
     recorded = patient.opioid_use_disorder_recorded_date
     if recorded is not None and not ctx.within(recorded, limits.oud_recorded_lookback_days):
         return []
-    if ctx.with_ingredient(ctx.knowledge.moud_ingredients):
+    decisions = moud_decisions(ctx.data.medications)
+    if any(decision.counts for decision in decisions):
         return []
     if ctx.within(patient.last_moud_rx_date, limits.moud_rx_lookback_days):
         return []
@@ -251,7 +254,9 @@ def oud_offer_moud(ctx: RuleContext) -> list[Alert]:
         "last_moud_rx_date": (
             patient.last_moud_rx_date.isoformat() if patient.last_moud_rx_date else None
         ),
+        "not_counted_as_moud": [decision.as_json() for decision in decisions],
     }
+    # a patient-level alert (no medication_indexes): it is about the disorder, not an order
     return [make_alert("OUD_OFFER_MOUD", facts=facts)]
 
 

@@ -1,13 +1,15 @@
 """Opioid taper schedules per the HHS 2019 Guide for Clinicians on the Appropriate Dosage
 Reduction or Discontinuation of Long-Term Opioid Analgesics.
 
-Each step lowers the daily dose by a fixed share of the *original* dose (10 %): once a month for
-patients who have taken opioids for a long time (a year or more), once a week for shorter use.
-Doses are rounded up to what the available tablet strengths can make up (so no step cuts more
-than planned so far, and a step the strengths cannot make yet holds the dose), never go back up,
-and pauses hold a dose for one more interval. Methadone, buprenorphine, transdermal fentanyl,
-non-oral forms, opioid use disorder and pregnancy are refused with the reason: those tapers need
-a clinician's plan, not a generated schedule.
+Steps come once a month for patients who have taken opioids for a long time (a year or more),
+once a week for shorter use. The dose falls by 10 % of the original dose per step down to 30 % of
+it, then by 10 % of the remaining dose; no step cuts more than a set share (25 %) of the dose
+taken; once the strengths cannot make a smaller dose within that share, the smallest dose is
+taken less and less often, and stopped once taken less than daily (painpath.opioids.taper_path).
+Pauses hold a dose for one more interval. The schedule never runs past a set number of steps and
+says so when cut short. Methadone, buprenorphine, transdermal fentanyl, non-oral forms, opioid use
+disorder and pregnancy are refused with the reason: those tapers need a clinician's plan, not a
+generated schedule.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,8 +26,11 @@ from painpath.opioids.dosage import exact
 from painpath.opioids.inputs import Route
 from painpath.opioids.knowledge import FactorTableName, factor_table, load_knowledge
 from painpath.opioids.mme import display
+from painpath.opioids.taper_path import EVERY_OTHER_DAY_HOURS, PathRules, dose_path
 
-MAX_STEPS = 120
+_KNOWLEDGE = load_knowledge("taper.json")
+MAX_STEPS: int = _KNOWLEDGE["max_steps"]
+MAX_DAILY_MG = 10_000  # far above any oral opioid regimen: larger is a typing error
 
 
 class TaperRefused(ValueError):
@@ -38,13 +43,27 @@ class TaperRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     ingredient: Annotated[str, Field(min_length=1)]
-    daily_dose_mg: Annotated[float, Field(gt=0)]
+    daily_dose_mg: Annotated[float, Field(gt=0, le=MAX_DAILY_MG)]
     start: date
     long_term: bool = True  # a year or more of use: monthly steps; otherwise weekly
-    step_percent: Annotated[float, Field(gt=0, le=50)] = 10
-    strengths_mg: tuple[Annotated[float, Field(gt=0)], ...] | None = None
-    pause_after_steps: tuple[Annotated[int, Field(gt=0)], ...] = ()
-    goal_daily_mg: Annotated[float, Field(ge=0)] = 0
+    # share of the original dose per step, down to 30 % of it; then of the remaining dose
+    step_percent: Annotated[float, Field(gt=0, le=50)] = float(
+        _KNOWLEDGE["step_percent_of_original"]
+    )
+    # the largest cut of the dose taken in any one step
+    max_cut_percent: Annotated[float, Field(gt=0, le=50)] = float(
+        _KNOWLEDGE["max_cut_percent_of_current"]
+    )
+    strengths_mg: (
+        Annotated[
+            tuple[Annotated[float, Field(ge=0.01, le=MAX_DAILY_MG)], ...], Field(max_length=20)
+        ]
+        | None
+    ) = None
+    pause_after_steps: Annotated[
+        tuple[Annotated[int, Field(gt=0, le=MAX_STEPS)], ...], Field(max_length=MAX_STEPS)
+    ] = ()
+    goal_daily_mg: Annotated[float, Field(ge=0, le=MAX_DAILY_MG)] = 0
     route: Route = Route.oral
     opioid_use_disorder: bool = False
     pregnant: bool = False
@@ -56,9 +75,13 @@ class TaperStep:
     number: int
     start: date
     end: date | None  # None: the last step continues
-    daily_dose_mg: Decimal
+    daily_dose_mg: Decimal  # the average a day once the dose is taken less than daily
     mme_per_day: Decimal | None
-    action: str  # "reduce", "hold" (a pause, or no smaller dose possible yet), "stop", "goal"
+    # "reduce", "hold" (a pause, or no smaller dose possible yet), "lengthen" (same dose, longer
+    # between doses), "stop", "goal"
+    action: str
+    dose_mg: Decimal | None = None  # "lengthen" steps: the dose taken each time
+    every_hours: int | None = None  # "lengthen" steps: the hours between doses
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +91,8 @@ class TaperStep:
             "daily_dose_mg": display(self.daily_dose_mg),
             "mme_per_day": display(self.mme_per_day),
             "action": self.action,
+            "dose_mg": display(self.dose_mg),
+            "every_hours": self.every_hours,
         }
 
     def sentence(self) -> str:
@@ -75,10 +100,17 @@ class TaperStep:
         when = f"From {self.start:%d %b %Y}" + (f" to {self.end:%d %b %Y}" if self.end else " on")
         if self.action == "stop":
             return f"{when}: stop taking it."
-        mme = f" (about {display(self.mme_per_day, 1):g} MME)" if self.mme_per_day else ""
-        dose = f"{display(self.daily_dose_mg, 2):g} mg a day{mme}"
+        about = f"about {display(self.mme_per_day, 1):g} MME" if self.mme_per_day else ""
+        daily = f"{display(self.daily_dose_mg, 2):g} mg a day"
+        if self.dose_mg is not None and self.every_hours is not None:
+            dose = f"{display(self.dose_mg, 2):g} mg"
+            mme = f", {about}" if about else ""
+            if self.every_hours == EVERY_OTHER_DAY_HOURS:
+                return f"{when}: {dose} every other day, no more often (on average {daily}{mme})."
+            return f"{when}: {dose} every {self.every_hours} hours, no more often ({daily}{mme})."
+        mme = f" ({about})" if about else ""
         hold = ", no change this time" if self.action == "hold" else ""
-        return f"{when}: {dose}{hold}."
+        return f"{when}: {daily}{mme}{hold}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +123,22 @@ class TaperPlan:
     source: str
     url: str
     factors: FactorTableName
+    max_cut_percent: Decimal
+    slow_below_percent: Decimal
+    complete: bool  # False: cut short at MAX_STEPS, or the strengths cannot go further
+    notes: tuple[str, ...]
 
     def as_json(self) -> dict[str, Any]:
         return {
             "ingredient": self.ingredient,
             "original_daily_mg": display(self.original_daily_mg),
             "reduction_mg_per_step": display(self.step_mg),
+            "slow_below_mg": display(self.original_daily_mg * self.slow_below_percent / 100),
+            "max_cut_percent_of_current": display(self.max_cut_percent),
             "interval": self.interval,
+            "complete": self.complete,
+            "max_steps": MAX_STEPS,
+            "notes": list(self.notes),
             "steps": [step.as_json() for step in self.steps],
             "schedule": self.schedule(),
             "factors": factor_table(self.factors).describe(),
@@ -128,14 +169,9 @@ def _refusal(request: TaperRequest, ingredient: str, refer: dict[str, str]) -> s
     return None
 
 
-def _round_up_to(amount: Decimal, granularity: Decimal) -> Decimal:
-    """Up to what the strengths can make, so no step cuts more than planned so far."""
-    return (amount / granularity).quantize(Decimal(1), rounding=ROUND_CEILING) * granularity
-
-
 def plan_taper(request: TaperRequest) -> TaperPlan:
     """A dated schedule from `request.start`; raises `TaperRefused` when a clinician must plan."""
-    data = load_knowledge("taper.json")
+    data = _KNOWLEDGE
     ingredient = request.ingredient.strip().lower()
     reason = _refusal(request, ingredient, data["refer_instead"])
     if reason:
@@ -145,48 +181,55 @@ def plan_taper(request: TaperRequest) -> TaperPlan:
     )
     if not strengths:
         raise TaperRefused(f"{ingredient}: no tablet strengths known; give them with strengths_mg")
-    granularity = min(exact(s) for s in strengths)
     original, goal = exact(request.daily_dose_mg), exact(request.goal_daily_mg)
-    step = original * exact(request.step_percent) / 100
+    slow_below = Decimal(data["slow_below_percent_of_original"])
+    rules = PathRules(
+        step_of_original=exact(request.step_percent) / 100,
+        slow_below=slow_below / 100,
+        max_cut=exact(request.max_cut_percent) / 100,
+        max_doses_per_day=int(data["interval_phase_max_doses_per_day"]),
+        max_steps=MAX_STEPS,
+    )
+    path = dose_path(
+        original,
+        goal,
+        tuple(exact(s) for s in strengths),
+        rules,
+        frozenset(request.pause_after_steps),
+    )
     table = factor_table(request.factors)
     factor = table.oral_mg.get(ingredient)
-    interval = "month" if request.long_term else "week"
 
     def starts(n: int) -> date:
         if request.long_term:
             return add_months(request.start, n)
         return request.start + timedelta(weeks=n)
 
-    doses: list[tuple[Decimal, str]] = []
-    current, reductions = original, 0
-    while current > goal and len(doses) < MAX_STEPS:
-        reductions += 1
-        target = max(_round_up_to(original - step * reductions, granularity), goal)
-        if target >= current:  # the strengths cannot make a smaller dose yet: stay a while
-            doses.append((current, "hold"))
-            continue
-        current = target
-        doses.append((current, "stop" if current == 0 else "goal" if current == goal else "reduce"))
-        if reductions in request.pause_after_steps and current > goal:
-            doses.append((current, "hold"))
+    last = len(path.doses) - 1
     steps = tuple(
         TaperStep(
             number=n + 1,
             start=starts(n),
-            end=None if action in ("stop", "goal") else starts(n + 1) - timedelta(days=1),
-            daily_dose_mg=dose,
-            mme_per_day=dose * factor if factor is not None and dose else None,
-            action=action,
+            end=None if n == last and path.complete else starts(n + 1) - timedelta(days=1),
+            daily_dose_mg=dose.daily_mg,
+            mme_per_day=dose.daily_mg * factor if factor is not None and dose.daily_mg else None,
+            action=dose.action,
+            dose_mg=dose.dose_mg,
+            every_hours=dose.every_hours,
         )
-        for n, (dose, action) in enumerate(doses)
+        for n, dose in enumerate(path.doses)
     )
     return TaperPlan(
         ingredient=ingredient,
         original_daily_mg=original,
-        step_mg=step,
-        interval=interval,
+        step_mg=original * rules.step_of_original,
+        interval="month" if request.long_term else "week",
         steps=steps,
         source=data["source"],
         url=data["url"],
         factors=table.name,
+        max_cut_percent=exact(request.max_cut_percent),
+        slow_below_percent=slow_below,
+        complete=path.complete,
+        notes=path.notes,
     )

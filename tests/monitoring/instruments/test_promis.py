@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from painpath.monitoring.instruments import InstrumentError, score, t_score
+from painpath.monitoring.instruments import (
+    InstrumentError,
+    definition,
+    score,
+    t_score,
+    to_fhir_observation,
+)
 
 T_4A = {4: 41.6, 5: 49.6, 8: 55.6, 12: 61.2, 16: 66.6, 19: 71.6, 20: 75.6}
 T_8A = {8: 40.7, 9: 47.9, 16: 55.8, 24: 61.5, 32: 66.9, 39: 73.5, 40: 77.0}
@@ -40,22 +46,75 @@ def test_promis_pi_4a_complete_form() -> None:
     assert result.as_json()["t_score"] == 61.2
 
 
-def test_promis_prorates_with_half_the_items_and_rounds_up() -> None:
+def test_promis_prorates_and_rounds_up() -> None:
     """HealthMeasures scoring manual: prorated raw = raw x items / answered, rounded up."""
-    result = score("promis-pi-4a", [3, 4, None, 2])  # 9 x 4 / 3 = 12
-    assert (result.score, result.t_score, result.answered, result.prorated) == (12, 61.2, 3, True)
     result = score("promis-pi-8a", [3, 3, 4, None, 3, 3, None, 3])  # 19 x 8 / 6 = 25.33 -> 26
-    assert (result.score, result.t_score, result.prorated) == (26, 62.8, True)
-    assert score("promis-pi-4a", [2, None, None, 3]).score == 10  # 2 of 4 is enough
+    assert (result.score, result.t_score, result.answered, result.prorated) == (26, 62.8, 6, True)
+    assert score("promis-pi-8a", [2, None, 3, None, 2, None, 3, None]).score == 20  # 4 of 8
+    result = score("promis-pi-6a", [3, 4, None, 2, None, 3])  # 12 x 6 / 4 = 18
+    assert (result.score, result.answered, result.prorated) == (18, 4, True)
 
 
-def test_promis_refuses_fewer_than_half_the_items() -> None:
+FORMS = {"promis-pi-4a": 4, "promis-pi-6a": 6, "promis-pi-6b": 6, "promis-pi-8a": 8}
+
+
+@pytest.mark.parametrize("form", ["promis-pi-4a", "promis-pi-6a", "promis-pi-6b"])
+def test_finding_8_promis_short_forms_need_four_answered_items(form: str) -> None:
+    """Issue 9, finding 8. HealthMeasures Scoring Instructions
+    (healthmeasures.net/score-and-interpret/calculate-scores/scoring-instructions): "In order to
+    produce a precise score, a respondent must answer at least 4 items in measures that include
+    4 or more items". painpath prorated from half the items (2 of 4, 3 of 6) before the fix; on
+    the 8a half the items is already 4 (test_promis_prorates_and_rounds_up)."""
+    items = FORMS[form]
+    three = [2, 3, 2] + [None] * (items - 3)
+    with pytest.raises(InstrumentError, match=rf"at least 4 of {items} items must be answered$"):
+        score(form, three)
+    four = [2, 3, 2, 3] + [None] * (items - 4)
+    result = score(form, four)
+    assert result.answered == 4
+    assert result.prorated is (items > 4)
+
+
+def test_pain_intensity_3a_is_scored_only_when_complete() -> None:
+    """Fewer than 4 items: no precise score with an item missing (HealthMeasures Scoring
+    Instructions), so the 3a is not prorated."""
+    with pytest.raises(InstrumentError, match=r"unanswered; .* scored only when every item"):
+        score("promis-pain-intensity-3a", [2, None, 2])
+
+
+def test_promis_refuses_fewer_than_four_answers_naming_the_items() -> None:
     with pytest.raises(
         InstrumentError,
-        match=r"^PROMIS PI 4a items PAININ22, PAININ31, PAININ34: unanswered; at least 2 of 4 "
+        match=r"^PROMIS PI 4a items PAININ22, PAININ31, PAININ34: unanswered; at least 4 of 4 "
         r"items must be answered$",
     ):
         score("promis-pi-4a", [3, None, None, None])
+
+
+VERIFIED = {
+    "promis-pi-4a": True,
+    "promis-pi-8a": True,
+    "promis-pi-6a": False,
+    "promis-pi-6b": False,
+}
+
+
+@pytest.mark.parametrize(("form", "verified"), VERIFIED.items())
+def test_finding_8_derived_t_score_tables_are_marked_unverified_in_the_result(
+    form: str, verified: bool
+) -> None:
+    """Issue 9, finding 8: the 6a and 6b T-score tables were derived by painpath from the item
+    calibrations and not checked against the HealthMeasures PROMIS Pain Interference scoring
+    manual; every score from them says so (JSON `t_score_verified`, an info flag), not only the
+    data file."""
+    result = score(form, [2] * FORMS[form])
+    document = result.as_json()
+    assert document["t_score_verified"] is verified
+    codes = [flag["code"] for flag in document["flags"]]
+    assert ("t_score_unverified" in codes) is not verified
+    assert definition(form).describe()["t_score_verified"] is verified
+    observation = to_fhir_observation(result)
+    assert ("note" in observation) is not verified
 
 
 @pytest.mark.parametrize(

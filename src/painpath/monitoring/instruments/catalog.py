@@ -67,6 +67,7 @@ def _t_score(raw: dict[str, Any] | None) -> TScoreTable | None:
     table = raw["table"]
     return TScoreTable(
         table=None if table is None else MappingProxyType({int(k): v for k, v in table.items()}),
+        verified=bool(raw["verified"]),
         sources=tuple(raw["sources"]),
         note=raw.get("note"),
     )
@@ -112,6 +113,7 @@ def parse_definition(raw: dict[str, Any]) -> Definition:
             rule=missing["rule"],
             max_missing=missing.get("max_missing"),
             min_answered_fraction=missing.get("min_answered_fraction"),
+            min_answered=missing.get("min_answered"),
             note=missing.get("note"),
         ),
         loinc=Loinc(

@@ -164,6 +164,13 @@ def to_fhir_observation(
         )
     if components:
         document["component"] = components
+    if result.t_score_verified is False:
+        document["note"] = [
+            {
+                "text": f"{found.short_name} T-score from a derived table not yet checked against "
+                "the HealthMeasures scoring manual"
+            }
+        ]
     if patient_id is not None:
         document["subject"] = {"reference": f"Patient/{patient_id}"}
     if effective is not None:

@@ -114,19 +114,23 @@ class Subscale:
 @dataclass(frozen=True, slots=True)
 class MissingRule:
     """How unanswered items are handled: `all_required` (refuse), `drop_from_denominator` (ODI),
-    `prorate` (PROMIS) or `per_subscale` (BPI)."""
+    `prorate` (PROMIS: at least `min_answered_fraction` of the items and at least `min_answered`
+    of them) or `per_subscale` (BPI)."""
 
     rule: Literal["all_required", "drop_from_denominator", "prorate", "per_subscale"]
     max_missing: int | None
     min_answered_fraction: float | None
+    min_answered: int | None
     note: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class TScoreTable:
-    """Raw summed score -> T-score; `table=None` when no verified table ships in this release."""
+    """Raw summed score -> T-score; `table=None` when no table ships in this release;
+    `verified=False` for a table painpath derived and could not check against the manual."""
 
     table: Mapping[int, float] | None
+    verified: bool
     sources: tuple[str, ...]
     note: str | None
 
@@ -169,6 +173,7 @@ class Definition:
             "url": self.source.url,
             "licence": self.licence,
             "t_score_available": None if self.t_score is None else self.t_score.table is not None,
+            "t_score_verified": None if self.t_score is None else self.t_score.verified,
         }
 
 
@@ -187,8 +192,10 @@ class Flag:
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
     """A scored questionnaire. `score` is the instrument's own total (the raw summed score for
-    PROMIS forms, whose T-score is `t_score`); `answered` counts answered items; `prorated` says
-    whether missing items were made up by the instrument's own rule."""
+    PROMIS forms, whose T-score is `t_score`); `t_score_verified` is False when that T-score comes
+    from a table painpath derived and could not check against the manual (a flag says so too);
+    `answered` counts answered items; `prorated` says whether missing items were made up by the
+    instrument's own rule."""
 
     instrument: str
     version: str
@@ -200,6 +207,7 @@ class ScoreResult:
     has_t_score: bool
     answered: int
     prorated: bool
+    t_score_verified: bool | None = None
 
     def as_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -212,6 +220,7 @@ class ScoreResult:
         }
         if self.has_t_score:
             document["t_score"] = self.t_score
+            document["t_score_verified"] = self.t_score_verified
         document["answered"] = self.answered
         document["prorated"] = self.prorated
         return document

@@ -73,7 +73,9 @@ def _check_missing(definition: Definition, answered: _Answered) -> None:
                 f"{definition.item_label}s may be missing"
             )
         return
-    needed = math.ceil(total * (rule.min_answered_fraction or 1.0))
+    needed = max(
+        math.ceil(total * (rule.min_answered_fraction or 1.0)), min(rule.min_answered or 0, total)
+    )
     if len(answered.items) < needed:
         raise InstrumentError(
             f"{_listing(definition, missing)}: unanswered; at least {needed} of {total} "
@@ -215,9 +217,13 @@ def score_definition(
 
     band = total.band or next((b.band for b in definition.bands if holds(b.when)), None)
     flags = [Flag(f.code, f.severity, f.text) for f in definition.flags if holds(f.when)]
-    if definition.t_score is not None and definition.t_score.table is None:
-        note = definition.t_score.note or "T-score table not available in this release"
+    t_table = definition.t_score
+    if t_table is not None and t_table.table is None:
+        note = t_table.note or "T-score table not available in this release"
         flags.append(Flag("t_score_unavailable", "info", note))
+    elif t_table is not None and not t_table.verified and t_score is not None:
+        note = t_table.note or "T-score from a derived table not checked against the manual"
+        flags.append(Flag("t_score_unverified", "info", note))
     return ScoreResult(
         instrument=definition.id,
         version=definition.version,
@@ -229,6 +235,7 @@ def score_definition(
         has_t_score=definition.t_score is not None,
         answered=len(answered.items),
         prorated=total.prorated,
+        t_score_verified=None if t_score is None or t_table is None else t_table.verified,
     )
 
 
@@ -244,7 +251,9 @@ def score(instrument_id: str, answers: Answers, *, sex: str | None = None) -> Sc
 
 
 def t_score(instrument_id: str, raw_score: int) -> float:
-    """The T-score for a PROMIS raw summed score; forms without a verified table refuse."""
+    """The T-score for a PROMIS raw summed score; forms without a table refuse. A derived table
+    not checked against the manual (6a, 6b) still answers: `definition(...).t_score.verified`
+    says so, and `score` marks its results."""
     found = definition(instrument_id)
     if found.t_score is None:
         raise InstrumentError(f"{found.short_name} has no T-score metric")

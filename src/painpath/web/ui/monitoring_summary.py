@@ -48,6 +48,8 @@ class ScoreLine:
     title: str
     answered_on: str
     score: str
+    t_score: str | None
+    t_score_unverified: bool  # from a derived table not checked against the manual (PROMIS 6a/6b)
     band: str | None
     responses: int
     baseline: str | None
@@ -99,6 +101,7 @@ def _score_line(trend: monitoring_views.ScoreTrend, zone_name: str) -> ScoreLine
     definition = instruments.definition(trend.instrument)
     latest = trend.latest
     score = latest.score or {}
+    t_score = score.get("t_score")
     week = trend.series.latest()
     change = week.change if week else None
     baseline = trend.series.baseline
@@ -107,6 +110,8 @@ def _score_line(trend: monitoring_views.ScoreTrend, zone_name: str) -> ScoreLine
         title=definition.title,
         answered_on=latest.authored_at.astimezone(zone).strftime("%Y-%m-%d"),
         score=number(latest.total_score or 0),
+        t_score=number(t_score) if isinstance(t_score, int | float) else None,
+        t_score_unverified=definition.t_score is not None and not definition.t_score.verified,
         band=score.get("band"),
         responses=trend.responses,
         baseline=None if baseline is None else number(baseline),
