@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from painpath.cli.common import CliError, reported_errors
+from painpath.kit.text import counted
 
 if TYPE_CHECKING:
     from painpath.pgx.build import GenomeBuild
@@ -332,7 +333,8 @@ def batch(
                 raise CliError(str(error)) from error
         if not quiet:
             err.print(
-                f"{summary.samples} samples ({summary.patterns} distinct genotype patterns):"
-                f" {summary.gene_rows} gene rows → {summary.gene_file},"
-                f" {summary.drug_rows} advice rows → {summary.drug_file}"
+                f"{counted(summary.samples, 'sample')}"
+                f" ({counted(summary.patterns, 'distinct genotype pattern')}):"
+                f" {counted(summary.gene_rows, 'gene row')} → {summary.gene_file},"
+                f" {counted(summary.drug_rows, 'advice row')} → {summary.drug_file}"
             )

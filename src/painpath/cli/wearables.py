@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from painpath.cli.common import CliError, console, load_settings, reported_errors
+from painpath.kit.text import counted
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -103,6 +104,7 @@ def import_command(
         )
         return
     console().print(
-        f"import {result.import_id} ({result.importer}): {result.samples_read} samples read,"
-        f" {result.samples_added} new, {result.days_summarized} days summarized"
+        f"import {result.import_id} ({result.importer}):"
+        f" {counted(result.samples_read, 'sample')} read, {result.samples_added} new,"
+        f" {counted(result.days_summarized, 'day')} summarized"
     )
