@@ -194,6 +194,10 @@ def report(outcomes: dict[str, Outcome], path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    if "README_TEST_STATE" in os.environ:
+        # A documented pytest command that selects this test would start it again, in a copy
+        # of the copy: once is enough.
+        pytest.skip("already running inside the README commands test")
     home = tmp_path_factory.mktemp("readme")
     clone = copy_of_the_repository(home)
     port = free_port()
@@ -230,4 +234,3 @@ def test_command_runs_as_written(command: ShellCommand, outcomes: dict[str, Outc
 def test_the_demo_prints_its_logins(outcomes: dict[str, Outcome]) -> None:
     (demo,) = [o for o in outcomes.values() if o.command.words == ("scripts/demo.sh",)]
     assert "dr.rivera" in demo.output
-    assert "painpath-demo-only" in demo.output
