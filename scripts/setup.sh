@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv (if needed) and install painpath into it, editable, with the given extras.
-#   scripts/setup.sh [EXTRAS]      EXTRAS defaults to "postgres"; the tests use "dev,postgres,fhir".
+#   scripts/setup.sh [EXTRAS]      EXTRAS defaults to "postgres"; the tests use "dev,postgres,fhir,pgx".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-postgres}"

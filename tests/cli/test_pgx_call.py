@@ -190,7 +190,8 @@ def test_the_output_file_gets_ordinary_permissions(tmp_path: Path) -> None:
 def test_recommend_still_works() -> None:
     result = runner.invoke(app, ["pgx", "recommend", "--gene", "CYP2D6=*4/*4", "--drug", "codeine"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["genes"]["CYP2D6"]["phenotype"] == "Poor Metabolizer"
+    (sample,) = json.loads(result.stdout)["samples"]
+    assert sample["genes"]["CYP2D6"]["phenotype"] == "Poor Metabolizer"
 
 
 def test_an_output_folder_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:

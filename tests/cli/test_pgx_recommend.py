@@ -14,13 +14,17 @@ runner = CliRunner()
 
 
 def recommend(*args: str) -> tuple[int, dict[str, Any] | None, str]:
+    """Exit code, the report's one sample (or None on an error), stderr."""
     result = runner.invoke(app, ["pgx", "recommend", *args, "--format", "json"])
-    document = json.loads(result.stdout) if result.exit_code == 0 else None
-    return result.exit_code, document, result.stderr
+    if result.exit_code != 0:
+        return result.exit_code, None, result.stderr
+    document = json.loads(result.stdout)
+    (sample,) = document["samples"]
+    return result.exit_code, {**sample, "knowledge": document["knowledge"]}, result.stderr
 
 
-def only(document: dict[str, Any], drug: str) -> dict[str, Any]:
-    (advice,) = document["drugs"][drug]
+def only(sample: dict[str, Any], drug: str) -> dict[str, Any]:
+    (advice,) = sample["drugs"][drug]
     return advice  # type: ignore[no-any-return]
 
 

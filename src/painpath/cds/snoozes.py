@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from painpath import audit
 from painpath.cds.client_auth import CdsClient
 from painpath.cds.requests import FeedbackItem
+from painpath.kit.text import counted
 from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSnooze
 
 #: Issued cards are kept this long for feedback to refer to, then pruned.
@@ -139,7 +140,8 @@ def _snooze(
         patient_id=card.patient_id,
         resource_id=snooze.id,
         detail=(
-            f"snoozed {card.alert_code} for EHR patient {card.ehr_patient_id} for {days} days"
+            f"snoozed {card.alert_code} for EHR patient {card.ehr_patient_id}"
+            f" for {counted(days, 'day')}"
             f" (reason {feedback.override_reason_code}) by CDS client {card.issuer}"
         ),
     )

@@ -23,6 +23,7 @@ from painpath.demo import (
     seed_demo,
 )
 from painpath.demo.staff import PATIENT_ACCOUNT_FAMILY_NAMES, STAFF, patient_username
+from painpath.kit.text import counted
 from painpath.services.transaction import unit_of_work
 
 demo_app = typer.Typer(
@@ -85,11 +86,14 @@ def _existing_patients(settings: Settings) -> int:
 
 def _print_report(report: SeedReport, seconds: float) -> None:
     console().print(
-        f"seeded {report.patients} synthetic patients (seed {report.seed}, "
+        f"seeded {counted(report.patients, 'synthetic patient')} (seed {report.seed}, "
         f"as of {report.as_of.isoformat()}) in {seconds:.1f} s: "
-        f"{report.conditions} conditions, {report.medication_requests} medication requests, "
-        f"{report.observations} observations, {report.questionnaire_responses} questionnaire "
-        f"responses, {report.genotype_results} genotype results, {report.users} accounts"
+        f"{counted(report.conditions, 'condition')}, "
+        f"{counted(report.medication_requests, 'medication request')}, "
+        f"{counted(report.observations, 'observation')}, "
+        f"{counted(report.questionnaire_responses, 'questionnaire response')}, "
+        f"{counted(report.genotype_results, 'genotype result')}, "
+        f"{counted(report.users, 'account')}"
     )
 
 
@@ -141,7 +145,9 @@ def run(
         console().print(f"database: {display_url(url)} (migrated)")
         existing = _existing_patients(settings)
         if existing:
-            console().print(f"the database already holds {existing} patients: not seeding")
+            console().print(
+                f"the database already holds {counted(existing, 'patient')}: not seeding"
+            )
         else:
             day = _as_of(as_of)
             report, seconds = _seed(settings, patients=patients, seed=seed, as_of=day)

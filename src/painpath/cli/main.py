@@ -44,7 +44,9 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
 def _load(name: str) -> Command:
     module, attribute, _ = SUBCOMMANDS[name]
     target = getattr(import_module(module), attribute)
-    holder = typer.Typer(add_completion=False)
+    # Plain (click-style) help, like the top level: Typer's rich help panels show every
+    # option with a value type, so boolean flags read as `--dpwg <bool>` (Typer 0.29).
+    holder = typer.Typer(add_completion=False, rich_markup_mode=None)
     if isinstance(target, typer.Typer):
         holder.add_typer(target, name=name)
     else:

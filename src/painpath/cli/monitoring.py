@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from painpath.cli.common import CliError, console, load_settings, reported_errors
+from painpath.kit.text import counted
 
 monitoring_app = typer.Typer(help="Remote monitoring: alert evaluation.", no_args_is_help=True)
 
@@ -51,8 +52,8 @@ def evaluate(
     else:
         rules = ", ".join(f"{rule} {n}" for rule, n in found["by_rule"].items()) or "none"
         console().print(
-            f"evaluated {found['patients']} patients: {found['alerts_opened']} alerts opened "
-            f"({rules})"
+            f"evaluated {counted(found['patients'], 'patient')}: "
+            f"{counted(found['alerts_opened'], 'alert')} opened ({rules})"
         )
         for patient_id, reason in found["failed"].items():
             console().print(f"patient {patient_id} failed: {reason}")

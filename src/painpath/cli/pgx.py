@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from painpath.cli.common import CliError, reported_errors
+from painpath.kit.text import counted
 
 if TYPE_CHECKING:
     from painpath.pgx.build import GenomeBuild
@@ -43,7 +44,9 @@ MedsOption = Annotated[
 DrugOption = Annotated[
     list[str] | None, typer.Option("--drug", help="Drug to advise on (repeatable; default all).")
 ]
-FormatOption = Annotated[str, typer.Option("--format", help="json (the only format here).")]
+ReportFormatOption = Annotated[
+    str, typer.Option("--format", help="json (painpath.pgx.report/1), html or fhir.")
+]
 DpwgOption = Annotated[
     bool, typer.Option("--dpwg", help="Add DPWG advice (share-alike licence; off by default).")
 ]
@@ -61,6 +64,15 @@ OutputOption = Annotated[
     Path | None, typer.Option("-o", "--output", help="Write here (atomically) instead of stdout.")
 ]
 CALL_FORMATS = ("json", "html", "fhir")
+#: The sample id `pgx recommend` reports its calls under when --sample is not given.
+RECOMMEND_SAMPLE_ID = "recommend"
+
+
+def check_format(output_format: str) -> str:
+    wanted = output_format.strip().lower()
+    if wanted not in CALL_FORMATS:
+        raise CliError(f"--format {output_format!r}: expected one of {', '.join(CALL_FORMATS)}")
+    return wanted
 
 
 def split_assignments(values: list[str] | None, what: str) -> dict[str, str]:
@@ -163,16 +175,22 @@ def recommend(
     phenotype: PhenotypeOption = None,
     meds: MedsOption = None,
     drug: DrugOption = None,
-    output_format: FormatOption = "json",
+    sample_id: Annotated[
+        str, typer.Option("--sample", help="The id the report gives these calls.")
+    ] = RECOMMEND_SAMPLE_ID,
     include_dpwg: DpwgOption = False,
+    output_format: ReportFormatOption = "json",
+    output: OutputOption = None,
 ) -> None:
-    """Advice from known diplotypes or phenotypes, without a VCF."""
+    """Advice from known diplotypes or phenotypes, without a VCF: the same report as `call`."""
     from painpath.pgx.advice import interpret
     from painpath.pgx.genes import Gene
+    from painpath.pgx.report import SampleReport, report_document
 
     with reported_errors():
-        if output_format != "json":
-            raise CliError(f"--format {output_format!r}: recommend prints json only")
+        output_format = check_format(output_format)
+        if not sample_id.strip():
+            raise CliError("--sample: give a non-empty id")
         calls = split_assignments(gene, "gene")
         phenotypes = split_assignments(phenotype, "phenotype")
         for name in set(calls) & set(phenotypes):
@@ -186,7 +204,8 @@ def recommend(
             result = interpret(calls, meds=split_meds(meds), drugs=drug, include_dpwg=include_dpwg)
         except ValueError as error:
             raise CliError(str(error)) from error
-        deliver(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n", None)
+        report = SampleReport(sample_id=sample_id.strip(), interpretation=result)
+        deliver(render(report_document([report]), output_format), output)
 
 
 @pgx_app.command()
@@ -203,9 +222,7 @@ def call(
     drug: DrugOption = None,
     build: BuildOption = None,
     include_dpwg: DpwgOption = False,
-    output_format: Annotated[
-        str, typer.Option("--format", help="json (painpath.pgx.report/1), html or fhir.")
-    ] = "json",
+    output_format: ReportFormatOption = "json",
     output: OutputOption = None,
 ) -> None:
     """Call genes from a VCF/BCF and report phenotypes and advice, per sample."""
@@ -213,9 +230,7 @@ def call(
     from painpath.pgx.vcf import VcfError
 
     with reported_errors():
-        output_format = output_format.strip().lower()
-        if output_format not in CALL_FORMATS:
-            raise CliError(f"--format {output_format!r}: expected one of {', '.join(CALL_FORMATS)}")
+        output_format = check_format(output_format)
         drugs = check_drugs(drug)
         lab_calls = load_outside_calls(outside_calls)
         try:
@@ -318,7 +333,8 @@ def batch(
                 raise CliError(str(error)) from error
         if not quiet:
             err.print(
-                f"{summary.samples} samples ({summary.patterns} distinct genotype patterns):"
-                f" {summary.gene_rows} gene rows → {summary.gene_file},"
-                f" {summary.drug_rows} advice rows → {summary.drug_file}"
+                f"{counted(summary.samples, 'sample')}"
+                f" ({counted(summary.patterns, 'distinct genotype pattern')}):"
+                f" {counted(summary.gene_rows, 'gene row')} → {summary.gene_file},"
+                f" {counted(summary.drug_rows, 'advice row')} → {summary.drug_file}"
             )

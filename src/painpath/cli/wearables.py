@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from painpath.cli.common import CliError, console, load_settings, reported_errors
+from painpath.kit.text import counted
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 wearables_app = typer.Typer(
     help="Wearable exports: Apple Health, Google Takeout (Fitbit), Open mHealth, FHIR.",
@@ -21,11 +25,30 @@ wearables_app = typer.Typer(
 )
 
 
+def patient_by_mrn(session: Session, mrn: str) -> int:
+    """The record id of the patient with this MRN; whether the user may see them is the
+    import's own (audited) care-team check."""
+    from sqlalchemy import select
+
+    from painpath.models.patient import Patient
+
+    found = session.scalar(select(Patient.id).where(Patient.mrn == mrn.strip()))
+    if found is None:
+        raise CliError(f"--mrn {mrn!r}: no patient has this medical record number")
+    return found
+
+
 @wearables_app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="export.xml/export.zip, a Takeout folder or zip, …")],
-    patient: Annotated[int, typer.Option("--patient", help="The patient's record id.")],
     user: Annotated[str, typer.Option("--as", help="Username the import runs as (audited).")],
+    patient: Annotated[
+        int | None, typer.Option("--patient", help="The patient's record id (or give --mrn).")
+    ] = None,
+    mrn: Annotated[
+        str | None,
+        typer.Option("--mrn", help="The patient's medical record number, e.g. DEMO-00001."),
+    ] = None,
     kind: Annotated[
         str | None,
         typer.Option(help="Importer (apple-health, fitbit, open-mhealth, fhir); default: detect."),
@@ -33,7 +56,7 @@ def import_command(
     batch_size: Annotated[int, typer.Option(help="Samples per committed batch.")] = 5_000,
     output: Annotated[str, typer.Option("--format", help="json or text.")] = "text",
 ) -> None:
-    """Import FILE for --patient; the same file again adds nothing."""
+    """Import FILE for the patient (--patient or --mrn); the same file again adds nothing."""
     from sqlalchemy import select
 
     from painpath.auth.actor import Actor
@@ -45,6 +68,8 @@ def import_command(
     with reported_errors():
         if output not in ("json", "text"):
             raise CliError(f"--format is json or text, not {output!r}")
+        if (patient is None) == (mrn is None):
+            raise CliError("name the patient with --patient ID or --mrn MRN (one of them)")
         if not file.exists():
             raise CliError(f"{file}: no such file or folder")
         url = load_settings().database_url
@@ -57,10 +82,13 @@ def import_command(
                 if account is None or not account.is_active:
                     raise CliError(f"no active account {user!r}")
                 actor = Actor.of(account)
+                patient_id = patient_by_mrn(session, mrn) if mrn is not None else patient
+            if patient_id is None:  # excluded above; says so to the type checker
+                raise CliError("name the patient with --patient ID or --mrn MRN")
             result = import_wearable_file(
                 factory,
                 actor=actor,
-                patient_id=patient,
+                patient_id=patient_id,
                 path=file,
                 kind=kind,
                 batch_size=batch_size,
@@ -76,6 +104,7 @@ def import_command(
         )
         return
     console().print(
-        f"import {result.import_id} ({result.importer}): {result.samples_read} samples read,"
-        f" {result.samples_added} new, {result.days_summarized} days summarized"
+        f"import {result.import_id} ({result.importer}):"
+        f" {counted(result.samples_read, 'sample')} read, {result.samples_added} new,"
+        f" {counted(result.days_summarized, 'day')} summarized"
     )

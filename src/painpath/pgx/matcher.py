@@ -25,6 +25,7 @@ from enum import StrEnum
 from functools import cache
 from itertools import repeat
 
+from painpath.kit.text import counted
 from painpath.pgx.build import GenomeBuild
 from painpath.pgx.definitions import GeneDefinition, Locus, load_definition
 from painpath.pgx.genes import Diplotype, Gene
@@ -380,7 +381,8 @@ class _GeneCaller:
         total = len(calls)
         detail = ", ".join(part for part in parts if part)
         return [
-            f"{len(missing)} of {total} positions not tested ({detail}); never assumed reference"
+            f"{len(missing)} of {counted(total, 'position')} not tested ({detail});"
+            " never assumed reference"
         ]
 
 

@@ -55,7 +55,7 @@ from painpath.services.wearable_rows import insert_new_samples, sample_row
 BATCH_SIZE = 5_000
 
 #: Daily aggregates that also become Observations: LOINC, display, FHIR category, UCUM unit
-#: and the value from a summary (codes: HL7 Physical Activity IG; digital_health.md §3.5).
+#: and the value from a summary (codes: LOINC, as used by the HL7 Physical Activity IG).
 DAILY_OBSERVATIONS: tuple[
     tuple[str, str, str, str, Callable[[DailySummary], float | None]], ...
 ] = (

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from painpath.kit.text import counted
 from painpath.monitoring.adherence import early_refills, prn_overuse
 from painpath.monitoring.alerts.snapshot import PHQ9_ITEM9_FLAG, PatientSnapshot
 
@@ -181,7 +182,7 @@ def opioid_early_refill(snap: PatientSnapshot, day: date, t: Mapping[str, float]
             early.previous_fill,
             early.refill,
             f"{early.drug} refilled on {early.refill.isoformat()} after {early.days_elapsed} of "
-            f"{early.previous_days_supply} days ({early.share_elapsed:.0%} elapsed, "
+            f"{counted(early.previous_days_supply, 'day')} ({early.share_elapsed:.0%} elapsed, "
             f"threshold {early.threshold:.0%})",
             early.as_json(),
             subject=early.drug,
@@ -209,7 +210,7 @@ def no_data(snap: PatientSnapshot, day: date, t: Mapping[str, float]) -> list[Fi
         Finding(
             since + timedelta(days=1),
             day - timedelta(days=1),
-            f"No data for {silent} days since {what} ({since.isoformat()})",
+            f"No data for {counted(silent, 'day')} since {what} ({since.isoformat()})",
             {"last_data_day": None if last is None else last.isoformat(), "days_without": silent},
             episode=f"since-{since.isoformat()}",
         )

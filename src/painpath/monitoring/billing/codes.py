@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from painpath.kit.text import counted
 from painpath.monitoring.billing.knowledge import CodeRule, ProgramRule, billing_knowledge
 
 MAX_PERIOD_DAYS = 30
@@ -127,7 +128,10 @@ def _management(
     floor = first_10.min_minutes or 0
     if minutes < floor:
         return [
-            Refusal(first_10.code, f"{first_10.code} needs ≥ {floor} minutes; {minutes} logged")
+            Refusal(
+                first_10.code,
+                f"{first_10.code} needs ≥ {floor} minutes; {counted(minutes, 'minute')} logged",
+            )
         ]
     base = first_20 if minutes >= (first_20.min_minutes or 0) else first_10
     if not interactive:
@@ -144,7 +148,7 @@ def _management(
                 base.code,
                 1,
                 base.description,
-                f"{minutes} minutes in the month within {first_10.min_minutes}-"
+                f"{counted(minutes, 'minute')} in the month within {first_10.min_minutes}-"
                 f"{first_10.max_minutes}, with an interactive communication → {base.code}",
             )
         ]
@@ -153,7 +157,7 @@ def _management(
             base.code,
             1,
             base.description,
-            f"{minutes} minutes in the month ≥ {first_20.min_minutes}, "
+            f"{counted(minutes, 'minute')} in the month ≥ {first_20.min_minutes}, "
             f"with an interactive communication → {base.code}",
         )
     ]
@@ -166,7 +170,7 @@ def _management(
                 addon.code,
                 units,
                 addon.description,
-                f"{extra} minutes beyond the first {first_20.min_minutes} = "
+                f"{counted(extra, 'minute')} beyond the first {first_20.min_minutes} = "
                 f"{_plural(units, 'full block')} of {step} → {addon.code} × {units}",
             )
         )

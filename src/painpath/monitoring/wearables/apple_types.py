@@ -2,7 +2,8 @@
 
 Sources: Apple HealthKit documentation (HKQuantityTypeIdentifier, HKCategoryValueSleepAnalysis:
 InBed 0, Asleep 1 — deprecated in iOS 16 for AsleepUnspecified —, Awake 2, AsleepCore 3,
-AsleepDeep 4, AsleepREM 5) and digital_health.md §4.1.
+AsleepDeep 4, AsleepREM 5; https://developer.apple.com/documentation/healthkit/hkcategoryvaluesleepanalysis)
+and the structure of the Health app's export.xml (its internal DTD).
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ UNITS: dict[Metric, str] = {
     Metric.sleep: "min",
 }
 
-#: LOINC code of each metric where one is known (digital_health.md §3.5). Steps use 55423-8
+#: LOINC code of each metric where one is known (LOINC, https://loinc.org). Steps use 55423-8
 #: (steps, unspecified time) because a sample covers its own interval, not a whole day.
 LOINC: dict[Metric, str] = {
     Metric.steps: "55423-8",
