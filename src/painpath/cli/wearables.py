@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from painpath.cli.common import CliError, console, load_settings, reported_errors
+from painpath.cli.common import CliError, console, input_limits, load_settings, reported_errors
 
 wearables_app = typer.Typer(
     help="Wearable exports: Apple Health, Google Takeout (Fitbit), Open mHealth, FHIR.",
@@ -64,6 +64,7 @@ def import_command(
                 path=file,
                 kind=kind,
                 batch_size=batch_size,
+                limits=input_limits(),
             )
         finally:
             engine.dispose()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from painpath.kit.clock import as_utc, in_range
 from painpath.models.questionnaire_schedule import (
     OccurrenceEvent,
     QuestionnaireAssignment,
@@ -18,6 +19,8 @@ from painpath.models.questionnaire_schedule import (
     Recurrence,
 )
 
+#: The highest occurrence index: a daily assignment over the whole accepted date range.
+MAX_OCCURRENCE = 366 * 300
 #: Events after which nothing more happens to an occurrence.
 FINAL_EVENTS = frozenset({OccurrenceEvent.completed, OccurrenceEvent.missed})
 
@@ -34,6 +37,29 @@ class Occurrence:
     snoozed_until: datetime | None
     next_reminder_at: datetime | None
     due_now: bool
+
+
+#: The longest occurrence window a stored assignment may have to be evaluated (the API's own
+#: limit is 31 days).
+MAX_WINDOW_MINUTES = 60 * 24 * 366
+
+
+def evaluable(assignment: QuestionnaireAssignment) -> bool:
+    """Whether the stored assignment's dates and spans are in the accepted range: one written
+    past validation (a start in year 1, say) is skipped by the schedule, never computed on."""
+    ends_at = assignment.ends_at
+    return (
+        in_range(as_utc(assignment.starts_at).date())
+        and (ends_at is None or in_range(as_utc(ends_at).date()))
+        and 1 <= assignment.interval_days <= 366
+        and 1 <= assignment.window_minutes <= MAX_WINDOW_MINUTES
+        and isinstance(assignment.reminder_minutes, list)
+        and all(_minute(minute) for minute in assignment.reminder_minutes)
+    )
+
+
+def _minute(value: object) -> bool:
+    return type(value) is int and 0 <= value <= MAX_WINDOW_MINUTES
 
 
 def opens_at(assignment: QuestionnaireAssignment, index: int, zone: ZoneInfo) -> datetime:
@@ -56,11 +82,16 @@ def exists(assignment: QuestionnaireAssignment, index: int, zone: ZoneInfo) -> b
     ends_at)."""
     if index < 0 or (assignment.recurrence is Recurrence.once and index > 0):
         return False
+    if not evaluable(assignment) or index > MAX_OCCURRENCE:
+        return False
     return assignment.ends_at is None or opens_at(assignment, index, zone) < assignment.ends_at
 
 
 def latest_index(assignment: QuestionnaireAssignment, moment: datetime, zone: ZoneInfo) -> int:
-    """The last occurrence opened at or before `moment` (-1: none yet)."""
+    """The last occurrence opened at or before `moment` (-1: none yet, or an assignment whose
+    stored values are outside the accepted range)."""
+    if not evaluable(assignment) or not in_range(as_utc(moment).date()):
+        return -1
     if moment < assignment.starts_at:
         return -1
     if assignment.recurrence is Recurrence.once:

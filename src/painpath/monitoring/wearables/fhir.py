@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from painpath.monitoring.wearables.apple_types import classify
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
-from painpath.monitoring.wearables.jsonfiles import documents, read_text
+from painpath.monitoring.wearables.jsonfiles import documents
 from painpath.monitoring.wearables.model import Metric, Sample, SleepStage, make_sample
 from painpath.monitoring.wearables.registry import Importer, ImportSource, Probe, register
 
@@ -44,8 +44,7 @@ class FhirObservationImporter(Importer):
         )
 
     def read(self, source: ImportSource) -> Iterator[Sample]:
-        text = read_text(source.path)
-        for document, line in documents(source.path, text):
+        for document, line in documents(source.path, source.limits):
             if not isinstance(document, dict) or "resourceType" not in document:
                 raise WearableFileError(
                     str(source.path), FileProblem.BAD_VALUE, "not a FHIR resource", line=line

@@ -17,7 +17,7 @@ from typing import Any
 
 from painpath.monitoring.wearables.apple_types import classify
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
-from painpath.monitoring.wearables.jsonfiles import documents, read_text
+from painpath.monitoring.wearables.jsonfiles import documents
 from painpath.monitoring.wearables.model import Metric, Modality, Sample, SleepStage, make_sample
 from painpath.monitoring.wearables.omh_families import OmhInvalid, validate_data_point
 from painpath.monitoring.wearables.registry import Importer, ImportSource, Probe, register
@@ -56,8 +56,7 @@ class OpenMHealthImporter(Importer):
         return not probe.is_container and b'"schema_id"' in probe.head and b'"header"' in probe.head
 
     def read(self, source: ImportSource) -> Iterator[Sample]:
-        text = read_text(source.path)
-        for number, (document, line) in enumerate(documents(source.path, text), start=1):
+        for number, (document, line) in enumerate(documents(source.path, source.limits), start=1):
             source.report.records += 1
             try:
                 schema = validate_data_point(document)
