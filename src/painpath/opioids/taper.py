@@ -20,12 +20,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from painpath.kit.clock import EARLIEST_DATE, LATEST_DATE
 from painpath.opioids.dosage import exact
 from painpath.opioids.inputs import Route
 from painpath.opioids.knowledge import FactorTableName, factor_table, load_knowledge
 from painpath.opioids.mme import display
 
 MAX_STEPS = 120
+
+
+#: The largest dose, in mg (a day, or of one tablet) a taper request may name.
+MAX_MG = 100_000
 
 
 class TaperRefused(ValueError):
@@ -35,16 +40,18 @@ class TaperRefused(ValueError):
 class TaperRequest(BaseModel):
     """What a taper plan starts from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Bounded inputs keep the plan's arithmetic finite: a dose above 100 g a day, a start
+    # outside 1900-2199 or a step under 0.1 % is not a prescription.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     ingredient: Annotated[str, Field(min_length=1)]
-    daily_dose_mg: Annotated[float, Field(gt=0)]
-    start: date
+    daily_dose_mg: Annotated[float, Field(gt=0, le=MAX_MG)]
+    start: Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
     long_term: bool = True  # a year or more of use: monthly steps; otherwise weekly
-    step_percent: Annotated[float, Field(gt=0, le=50)] = 10
-    strengths_mg: tuple[Annotated[float, Field(gt=0)], ...] | None = None
-    pause_after_steps: tuple[Annotated[int, Field(gt=0)], ...] = ()
-    goal_daily_mg: Annotated[float, Field(ge=0)] = 0
+    step_percent: Annotated[float, Field(ge=0.1, le=50)] = 10
+    strengths_mg: tuple[Annotated[float, Field(gt=0, le=MAX_MG)], ...] | None = None
+    pause_after_steps: tuple[Annotated[int, Field(gt=0, le=1000)], ...] = ()
+    goal_daily_mg: Annotated[float, Field(ge=0, le=MAX_MG)] = 0
     route: Route = Route.oral
     opioid_use_disorder: bool = False
     pregnant: bool = False
