@@ -241,7 +241,7 @@ def _record(elem: Element, report: ImportReport, dates: _Dates) -> Sample | None
         return None
     try:
         (local_start, start), (_, end) = dates(start_text), dates(end_text)
-    except ValueError:
+    except (ValueError, OverflowError):  # malformed, or past the calendar's ends in UTC
         report.skip(f"invalid date in {kind}")
         return None
     if end < start:

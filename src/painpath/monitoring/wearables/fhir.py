@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from painpath.kit.clock import in_range
 from painpath.monitoring.wearables.apple_types import classify
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
 from painpath.monitoring.wearables.jsonfiles import documents
@@ -88,6 +89,13 @@ def _time(text: str, tz: ZoneInfo | None, *, end: bool = False) -> datetime:
     return parsed
 
 
+def _in_utc_range(moment: datetime) -> bool:
+    try:
+        return in_range(moment.astimezone(UTC).date())
+    except OverflowError:
+        return False
+
+
 def _observation(
     resource: dict[str, Any], tz: ZoneInfo | None, report: ImportReport
 ) -> Iterator[Sample]:
@@ -111,8 +119,11 @@ def _observation(
             text = resource["effectiveDateTime"]
             start = _time(text, tz)
             end = _time(text, tz, end=True) if len(text) == 10 else start
-    except (KeyError, ValueError) as error:
+    except (KeyError, ValueError, OverflowError) as error:
         report.skip(f"LOINC {code} without a usable effective time ({error})")
+        return
+    if not (_in_utc_range(start) and _in_utc_range(end)):
+        report.skip(f"LOINC {code} with a time outside the accepted dates")
         return
     if end < start:
         report.skip(f"LOINC {code} period ends before it starts")

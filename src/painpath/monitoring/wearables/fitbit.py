@@ -94,7 +94,7 @@ def _file(
         source.report.records += 1
         try:
             yield from reader(item, tz, source.report)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, OverflowError) as error:
             source.report.skip(f"invalid {kind} entry ({error.__class__.__name__})")
 
 

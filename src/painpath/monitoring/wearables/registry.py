@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
 from painpath.monitoring.wearables.archive import open_zip
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
-from painpath.monitoring.wearables.model import Sample
+from painpath.monitoring.wearables.model import Sample, sample_problem
 
 #: Bytes of a plain file an importer may look at to recognize it.
 HEAD_BYTES = 4096
@@ -148,7 +148,11 @@ def import_file(
 
 
 def _counted(samples: Iterator[Sample], report: ImportReport) -> Iterator[Sample]:
+    """The samples, less those no day can hold (skipped and counted, never aggregated)."""
     for sample in samples:
+        if (problem := sample_problem(sample)) is not None:
+            report.skip(f"{sample.metric.value} with a {problem}")
+            continue
         report.samples += 1
         if report.last_end is None or sample.end > report.last_end:
             report.last_end = sample.end
