@@ -205,3 +205,20 @@ def test_finding_6_assignment_dates_are_bounded_at_the_edge(
     response = client.post(f"{home}/questionnaire-assignments", json=body, headers=clinician)
     assert response.status_code == 422, response.text
     assert "1900-01-01" in response.text
+
+
+def test_finding_6_an_occurrence_past_the_calendar_is_not_found(
+    client: TestClient, clinician: Headers, patient: Headers, home: str
+) -> None:
+    """Occurrence 100,000 of a yearly assignment would open in year 102,000: 404, not a 500."""
+    body = {
+        "instrument": "phq-9",
+        "recurrence": "every-n-days",
+        "interval_days": 365,
+        "starts_at": datetime.now(UTC).isoformat(),
+    }
+    created = client.post(f"{home}/questionnaire-assignments", json=body, headers=clinician)
+    assert created.status_code == 201, created.text
+    url = f"{home}/questionnaire-assignments/{created.json()['id']}/occurrences/100000/events"
+    response = client.post(url, json={"event": "opened"}, headers=patient)
+    assert response.status_code == 404, response.text

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from painpath.kit.clock import as_utc, in_range
+from painpath.kit.clock import LATEST_DATE, as_utc, in_range
 from painpath.models.questionnaire_schedule import (
     OccurrenceEvent,
     QuestionnaireAssignment,
@@ -19,8 +19,6 @@ from painpath.models.questionnaire_schedule import (
     Recurrence,
 )
 
-#: The highest occurrence index: a daily assignment over the whole accepted date range.
-MAX_OCCURRENCE = 366 * 300
 #: Events after which nothing more happens to an occurrence.
 FINAL_EVENTS = frozenset({OccurrenceEvent.completed, OccurrenceEvent.missed})
 
@@ -62,6 +60,12 @@ def _minute(value: object) -> bool:
     return type(value) is int and 0 <= value <= MAX_WINDOW_MINUTES
 
 
+def _within_calendar(assignment: QuestionnaireAssignment, index: int) -> bool:
+    """Whether occurrence `index` opens by LATEST_DATE (a later one is none painpath keeps)."""
+    days_left = (LATEST_DATE - as_utc(assignment.starts_at).date()).days
+    return index * assignment.interval_days <= days_left
+
+
 def opens_at(assignment: QuestionnaireAssignment, index: int, zone: ZoneInfo) -> datetime:
     """Occurrence `index` opens at the first opening's wall-clock time, index × interval days on."""
     first = assignment.starts_at.astimezone(zone).replace(tzinfo=None)
@@ -82,7 +86,7 @@ def exists(assignment: QuestionnaireAssignment, index: int, zone: ZoneInfo) -> b
     ends_at)."""
     if index < 0 or (assignment.recurrence is Recurrence.once and index > 0):
         return False
-    if not evaluable(assignment) or index > MAX_OCCURRENCE:
+    if not evaluable(assignment) or not _within_calendar(assignment, index):
         return False
     return assignment.ends_at is None or opens_at(assignment, index, zone) < assignment.ends_at
 
