@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     # Directory uploads are spooled to (each in its own private subdirectory, removed after the
     # request); the system temporary directory when unset.
     upload_dir: Path | None = None
+    # What reading one uploaded or imported file may cost (VCF/BCF, wearable exports; API and
+    # CLI alike): bytes after decompression, the longest line (VCF, NDJSON; an XML stretch
+    # before an element completes), VCF `##` header lines and header bytes, a JSON document or
+    # zip member read whole, and members of a zip. Passing one answers 413 naming it.
+    max_decompressed_bytes: int = Field(default=8 * 1024**3, ge=1)
+    max_line_bytes: int = Field(default=4 * 1024**2, ge=1024)
+    max_header_lines: int = Field(default=100_000, ge=10)
+    max_header_bytes: int = Field(default=16 * 1024**2, ge=1024)
+    max_json_bytes: int = Field(default=8 * 1024**2, ge=1024)
+    max_zip_members: int = Field(default=100_000, ge=1)
     # CDS Hooks clients (EHRs) allowed to call /cds-services: issuer → its JWKS URL, or the JWKS
     # itself as inline JSON. A client whose JWT names another issuer is refused.
     cds_allowed_issuers: dict[str, str] = Field(default_factory=dict)

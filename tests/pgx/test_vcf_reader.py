@@ -192,9 +192,9 @@ def test_an_indexed_vcf_is_read_through_its_index_with_the_same_calls(
 
     used = []
 
-    def spy(path: str, chunks: list[tuple[int, int]]) -> object:
+    def spy(path: str, chunks: list[tuple[int, int]], max_line: int) -> object:
         used.append(path)
-        return lines_in(path, chunks)
+        return lines_in(path, chunks, max_line)
 
     monkeypatch.setattr("painpath.pgx.vcf.text.lines_in", spy)
     indexed = read_vcf(_copy_with_index(tmp_path / "i", "wgs_like.vcf.gz", suffix))

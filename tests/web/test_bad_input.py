@@ -256,7 +256,7 @@ def test_an_unexpected_error_is_a_problem_document_that_reveals_nothing(
     [
         ({"value": 42}, "outside 0–10"),
         ({"value": -3}, "outside 0–10"),
-        ({"effective_at": "2999-01-01T00:00:00Z"}, "in the future"),
+        ({"effective_at": "2199-01-01T00:00:00Z"}, "in the future"),
     ],
 )
 def test_impossible_pain_scores_are_refused_and_nothing_is_written(

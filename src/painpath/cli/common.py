@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from painpath.config import Settings
+    from painpath.kit.limits import InputLimits
 
 #: Database drivers an optional extra installs; a missing one is a setup problem, not a bug.
 OPTIONAL_DRIVERS = frozenset({"psycopg", "psycopg2"})
@@ -65,6 +66,9 @@ def _explain(error: Exception) -> str | None:
     service_error = _loaded("painpath.services.errors", "ServiceError")
     if service_error is not None and isinstance(error, service_error):
         return str(getattr(error, "detail", error))
+    too_large = _loaded("painpath.kit.limits", "LimitExceeded")
+    if too_large is not None and isinstance(error, too_large):
+        return f"{error}; set {getattr(error, 'setting', 'the limit')} to allow more"
     insecure = _loaded("painpath.config", "InsecureConfigurationError")
     if insecure is not None and isinstance(error, insecure):
         return str(error)
@@ -107,6 +111,13 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise CliError(f"invalid PAINPATH_* setting: {describe_validation(error)}") from error
+
+
+def input_limits() -> InputLimits:
+    """What reading one input file may cost, from the PAINPATH_MAX_* settings."""
+    from painpath.services.input_limits import input_limits as from_settings
+
+    return from_settings(load_settings())
 
 
 def refuse_in_production(settings: Settings, what: str) -> None:

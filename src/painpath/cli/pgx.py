@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from painpath.cli.common import CliError, reported_errors
+from painpath.cli.common import CliError, input_limits, reported_errors
 from painpath.kit.text import counted
 
 if TYPE_CHECKING:
@@ -243,6 +243,7 @@ def call(
                     meds=split_meds(meds),
                     drugs=drugs,
                     include_dpwg=include_dpwg,
+                    limits=input_limits(),
                 )
             )
         except VcfError as error:
@@ -328,6 +329,7 @@ def batch(
                         task, total=total, description="interpreting samples"
                     ),
                     on_progress=lambda done: progress.advance(task, done),
+                    limits=input_limits(),
                 )
             except VcfError as error:
                 raise CliError(str(error)) from error

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from painpath.cli.common import CliError, console, load_settings, reported_errors
+from painpath.cli.common import CliError, console, input_limits, load_settings, reported_errors
 from painpath.kit.text import counted
 
 if TYPE_CHECKING:
@@ -92,6 +92,7 @@ def import_command(
                 path=file,
                 kind=kind,
                 batch_size=batch_size,
+                limits=input_limits(),
             )
         finally:
             engine.dispose()

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, available_timezones
+
+#: Every date and instant painpath accepts lies in this range: far enough from the calendar's
+#: ends (year 1, year 9999) that a window, a time-zone shift or a look-back never overflows.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def in_range(day: date) -> bool:
+    """Whether `day` lies between EARLIEST_DATE and LATEST_DATE."""
+    return EARLIEST_DATE <= day <= LATEST_DATE
 
 
 def utcnow() -> datetime:

@@ -18,6 +18,8 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+#: The longest period PDC, MPR and the gaps are computed over (ten years): each walks its days.
+MAX_PERIOD_DAYS = 3660
 #: PQA (and CMS Part D Star) adherence threshold.
 PDC_ADHERENT = 0.8
 #: Share of the previous supply that must have elapsed before a refill is on time. CDC's Public
@@ -28,6 +30,7 @@ EARLY_REFILL_SHARE = 0.85
 
 __all__ = [
     "EARLY_REFILL_SHARE",
+    "MAX_PERIOD_DAYS",
     "PDC_ADHERENT",
     "DoseAdherence",
     "DoseLog",
@@ -127,6 +130,8 @@ class MprResult:
 def _check_period(start: date, end: date) -> None:
     if end < start:
         raise ValueError(f"period end {end} is before its start {start}")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise ValueError(f"a period may span at most {MAX_PERIOD_DAYS} days")
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -144,10 +149,13 @@ def covered_days(fills: Iterable[Fill], end: date) -> set[date]:
         next_free: date | None = None
         for fill in sorted(drug_fills, key=lambda f: f.fill_date):
             first = fill.fill_date if next_free is None else max(fill.fill_date, next_free)
-            last = first + timedelta(days=fill.days_supply - 1)
+            if first > end:
+                break  # later fills of the drug start later still
+            # Supply past `end` is cut off, so a stored days_supply of any size stays bounded.
+            supply = min(fill.days_supply, (end - first).days + 1)
+            last = first + timedelta(days=supply - 1)
             next_free = last + timedelta(days=1)
-            if first <= end:
-                covered.update(_days(first, min(last, end)))
+            covered.update(_days(first, last))
     return covered
 
 

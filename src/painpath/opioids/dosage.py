@@ -35,6 +35,11 @@ class DailyDose:
     unit: str
 
 
+#: The most administrations a day a sig may give (hourly), as for stored prescriptions
+#: (painpath.monitoring.dosing); a denser sig is a data error, not a regimen.
+MAX_DOSES_PER_DAY = 24
+
+
 class DoseProblem(ValueError):
     """The sig does not say enough to compute a daily dose; the message says what is missing."""
 
@@ -44,17 +49,27 @@ def exact(value: float) -> Decimal:
     return Decimal(str(value))
 
 
+def _plausible(per_day: Decimal) -> Decimal:
+    if per_day > MAX_DOSES_PER_DAY:
+        raise DoseProblem(
+            f"{per_day:.4g} administrations a day is not a plausible sig "
+            f"(at most {MAX_DOSES_PER_DAY}, hourly)"
+        )
+    return per_day
+
+
 def doses_per_day(line: DosageLine) -> Decimal:
     """Administrations per day: frequencyMax (else frequency) per the shortest period, else the
-    number of times of day, else once."""
+    number of times of day, else once. More than MAX_DOSES_PER_DAY raises DoseProblem: the
+    medicine is reported as not computable rather than given an absurd MME."""
     if line.doses_per_day is not None:
-        return exact(line.doses_per_day)
+        return _plausible(exact(line.doses_per_day))
     if line.frequency is not None or line.frequency_max is not None or line.period is not None:
         count = line.frequency_max or line.frequency or 1
         per_day, days = _PER_DAY[line.period_unit]
-        return Decimal(count * per_day) / (exact(line.period or 1) * days)
+        return _plausible(Decimal(count * per_day) / (exact(line.period or 1) * days))
     if line.times_of_day:
-        return Decimal(line.times_of_day)
+        return _plausible(Decimal(line.times_of_day))
     return Decimal(1)
 
 
@@ -113,7 +128,8 @@ def daily_dose(medication: Medication) -> DailyDose:
     if medication.dosage is None:
         if medication.mg_per_dose is None or medication.doses_per_day is None:
             raise DoseProblem("missing dose: give mg_per_dose and doses_per_day (or dosage)")
-        return DailyDose(exact(medication.mg_per_dose) * exact(medication.doses_per_day), "mg/day")
+        per_day = _plausible(exact(medication.doses_per_day))
+        return DailyDose(exact(medication.mg_per_dose) * per_day, "mg/day")
     if not medication.dosage:
         raise DoseProblem("dosage has no lines")
     per_line = [

@@ -68,8 +68,10 @@ class DoseUnit(StrEnum):
 
 
 PeriodUnit = Literal["s", "min", "h", "d", "wk", "mo", "a"]
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
+#: No dose, strength, rate or count in a sig reaches a million: finite bounds keep MME finite.
+MAX_AMOUNT = 1_000_000
+Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 DaysInMonth = Annotated[int, Field(ge=0, le=30)]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -89,12 +91,13 @@ class DosageLine(BaseModel):
     dose: Positive | None = None
     dose_high: Positive | None = None  # doseRange.high
     dose_unit: DoseUnit = DoseUnit.mg
-    frequency: Annotated[int, Field(gt=0)] | None = None
-    frequency_max: Annotated[int, Field(gt=0)] | None = None
+    frequency: Annotated[int, Field(gt=0, le=MAX_AMOUNT)] | None = None
+    frequency_max: Annotated[int, Field(gt=0, le=MAX_AMOUNT)] | None = None
     period: Positive | None = None
     period_max: Positive | None = None
     period_unit: PeriodUnit = "d"
-    times_of_day: Annotated[int, Field(ge=0)] = 0  # count of timing.repeat.timeOfDay entries
+    # count of timing.repeat.timeOfDay entries
+    times_of_day: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 0
     doses_per_day: Positive | None = None  # when the caller already knows it
     sequence: int | None = None
     prn: bool = False

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from painpath.kit.clock import EARLIEST_DATE, LATEST_DATE
 from painpath.opioids.dosage import exact
 from painpath.opioids.inputs import Route
 from painpath.opioids.knowledge import FactorTableName, factor_table, load_knowledge
@@ -40,14 +41,16 @@ class TaperRefused(ValueError):
 class TaperRequest(BaseModel):
     """What a taper plan starts from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Bounded inputs keep the plan's arithmetic finite: a dose above 10 g a day, a start
+    # outside 1900-2199 or a step under 0.1 % is not a prescription.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     ingredient: Annotated[str, Field(min_length=1)]
     daily_dose_mg: Annotated[float, Field(gt=0, le=MAX_DAILY_MG)]
-    start: date
+    start: Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
     long_term: bool = True  # a year or more of use: monthly steps; otherwise weekly
     # share of the original dose per step, down to 30 % of it; then of the remaining dose
-    step_percent: Annotated[float, Field(gt=0, le=50)] = float(
+    step_percent: Annotated[float, Field(ge=0.1, le=50)] = float(
         _KNOWLEDGE["step_percent_of_original"]
     )
     # the largest cut of the dose taken in any one step

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from painpath import __version__
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
 from painpath.pgx.actions import ACTION_OF
 from painpath.pgx.advice import Advice
 from painpath.pgx.build import GenomeBuild
@@ -204,13 +205,14 @@ def write_cohort(
     row_group_samples: int = ROW_GROUP_SAMPLES,
     on_start: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> BatchSummary:
     """Write RESULTS.parquet and RESULTS.drugs.parquet for a cohort VCF/BCF (see module doc).
 
     `on_start(total samples)` is called once the file is read; `on_progress(n)` as every n more
     samples are interpreted. Raises VcfError (before anything is written) for a bad file.
     """
-    genotypes = read_vcf(path, samples, build)
+    genotypes = read_vcf(path, samples, build, limits=limits)
     if on_start is not None:
         on_start(len(genotypes.samples))
     reports = iter_genotype_patterns(genotypes, meds=meds, drugs=drugs, include_dpwg=include_dpwg)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from painpath import __version__
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
 from painpath.pgx.actions import ACTION_OF
 from painpath.pgx.advice import Interpretation, interpret
 from painpath.pgx.build import GenomeBuild
@@ -203,12 +204,14 @@ def iter_file_reports(
     meds: Sequence[str] = (),
     drugs: Sequence[str] | None = None,
     include_dpwg: bool = False,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> Iterator[SampleReport]:
     """Reports for the samples of a VCF/BCF, one at a time (see `iter_genotype_reports`).
 
-    The file is read when this is called, so a bad file raises VcfError before any report.
+    The file is read when this is called, so a bad file raises VcfError (or LimitExceeded,
+    past `limits`) before any report.
     """
-    genotypes = read_vcf(path, samples, build)
+    genotypes = read_vcf(path, samples, build, limits=limits)
     return iter_genotype_reports(
         genotypes,
         outside_calls=outside_calls,

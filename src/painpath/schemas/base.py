@@ -14,7 +14,7 @@ from pydantic import (
     field_validator,
 )
 
-from painpath.kit.clock import is_valid_time_zone
+from painpath.kit.clock import EARLIEST_DATE, LATEST_DATE, in_range, is_valid_time_zone
 
 T = TypeVar("T")
 
@@ -61,13 +61,23 @@ def _time_zone(name: str) -> str:
     return name
 
 
+def _in_range(day: date) -> date:
+    if not in_range(day):
+        raise ValueError(
+            f"date must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+        )
+    return day
+
+
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("give a time zone offset (e.g. 2026-01-31T08:00:00Z)")
     try:
-        return moment.astimezone(UTC)
+        instant = moment.astimezone(UTC)
     except OverflowError as error:  # e.g. 9999-12-31T23:00:00-05:00 is past year 9999 in UTC
         raise ValueError("the instant is out of range") from error
+    _in_range(instant.date())
+    return instant
 
 
 def _not_future(day: date) -> date:
@@ -89,8 +99,11 @@ def _plausible_birth_date(day: date) -> date:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+#: An instant with an offset, stored in UTC, between EARLIEST_DATE and LATEST_DATE.
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-PastDate = Annotated[date, AfterValidator(_not_future)]
+#: A calendar day between EARLIEST_DATE and LATEST_DATE: every date in a body or a query.
+Day = Annotated[date, AfterValidator(_in_range)]
+PastDate = Annotated[date, AfterValidator(_in_range), AfterValidator(_not_future)]
 BirthDate = Annotated[date, AfterValidator(_plausible_birth_date)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]

@@ -11,9 +11,11 @@ from painpath.kit.clock import utcnow
 from painpath.models.condition import ConditionCodeSystem, ConditionStatus
 from painpath.models.medication import MedicationRequestStatus, PeriodUnit
 from painpath.models.observation import ObservationStatus
+from painpath.monitoring.dosing import TimingError, doses_per_day
 from painpath.schemas.base import (
     AwareDatetime,
     ClientId,
+    Day,
     InputModel,
     Note,
     Omittable,
@@ -97,8 +99,8 @@ class MedicationRequestCreate(InputModel):
     period_unit: PeriodUnit = PeriodUnit.day
     route: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "oral"
     as_needed: bool = False
-    start_date: date
-    end_date: date | None = None
+    start_date: Day
+    end_date: Day | None = None
     days_supply: Annotated[int, Field(ge=1, le=365)] | None = None
     note: Note | None = None
 
@@ -106,12 +108,16 @@ class MedicationRequestCreate(InputModel):
     def _valid(self) -> Self:
         if self.end_date and self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
+        try:
+            doses_per_day(self.frequency, self.period, self.period_unit)
+        except TimingError as error:
+            raise ValueError(str(error)) from None
         return self
 
 
 class MedicationRequestUpdate(InputModel):
     status: Omittable[MedicationRequestStatus] = None
-    end_date: date | None = None
+    end_date: Day | None = None
     note: Note | None = None
 
 

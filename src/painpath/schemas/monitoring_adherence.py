@@ -58,6 +58,9 @@ class AdherenceRead(BaseModel):
     dose_logs: list[dict[str, Any]]
     # Per as-needed drug: days above the prescribed maximum.
     prn: list[dict[str, Any]]
+    # Prescriptions whose stored timing is outside the plausible range, with the reason: they
+    # are left out of the dose and as-needed figures rather than expanded.
+    unevaluable: list[dict[str, Any]] = []
 
 
 Thresholds = dict[str, dict[str, float]]

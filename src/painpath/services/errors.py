@@ -35,6 +35,11 @@ class Conflict(ServiceError):
     title = "Conflict"
 
 
+class ContentTooLarge(ServiceError):
+    status_code = 413
+    title = "Content Too Large"
+
+
 class InvalidInput(ServiceError):
     status_code = 422
     title = "Invalid input"

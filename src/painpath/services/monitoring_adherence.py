@@ -7,6 +7,10 @@ a local day answers that day's k-th scheduled dose; logs beyond the day's doses 
 `extra_logs`. On time means within ±2 hours of the nominal time, which is only a guide because
 a prescription carries no clock times.
 
+A prescription whose stored timing is outside the plausible range (painpath.monitoring.dosing:
+more than 24 doses a day, fewer than one a year) is not expanded: it is listed under
+`unevaluable` with the reason, and the rest of the report is computed as usual.
+
 Early refills compare each refill in the window with the fill before it (which may predate the
 window): opioids against the patient's `opioid_early_refill` threshold (default 85 %), other
 drugs against 75 %, the usual refill-too-soon edit for non-controlled medicines.
@@ -35,6 +39,7 @@ from painpath.monitoring.adherence import (
     prn_overuse,
 )
 from painpath.monitoring.alerts import thresholds_for
+from painpath.monitoring.dosing import TimingError
 from painpath.schemas.monitoring_adherence import AdherenceRead
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
@@ -42,6 +47,7 @@ from painpath.services.monitoring_evaluation import OPIOID, as_fill, local_today
 from painpath.services.monitoring_regimen import (
     COUNTED_STATUSES,
     describe,
+    doses_per_day,
     schedule_of,
     scheduled_times,
 )
@@ -129,6 +135,38 @@ def _answered(
     return answers, extra
 
 
+def _unevaluable(order: MedicationRequest, error: TimingError) -> dict[str, Any]:
+    return {
+        "medication_request_id": order.id,
+        "display": order.display,
+        "as_needed": order.as_needed,
+        "reason": f"the stored timing cannot be evaluated: {error}",
+    }
+
+
+def _timing_problems(
+    session: Session, access: PatientAccess, start: date, end: date
+) -> list[dict[str, Any]]:
+    """Counted prescriptions overlapping the window whose stored timing is implausible."""
+    orders = session.scalars(
+        select(MedicationRequest)
+        .where(
+            MedicationRequest.patient_id == access.patient_id,
+            MedicationRequest.start_date <= end,
+        )
+        .order_by(MedicationRequest.id)
+    )
+    found = []
+    for order in orders:
+        if order.status not in COUNTED_STATUSES or (order.end_date and order.end_date < start):
+            continue
+        try:
+            doses_per_day(order)
+        except TimingError as error:
+            found.append(_unevaluable(order, error))
+    return found
+
+
 def _dose_logs(
     session: Session, access: PatientAccess, start: date, end: date, zone: ZoneInfo
 ) -> list[dict[str, Any]]:
@@ -147,7 +185,10 @@ def _dose_logs(
         if order.status not in COUNTED_STATUSES or (order.end_date and order.end_date < start):
             continue
         drug = str(order.id)
-        due = scheduled_times(order, start, last, zone)
+        try:
+            due = scheduled_times(order, start, last, zone)
+        except TimingError:
+            continue  # listed under `unevaluable`
         logs = list(
             session.scalars(
                 select(MedicationAdministration).where(
@@ -212,4 +253,5 @@ def adherence_report(
         drug_classes=classes,
         dose_logs=_dose_logs(session, access, first, last, zone),
         prn=_prn(session, access, first, last, zone),
+        unevaluable=_timing_problems(session, access, first, last),
     )

@@ -54,6 +54,8 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
 }
 _KIND_OF = {model: kind for kind, model in SYNCED_KINDS.items()}
 _TOKEN_PREFIX = "painpath-sync:1"
+#: The largest change number the `seq` column holds (PostgreSQL `integer`).
+MAX_SEQ = 2**31 - 1
 
 
 def encode_token(patient_id: int, seq: int) -> str:
@@ -69,7 +71,7 @@ def decode_token(token: str, patient_id: int) -> int:
         prefix, _, rest = text.rpartition(":")
         prefix, _, owner = prefix.rpartition(":")
         seq = int(rest)
-        if prefix != _TOKEN_PREFIX or int(owner) != patient_id or seq < 0:
+        if prefix != _TOKEN_PREFIX or int(owner) != patient_id or not 0 <= seq <= MAX_SEQ:
             raise ValueError(token)
     except (ValueError, UnicodeError, binascii.Error):
         raise InvalidInput("not a sync token this patient was given", field="since") from None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from painpath.kit.clock import LATEST_DATE, as_utc, in_range
 from painpath.models.questionnaire_schedule import (
     OccurrenceEvent,
     QuestionnaireAssignment,
@@ -36,6 +37,35 @@ class Occurrence:
     due_now: bool
 
 
+#: The longest occurrence window a stored assignment may have to be evaluated (the API's own
+#: limit is 31 days).
+MAX_WINDOW_MINUTES = 60 * 24 * 366
+
+
+def evaluable(assignment: QuestionnaireAssignment) -> bool:
+    """Whether the stored assignment's dates and spans are in the accepted range: one written
+    past validation (a start in year 1, say) is skipped by the schedule, never computed on."""
+    ends_at = assignment.ends_at
+    return (
+        in_range(as_utc(assignment.starts_at).date())
+        and (ends_at is None or in_range(as_utc(ends_at).date()))
+        and 1 <= assignment.interval_days <= 366
+        and 1 <= assignment.window_minutes <= MAX_WINDOW_MINUTES
+        and isinstance(assignment.reminder_minutes, list)
+        and all(_minute(minute) for minute in assignment.reminder_minutes)
+    )
+
+
+def _minute(value: object) -> bool:
+    return type(value) is int and 0 <= value <= MAX_WINDOW_MINUTES
+
+
+def _within_calendar(assignment: QuestionnaireAssignment, index: int) -> bool:
+    """Whether occurrence `index` opens by LATEST_DATE (a later one is none painpath keeps)."""
+    days_left = (LATEST_DATE - as_utc(assignment.starts_at).date()).days
+    return index * assignment.interval_days <= days_left
+
+
 def opens_at(assignment: QuestionnaireAssignment, index: int, zone: ZoneInfo) -> datetime:
     """Occurrence `index` opens at the first opening's wall-clock time, index × interval days on."""
     first = assignment.starts_at.astimezone(zone).replace(tzinfo=None)
@@ -56,11 +86,16 @@ def exists(assignment: QuestionnaireAssignment, index: int, zone: ZoneInfo) -> b
     ends_at)."""
     if index < 0 or (assignment.recurrence is Recurrence.once and index > 0):
         return False
+    if not evaluable(assignment) or not _within_calendar(assignment, index):
+        return False
     return assignment.ends_at is None or opens_at(assignment, index, zone) < assignment.ends_at
 
 
 def latest_index(assignment: QuestionnaireAssignment, moment: datetime, zone: ZoneInfo) -> int:
-    """The last occurrence opened at or before `moment` (-1: none yet)."""
+    """The last occurrence opened at or before `moment` (-1: none yet, or an assignment whose
+    stored values are outside the accepted range)."""
+    if not evaluable(assignment) or not in_range(as_utc(moment).date()):
+        return -1
     if moment < assignment.starts_at:
         return -1
     if assignment.recurrence is Recurrence.once:

@@ -11,6 +11,9 @@ scheduled order expects.
   3 → 08:00, 14:00, 20:00; 4 → 08:00, 12:00, 16:00, 20:00); more than 4 around the clock every
   24/n hours from 00:00. Fewer than one a day: one dose at 08:00 every round(1/n) days from the
   start date (weekly: 7, monthly: 30 days a month).
+- Bounds: a timing outside `painpath.monitoring.dosing`'s plausible range (more than 24 doses a
+  day, fewer than one a year, a non-finite period) raises TimingError here too, so a stored row
+  that slipped past validation is reported as unevaluable by the caller, never expanded.
 """
 
 from __future__ import annotations
@@ -21,14 +24,9 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from painpath.models.medication import MedicationRequest, MedicationRequestStatus, PeriodUnit
+from painpath.models.medication import MedicationRequest, MedicationRequestStatus
+from painpath.monitoring import dosing
 
-HOURS = {
-    PeriodUnit.hour: Fraction(1),
-    PeriodUnit.day: Fraction(24),
-    PeriodUnit.week: Fraction(24 * 7),
-    PeriodUnit.month: Fraction(24 * 30),
-}
 #: Orders whose doses count: not drafts, not cancelled before use, not entered in error.
 COUNTED_STATUSES = frozenset(
     {
@@ -42,8 +40,8 @@ WAKING_FIRST, WAKING_LAST = 8, 20
 
 
 def doses_per_day(request: MedicationRequest) -> Fraction:
-    period_hours = Fraction(str(request.period)) * HOURS[PeriodUnit(request.period_unit)]
-    return Fraction(request.frequency) * 24 / period_hours
+    """Doses a day; TimingError when the stored timing is outside the plausible range."""
+    return dosing.doses_per_day(request.frequency, request.period, request.period_unit)
 
 
 def max_per_day(request: MedicationRequest) -> int:
@@ -52,7 +50,7 @@ def max_per_day(request: MedicationRequest) -> int:
 
 
 def describe(request: MedicationRequest) -> str:
-    unit = PeriodUnit(request.period_unit).value
+    unit = getattr(request.period_unit, "value", request.period_unit)
     return f"{request.frequency} every {request.period:g} {unit}"
 
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from painpath.kit.clock import as_utc
+from painpath.kit.clock import EARLIEST_DATE, as_utc, in_range
 from painpath.models.medication import MedicationAdministration, MedicationRequest
 from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.pain_diary import PainDiaryEntry
@@ -31,6 +31,7 @@ from painpath.models.patient import Patient
 from painpath.models.questionnaire import QuestionnaireResponse
 from painpath.models.questionnaire_schedule import QuestionnaireAssignment
 from painpath.monitoring.alerts import DailyValue, PrnUse, QuestionnaireResult
+from painpath.monitoring.dosing import TimingError
 from painpath.services.monitoring_regimen import COUNTED_STATUSES, max_per_day
 from painpath.terminology import DrugClass, lookup_rxnorm
 
@@ -43,6 +44,13 @@ _VALID = Observation.status != ObservationStatus.entered_in_error
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
     return as_utc(moment).astimezone(zone).date()
+
+
+def _day_of(moment: datetime, zone: ZoneInfo) -> date | None:
+    """The local day of a stored instant; None outside the accepted date range (a row written
+    past validation is left out of the series rather than overflowing a date computation)."""
+    instant = as_utc(moment)
+    return instant.astimezone(zone).date() if in_range(instant.date()) else None
 
 
 def local_start(day: date, zone: ZoneInfo) -> datetime:
@@ -65,6 +73,7 @@ def pain_values(session: Session, patient: Patient, zone: ZoneInfo) -> list[Dail
                 PainDiaryEntry.patient_id == patient.id
             )
         )
+        if in_range(day)
     ]
     observations = session.execute(
         select(Observation.effective_at, Observation.value).where(
@@ -74,7 +83,11 @@ def pain_values(session: Session, patient: Patient, zone: ZoneInfo) -> list[Dail
             _VALID,
         )
     )
-    found += [DailyValue(local_day(at, zone), float(v)) for at, v in observations if v is not None]
+    found += [
+        DailyValue(day, float(v))
+        for at, v in observations
+        if v is not None and (day := _day_of(at, zone)) is not None
+    ]
     responses = session.execute(
         select(
             QuestionnaireResponse.questionnaire,
@@ -91,9 +104,18 @@ def pain_values(session: Session, patient: Patient, zone: ZoneInfo) -> list[Dail
         value = _number(total) if PAIN_INSTRUMENTS[instrument] == "score" else None
         if PAIN_INSTRUMENTS[instrument] == "item1" and answers:
             value = _number(answers[0])
-        if value is not None:
-            found.append(DailyValue(local_day(authored_at, zone), value))
+        if value is not None and (day := _day_of(authored_at, zone)) is not None:
+            found.append(DailyValue(day, value))
     return found
+
+
+def _aggregate_day(text: str) -> date | None:
+    """The day an aggregate's client id names; None for one that only looks like a day."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if in_range(day) else None
 
 
 def step_values(
@@ -115,10 +137,12 @@ def step_values(
             continue
         named = _DAILY_STEPS.match(client_id or "")
         if named:
-            aggregates[date.fromisoformat(named.group(1))] = float(value)
+            if (day := _aggregate_day(named.group(1))) is not None:
+                aggregates[day] = float(value)
             continue
-        day = local_day(effective_at, zone)
-        synced[day] = max(synced.get(day, 0.0), float(value))
+        day = _day_of(effective_at, zone)
+        if day is not None:
+            synced[day] = max(synced.get(day, 0.0), float(value))
     days = {**synced, **aggregates}
     return [DailyValue(day, value) for day, value in sorted(days.items()) if day >= since]
 
@@ -135,12 +159,15 @@ def questionnaire_results(
     )
     results = []
     for row in rows:
+        day = _day_of(row.authored_at, zone)
+        if day is None:
+            continue
         flags = (row.score or {}).get("flags", [])
         codes = tuple(str(f["code"]) for f in flags if isinstance(f, dict) and "code" in f)
         results.append(
             QuestionnaireResult(
                 instrument=row.questionnaire,
-                day=local_day(row.authored_at, zone),
+                day=day,
                 score=row.total_score,
                 flags=codes,
                 response_id=str(row.id),
@@ -158,7 +185,8 @@ def prn_uses(
     session: Session, patient: Patient, zone: ZoneInfo, since: date, *, opioids_only: bool
 ) -> list[PrnUse]:
     """As-needed doses taken per local day, per drug (ingredient), against the largest maximum
-    per day among the drug's as-needed orders."""
+    per day among the drug's as-needed orders (orders whose stored timing is outside the
+    plausible range are left out; the adherence report names them)."""
     orders = [
         order
         for order in session.scalars(
@@ -171,9 +199,14 @@ def prn_uses(
     ]
     drug_of = {order.id: (lookup_rxnorm(order.rxnorm_code), order) for order in orders}
     limits: dict[str, int] = {}
-    for drug, order in drug_of.values():
+    for order_id, (drug, order) in list(drug_of.items()):
+        try:
+            most = max_per_day(order)
+        except TimingError:
+            del drug_of[order_id]  # an implausible stored timing: no maximum to hold doses to
+            continue
         name = drug.ingredient if drug else order.display
-        limits[name] = max(limits.get(name, 0), max_per_day(order))
+        limits[name] = max(limits.get(name, 0), most)
     counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     doses = session.execute(
         select(
@@ -187,10 +220,11 @@ def prn_uses(
         )
     )
     for request_id, effective_at in doses:
-        if request_id is None:
+        day = _day_of(effective_at, zone)
+        if request_id is None or day is None:
             continue
         drug, order = drug_of[request_id]
-        counts[drug.ingredient if drug else order.display][local_day(effective_at, zone)] += 1
+        counts[drug.ingredient if drug else order.display][day] += 1
     return [
         PrnUse(drug=name, max_per_day=limit, doses_per_day=dict(counts.get(name, {})))
         for name, limit in sorted(limits.items())
@@ -236,7 +270,8 @@ def monitoring_start(session: Session, patient_id: int, zone: ZoneInfo) -> date 
     """The local day of the patient's first questionnaire assignment: monitoring began then."""
     first = session.scalar(
         select(func.min(QuestionnaireAssignment.starts_at)).where(
-            QuestionnaireAssignment.patient_id == patient_id
+            QuestionnaireAssignment.patient_id == patient_id,
+            QuestionnaireAssignment.starts_at >= local_start(EARLIEST_DATE, zone),
         )
     )
-    return None if first is None else local_day(first, zone)
+    return None if first is None else _day_of(first, zone)

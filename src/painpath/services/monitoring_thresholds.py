@@ -3,6 +3,7 @@ thresholds) and a clinician-given pain baseline."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ Thresholds = dict[str, dict[str, float]]
 SHARES = frozenset({("opioid_early_refill", "share_elapsed"), ("pdc_low", "pdc")})
 DAY_SPANS = frozenset({"window_days", "lookback_days", "days"})
 MAX_DAYS = 365
+#: No threshold (a count, a score, a number of steps) is meaningful above this.
+MAX_VALUE = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +31,37 @@ class AlertSettings:
 
 
 def settings_for(session: Session, patient_id: int) -> AlertSettings:
+    """The patient's settings; a stored override or baseline that would not pass validation
+    today (written before it, or past it) is ignored, so the rules run on their defaults."""
     row = session.get(AlertThresholdOverride, patient_id)
     if row is None:
         return AlertSettings()
-    return AlertSettings(dict(row.overrides), row.pain_baseline)
+    baseline = row.pain_baseline
+    if baseline is not None and not (math.isfinite(baseline) and 0 <= baseline <= 10):
+        baseline = None
+    return AlertSettings(_usable(row.overrides), baseline)
+
+
+def _usable(stored: object) -> Thresholds:
+    """The stored overrides that pass `_check`, one by one."""
+    usable: Thresholds = {}
+    if not isinstance(stored, dict):
+        return usable
+    for rule_id, values in stored.items():
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            try:
+                _check({rule_id: {key: value}})
+            except InvalidInput:
+                continue
+            usable.setdefault(rule_id, {})[key] = float(value)
+    return usable
 
 
 def _check_limits(rule_id: str, key: str, value: float) -> None:
+    if value > MAX_VALUE:
+        raise ValueError(f"{rule_id}.{key} must be at most {MAX_VALUE:,}, not {value:g}")
     if (rule_id, key) in SHARES and not 0 < value <= 1:
         raise ValueError(f"{rule_id}.{key} is a share: more than 0 and at most 1, not {value:g}")
     if key in DAY_SPANS and value > MAX_DAYS:
@@ -50,6 +77,8 @@ def _check(overrides: dict[str, dict[str, Any]]) -> Thresholds:
             raise InvalidInput(str(error), field=f"overrides.{rule_id}") from None
         for key, value in values.items():
             try:
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise ValueError(f"{rule_id}.{key} must be a finite number, not {value}")
                 check_overrides({rule_id: {key: value}})
                 _check_limits(rule_id, key, float(value))
             except ValueError as error:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painpath.kit.clock import utcnow
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits, LimitExceeded
 from painpath.kit.pagination import PageRequest
 from painpath.models.genotype import GenotypeResult
 from painpath.models.pgx_report import PgxReport, PgxSourceKind
@@ -29,6 +30,7 @@ from painpath.pgx.report import SampleReport, interpret_sample, iter_file_report
 from painpath.pgx.tables import KNOWLEDGE_VERSION
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, NotFound
+from painpath.services.input_limits import too_large
 from painpath.services.pgx_genotypes import genotype_rows
 
 #: The sample id of a lab-call report (it has no VCF column).
@@ -75,11 +77,16 @@ def _vcf_problem(error: ValueError, path: str, filename: str) -> InvalidInput:
 
 
 def _one_sample(
-    path: Path, filename: str, sample: str | None, build: GenomeBuild | None, meds: Sequence[str]
+    path: Path,
+    filename: str,
+    sample: str | None,
+    build: GenomeBuild | None,
+    meds: Sequence[str],
+    limits: InputLimits,
 ) -> SampleReport:
     try:
         reports = iter_file_reports(
-            str(path), samples=[sample] if sample else None, build=build, meds=meds
+            str(path), samples=[sample] if sample else None, build=build, meds=meds, limits=limits
         )
         first = next(reports, None)
         if first is None:
@@ -88,6 +95,8 @@ def _one_sample(
             raise InvalidInput(
                 f"{filename} holds more than one sample: name one with `sample`", field="sample"
             )
+    except LimitExceeded as error:
+        raise too_large(error, str(path), filename) from None
     except ValueError as error:  # VcfError, or a value the engine cannot interpret
         raise _vcf_problem(error, str(path), filename) from None
     if len(first.sample_id) > MAX_SAMPLE_ID:
@@ -105,13 +114,16 @@ def store_vcf_report(
     sample: str | None = None,
     build: GenomeBuild | None = None,
     meds: Sequence[str] = (),
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> tuple[PgxReport, bool]:
-    """Interpret a VCF/BCF on disk and store it; an identical upload returns the stored one."""
+    """Interpret a VCF/BCF on disk and store it; an identical upload returns the stored one.
+
+    A file past `limits` (decompressed size, line length, header) is refused with 413."""
     key = fingerprint(PgxSourceKind.vcf, sha256, sample=sample, build=build, meds=meds)
     if (found := _stored(session, access, key)) is not None:
         return found, False
     name = filename or "the file"
-    report = _one_sample(path, name, sample, build, meds)
+    report = _one_sample(path, name, sample, build, meds, limits)
     document = report_document([report])
     row = PgxReport(
         source_kind=PgxSourceKind.vcf,

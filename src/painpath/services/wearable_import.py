@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from painpath.auth.actor import Actor
 from painpath.auth.permissions import Permission
 from painpath.kit.clock import utcnow
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits, LimitExceeded
 from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.wearable import (
     WearableDay,
@@ -48,6 +49,7 @@ from painpath.monitoring.wearables import (
 )
 from painpath.services.access import open_patient
 from painpath.services.errors import InvalidInput
+from painpath.services.input_limits import too_large
 from painpath.services.monitoring_evaluation import evaluate_patient
 from painpath.services.transaction import unit_of_work
 from painpath.services.wearable_rows import insert_new_samples, sample_row
@@ -251,20 +253,26 @@ def import_wearable_file(
     sha256: str | None = None,
     batch_size: int = BATCH_SIZE,
     on_batch: Callable[[int], None] | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> WearableImportResult:
     """Import `path` for the patient (see the module doc); `on_batch(n)` after each commit.
 
     `sha256`: the file's digest when the caller already has it (an upload hashes as it writes).
+    A file past `limits` is refused with ContentTooLarge (413) naming the limit, and leaves
+    nothing behind.
     """
     if batch_size < 1:
         raise InvalidInput("batch_size must be at least 1", field="batch_size")
+    shown = file_name or path.name
     try:
-        importer = detect(path).name if kind is None else kind
+        importer = detect(path, limits).name if kind is None else kind
     except WearableFileError as error:
         raise InvalidInput(str(error), field="file") from error
+    except LimitExceeded as error:
+        raise too_large(error, str(path), shown) from error
     sha = sha256 or file_sha256(path)
     with unit_of_work(session_factory) as session:
-        row, tz = _begin(session, actor, patient_id, sha, file_name or path.name, importer)
+        row, tz = _begin(session, actor, patient_id, sha, shown, importer)
         if row.status is WearableImportStatus.complete:
             return _result(row, already=True)
         import_id = row.id
@@ -272,7 +280,7 @@ def import_wearable_file(
     aggregator = DailyAggregator(tz)
     read = 0
     try:
-        samples = import_file(path, tz=tz, kind=importer, report=report)
+        samples = import_file(path, tz=tz, kind=importer, report=report, limits=limits)
         for batch in _batches(samples, batch_size):
             rows = []
             for sample in batch:
@@ -291,6 +299,9 @@ def import_wearable_file(
     except WearableFileError as error:
         _forget(session_factory, import_id)
         raise InvalidInput(str(error), field="file") from error
+    except LimitExceeded as error:
+        _forget(session_factory, import_id)
+        raise too_large(error, str(path), shown) from error
     days = aggregator.summaries()
     with unit_of_work(session_factory) as session:
         access = open_patient(

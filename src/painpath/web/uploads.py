@@ -22,18 +22,13 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
 from painpath.config import Settings
-from painpath.services.errors import InvalidInput, ServiceError
+from painpath.services.errors import ContentTooLarge, InvalidInput, ServiceError
 
 if TYPE_CHECKING:  # a TypedDict the library defines for type checkers only
     from python_multipart.multipart import MultipartCallbacks
 
 #: Largest plain (non-file) form field, in bytes.
 MAX_FIELD_BYTES = 4096
-
-
-class ContentTooLarge(ServiceError):
-    status_code = 413
-    title = "Content Too Large"
 
 
 class UnsupportedMediaType(ServiceError):

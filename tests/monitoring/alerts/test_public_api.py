@@ -27,9 +27,9 @@ ALERTS = {
     "evaluate_alerts", "thresholds_for",
 }  # fmt: skip
 ADHERENCE = {
-    "EARLY_REFILL_SHARE", "PDC_ADHERENT", "DoseAdherence", "DoseLog", "EarlyRefill", "Fill",
-    "MprResult", "PdcResult", "PrnOveruse", "PrnOveruseDay", "ScheduledDose", "dose_adherence",
-    "early_refills", "mpr", "pdc", "prn_overuse",
+    "EARLY_REFILL_SHARE", "MAX_PERIOD_DAYS", "PDC_ADHERENT", "DoseAdherence", "DoseLog",
+    "EarlyRefill", "Fill", "MprResult", "PdcResult", "PrnOveruse", "PrnOveruseDay",
+    "ScheduledDose", "dose_adherence", "early_refills", "mpr", "pdc", "prn_overuse",
 }  # fmt: skip
 
 

@@ -3,7 +3,9 @@
 defusedxml's iterparse refuses entity declarations and external references (billion laughs,
 XXE) yet accepts the export's internal DTD, which declares elements only. Each top-level
 element is dropped as soon as it is read, so memory stays flat whatever the file size.
-Records inside a Correlation are skipped: the export repeats them at top level.
+Records inside a Correlation are skipped: the export repeats them at top level. The stream is
+metered (`InputLimits`): a zip's member count, the bytes inflated, and the bytes read without an
+element completing are all bounded, so a crafted export cannot make expat buffer it whole.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
@@ -20,6 +23,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import iterparse  # type: ignore[import-untyped]
 
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits, LimitExceeded
 from painpath.monitoring.wearables.apple_types import (
     QUANTITY_TYPES,
     SLEEP_TYPE,
@@ -28,12 +32,17 @@ from painpath.monitoring.wearables.apple_types import (
     TIME_ZONE_KEY,
     classify,
 )
+from painpath.monitoring.wearables.archive import open_zip
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
 from painpath.monitoring.wearables.model import Metric, Sample, make_sample
 from painpath.monitoring.wearables.registry import Importer, ImportSource, Probe, register
 
 _OFFSETS: dict[str, timezone] = {}
 _SLEEP = Metric.sleep
+_CHUNK = 64 * 1024
+#: Elements one record may hold (metadata entries, heart-rate series points): each stays in
+#: memory until the record ends.
+MAX_NESTED_ELEMENTS = 50_000
 
 
 def parse_apple_date(text: str) -> datetime:
@@ -76,15 +85,15 @@ class AppleHealthImporter(Importer):
         return b"<HealthData" in probe.head or b"DOCTYPE HealthData" in probe.head
 
     def read(self, source: ImportSource) -> Iterator[Sample]:
-        with _open(str(source.path)) as stream:
-            yield from read_export(stream, str(source.path), source.report)
+        with _open(str(source.path), source.limits) as stream:
+            yield from read_export(stream, str(source.path), source.report, source.limits)
 
 
 @contextmanager
-def _open(path: str) -> Iterator[IO[bytes]]:
+def _open(path: str, limits: InputLimits) -> Iterator[IO[bytes]]:
     if zipfile.is_zipfile(path):
         try:
-            with zipfile.ZipFile(path) as archive:
+            with open_zip(Path(path), limits) as archive:
                 member = export_member(tuple(archive.namelist()))
                 if member is None:
                     raise WearableFileError(
@@ -99,14 +108,55 @@ def _open(path: str) -> Iterator[IO[bytes]]:
             yield stream
 
 
-def read_export(stream: IO[bytes], path: str, report: ImportReport) -> Iterator[Sample]:
-    """Samples of an export.xml stream; WearableFileError (with line and column) if unreadable."""
-    depth = 0
+class _Metered:
+    """The export stream as iterparse reads it, refused past the limits: more than
+    `max_decompressed_bytes` in all, or more than `max_line_bytes` read without the parser
+    completing anything (one endless attribute, text run or comment, which expat would
+    otherwise buffer whole)."""
+
+    def __init__(self, stream: IO[bytes], path: str, limits: InputLimits) -> None:
+        self.stream = stream
+        self.path = path
+        self.limits = limits
+        self.total = 0
+        self.pending = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size if size >= 0 else _CHUNK)
+        self.total += len(data)
+        self.pending += len(data)
+        most = self.limits.max_decompressed_bytes
+        if self.total > most:
+            raise LimitExceeded(
+                self.path, "max_decompressed_bytes", most, f"more than {most} bytes of XML"
+            )
+        longest = self.limits.max_line_bytes
+        if self.pending > longest + _CHUNK:
+            raise LimitExceeded(
+                self.path,
+                "max_line_bytes",
+                longest,
+                f"more than {longest} bytes of XML without a complete element",
+            )
+        return data
+
+    def progressed(self) -> None:
+        self.pending = 0
+
+
+def read_export(
+    stream: IO[bytes], path: str, report: ImportReport, limits: InputLimits = DEFAULT_LIMITS
+) -> Iterator[Sample]:
+    """Samples of an export.xml stream; WearableFileError (with line and column) if unreadable,
+    LimitExceeded past `limits`. Memory stays bounded whatever the stream holds."""
+    depth = nested = 0
     root: Element | None = None
     dates = _Dates()
-    events: Any = iterparse(stream, events=("start", "end"))
+    metered = _Metered(stream, path, limits)
+    events: Any = iterparse(metered, events=("start", "end"))
     try:
         for event, elem in events:
+            metered.progressed()
             if event == "start":
                 depth += 1
                 if depth == 1:
@@ -118,7 +168,15 @@ def read_export(stream: IO[bytes], path: str, report: ImportReport) -> Iterator[
                 continue
             depth -= 1
             if depth != 1:
+                nested += 1
+                if nested > MAX_NESTED_ELEMENTS:
+                    raise WearableFileError(
+                        path,
+                        FileProblem.BAD_VALUE,
+                        f"more than {MAX_NESTED_ELEMENTS} elements inside one record",
+                    )
                 continue
+            nested = 0
             tag = elem.tag
             if tag == "Record":
                 report.records += 1
@@ -183,7 +241,7 @@ def _record(elem: Element, report: ImportReport, dates: _Dates) -> Sample | None
         return None
     try:
         (local_start, start), (_, end) = dates(start_text), dates(end_text)
-    except ValueError:
+    except (ValueError, OverflowError):  # malformed, or past the calendar's ends in UTC
         report.skip(f"invalid date in {kind}")
         return None
     if end < start:

@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from painpath.kit.clock import in_range
 from painpath.monitoring.wearables.apple_types import classify
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
-from painpath.monitoring.wearables.jsonfiles import documents, read_text
+from painpath.monitoring.wearables.jsonfiles import documents
 from painpath.monitoring.wearables.model import Metric, Sample, SleepStage, make_sample
 from painpath.monitoring.wearables.registry import Importer, ImportSource, Probe, register
 
@@ -44,8 +45,7 @@ class FhirObservationImporter(Importer):
         )
 
     def read(self, source: ImportSource) -> Iterator[Sample]:
-        text = read_text(source.path)
-        for document, line in documents(source.path, text):
+        for document, line in documents(source.path, source.limits):
             if not isinstance(document, dict) or "resourceType" not in document:
                 raise WearableFileError(
                     str(source.path), FileProblem.BAD_VALUE, "not a FHIR resource", line=line
@@ -89,6 +89,13 @@ def _time(text: str, tz: ZoneInfo | None, *, end: bool = False) -> datetime:
     return parsed
 
 
+def _in_utc_range(moment: datetime) -> bool:
+    try:
+        return in_range(moment.astimezone(UTC).date())
+    except OverflowError:
+        return False
+
+
 def _observation(
     resource: dict[str, Any], tz: ZoneInfo | None, report: ImportReport
 ) -> Iterator[Sample]:
@@ -112,8 +119,11 @@ def _observation(
             text = resource["effectiveDateTime"]
             start = _time(text, tz)
             end = _time(text, tz, end=True) if len(text) == 10 else start
-    except (KeyError, ValueError) as error:
+    except (KeyError, ValueError, OverflowError) as error:
         report.skip(f"LOINC {code} without a usable effective time ({error})")
+        return
+    if not (_in_utc_range(start) and _in_utc_range(end)):
+        report.skip(f"LOINC {code} with a time outside the accepted dates")
         return
     if end < start:
         report.skip(f"LOINC {code} period ends before it starts")

@@ -68,10 +68,11 @@ class FitbitTakeoutImporter(Importer):
         if source.path.is_file() and not zipfile.is_zipfile(source.path):
             kind = _FILE.search(source.path.name)
             if kind is not None:
-                yield from _file(source, tz, kind.group(1), None, read_text(source.path))
+                text = read_text(source.path, None, source.limits)
+                yield from _file(source, tz, kind.group(1), None, text)
             return
-        with container(source.path) as read:
-            for member in members(source.path):
+        with container(source.path, source.limits) as read:
+            for member in members(source.path, source.limits):
                 kind = _FILE.search(member)
                 if kind is not None:
                     yield from _file(source, tz, kind.group(1), member, read(member))
@@ -93,7 +94,7 @@ def _file(
         source.report.records += 1
         try:
             yield from reader(item, tz, source.report)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, OverflowError) as error:
             source.report.skip(f"invalid {kind} entry ({error.__class__.__name__})")
 
 

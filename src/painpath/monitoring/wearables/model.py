@@ -9,9 +9,12 @@ store that refuses known ids adds nothing on a second import.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from painpath.kit.clock import EARLIEST_DATE, LATEST_DATE, in_range
 
 
 class Metric(StrEnum):
@@ -144,6 +147,23 @@ def client_id(
             f"v|{source_kind}|{metric}|{start.timestamp()!r}|{end.timestamp()!r}|{value!r}|{source}"
         )
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+#: The longest interval one sample may cover: a daily total or a night's sleep is far shorter,
+#: and a longer one would be spread over every day it touches.
+MAX_SAMPLE_SPAN = timedelta(days=7)
+
+
+def sample_problem(sample: Sample) -> str | None:
+    """Why a sample cannot be aggregated (None when it can): a value that is not a finite
+    number, a time outside the accepted date range, or an interval over MAX_SAMPLE_SPAN."""
+    if not math.isfinite(sample.value):
+        return "value that is not a finite number"
+    if not (in_range(sample.start.date()) and in_range(sample.end.date())):
+        return f"time outside {EARLIEST_DATE.year}-{LATEST_DATE.year}"
+    if sample.end - sample.start > MAX_SAMPLE_SPAN:
+        return f"interval longer than {MAX_SAMPLE_SPAN.days} days"
+    return None
 
 
 def make_sample(

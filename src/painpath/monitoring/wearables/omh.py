@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from painpath.kit.clock import in_range
 from painpath.monitoring.wearables.apple_types import classify
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
-from painpath.monitoring.wearables.jsonfiles import documents, read_text
+from painpath.monitoring.wearables.jsonfiles import documents
 from painpath.monitoring.wearables.model import Metric, Modality, Sample, SleepStage, make_sample
 from painpath.monitoring.wearables.omh_families import OmhInvalid, validate_data_point
 from painpath.monitoring.wearables.registry import Importer, ImportSource, Probe, register
@@ -56,8 +57,7 @@ class OpenMHealthImporter(Importer):
         return not probe.is_container and b'"schema_id"' in probe.head and b'"header"' in probe.head
 
     def read(self, source: ImportSource) -> Iterator[Sample]:
-        text = read_text(source.path)
-        for number, (document, line) in enumerate(documents(source.path, text), start=1):
+        for number, (document, line) in enumerate(documents(source.path, source.limits), start=1):
             source.report.records += 1
             try:
                 schema = validate_data_point(document)
@@ -111,9 +111,13 @@ def _samples(family: str, point: dict[str, Any], report: ImportReport) -> Iterat
         report.skip(f"{family} {statistic} (a summary statistic)")
         return
     frame = body.get("effective_time_frame")
-    times = _interval(frame) if frame else None
-    if times is None or times[1] < times[0]:
-        report.skip(f"{family} without an exact, ordered time frame")
+    try:
+        times = _interval(frame) if frame else None
+        usable = times is not None and all(in_range(t.astimezone(UTC).date()) for t in times)
+    except OverflowError:  # a duration or a time past the calendar's ends
+        times, usable = None, False
+    if times is None or not usable or times[1] < times[0]:
+        report.skip(f"{family} without an exact, ordered time frame in the accepted dates")
         return
     start, end = times
     provenance = header.get("acquisition_provenance") or {}

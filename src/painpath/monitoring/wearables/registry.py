@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,8 +16,10 @@ from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
+from painpath.monitoring.wearables.archive import open_zip
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
-from painpath.monitoring.wearables.model import Sample
+from painpath.monitoring.wearables.model import Sample, sample_problem
 
 #: Bytes of a plain file an importer may look at to recognize it.
 HEAD_BYTES = 4096
@@ -48,6 +49,8 @@ class ImportSource:
     path: Path
     tz: ZoneInfo | None
     report: ImportReport = field(default_factory=ImportReport)
+    #: What reading the file may cost; importers stop with LimitExceeded past them.
+    limits: InputLimits = DEFAULT_LIMITS
 
 
 class Importer(ABC):
@@ -84,7 +87,7 @@ def importers() -> dict[str, Importer]:
     return dict(_REGISTRY)
 
 
-def probe(path: str | os.PathLike[str]) -> Probe:
+def probe(path: str | os.PathLike[str], limits: InputLimits = DEFAULT_LIMITS) -> Probe:
     """Look at a file, zip or directory without reading it all."""
     target = Path(path)
     if target.is_dir():
@@ -97,17 +100,14 @@ def probe(path: str | os.PathLike[str]) -> Probe:
     with target.open("rb") as stream:
         head = stream.read(HEAD_BYTES)
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        try:
-            with zipfile.ZipFile(target) as archive:
-                return Probe(target, head=head, names=tuple(archive.namelist()))
-        except zipfile.BadZipFile as error:
-            raise WearableFileError(str(target), FileProblem.BAD_ZIP, str(error)) from None
+        with open_zip(target, limits) as archive:
+            return Probe(target, head=head, names=tuple(archive.namelist()))
     return Probe(target, head=head)
 
 
-def detect(path: str | os.PathLike[str]) -> Importer:
+def detect(path: str | os.PathLike[str], limits: InputLimits = DEFAULT_LIMITS) -> Importer:
     """The importer that recognizes the file; WearableFileError when none does."""
-    found = probe(path)
+    found = probe(path, limits)
     for importer in importers().values():
         if importer.detect(found):
             return importer
@@ -125,11 +125,13 @@ def import_file(
     tz: ZoneInfo | None,
     kind: str | None = None,
     report: ImportReport | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> Iterator[Sample]:
     """Stream the samples of a wearable file, choosing its importer (or `kind`, by name).
 
     Detection errors are raised here, before the first sample; read errors while iterating.
     `tz` is the patient's time zone, needed by formats that write local times (Fitbit).
+    A file that passes one of `limits` raises LimitExceeded, naming it.
     """
     if kind is not None:
         found = importers().get(kind)
@@ -139,14 +141,18 @@ def import_file(
             raise WearableFileError(str(path), FileProblem.NOT_FOUND, "no such file or directory")
         importer = found
     else:
-        importer = detect(path)
+        importer = detect(path, limits)
     filled = report if report is not None else ImportReport()
     filled.importer = importer.name
-    return _counted(importer.read(ImportSource(Path(path), tz, filled)), filled)
+    return _counted(importer.read(ImportSource(Path(path), tz, filled, limits)), filled)
 
 
 def _counted(samples: Iterator[Sample], report: ImportReport) -> Iterator[Sample]:
+    """The samples, less those no day can hold (skipped and counted, never aggregated)."""
     for sample in samples:
+        if (problem := sample_problem(sample)) is not None:
+            report.skip(f"{sample.metric.value} with a {problem}")
+            continue
         report.samples += 1
         if report.last_end is None or sample.end > report.last_end:
             report.last_end = sample.end

@@ -23,10 +23,11 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits, LimitExceeded
 from painpath.pgx.build import GenomeBuild
 from painpath.pgx.definitions import all_definitions
 from painpath.pgx.genes import Gene
-from painpath.pgx.vcf.bcf import read_bcf
+from painpath.pgx.vcf.bcf import prescan_bcf, read_bcf
 from painpath.pgx.vcf.collect import Collector
 from painpath.pgx.vcf.columns import assemble
 from painpath.pgx.vcf.model import (
@@ -41,6 +42,8 @@ from painpath.pgx.vcf.text import IsBcf, open_vcf, read_text
 
 __all__ = [
     "WHOLE_CHROMOSOME",
+    "InputLimits",
+    "LimitExceeded",
     "PositionColumn",
     "SiteCall",
     "VcfError",
@@ -56,12 +59,15 @@ def read_vcf(
     build: GenomeBuild | None = None,
     *,
     genes: Sequence[Gene] | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> VcfGenotypes:
     """Read the PGx positions of a VCF/BCF for the given samples (all when None).
 
     The build is the caller's when given, else the header's (`##contig` lengths, assembly
     tags, `##reference`), else the one whose reference the file's REF alleles agree with.
-    Raises VcfError (naming file, line and problem) for a file that cannot be read.
+    Raises VcfError (naming file, line and problem) for a file that cannot be read, and
+    LimitExceeded (naming the limit) for one that passes `limits`: bytes after decompression,
+    line length, `##` header lines and bytes. Memory stays bounded by the limits.
     """
     name = os.fspath(path)
     wanted = [samples] if isinstance(samples, str) else samples
@@ -70,8 +76,9 @@ def read_vcf(
     try:
         stream, bgzf = open_vcf(name)
     except IsBcf:
+        prescan_bcf(name, limits)
         read_bcf(collector)
     else:
         with stream:
-            read_text(collector, stream, indexed=name if bgzf else None)
+            read_text(collector, stream, indexed=name if bgzf else None, limits=limits)
     return assemble(collector, collector.decide_build())

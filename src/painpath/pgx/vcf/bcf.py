@@ -1,19 +1,88 @@
 """BCF through cyvcf2 (painpath's `pgx` extra), behind the same collector as the text reader.
 
 BCF has no text lines: errors and notes number records instead (record N = Nth record).
+
+htslib allocates a header or a record whole, whatever length the file gives it, so
+`prescan_bcf` first walks the lengths (one bounded decompression pass) and refuses a file that
+passes the limits before cyvcf2 opens it.
 """
 
 from __future__ import annotations
 
+import gzip
+import struct
+import zlib
 from array import array
 from typing import Any
 
+from painpath.kit.limits import InputLimits, LimitedReader, LimitExceeded
 from painpath.pgx.build import normalize_chromosome
 from painpath.pgx.vcf.collect import Collector
 from painpath.pgx.vcf.model import WHOLE_CHROMOSOME, RawGenotype, RawRecord, VcfError, VcfProblem
 
 #: htslib's missing value for a BCF int32 field (PS).
 _INT32_MISSING = -(2**31)
+
+
+_CHUNK = 1 << 20
+
+
+def _skip(stream: LimitedReader, size: int, path: str, record: int) -> None:
+    while size:
+        chunk = stream.read(min(size, _CHUNK))
+        if not chunk:
+            raise VcfError(path, VcfProblem.TRUNCATED, "the file ends inside a record", record)
+        size -= len(chunk)
+
+
+def prescan_bcf(path: str, limits: InputLimits) -> None:
+    """Refuse a BCF whose header or any record passes `limits`, reading it in bounded chunks:
+    header bytes and `##` lines, record length (`max_line_bytes`) and bytes after
+    decompression. VcfError for a file that ends early."""
+    try:
+        with gzip.open(path, "rb") as raw:
+            stream = LimitedReader(raw, path, limits)
+            head = stream.read(9)
+            if len(head) < 9 or not head.startswith(b"BCF\x02"):
+                raise VcfError(path, VcfProblem.TRUNCATED, "no BCF header")
+            (l_text,) = struct.unpack_from("<I", head, 5)
+            if l_text > limits.max_header_bytes:
+                raise LimitExceeded(
+                    path,
+                    "max_header_bytes",
+                    limits.max_header_bytes,
+                    f"the header is larger than {limits.max_header_bytes} bytes",
+                )
+            lines, remaining = 0, l_text
+            while remaining:
+                chunk = stream.read(min(remaining, _CHUNK))
+                if not chunk:
+                    raise VcfError(path, VcfProblem.TRUNCATED, "the file ends inside the header")
+                lines += chunk.count(b"\n")
+                remaining -= len(chunk)
+            if lines - 1 > limits.max_header_lines:  # every line but #CHROM is a ## line
+                raise LimitExceeded(
+                    path,
+                    "max_header_lines",
+                    limits.max_header_lines,
+                    f"more than {limits.max_header_lines} ## header lines",
+                )
+            record = 0
+            while sizes := stream.read(8):
+                record += 1
+                if len(sizes) < 8:
+                    raise VcfError(path, VcfProblem.TRUNCATED, "the file ends in a record", record)
+                shared, individual = struct.unpack("<II", sizes)
+                if shared + individual > limits.max_line_bytes:
+                    raise LimitExceeded(
+                        f"{path}, record {record}",
+                        "max_line_bytes",
+                        limits.max_line_bytes,
+                        f"a record is longer than {limits.max_line_bytes} bytes",
+                    )
+                _skip(stream, shared + individual, path, record)
+    except (EOFError, zlib.error, OSError) as error:
+        raise VcfError(path, VcfProblem.TRUNCATED, str(error)) from None
 
 
 def read_bcf(collector: Collector) -> None:

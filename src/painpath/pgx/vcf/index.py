@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from painpath.kit.limits import LimitExceeded
 from painpath.pgx.build import normalize_chromosome
 
 Chunk = tuple[int, int]  # virtual offsets: (compressed offset << 16) | offset in block
@@ -161,7 +162,7 @@ def _block(handle: BinaryIO, offset: int) -> tuple[bytes, int]:
     return zlib.decompress(body[:-8], -15), offset + size
 
 
-def _chunk_lines(handle: BinaryIO, begin: int, end: int) -> Iterator[bytes]:
+def _chunk_lines(handle: BinaryIO, begin: int, end: int, max_line: int) -> Iterator[bytes]:
     """Lines whose first byte lies at a virtual offset in [begin, end)."""
     block, start = begin >> 16, begin & 0xFFFF
     pending, pending_at = b"", 0
@@ -174,6 +175,13 @@ def _chunk_lines(handle: BinaryIO, begin: int, end: int) -> Iterator[bytes]:
             newline = data.find(b"\n", at)
             if newline < 0:
                 pending += data[at:]
+                if len(pending) > max_line:
+                    raise LimitExceeded(
+                        handle.name,
+                        "max_line_bytes",
+                        max_line,
+                        f"a line is longer than {max_line} bytes",
+                    )
                 block, start = following, 0
                 continue
             if pending_at >= end:
@@ -193,8 +201,9 @@ def _chunk_lines(handle: BinaryIO, begin: int, end: int) -> Iterator[bytes]:
         block, start = following, 0
 
 
-def lines_in(path: str, chunks: Iterable[Chunk]) -> Iterator[bytes]:
-    """Lines starting inside the chunks (merged first, so each line comes once)."""
+def lines_in(path: str, chunks: Iterable[Chunk], max_line: int) -> Iterator[bytes]:
+    """Lines starting inside the chunks (merged first, so each line comes once); a line
+    longer than `max_line` bytes raises LimitExceeded before it is put together."""
     with open(path, "rb") as handle:
         for begin, end in merge(chunks):
-            yield from _chunk_lines(handle, begin, end)
+            yield from _chunk_lines(handle, begin, end, max_line)

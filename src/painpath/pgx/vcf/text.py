@@ -12,9 +12,10 @@ import gzip
 import os
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO, cast
 
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits, LimitExceeded
 from painpath.pgx.build import normalize_chromosome
 from painpath.pgx.vcf.collect import Collector
 from painpath.pgx.vcf.index import Chunk, VcfIndex, lines_in, read_index
@@ -59,20 +60,35 @@ def open_vcf(path: str) -> tuple[BinaryIO, bool]:
 
 
 class _Lines:
-    """Numbered lines; decompression failures become VcfError naming the line."""
+    """Numbered lines, each and all together within the limits; decompression failures become
+    VcfError naming the line."""
 
-    def __init__(self, path: str, stream: BinaryIO):
+    def __init__(self, path: str, stream: BinaryIO, limits: InputLimits):
         self.path = path
         self.stream = stream
+        self.limits = limits
         #: The current line; None once records are read through an index (out of order).
         self.number: int | None = 0
 
+    def too_large(self, limit: str, detail: str) -> LimitExceeded:
+        where = self.path if self.number is None else f"{self.path}, line {self.number}"
+        return LimitExceeded(where, limit, getattr(self.limits, limit), detail)
+
     def __iter__(self) -> Iterator[bytes]:
-        number = 0
+        number = total = 0
+        longest = self.limits.max_line_bytes
+        budget = self.limits.max_decompressed_bytes
         try:
-            for line in self.stream:
+            while line := self.stream.readline(longest + 1):
                 number += 1
                 self.number = number
+                total += len(line)
+                if len(line) > longest:
+                    raise self.too_large("max_line_bytes", f"a line is longer than {longest} bytes")
+                if total > budget:
+                    raise self.too_large(
+                        "max_decompressed_bytes", f"more than {budget} bytes after decompression"
+                    )
                 yield line
         except _DECOMPRESSION_ERRORS as error:
             raise VcfError(self.path, VcfProblem.TRUNCATED, str(error), number + 1) from None
@@ -84,19 +100,27 @@ class _Lines:
             raise VcfError(self.path, VcfProblem.NOT_VCF, str(error), self.number) from None
 
 
-def read_text(collector: Collector, stream: BinaryIO, indexed: str | None = None) -> None:
+def read_text(
+    collector: Collector,
+    stream: BinaryIO,
+    indexed: str | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> None:
     """Read a VCF's header, then the records at target positions: all lines in one pass, or,
     for a bgzipped file (`indexed` = its path) with a tabix/CSI index, only the indexed blocks
-    of the gene regions."""
-    lines = _Lines(collector.path, stream)
+    of the gene regions. LimitExceeded when the file passes one of `limits`."""
+    lines = _Lines(collector.path, stream, limits)
     numbered = iter(lines)
     first = lines.text(next(numbered, b""))
     if not first.startswith("##fileformat=VCF"):
         raise VcfError(collector.path, VcfProblem.NOT_VCF, "first line is not ##fileformat=VCF", 1)
     header: list[str] = []
+    header_bytes = 0
     for raw in numbered:
         text = lines.text(raw)
         if text.startswith("##"):
+            header_bytes += len(raw)
+            check_header(lines.too_large, len(header) + 1, header_bytes, limits)
             header.append(text)
             continue
         if not text.startswith("#CHROM"):
@@ -111,11 +135,25 @@ def read_text(collector: Collector, stream: BinaryIO, indexed: str | None = None
     body: Iterable[bytes] = numbered
     if indexed and index is not None:
         lines.number = None
-        body = _indexed_lines(indexed, index, collector)
+        body = _indexed_lines(indexed, index, collector, limits)
     _scan(collector, _RecordParser(collector, lines), body)
 
 
-def _indexed_lines(path: str, index: VcfIndex, collector: Collector) -> Iterator[bytes]:
+def check_header(
+    too_large: Callable[[str, str], LimitExceeded], count: int, size: int, limits: InputLimits
+) -> None:
+    """Refuse a header past `max_header_lines` lines or `max_header_bytes` bytes."""
+    if count > limits.max_header_lines:
+        raise too_large("max_header_lines", f"more than {limits.max_header_lines} ## header lines")
+    if size > limits.max_header_bytes:
+        raise too_large(
+            "max_header_bytes", f"the ## header is larger than {limits.max_header_bytes} bytes"
+        )
+
+
+def _indexed_lines(
+    path: str, index: VcfIndex, collector: Collector, limits: InputLimits
+) -> Iterator[bytes]:
     chunks: list[Chunk] = []
     for chromosome, (low, high) in collector.regions.items():
         longest = max(
@@ -123,8 +161,18 @@ def _indexed_lines(path: str, index: VcfIndex, collector: Collector) -> Iterator
         )
         chunks.extend(index.chunks(chromosome, low - 1, high + longest))
     try:
-        yield from lines_in(path, chunks)
+        for line in lines_in(path, chunks, limits.max_line_bytes):
+            if len(line) > limits.max_line_bytes:
+                raise LimitExceeded(
+                    path,
+                    "max_line_bytes",
+                    limits.max_line_bytes,
+                    f"a line is longer than {limits.max_line_bytes} bytes",
+                )
+            yield line
     except (*_DECOMPRESSION_ERRORS, ValueError) as error:
+        if isinstance(error, LimitExceeded):
+            raise
         raise VcfError(path, VcfProblem.TRUNCATED, f"reading indexed blocks: {error}") from None
 
 

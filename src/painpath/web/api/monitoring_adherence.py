@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from painpath.auth.permissions import Permission
+from painpath.schemas.base import Day
 from painpath.schemas.monitoring_adherence import AdherenceRead
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring_adherence import adherence_report
@@ -22,8 +22,8 @@ Reader = Annotated[PatientAccess, access(Permission.medication_read, "Adherence"
 def adherence(
     grant: Reader,
     session: SessionDep,
-    start: Annotated[date | None, Query(description="first local day; default 1 January")] = None,
-    end: Annotated[date | None, Query(description="last local day; default today")] = None,
+    start: Annotated[Day | None, Query(description="first local day; default 1 January")] = None,
+    end: Annotated[Day | None, Query(description="last local day; default today")] = None,
 ) -> AdherenceRead:
     """Per drug: PDC (PQA) and MPR with their fills, and early refills; per drug class: PDC;
     per scheduled prescription: doses scheduled against doses logged; per as-needed drug: the

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from painpath.auth.permissions import Permission
-from painpath.schemas.base import MAX_ROW_ID, Page
+from painpath.schemas.base import MAX_ROW_ID, Day, Page
 from painpath.schemas.monitoring_diary import PainDiaryCreate, PainDiaryRead, PainDiaryUpdate
 from painpath.services import monitoring_diary
 from painpath.services.access import PatientAccess
@@ -26,8 +25,8 @@ def list_entries(
     grant: Reader,
     session: SessionDep,
     page: PageDep,
-    start: Annotated[date | None, Query(description="first local day")] = None,
-    end: Annotated[date | None, Query(description="last local day")] = None,
+    start: Annotated[Day | None, Query(description="first local day")] = None,
+    end: Annotated[Day | None, Query(description="last local day")] = None,
 ) -> Page[PainDiaryRead]:
     rows, total = monitoring_diary.list_entries(
         session, access=grant, page=page, start=start, end=end

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from painpath.auth.permissions import Permission
 from painpath.models.monitoring_time import MonitoringProgram
-from painpath.schemas.base import Page
+from painpath.schemas.base import Day, Page
 from painpath.schemas.monitoring_time import (
     LedgerRead,
     PerformerMinutes,
@@ -51,7 +50,7 @@ def ledger(
     session: SessionDep,
     program: Annotated[MonitoringProgram, Query()] = MonitoringProgram.rpm,
     period_start: Annotated[
-        date | None, Query(description="first day of the 30-day period (patient's day)")
+        Day | None, Query(description="first day of the 30-day period (patient's day)")
     ] = None,
     first_period: Annotated[bool, Query(description="the episode's first period")] = False,
 ) -> LedgerRead:

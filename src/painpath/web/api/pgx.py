@@ -32,6 +32,7 @@ from painpath.schemas.pgx import (
 from painpath.services import pgx, pgx_current
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
+from painpath.services.input_limits import input_limits
 from painpath.web.deps import PageDep, SessionDep, SettingsDep, access
 from painpath.web.uploads import ReceivedForm, UnsupportedMediaType, received_upload
 
@@ -181,7 +182,7 @@ LabCallsBody = Annotated[LabCallsUpload, Depends(lab_calls_body)]
     openapi_extra={"requestBody": VCF_UPLOAD_BODY},
 )
 def upload_vcf(
-    grant: Writer, form: VcfForm, session: SessionDep, response: Response
+    grant: Writer, form: VcfForm, session: SessionDep, settings: SettingsDep, response: Response
 ) -> PgxReportRead:
     """Interpret a VCF/BCF (plain or bgzipped) and store the report and the genotypes.
 
@@ -201,6 +202,7 @@ def upload_vcf(
         sample=_sample(form.fields.get("sample")),
         build=_build(form.fields.get("build")),
         meds=split_meds(form.fields.get("meds")),
+        limits=input_limits(settings),
     )
     if not created:
         response.status_code = 200

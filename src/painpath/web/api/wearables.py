@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from painpath.auth.permissions import Permission
+from painpath.schemas.base import Day
 from painpath.schemas.wearables import (
     CompletenessDay,
     WearableDayRead,
@@ -18,6 +19,7 @@ from painpath.schemas.wearables import (
 from painpath.services import wearable_views
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
+from painpath.services.input_limits import input_limits
 from painpath.services.wearable_import import import_wearable_file
 from painpath.web.deps import SessionDep, SettingsDep, access
 from painpath.web.uploads import ReceivedForm, received_upload
@@ -71,7 +73,7 @@ ExportForm = Annotated[ReceivedForm, Depends(export_form, scope="function")]
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
 def upload_export(
-    grant: Writer, form: ExportForm, request: Request, response: Response
+    grant: Writer, form: ExportForm, request: Request, response: Response, settings: SettingsDep
 ) -> WearableImportRead:
     """Import a wearable export (committed in batches; the same file again adds nothing, 200)."""
     if form.file is None:
@@ -90,6 +92,7 @@ def upload_export(
         file_name=name,
         kind=kind,
         sha256=form.file.sha256,
+        limits=input_limits(settings),
     )
     grant.note_resource(result.import_id)
     if result.already_imported:
@@ -124,8 +127,8 @@ def _window(start: date | None, end: date | None) -> tuple[date, date]:
 def daily_aggregates(
     grant: DayReader,
     session: SessionDep,
-    start: Annotated[date | None, Query(description="first local day (default: end - 29)")] = None,
-    end: Annotated[date | None, Query(description="last local day (default: today)")] = None,
+    start: Annotated[Day | None, Query(description="first local day (default: end - 29)")] = None,
+    end: Annotated[Day | None, Query(description="last local day (default: today)")] = None,
 ) -> list[WearableDayRead]:
     """Steps, active minutes, sleep, resting heart rate per local day (days with data only)."""
     first, last = _window(start, end)
@@ -137,8 +140,8 @@ def daily_aggregates(
 def data_completeness(
     grant: DayReader,
     session: SessionDep,
-    start: Annotated[date | None, Query(description="first local day (default: end - 29)")] = None,
-    end: Annotated[date | None, Query(description="last local day (default: today)")] = None,
+    start: Annotated[Day | None, Query(description="first local day (default: end - 29)")] = None,
+    end: Annotated[Day | None, Query(description="last local day (default: today)")] = None,
 ) -> list[CompletenessDay]:
     """Every day of the window: which streams are present or missing, and why if known."""
     first, last = _window(start, end)
