@@ -210,7 +210,7 @@ def test_finding_5_patient_id_that_is_not_a_fhir_id_is_refused(
     assert recorder.requests == []
 
 
-def test_finding_5_fhir_ids_with_dots_and_dashes_are_accepted(cds_app: FastAPI, ehr: Ehr) -> None:
+def test_fhir_ids_with_dots_and_dashes_are_accepted(cds_app: FastAPI, ehr: Ehr) -> None:
     recorder = Recorder(
         answer=lambda request: httpx.Response(
             200,
