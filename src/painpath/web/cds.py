@@ -76,10 +76,12 @@ def _audiences(request: Request, service_id: str) -> list[str]:
         return audiences
     if settings.environment is Environment.production:
         raise AudienceNotConfigured
-    logger.warning(
-        "CDS: PAINPATH_PUBLIC_BASE_URL is unset; accepting the audience from the Host header"
-        " (refused in production)"
-    )
+    if not getattr(request.app.state, "cds_host_audience_warned", False):
+        request.app.state.cds_host_audience_warned = True
+        logger.warning(
+            "CDS: PAINPATH_PUBLIC_BASE_URL is unset; accepting the audience from the Host"
+            " header (refused in production)"
+        )
     return [str(request.url.replace(query="")).removesuffix("/feedback")]
 
 
