@@ -51,8 +51,16 @@ def _jwks(request: Request) -> JwksCache:
     cache: JwksCache | None = getattr(state, "cds_jwks", None)
     if cache is None:
         settings = _settings(request)
+        issuers = settings.cds_issuers()
+        for issuer, entry in issuers.items():
+            if not entry.fhir_servers or not entry.patient_identifier_system:
+                logger.warning(
+                    "CDS: issuer %s has no fhir_servers or no patient_identifier_system: painpath"
+                    " will not read its FHIR server or match its patients (see CdsIssuer)",
+                    issuer,
+                )
         cache = JwksCache(
-            allowed_issuers=settings.cds_issuers(),
+            allowed_issuers=issuers,
             transport=getattr(state, "cds_transport", None),
             timeout=settings.cds_fhir_timeout_seconds,
         )
