@@ -428,3 +428,45 @@ def test_finding_5_pgx_lookup_by_identifier_matches_the_identifier_system_too(
     ehr_patient["identifier"].append({"system": MRN_SYSTEM, "value": MRN})
     cards = ehr.call("painpath-order-select", body)
     assert any(card["summary"].startswith("Codeine") for card in cards)
+
+
+# --- hostile answers and bodies are refusals, not 500s ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"resourceType": "Bundle", "link": [{"relation": "next", "url": "http://[::1"}]},
+        {"resourceType": "Bundle", "link": [{"relation": "next", "url": "\x00"}]},
+        "[" * 100_000,
+    ],
+    ids=["bad_port", "control_character", "deep_nesting"],
+)
+def test_an_unusable_fhir_answer_is_a_412_not_a_500(
+    cds_app: FastAPI, ehr: Ehr, answer: dict[str, Any] | str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "/Patient/" in request.url.path:
+            return httpx.Response(200, json=patient(mrn=None))
+        if isinstance(answer, str):
+            return httpx.Response(200, content=answer.encode())
+        return httpx.Response(200, json=answer)
+
+    cds_app.state.cds_transport = httpx.MockTransport(handler)
+    response = ehr.post(SERVICE_PATH, _null_prefetch_call(FHIR), ehr.token(SERVICE))
+    assert response.status_code == 412, response.text
+    assert response.json()["issue"][0]["diagnostics"] == (
+        "could not read medicationRequests from the EHR's FHIR server"
+    )
+
+
+def test_a_hook_body_nested_too_deeply_is_a_400(ehr: Ehr) -> None:
+    response = ehr.client.post(
+        SERVICE_PATH,
+        content=b"[" * 200_000,
+        headers={
+            "Authorization": f"Bearer {ehr.token(SERVICE)}",
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 400

@@ -9,7 +9,8 @@ import httpx
 
 
 def read_bounded_json(response: httpx.Response, limit: int) -> Any:
-    """The JSON body of a streamed response; ValueError when it exceeds `limit` bytes."""
+    """The JSON body of a streamed response; ValueError when it exceeds `limit` bytes or is
+    not JSON."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
@@ -17,4 +18,7 @@ def read_bounded_json(response: httpx.Response, limit: int) -> Any:
         if size > limit:
             raise ValueError(f"the response is larger than {limit} bytes")
         chunks.append(chunk)
-    return json.loads(b"".join(chunks))
+    try:
+        return json.loads(b"".join(chunks))
+    except RecursionError as error:  # "[[[[…": nesting deeper than the decoder follows
+        raise ValueError("the response nests too deeply") from error

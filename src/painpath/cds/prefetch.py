@@ -127,7 +127,10 @@ class FhirClient:
                 ),
                 None,
             )
-            url = self._base.join(following) if isinstance(following, str) else None
+            try:
+                url = self._base.join(following) if isinstance(following, str) else None
+            except httpx.InvalidURL as error:
+                raise FhirReadError(f"unusable next link {following!r}") from error
         return found
 
 

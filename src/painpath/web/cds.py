@@ -129,7 +129,7 @@ async def _authenticate(request: Request, service_id: str) -> CdsClient | JSONRe
 async def _body(request: Request) -> Any:
     try:
         return await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
         return None
 
 
