@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The development secret. A production server refuses to start while it is in use.
@@ -27,6 +27,39 @@ class InsecureConfigurationError(RuntimeError):
 def default_database_url() -> str:
     data_dir = Path(user_data_dir("painpath", appauthor=False))
     return f"sqlite:///{data_dir / 'painpath.sqlite3'}"
+
+
+class CdsIssuer(BaseModel):
+    """One trusted CDS client (an EHR), as `PAINPATH_CDS_ALLOWED_ISSUERS` names it.
+
+    Full form: `{"jwks": URL or inline JWKS, "fhir_servers": [base URL, …],
+    "patient_identifier_system": system URI}`. The old form, issuer → JWKS string, is still
+    accepted and means: JWTs are verified, but painpath reads nothing from the client's FHIR
+    server (the EHR must send the prefetch) and matches no painpath patient (no
+    pharmacogenomic cards), because it knows neither where it may send the EHR's token nor
+    which identifier system carries painpath's MRN.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The issuer's JWKS: an https URL, or the JWKS itself as inline JSON.
+    jwks: str = Field(min_length=1)
+    # FHIR base URLs painpath may read prefetch from (with the EHR's token); no others.
+    fhir_servers: tuple[str, ...] = ()
+    # Identifier system under which the EHR's Patient carries painpath's MRN.
+    patient_identifier_system: str | None = None
+
+    @field_validator("fhir_servers")
+    @classmethod
+    def _absolute_http_urls(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = []
+        for url in urls:
+            scheme, _, rest = url.partition("://")
+            host = rest.split("/", 1)[0]
+            if scheme not in ("http", "https") or not host or "@" in host or "?" in url:
+                raise ValueError(f"{url!r} is not an http(s) FHIR base URL")
+            cleaned.append(url.rstrip("/"))
+        return tuple(cleaned)
 
 
 class Settings(BaseSettings):
@@ -66,10 +99,14 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=16 * 1024**2, ge=1024)
     max_json_bytes: int = Field(default=8 * 1024**2, ge=1024)
     max_zip_members: int = Field(default=100_000, ge=1)
-    # CDS Hooks clients (EHRs) allowed to call /cds-services: issuer → its JWKS URL, or the JWKS
-    # itself as inline JSON. A client whose JWT names another issuer is refused.
-    cds_allowed_issuers: dict[str, str] = Field(default_factory=dict)
-    # Expected `aud` of CDS client JWTs; when unset, the URL of the service being called.
+    # CDS Hooks clients (EHRs) allowed to call /cds-services: issuer → CdsIssuer (its JWKS, the
+    # FHIR servers painpath may read, the MRN identifier system), or the old form issuer → JWKS
+    # URL or inline JWKS (verified, but no FHIR reads and no patient matching; see CdsIssuer).
+    # A client whose JWT names another issuer is refused.
+    cds_allowed_issuers: dict[str, CdsIssuer | str] = Field(default_factory=dict)
+    # Expected `aud` of CDS client JWTs, besides `{public_base_url}/cds-services/{id}`. When
+    # neither is set, production refuses CDS calls; development and test accept the URL the
+    # request was sent to (Host header) and log a warning.
     cds_audience: str | None = None
     # Snooze length in days per CDS override-reason code; other reasons snooze for "default".
     cds_snooze_days: dict[str, int] = Field(
@@ -101,6 +138,13 @@ class Settings(BaseSettings):
                 "PAINPATH_SECRET_KEY must be set to a random value of at least 32 characters "
                 "in production (the development default is refused)."
             )
+
+    def cds_issuers(self) -> dict[str, CdsIssuer]:
+        """Every allowed CDS client in the full form (old-form entries: JWKS only)."""
+        return {
+            issuer: entry if isinstance(entry, CdsIssuer) else CdsIssuer(jwks=entry)
+            for issuer, entry in self.cds_allowed_issuers.items()
+        }
 
     @property
     def cookies_secure(self) -> bool:

@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from painpath.cds.cards import check_card
-from painpath.config import Settings
+from painpath.config import CdsIssuer, Settings
 from painpath.models import AdministrativeGender, GenotypeResult, Patient
 from painpath.web.app import create_app
-from tests.cds.fhir_data import ISSUER, MRN, Signer
+from tests.cds.fhir_data import FHIR_SERVERS, ISSUER, MRN, MRN_SYSTEM, Signer
 
 BASE_URL = "http://testserver"
 PUBLIC_BASE_URL = "https://painpath.test"
@@ -46,7 +46,13 @@ def clock() -> Clock:
 def cds_settings(settings: Settings, signer: Signer) -> Settings:
     return settings.model_copy(
         update={
-            "cds_allowed_issuers": {ISSUER: json.dumps(signer.jwks())},
+            "cds_allowed_issuers": {
+                ISSUER: CdsIssuer(
+                    jwks=json.dumps(signer.jwks()),
+                    fhir_servers=FHIR_SERVERS,
+                    patient_identifier_system=MRN_SYSTEM,
+                )
+            },
             "public_base_url": PUBLIC_BASE_URL,
         }
     )
@@ -73,7 +79,7 @@ class Ehr:
     signer: Signer
 
     def token(self, service_id: str, **changes: Any) -> str:
-        return self.signer.token(f"{BASE_URL}/cds-services/{service_id}", **changes)
+        return self.signer.token(f"{PUBLIC_BASE_URL}/cds-services/{service_id}", **changes)
 
     def post(self, path: str, body: Any, token: str | None) -> httpx2.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}

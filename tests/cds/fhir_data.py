@@ -14,6 +14,11 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ISSUER = "https://ehr.example/cds-client"
 EHR_PATIENT = "ehr-pt-1"
 MRN = "CDS-MRN-1"
+MRN_SYSTEM = "urn:painpath:mrn"
+FHIR = "https://ehr.example/fhir"
+#: FHIR servers the test EHR is registered with: its own, and the one the opioid-cds-r4
+#: reference requests name.
+FHIR_SERVERS = (FHIR, "http://localhost:8080/fhir")
 
 
 class Signer:
@@ -50,7 +55,7 @@ def patient(*, mrn: str | None = MRN, birth_date: str = "1970-01-01") -> dict[st
         "gender": "female",
     }
     if mrn:
-        resource["identifier"] = [{"system": "urn:painpath:mrn", "value": mrn}]
+        resource["identifier"] = [{"system": MRN_SYSTEM, "value": mrn}]
     return resource
 
 

@@ -11,10 +11,11 @@ import jwt
 import pytest
 
 from painpath.cds.client_auth import ClientNotAuthenticated, JwksCache, verify_client_jwt
-from tests.cds.conftest import Ehr
+from painpath.config import CdsIssuer
+from tests.cds.conftest import PUBLIC_BASE_URL, Ehr
 from tests.cds.fhir_data import ISSUER, Signer, full_prefetch, hook_request, patient
 
-AUD = "http://testserver/cds-services/painpath-order-sign"
+AUD = f"{PUBLIC_BASE_URL}/cds-services/painpath-order-sign"
 
 
 def test_discovery_lists_the_three_services_with_prefetch(ehr: Ehr) -> None:
@@ -85,7 +86,7 @@ def test_jwks_is_fetched_through_the_transport_and_cached() -> None:
         return httpx.Response(200, json=signer.jwks())
 
     cache = JwksCache(
-        allowed_issuers={ISSUER: "https://ehr.example/.well-known/jwks.json"},
+        allowed_issuers={ISSUER: CdsIssuer(jwks="https://ehr.example/.well-known/jwks.json")},
         transport=httpx.MockTransport(handler),
     )
     for _ in range(3):
@@ -99,7 +100,8 @@ def test_an_unreachable_jwks_is_a_clear_refusal() -> None:
         raise httpx.ConnectTimeout("timed out", request=request)
 
     cache = JwksCache(
-        allowed_issuers={ISSUER: "https://ehr.example/jwks"}, transport=httpx.MockTransport(handler)
+        allowed_issuers={ISSUER: CdsIssuer(jwks="https://ehr.example/jwks")},
+        transport=httpx.MockTransport(handler),
     )
     with pytest.raises(ClientNotAuthenticated, match="could not fetch the JWKS"):
         verify_client_jwt(Signer().token(AUD), audiences=[AUD], jwks=cache)

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from painpath.config import Settings
+from painpath.config import CdsIssuer, Settings
 from painpath.models import CdsIssuedCard
 from painpath.web.app import create_app
 from tests.cds.conftest import Clock, assert_valid_card
@@ -118,7 +118,11 @@ def test_order_sign_over_http_with_a_signed_jwt_and_null_prefetch(
 ) -> None:
     ehr, ehr_requests = ehr_server
     cds_settings = settings.model_copy(
-        update={"cds_allowed_issuers": {ISSUER: f"{ehr.url}/jwks.json"}}
+        update={
+            "cds_allowed_issuers": {
+                ISSUER: CdsIssuer(jwks=f"{ehr.url}/jwks.json", fhir_servers=(f"{ehr.url}/fhir",))
+            }
+        }
     )
     app = create_app(cds_settings, engine=engine)
     app.state.cds_clock = clock

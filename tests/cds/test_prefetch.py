@@ -6,9 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests.cds.conftest import Ehr
-from tests.cds.fhir_data import bundle, hook_request, morphine_er, oxycodone_draft, patient
-
-FHIR = "https://ehr.example/fhir"
+from tests.cds.fhir_data import FHIR, bundle, hook_request, morphine_er, oxycodone_draft, patient
 
 
 def test_412_with_an_operation_outcome_when_the_fhir_server_cannot_supply(

@@ -17,6 +17,7 @@ from painpath.cds.prefetch import Prefetched
 from painpath.cds.requests import HookRequest
 from painpath.cds.services import CdsService
 from painpath.cds.snoozes import CardSubject, remember_cards, snoozed_codes
+from painpath.config import CdsIssuer
 from painpath.fhir import assessment_input_from_fhir
 from painpath.opioids import Alert, Assessment, assess
 from painpath.opioids.mme import display
@@ -32,6 +33,7 @@ class HookCall:
     service: CdsService
     request: HookRequest
     client: CdsClient
+    issuer: CdsIssuer
     prefetched: Prefetched
     now: datetime
     public_base_url: str | None
@@ -101,7 +103,12 @@ def run_hook(session: Session, call: HookCall) -> list[dict[str, Any]]:
         today=call.now.date(),
     )
     assessment = assess(inputs.data, today=call.now.date())
-    patient = find_patient(session, prefetched.patient, issuer=call.client.issuer)
+    patient = find_patient(
+        session,
+        prefetched.patient,
+        issuer=call.client.issuer,
+        identifier_system=call.issuer.patient_identifier_system,
+    )
     subject = CardSubject(
         call.client.issuer, request.context.patient_id, patient.id if patient else None
     )

@@ -29,27 +29,41 @@ ONE_LEVEL_LOWER = {"critical": "warning", "warning": "info", "info": "info"}
 
 
 def find_patient(
-    session: Session, ehr_patient: Mapping[str, Any], *, issuer: str
+    session: Session,
+    ehr_patient: Mapping[str, Any],
+    *,
+    issuer: str,
+    identifier_system: str | None,
 ) -> Patient | None:
-    """painpath's patient whose MRN is one of the EHR Patient's identifier values (audited)."""
+    """painpath's patient whose MRN is the value of one of the EHR Patient's identifiers in
+    `identifier_system` (the system this client is configured to carry painpath's MRN in),
+    audited. The same value in another system (an insurance member id, another hospital's
+    MRN) is another person's number and matches nothing; without a system, nothing matches."""
+    if not identifier_system:
+        return None
     values = [
-        str(identifier["value"])
+        identifier["value"]
         for identifier in ehr_patient.get("identifier") or []
-        if isinstance(identifier, dict) and identifier.get("value")
+        if isinstance(identifier, dict)
+        and identifier.get("system") == identifier_system
+        and isinstance(identifier.get("value"), str)
+        and identifier["value"]
     ]
     if not values:
         return None
-    patient = session.scalars(select(Patient).where(Patient.mrn.in_(values[:20]))).first()
-    if patient is not None:
-        audit.record(
-            session,
-            actor=None,
-            action="read",
-            resource_type="Patient",
-            patient_id=patient.id,
-            resource_id=patient.id,
-            detail=f"CDS Hooks: matched EHR patient {ehr_patient.get('id')} for client {issuer}",
-        )
+    matches = session.scalars(select(Patient).where(Patient.mrn.in_(values[:20]))).all()
+    if len(matches) != 1:
+        return None  # none, or two painpath patients for one EHR patient: match no one
+    patient = matches[0]
+    audit.record(
+        session,
+        actor=None,
+        action="read",
+        resource_type="Patient",
+        patient_id=patient.id,
+        resource_id=patient.id,
+        detail=f"CDS Hooks: matched EHR patient {ehr_patient.get('id')} for client {issuer}",
+    )
     return patient
 
 

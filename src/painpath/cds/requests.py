@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 _TOLERANT = ConfigDict(extra="allow", populate_by_name=True)
 
+#: A FHIR R4 `id` (https://hl7.org/fhir/R4/datatypes.html#id): it goes into FHIR URLs, so
+#: nothing else (no `/`, `?`, `%` or `..` path tricks) is accepted.
+FHIR_ID_PATTERN = r"^[A-Za-z0-9\-\.]{1,64}$"
+
 
 class FhirAuthorization(BaseModel):
     model_config = _TOLERANT
@@ -24,7 +28,7 @@ class HookContext(BaseModel):
     model_config = _TOLERANT
 
     user_id: str | None = Field(default=None, alias="userId")
-    patient_id: str = Field(alias="patientId", min_length=1, max_length=128)
+    patient_id: str = Field(alias="patientId", pattern=FHIR_ID_PATTERN)
     encounter_id: str | None = Field(default=None, alias="encounterId")
     selections: list[str] = Field(default_factory=list)
     draft_orders: dict[str, Any] | None = Field(default=None, alias="draftOrders")

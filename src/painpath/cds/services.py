@@ -46,8 +46,10 @@ class CdsService:
             "description": self.description,
             "prefetch": dict(self.prefetch),
             "usageRequirements": (
-                "Send a JWT signed with a key from your registered JWKS; identify patients with"
-                " an identifier painpath knows as an MRN to get pharmacogenomic advice."
+                "Send a new JWT (unique jti) signed with a key from your registered JWKS, for"
+                " this service's URL under painpath's public address. Missing prefetch is read"
+                " only from a FHIR server registered for your issuer. Pharmacogenomic advice"
+                " needs the Patient's identifier in the MRN system registered for your issuer."
             ),
         }
 

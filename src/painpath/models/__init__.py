@@ -4,7 +4,7 @@ from painpath.models.alert import Alert, AlertSeverity, AlertStatus
 from painpath.models.alert_thresholds import AlertThresholdOverride
 from painpath.models.audit_event import AuditEvent, AuditOutcome
 from painpath.models.care_team import CareTeam, CareTeamParticipant
-from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSnooze
+from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSeenToken, CdsSnooze
 from painpath.models.condition import Condition, ConditionCodeSystem, ConditionStatus
 from painpath.models.enums import AdministrativeGender, Role
 from painpath.models.genotype import GenotypeResult
@@ -48,6 +48,7 @@ __all__ = [
     "CareTeamParticipant",
     "CdsFeedback",
     "CdsIssuedCard",
+    "CdsSeenToken",
     "CdsSnooze",
     "ClinicianTimeEntry",
     "Condition",

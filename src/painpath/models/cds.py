@@ -78,3 +78,16 @@ class CdsSnooze(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class CdsSeenToken(Base):
+    """A CDS client JWT already accepted: its `jti` is refused again until the token expires.
+
+    In the database, not in memory, so a replay is refused by every worker process.
+    """
+
+    __tablename__ = "cds_seen_tokens"
+
+    issuer: Mapped[str] = mapped_column(String(255), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -13,6 +13,7 @@ from painpath.db.engine import make_engine, make_session_factory
 from painpath.web.api import api_router
 from painpath.web.cds import router as cds_router
 from painpath.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from painpath.web.openapi import install_openapi
 from painpath.web.problems import install_problem_handlers
 from painpath.web.ui import STATIC_DIR, ui_router
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.session_factory = make_session_factory(engine)
 
     install_problem_handlers(app)
+    install_openapi(app)
     app.include_router(api_router)
     app.include_router(cds_router)
     app.include_router(ui_router)

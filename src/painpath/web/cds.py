@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -21,15 +22,17 @@ from painpath.cds.client_auth import (
 )
 from painpath.cds.hooks import HookCall, run_hook
 from painpath.cds.prefetch import PrefetchUnavailable, resolve_prefetch
+from painpath.cds.replay import accept_once
 from painpath.cds.requests import FeedbackRequest, HookRequest
 from painpath.cds.services import SERVICES, CdsService, discovery
 from painpath.cds.snoozes import record_feedback
-from painpath.config import Settings
+from painpath.config import Environment, Settings
 from painpath.kit.clock import utcnow
 from painpath.services.transaction import unit_of_work
 from painpath.web.problems import problem
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+logger = logging.getLogger(__name__)
 
 
 def _settings(request: Request) -> Settings:
@@ -48,8 +51,16 @@ def _jwks(request: Request) -> JwksCache:
     cache: JwksCache | None = getattr(state, "cds_jwks", None)
     if cache is None:
         settings = _settings(request)
+        issuers = settings.cds_issuers()
+        for issuer, entry in issuers.items():
+            if not entry.fhir_servers or not entry.patient_identifier_system:
+                logger.warning(
+                    "CDS: issuer %s has no fhir_servers or no patient_identifier_system: painpath"
+                    " will not read its FHIR server or match its patients (see CdsIssuer)",
+                    issuer,
+                )
         cache = JwksCache(
-            allowed_issuers=dict(settings.cds_allowed_issuers),
+            allowed_issuers=issuers,
             transport=getattr(state, "cds_transport", None),
             timeout=settings.cds_fhir_timeout_seconds,
         )
@@ -57,14 +68,29 @@ def _jwks(request: Request) -> JwksCache:
     return cache
 
 
+class AudienceNotConfigured(Exception):
+    """Production without PAINPATH_PUBLIC_BASE_URL or PAINPATH_CDS_AUDIENCE: no `aud` to trust."""
+
+
 def _audiences(request: Request, service_id: str) -> list[str]:
+    """The `aud` values a client JWT may carry: from configuration (cds_audience, and the
+    service's URL under public_base_url), never from the request's Host header — except in
+    development and test when neither is set (logged as a warning); production refuses."""
     settings = _settings(request)
     audiences = [settings.cds_audience] if settings.cds_audience else []
-    service_url = str(request.url.replace(query="")).removesuffix("/feedback")
-    audiences.append(service_url)
     if settings.public_base_url:
         audiences.append(f"{settings.public_base_url.rstrip('/')}/cds-services/{service_id}")
-    return audiences
+    if audiences:
+        return audiences
+    if settings.environment is Environment.production:
+        raise AudienceNotConfigured
+    if not getattr(request.app.state, "cds_host_audience_warned", False):
+        request.app.state.cds_host_audience_warned = True
+        logger.warning(
+            "CDS: PAINPATH_PUBLIC_BASE_URL is unset; accepting the audience from the Host"
+            " header (refused in production)"
+        )
+    return [str(request.url.replace(query="")).removesuffix("/feedback")]
 
 
 def _unauthenticated(request: Request, reason: str) -> JSONResponse:
@@ -78,19 +104,32 @@ def _unauthenticated(request: Request, reason: str) -> JSONResponse:
 
 
 async def _authenticate(request: Request, service_id: str) -> CdsClient | JSONResponse:
+    """The verified client (its jti now spent), or the refusal to answer with."""
+    try:
+        audiences = _audiences(request, service_id)
+    except AudienceNotConfigured:
+        return problem(
+            503,
+            "CDS Hooks not configured",
+            "set PAINPATH_PUBLIC_BASE_URL (or PAINPATH_CDS_AUDIENCE) to accept CDS clients",
+            instance=request.url.path,
+        )
     try:
         token = bearer_token(request.headers.get("authorization"))
         jwks = _jwks(request)
-        audiences = _audiences(request, service_id)
-        return await run_in_threadpool(verify_client_jwt, token, audiences=audiences, jwks=jwks)
+        client = await run_in_threadpool(verify_client_jwt, token, audiences=audiences, jwks=jwks)
+        await run_in_threadpool(
+            accept_once, request.app.state.session_factory, client, now=utcnow()
+        )
     except ClientNotAuthenticated as error:
         return _unauthenticated(request, str(error))
+    return client
 
 
 async def _body(request: Request) -> Any:
     try:
         return await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
         return None
 
 
@@ -154,13 +193,20 @@ def _answer(
         prefetched = resolve_prefetch(
             hook_request,
             service,
+            settings.cds_issuers()[client.issuer],
             transport=getattr(request.app.state, "cds_transport", None),
             timeout=settings.cds_fhir_timeout_seconds,
         )
     except PrefetchUnavailable as error:
         return operation_outcome(412, str(error))
     call = HookCall(
-        service, hook_request, client, prefetched, _now(request), settings.public_base_url
+        service,
+        hook_request,
+        client,
+        settings.cds_issuers()[client.issuer],
+        prefetched,
+        _now(request),
+        settings.public_base_url,
     )
     with unit_of_work(request.app.state.session_factory) as session:
         cards = run_hook(session, call)
