@@ -1,4 +1,5 @@
-"""Rewrite src/painpath/care/knowledge/manifest.json from the files beside it."""
+"""Rewrite src/painpath/care/knowledge/manifest.json and request.schema.json (run after
+editing any care knowledge file: .venv/bin/python scripts/care_manifest.py)."""
 
 import hashlib
 import json
@@ -31,3 +32,15 @@ m = {
     "files": files,
 }
 (root / "manifest.json").write_text(json.dumps(m, indent=1) + "\n")
+
+# The request's JSON Schema, generated from the pydantic model (run with the project's venv).
+from painpath.care.inputs import CareRequest  # noqa: E402
+
+schema = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://painpath.example/schemas/care-request.schema.json",
+    **CareRequest.model_json_schema(),
+}
+(root.parent / "request.schema.json").write_text(
+    json.dumps(schema, indent=1, sort_keys=True) + "\n"
+)
