@@ -97,10 +97,18 @@ def test_every_rule_has_a_source_and_every_id_is_snake_case() -> None:
 def test_every_therapy_is_used_by_a_condition() -> None:
     k = knowledge()
     used = {e.therapy for c in k.conditions.values() for e in c.recommendations}
-    assert set(k.therapies) - used <= {"il6_receptor_inhibitor", "abatacept", "rituximab",
-                                       "jak_inhibitor", "il17_inhibitor", "sulfasalazine",
-                                       "drg_stimulation", "sympathetic_block",
-                                       "graded_motor_imagery", "lidocaine_plaster"}
+    assert set(k.therapies) - used <= {
+        "il6_receptor_inhibitor",
+        "abatacept",
+        "rituximab",
+        "jak_inhibitor",
+        "il17_inhibitor",
+        "sulfasalazine",
+        "drg_stimulation",
+        "sympathetic_block",
+        "graded_motor_imagery",
+        "lidocaine_plaster",
+    }
 
 
 @pytest.mark.parametrize(
@@ -115,7 +123,9 @@ def test_every_therapy_is_used_by_a_condition() -> None:
         ("knee_osteoarthritis", "paracetamol"),  # ACR/AF 2019 conditional; NICE NG226 1.5.5
     ],
 )
-def test_named_guideline_conflicts_are_flagged_in_both_profiles(condition: str, therapy: str) -> None:
+def test_named_guideline_conflicts_are_flagged_in_both_profiles(
+    condition: str, therapy: str
+) -> None:
     for profile in ("US", "UK"):
         result = run(profile, condition=condition)
         flag = next(f for f in result.flags if f["code"] == f"guideline_conflict_{therapy}")

@@ -34,8 +34,8 @@ def _index() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, 
 
 def _lookup(value: str, ids: object, icd: dict[str, str], snomed: dict[str, str]) -> str | None:
     text = value.strip()
-    if text in ids:  # type: ignore[operator]
-        return text
+    if text.lower() in ids:  # type: ignore[operator]
+        return text.lower()
     if text.isdigit():
         return snomed.get(text)
     return next((icd[c] for c in _icd_candidates(text) if c in icd), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -51,6 +52,6 @@ def suggest(
 
 
 def _configured_profile() -> str:
-    from painpath.config import get_settings
-
-    return get_settings().care_profile
+    """PAINPATH_CARE_PROFILE, the variable the server's `care_profile` setting reads, read here
+    directly so that the command starts without the settings stack; US when unset."""
+    return os.environ.get("PAINPATH_CARE_PROFILE", "US").strip().upper() or "US"
