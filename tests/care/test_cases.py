@@ -15,7 +15,8 @@ def test_low_back_pain_us_acp_first_line_non_drug_then_nsaid() -> None:
         result
     )
     first = {o["id"] for o in result.options if o["line"] == "first"}
-    assert "acupuncture" in first and "nsaid_oral" not in first
+    assert "acupuncture" in first
+    assert "nsaid_oral" not in first
     assert result.option("nsaid_oral")["line"] == "second"  # type: ignore[index]
     assert result.option("duloxetine")["source"]["guideline"] == "acp_2017"  # type: ignore[index]
     assert "guideline_conflict_acupuncture" in result.flag_codes
@@ -58,11 +59,13 @@ def test_knee_osteoarthritis_uk_nice_no_acupuncture_prp_under_special_arrangemen
     routinely. NICE IPG637: PRP only with special arrangements (research_only)."""
     result = run("UK", condition="knee_osteoarthritis", age=60)
     topical = result.option("nsaid_topical")
-    assert topical is not None and topical["strength"] == "strong_for"
+    assert topical is not None
+    assert topical["strength"] == "strong_for"
     assert result.option("nsaid_oral")["line"] == "second"  # type: ignore[index]
     assert {"acupuncture", "paracetamol", "tramadol", "ia_hyaluronic_acid"} <= excluded_ids(result)
     prp = result.option("prp_injection")
-    assert prp is not None and prp["strength"] == "research_only"
+    assert prp is not None
+    assert prp["strength"] == "research_only"
 
 
 def test_hip_osteoarthritis_us_no_topical_nsaid_and_hyaluronic_acid_strong_against() -> None:
@@ -112,7 +115,8 @@ def test_diabetic_neuropathy_uk_cg173_choice_and_scs_after_failure() -> None:
     assert {"venlafaxine", "sodium_channel_blocker"} <= excluded_ids(result)
     assert result.option("tramadol")["line"] == "third"  # type: ignore[index]
     scs = result.option("spinal_cord_stimulation")
-    assert scs is not None and scs["source"]["guideline"] == "nice_ta159"
+    assert scs is not None
+    assert scs["source"]["guideline"] == "nice_ta159"
 
 
 def test_fibromyalgia_us_eular_exercise_strong_and_strong_opioids_against() -> None:
@@ -146,7 +150,8 @@ def test_episodic_migraine_us_aan_level_a_preventives_and_cgrp_first_line() -> N
     result = run("US", condition="G43.009", age=35, sex="male")
     assert {"topiramate", "valproate", "beta_blocker_preventive", "triptan"} <= option_ids(result)
     cgrp = result.option("cgrp_monoclonal_antibody")
-    assert cgrp is not None and cgrp["source"]["guideline"] == "ahs_2024"
+    assert cgrp is not None
+    assert cgrp["source"]["guideline"] == "ahs_2024"
     assert "opioid_or_butalbital_acute" in excluded_ids(result)
     assert "onabotulinumtoxina" in excluded_ids(result)  # AAN 2016: not for episodic migraine
 
@@ -174,7 +179,8 @@ def test_chronic_migraine_us_botulinum_toxin_level_a() -> None:
     AHS 2024: CGRP therapies first-line."""
     result = run("US", condition="G43.709", age=44, sex="female")
     botox = result.option("onabotulinumtoxina")
-    assert botox is not None and botox["strength"] == "strong_for"
+    assert botox is not None
+    assert botox["strength"] == "strong_for"
     assert "cgrp_monoclonal_antibody" in option_ids(result)
 
 
@@ -184,4 +190,5 @@ def test_chronic_migraine_uk_botulinum_toxin_after_three_preventives_ons_researc
     result = run("UK", condition="chronic_migraine", age=44, sex="male")
     assert "prerequisite_not_met" in reason_codes(result.excluded("onabotulinumtoxina"))
     ons = result.option("occipital_nerve_stimulation")
-    assert ons is not None and ons["strength"] == "research_only"
+    assert ons is not None
+    assert ons["strength"] == "research_only"

@@ -63,8 +63,10 @@ def test_every_entry_names_source_year_strength_family_and_id(condition_id: str)
     k = knowledge()
     condition = k.conditions[condition_id]
     assert SNAKE.match(condition.id)
-    assert condition.icd10cm and all(ICD10.match(c) for c in condition.icd10cm)
-    assert condition.snomed and all(c.isdigit() and 6 <= len(c) <= 18 for c in condition.snomed)
+    assert condition.icd10cm
+    assert all(ICD10.match(c) for c in condition.icd10cm)
+    assert condition.snomed
+    assert all(c.isdigit() and 6 <= len(c) <= 18 for c in condition.snomed)
     assert condition.recommendations
     for entry in condition.recommendations:
         therapy = k.therapies[entry.therapy]
@@ -73,9 +75,11 @@ def test_every_entry_names_source_year_strength_family_and_id(condition_id: str)
         assert entry.strength in STRENGTHS
         assert entry.line in LINES
         assert (entry.strength in AGAINST) == (entry.line == "not_recommended")
-        assert entry.guideline.year >= 1990 and entry.guideline.citation
+        assert entry.guideline.year >= 1990
+        assert entry.guideline.citation
         assert entry.guideline.jurisdiction in ("US", "UK", "INT")
-        assert entry.ref and entry.strength_raw
+        assert entry.ref
+        assert entry.strength_raw
         assert not entry.verify or entry.note, f"{entry.therapy}: verify needs a note"
 
 
@@ -89,7 +93,9 @@ def test_codes_lead_to_one_condition_each() -> None:
 def test_every_rule_has_a_source_and_every_id_is_snake_case() -> None:
     k = knowledge()
     for rule in k.rules.values():
-        assert SNAKE.match(rule.id) and rule.source and rule.message
+        assert SNAKE.match(rule.id)
+        assert rule.source
+        assert rule.message
     for name in (*k.labs, *k.problems, *k.scores, *k.therapies, *k.guidelines):
         assert SNAKE.match(name), name
 

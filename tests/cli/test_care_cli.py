@@ -53,16 +53,20 @@ def test_the_profile_setting_is_the_default_and_the_input_overrides_it(tmp_path:
 def test_text_output_lists_options_exclusions_and_flags(tmp_path: Path) -> None:
     result = suggest_cli(tmp_path, PATIENT, "--format", "text", "--profile", "US")
     assert result.exit_code == 0, result.output
-    assert "Options:" in result.output and "Not recommended:" in result.output
+    assert "Options:" in result.output
+    assert "Not recommended:" in result.output
     assert "eGFR 28 is below 30" in result.output
 
 
 def test_bad_input_exits_1_naming_the_field(tmp_path: Path) -> None:
     result = suggest_cli(tmp_path, {"condition": "M17.11", "current_meds": ["unobtainium"]})
     assert result.exit_code == 1
-    assert "current_meds" in result.output and "unobtainium" in result.output
+    assert "current_meds" in result.output
+    assert "unobtainium" in result.output
     bad_lab = suggest_cli(tmp_path, {"condition": "M17.11", "labs": {"INR": 99}})
-    assert bad_lab.exit_code == 1 and "labs" in bad_lab.output and "INR 99" in bad_lab.output
+    assert bad_lab.exit_code == 1
+    assert "labs" in bad_lab.output
+    assert "INR 99" in bad_lab.output
 
 
 def test_care_suggest_starts_without_the_database_stack(tmp_path: Path) -> None:
