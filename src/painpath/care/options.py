@@ -10,10 +10,11 @@ flag names each side with its jurisdiction; the option also lists the other entr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from painpath.care.context import PatientContext
 from painpath.care.findings import Candidate, Findings
-from painpath.care.knowledge import Recommendation
+from painpath.care.knowledge import Recommendation, knowledge
 
 _DIRECTION = {
     "strong_for": "for",
@@ -43,20 +44,17 @@ def _by_therapy(entries: Iterable[Recommendation]) -> dict[str, list[Recommendat
     return grouped
 
 
-def select_options(ctx: PatientContext) -> Findings:
-    """Candidates (recommended under the profile) and guideline exclusions, with conflicts."""
-    k = ctx.knowledge
-    found = Findings(knowledge=k, candidates={}, against={})
-    for therapy_id, entries in _by_therapy(ctx.condition.recommendations).items():
-        ranked = sorted(entries, key=lambda e: _rank(e, ctx.profile))
-        chosen = ranked[0]
-        candidate = Candidate(k.therapies[therapy_id], chosen, tuple(ranked[1:]))
-        if chosen.guideline.jurisdiction not in (ctx.profile, "INT"):
-            found.caution(
-                candidate, "outside_profile_only", profile=ctx.profile, source=_label(chosen)
-            )
-        (found.against if chosen.against else found.candidates)[therapy_id] = candidate
+@cache
+def _ranked(
+    condition_id: str, profile: str
+) -> tuple[tuple[str, tuple[Recommendation, ...], str], ...]:
+    """Per therapy: its entries, preferred first, and the conflict text ("" when none).
+    Memoized: it depends only on the knowledge, the condition and the profile."""
+    condition = knowledge().conditions[condition_id]
+    ranked = []
+    for therapy_id, entries in _by_therapy(condition.recommendations).items():
         directions = {_DIRECTION[e.strength] for e in entries}
+        sides = ""
         if len(directions) > 1:
             sides = " ".join(
                 f"{direction.capitalize()}: "
@@ -65,6 +63,24 @@ def select_options(ctx: PatientContext) -> Findings:
                 for direction in ("for", "research only", "against")
                 if direction in directions
             )
+        order = tuple(sorted(entries, key=lambda e: _rank(e, profile)))
+        ranked.append((therapy_id, order, sides))
+    return tuple(ranked)
+
+
+def select_options(ctx: PatientContext) -> Findings:
+    """Candidates (recommended under the profile) and guideline exclusions, with conflicts."""
+    k = ctx.knowledge
+    found = Findings(knowledge=k, candidates={}, against={})
+    for therapy_id, ranked, sides in _ranked(ctx.condition.id, ctx.profile):
+        chosen = ranked[0]
+        candidate = Candidate(k.therapies[therapy_id], chosen, ranked[1:])
+        if chosen.guideline.jurisdiction not in (ctx.profile, "INT"):
+            found.caution(
+                candidate, "outside_profile_only", profile=ctx.profile, source=_label(chosen)
+            )
+        (found.against if chosen.against else found.candidates)[therapy_id] = candidate
+        if sides:
             found.flag(
                 "guideline_conflict",
                 code=f"guideline_conflict_{therapy_id}",
