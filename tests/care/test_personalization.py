@@ -197,3 +197,20 @@ def test_every_option_and_exclusion_says_why() -> None:
     for item in result.not_recommended:
         assert item["reasons"]
         assert all(r["source"] for r in item["reasons"])
+
+
+def test_a_medicine_already_taken_is_not_its_own_interaction_partner() -> None:
+    """Beers 2023 table 5 counts other CNS-active medicines; the tramadol label's serotonin
+    warning is about other serotonergic medicines, not tramadol itself."""
+    result = run(
+        condition="knee_osteoarthritis",
+        age=78,
+        current_meds=["sertraline 50 mg daily", "tramadol 50 mg q6h prn"],
+    )
+    tramadol = result.option("tramadol")
+    assert tramadol is not None
+    messages = " ".join(r["message"] for r in tramadol["reasons"])
+    assert "with sertraline:" in messages
+    assert "tramadol:" not in messages.split("with sertraline")[0]
+    assert "beers_cns_active_total" not in reason_codes(tramadol)
+    assert "beers_cns_active_total" in reason_codes(result.option("duloxetine"))

@@ -20,9 +20,10 @@ def apply(ctx: PatientContext, found: Findings) -> None:
         partners = [
             m.ingredient
             for m in ctx.meds_with(*_SEROTONERGIC_PARTNERS)
-            if c.has_class("tramadol") or "tramadol" in m.classes
+            if m.ingredient not in c.therapy.ingredients
+            and (c.has_class("tramadol") or "tramadol" in m.classes)
         ]
-        if partners and not set(partners) <= set(c.therapy.ingredients):
+        if partners:
             found.caution(c, "serotonin_syndrome", names=", ".join(dict.fromkeys(partners)))
     benzos = ctx.names_with("benzodiazepine")
     opioids = ctx.names_with("opioid")

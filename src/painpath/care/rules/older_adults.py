@@ -17,9 +17,10 @@ def apply(ctx: PatientContext, found: Findings) -> None:
             "tricyclic antidepressant" if c.has_class("tricyclic") else "skeletal muscle relaxant"
         )
         found.exclude(c, "beers_anticholinergic_avoid", age=age, what=what)
-    cns = ctx.meds_with("cns_active")
-    if len(cns) + 1 >= k.threshold("cns_active_max"):
-        for c in found.with_class("cns_active"):
+    for c in found.with_class("cns_active"):
+        # the option's own ingredient, if already taken, does not add to the count
+        cns = [m for m in ctx.meds_with("cns_active") if m.ingredient not in c.therapy.ingredients]
+        if len(cns) + 1 >= k.threshold("cns_active_max"):
             found.caution(
                 c,
                 "beers_cns_active_total",
