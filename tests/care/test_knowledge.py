@@ -155,3 +155,13 @@ def test_the_request_schema_ships_as_generated() -> None:
     assert {k: v for k, v in shipped.items() if k not in ("$schema", "$id")} == json.loads(
         json.dumps(generated, sort_keys=True)
     )
+
+
+def test_docs_name_every_condition_therapy_rule_lab_problem_and_score() -> None:
+    """docs/care.md is the vocabulary's reference: a new id must be documented."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "care.md").read_text(encoding="utf-8")
+    k = knowledge()
+    for name in (*k.conditions, *k.therapies, *k.rules, *k.labs, *k.problems, *k.scores):
+        assert f"`{name}`" in text, name
