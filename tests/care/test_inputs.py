@@ -87,3 +87,18 @@ def test_opioids_assess_medication_objects_are_accepted() -> None:
         }
     )
     assert len(request.current_meds) == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ({"condition": "M54.50", "problems": ["M" * 1_000_000]}, "problems.0"),
+        ({"condition": "M54.50", "current_meds": ["x" * 10_000]}, "current_meds.0.constrained-str"),
+        ({"condition": "M54.50", "problems": ["copd"] * 101}, "problems"),
+        ({"condition": "M54.50", "scores": {"phq9": float("nan")}}, "scores"),
+        ({"condition": "M54.50", "labs": {"eGFR": float("inf")}}, "labs"),
+    ],
+)
+def test_hostile_sizes_and_numbers_are_refused(document: dict[str, Any], field: str) -> None:
+    loc, _ = refused(document)
+    assert loc == field

@@ -54,13 +54,22 @@ class CareRequest(BaseModel):
     pregnant: bool = False
     planning_pregnancy: bool = False
     breastfeeding: bool = False
-    labs: Annotated[dict[str, LabValue], Field(max_length=40)] = Field(default_factory=dict)
-    problems: Annotated[list[str], Field(max_length=100)] = Field(default_factory=list)
-    current_meds: Annotated[list[str | Medication], Field(max_length=60)] = Field(
-        default_factory=list
+    labs: Annotated[dict[Annotated[str, Field(max_length=40)], LabValue], Field(max_length=40)] = (
+        Field(default_factory=dict)
     )
-    genotype: Annotated[dict[str, str], Field(max_length=20)] = Field(default_factory=dict)
-    scores: Annotated[dict[str, float], Field(max_length=30)] = Field(default_factory=dict)
+    problems: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=60)]], Field(max_length=100)
+    ] = Field(default_factory=list)
+    current_meds: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=200)] | Medication],
+        Field(max_length=60),
+    ] = Field(default_factory=list)
+    genotype: Annotated[dict[Annotated[str, Field(max_length=20)], str], Field(max_length=20)] = (
+        Field(default_factory=dict)
+    )
+    scores: Annotated[dict[Annotated[str, Field(max_length=40)], float], Field(max_length=30)] = (
+        Field(default_factory=dict)
+    )
     tried: Annotated[list[Tried], Field(max_length=100)] = Field(default_factory=list)
 
     @field_validator("condition")
