@@ -165,3 +165,11 @@ def test_docs_name_every_condition_therapy_rule_lab_problem_and_score() -> None:
     k = knowledge()
     for name in (*k.conditions, *k.therapies, *k.rules, *k.labs, *k.problems, *k.scores):
         assert f"`{name}`" in text, name
+
+
+def test_the_generated_tables_of_the_docs_are_up_to_date() -> None:
+    """docs/care.md's tables come from the knowledge (scripts/care_docs.py)."""
+    from scripts.care_docs import DOC, render
+
+    current = DOC.read_text(encoding="utf-8")
+    assert render(current) == current, "run .venv/bin/python scripts/care_docs.py"
