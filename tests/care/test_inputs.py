@@ -102,3 +102,30 @@ def test_opioids_assess_medication_objects_are_accepted() -> None:
 def test_hostile_sizes_and_numbers_are_refused(document: dict[str, Any], field: str) -> None:
     loc, _ = refused(document)
     assert loc == field
+
+
+@pytest.mark.parametrize(
+    "medicine",
+    [
+        {
+            "ingredient": "oxycodone",
+            "drug_class": "opioid",
+            "mg_per_dose": 1e308,
+            "doses_per_day": 9,
+        },
+        {"ingredient": "fentanyl", "drug_class": "opioid", "patch_mcg_per_h": 1e300},
+        {
+            "ingredient": "methadone",
+            "drug_class": "opioid",
+            "dosage": [{"dose": 5, "frequency": 1000000, "period": 1e-300, "period_unit": "s"}],
+        },
+        "oxycodone 99999999999999999999999 mg q1h",
+        "fentanyl 999999999 mcg/h",
+        "tramadol 0 mg BID",
+    ],
+)
+def test_impossible_doses_are_refused_before_the_opioid_engine(medicine: Any) -> None:
+    """Without the bound, the opioid engine's Decimal arithmetic overflowed (a 500 at the API)."""
+    loc, message = refused({"condition": "M54.50", "current_meds": [medicine]})
+    assert loc == "current_meds"
+    assert "above" in message

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from painpath.care.codes import condition_for, problem_for
 from painpath.care.knowledge import knowledge
-from painpath.care.medicines import UnknownMedicine, read_medicine
+from painpath.care.medicines import UnknownMedicine, implausible_dose, read_medicine
 from painpath.opioids import Medication
 from painpath.pgx.genes import Gene
 from painpath.pgx.outside_calls import gene_result, parse_call
@@ -146,11 +146,18 @@ class CareRequest(BaseModel):
     @classmethod
     def _known_meds(cls, values: list[str | Medication]) -> list[str | Medication]:
         unknown = []
-        for value in values:
+        for index, value in enumerate(values):
             try:
-                read_medicine(value if isinstance(value, str) else value.ingredient)
-            except UnknownMedicine:
+                found = read_medicine(value if isinstance(value, str) else value.ingredient)
+            except UnknownMedicine as error:
+                if isinstance(value, str) and "above 0" in str(error):
+                    raise ValueError(str(error)) from None
                 unknown.append(value if isinstance(value, str) else value.ingredient)
+                continue
+            medication = found.medication if isinstance(value, str) else value
+            problem = implausible_dose(medication)
+            if problem:
+                raise ValueError(f"item {index} ({found.text[:60]!r}): {problem}")
         if unknown:
             names = ", ".join(repr(u[:60]) for u in unknown)
             raise ValueError(f"unknown medicine {names} (not in painpath's formulary)")

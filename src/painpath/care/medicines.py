@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 
 from painpath.care.knowledge import knowledge
-from painpath.opioids import DrugClass, Medication
+from painpath.opioids import DoseProblem, DrugClass, Medication, daily_dose
 from painpath.terminology import formulary
 
 #: formulary class -> care class tags (the safety rules' vocabulary)
@@ -56,9 +57,12 @@ _SIGS = {
     "qid": 4.0,
 }
 _ER_WORDS = frozenset({"er", "xr", "sr", "cr", "la", "xl", "extended"})
-_STRENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*(mg|mcg)(/h|/hr)?\b")
+_STRENGTH = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(mg|mcg)(/h|/hr)?\b")
 _EVERY = re.compile(r"\bq(\d{1,2})h\b")
 MAX_NAME = 200
+#: doses above these are refused as impossible (the largest real regimens are far below)
+MAX_MG_PER_DAY = Decimal(100_000)
+MAX_MCG_PER_HOUR = Decimal(10_000)
 
 
 class UnknownMedicine(ValueError):
@@ -113,6 +117,8 @@ def read_medicine(text: str) -> CurrentMedicine:
         raise UnknownMedicine(f"unknown medicine {text.strip()!r} (not in painpath's formulary)")
     drug_class, tags = _names()[ingredient]
     strength = _STRENGTH.search(cleaned)
+    if strength and float(strength.group(1)) <= 0:
+        raise UnknownMedicine(f"{text.strip()[:60]!r}: a strength must be above 0")
     per_day = next((_SIGS[w] for w in words if w in _SIGS), None)
     every = _EVERY.search(cleaned)
     if per_day is None and every and 0 < int(every.group(1)) <= 24:
@@ -149,3 +155,18 @@ def from_medication(medication: Medication) -> CurrentMedicine:
         medication.drug_class,
         medication,
     )
+
+
+def implausible_dose(medication: Medication) -> str | None:
+    """Why the medication's daily dose is impossible (too large to compute or above the
+    ceilings), or None; a dose the sig does not give is not a problem here."""
+    try:
+        dose = daily_dose(medication)
+    except DoseProblem:
+        return None
+    except ArithmeticError:
+        return "the dose is too large to compute"
+    ceiling = MAX_MCG_PER_HOUR if dose.unit == "mcg/h" else MAX_MG_PER_DAY
+    if dose.amount > ceiling:
+        return f"{dose.amount:.6g} {dose.unit} is above the {ceiling} {dose.unit} painpath accepts"
+    return None
