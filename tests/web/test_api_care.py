@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from painpath.cli.main import app
+from painpath.config import Settings
 from painpath.kit.clock import utcnow
 from painpath.models import AuditEvent, AuditOutcome
+from painpath.web.app import create_app
 from tests.support.cohort import Cast
 from tests.support.walk import condition_body, medication_body, observation_body
 
@@ -186,3 +188,20 @@ def test_bad_bodies_get_422_naming_the_field(
     response = client.post("/api/care/suggest", json=body, headers=clinician)
     assert response.status_code == 422
     assert field in response.text
+
+
+def test_the_deployment_profile_is_the_default_and_the_body_overrides_it(
+    settings: Settings, engine: Engine, cast: Cast
+) -> None:
+    """PAINPATH_CARE_PROFILE chooses the default profile; a request's jurisdiction wins."""
+    uk_app = create_app(settings.model_copy(update={"care_profile": "UK"}), engine=engine)
+    with TestClient(uk_app) as uk_client:
+        headers = cast.headers(uk_client, "pharmacist")
+        default = uk_client.post("/api/care/suggest", json={"condition": "M54.50"}, headers=headers)
+        assert default.json()["profile"] == "UK"
+        assert "acupuncture" in {o["id"] for o in default.json()["not_recommended"]}
+        override = uk_client.post(
+            "/api/care/suggest", json={"condition": "M54.50", "jurisdiction": "US"}, headers=headers
+        )
+        assert override.json()["profile"] == "US"
+        assert "acupuncture" in {o["id"] for o in override.json()["options"]}
