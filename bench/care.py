@@ -80,7 +80,9 @@ def main() -> None:
         for case in cases:
             (heavy if "current_meds" in case else light).append(once(case))
     rows = [("light (condition, profile, age)", light), ("heavy (meds, PGx, labs, tried)", heavy)]
-    print(f"care suggest: {len(cases)} patients x {args.reps} rounds; cold first call {cold:.1f} ms")
+    print(
+        f"care suggest: {len(cases)} patients x {args.reps} rounds; cold first call {cold:.1f} ms"
+    )
     print(f"{'case':34} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, values in rows:
         print(
