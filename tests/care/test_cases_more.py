@@ -143,3 +143,20 @@ def test_cancer_pain_uk_morphine_first_line_maintenance() -> None:
     result = run("UK", condition="cancer_related_pain")
     assert result.option("opioid_long_term")["source"]["guideline"] == "nice_cg140"  # type: ignore[index]
     assert "bisphosphonate" in option_ids(result)
+
+
+def test_disease_activity_at_target_cautions_escalation() -> None:
+    """ASAS-EULAR 2022 rec 11: b/tsDMARDs at ASDAS 2.1 or more; ACR 2021 treat-to-target:
+    DAS28-CRP 3.2 or less / CDAI 10 or less is low activity."""
+    tried = [{"therapy": "nsaid_oral", "outcome": "inadequate_response", "weeks": 8}]
+    low = run("US", condition="M45.9", tried=tried, labs={"ASDAS-CRP": 1.6})
+    assert "activity_asdas" in reason_codes(low.option("tnf_inhibitor"))
+    high = run("US", condition="M45.9", tried=tried, labs={"ASDAS-CRP": 3.4})
+    assert "activity_asdas" not in reason_codes(high.option("tnf_inhibitor"))
+    ra = run(
+        "US",
+        condition="M06.9",
+        tried=[{"therapy": "methotrexate", "outcome": "inadequate_response", "weeks": 16}],
+        labs={"DAS28-CRP": 2.9, "CDAI": 8},
+    )
+    assert "activity_ra_at_target" in reason_codes(ra.option("abatacept"))

@@ -18,6 +18,7 @@ from painpath.care.inputs import CareRequest, Profile
 from painpath.care.knowledge import LINES, STRENGTHS, knowledge
 from painpath.care.options import select_options
 from painpath.care.rules import (
+    activity,
     biologics,
     cardio_bleeding,
     history,
@@ -38,6 +39,7 @@ RULES = (
     cardio_bleeding,
     interactions,
     biologics,
+    activity,
     pgx,
     opioid_engine,
     screening,
