@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -116,6 +117,9 @@ class Settings(BaseSettings):
     cds_fhir_timeout_seconds: float = 5.0
     # Public address of this server, for links in CDS cards (e.g. https://painpath.example).
     public_base_url: str | None = None
+    # Guideline profile for care suggestions when a request names none: US (ACP, ACR, AAN,
+    # AHS first) or UK (NICE first). Both sides of a disagreement are always shown.
+    care_profile: Literal["US", "UK"] = "US"
     # Host and port for `painpath serve`.
     host: str = "127.0.0.1"
     port: int = 8000

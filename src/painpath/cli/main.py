@@ -25,6 +25,11 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("painpath.cli.demo", "demo_app", "Seed or run the synthetic demo cohort."),
     "pgx": ("painpath.cli.pgx", "pgx_app", "Pharmacogenomics: VCF or lab calls to advice."),
     "opioids": ("painpath.cli.opioids", "opioids_app", "Opioid safety per CDC 2022."),
+    "care": (
+        "painpath.cli.care",
+        "care_app",
+        "Care suggestions: guideline options per condition, personalized, with reasons.",
+    ),
     "serve": ("painpath.cli.serve", "serve", "Run the web app and API."),
     "rpm": ("painpath.cli.rpm", "rpm_app", "Remote monitoring billing: RPM/RTM codes, CY 2026."),
     "wearables": (

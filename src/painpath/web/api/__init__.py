@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from painpath.web.api import (
     audit_events,
     auth,
+    care,
     care_teams,
     conditions,
     genotypes,
@@ -36,6 +37,7 @@ for module in (
     observations,
     genotypes,
     pgx,
+    care,
     questionnaire_catalog,
     monitoring_sync,
     monitoring_diary,

@@ -1,0 +1,207 @@
+"""Care suggestions through the API: the body route for clinicians and pharmacists, the stored-
+record route behind the care-team gate, and the same answer from the CLI, the body and the
+record. Every test runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from painpath.cli.main import app
+from painpath.config import Settings
+from painpath.kit.clock import utcnow
+from painpath.models import AuditEvent, AuditOutcome
+from painpath.web.app import create_app
+from tests.support.cohort import Cast
+from tests.support.walk import condition_body, medication_body, observation_body
+
+Headers = dict[str, str]
+OXYCODONE = "7804"
+ALPRAZOLAM = "596"
+ANSWER_KEYS = ("condition", "profile", "options", "not_recommended", "flags", "knowledge")
+
+
+@pytest.fixture
+def clinician(client: TestClient, cast: Cast) -> Headers:
+    return cast.headers(client, "clinician")
+
+
+def post(client: TestClient, headers: Headers, tail: str, body: dict[str, Any]) -> None:
+    response = client.post(f"/api/patients{tail}", json=body, headers=headers)
+    assert response.status_code in (200, 201), response.text
+
+
+def stored_patient(client: TestClient, headers: Headers, patient_id: int) -> None:
+    """Knee osteoarthritis, a history of falls, heart failure and an unrelated code; oxycodone
+    and alprazolam; eGFR 28; CYP2D6 *4/*4 from a lab; a PHQ-9 with item 9 answered 1."""
+    tail = f"/{patient_id}"
+    for code, display in (
+        ("M17.11", "Unilateral primary osteoarthritis, right knee"),
+        ("Z91.81", "History of falling"),
+        ("I50.32", "Chronic diastolic heart failure"),
+        ("E78.5", "Hyperlipidemia, unspecified"),
+    ):
+        post(client, headers, f"{tail}/conditions", condition_body(code=code, display=display))
+    post(client, headers, f"{tail}/medication-requests", medication_body(rxnorm_code=OXYCODONE))
+    post(
+        client,
+        headers,
+        f"{tail}/medication-requests",
+        medication_body(rxnorm_code=ALPRAZOLAM, dose_value=0.5, frequency=2, as_needed=False),
+    )
+    post(
+        client,
+        headers,
+        f"{tail}/observations",
+        observation_body(
+            category="laboratory",
+            loinc_code="33914-3",
+            display="eGFR (MDRD)",
+            value=28,
+            unit="mL/min/1.73m2",
+            source_device=None,
+        ),
+    )
+    post(
+        client,
+        headers,
+        f"{tail}/pgx/lab-calls",
+        {"calls": [{"gene": "CYP2D6", "diplotype": "*4/*4"}]},
+    )
+    authored = utcnow().replace(microsecond=0).isoformat()
+    post(
+        client,
+        headers,
+        f"{tail}/questionnaire-responses",
+        {"instrument": "phq-9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 1], "authored_at": authored},
+    )
+
+
+def answer(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: document[key] for key in ANSWER_KEYS}
+
+
+def test_the_cli_the_body_and_the_record_give_the_same_answer(
+    client: TestClient, cast: Cast, clinician: Headers, tmp_path: Path
+) -> None:
+    stored_patient(client, clinician, cast.home_patient_id)
+    response = client.get(
+        f"/api/patients/{cast.home_patient_id}/care/suggestions", headers=clinician
+    )
+    assert response.status_code == 200, response.text
+    from_record = response.json()
+    built = from_record["input"]
+    assert built["condition"] == "knee_osteoarthritis"
+    assert {"falls", "heart_failure"} <= set(built["problems"])
+    assert built["labs"] == {"egfr": 28}
+    assert built["genotype"] == {"CYP2D6": "*4/*4"}
+    assert built["scores"]["phq9_item9"] == 1
+    assert any("E78.5" in note for note in from_record["notes"])
+    assert any("Therapies tried are not stored" in note for note in from_record["notes"])
+
+    from_body = client.post("/api/care/suggest", json=built, headers=clinician)
+    assert from_body.status_code == 200, from_body.text
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps(built), encoding="utf-8")
+    cli = CliRunner().invoke(
+        app, ["care", "suggest", str(path), "--today", utcnow().date().isoformat()]
+    )
+    assert cli.exit_code == 0, cli.output
+    assert answer(from_record) == answer(from_body.json()) == answer(json.loads(cli.output))
+
+    excluded = {item["id"]: item for item in from_record["not_recommended"]}
+    assert "heart_failure_nsaid" in {r["code"] for r in excluded["nsaid_oral"]["reasons"]}
+    assert "opioid_benzodiazepine" in {r["code"] for r in excluded["tramadol"]["reasons"]}
+    assert "pgx_avoid" in {r["code"] for r in excluded["tramadol"]["reasons"]}
+    codes = {flag["code"] for flag in from_record["flags"]}
+    assert {"suicide_risk", "opioid_benzo_coprescribe"} <= codes
+
+
+def test_the_record_route_is_gated_and_audited(
+    client: TestClient, cast: Cast, clinician: Headers, engine: Engine
+) -> None:
+    stored_patient(client, clinician, cast.home_patient_id)
+    away = cast.headers(client, "other_clinician")
+    denied = client.get(f"/api/patients/{cast.home_patient_id}/care/suggestions", headers=away)
+    assert denied.status_code == 403
+    allowed = client.get(
+        f"/api/patients/{cast.home_patient_id}/care/suggestions", headers=clinician
+    )
+    assert allowed.status_code == 200
+    with Session(engine) as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.resource_type == "CareSuggestion")
+        ).all()
+    outcomes = sorted((e.outcome, e.patient_id) for e in events)
+    assert (AuditOutcome.denied.value, cast.home_patient_id) in outcomes
+    assert (AuditOutcome.success.value, cast.home_patient_id) in outcomes
+
+
+def test_the_record_route_needs_a_pain_condition_or_the_query(
+    client: TestClient, cast: Cast, clinician: Headers
+) -> None:
+    url = f"/api/patients/{cast.home_patient_id}/care/suggestions"
+    missing = client.get(url, headers=clinician)
+    assert missing.status_code == 422
+    assert "condition" in missing.text
+    chosen = client.get(url, params={"condition": "M79.7", "jurisdiction": "UK"}, headers=clinician)
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["condition"]["id"] == "fibromyalgia"
+    assert chosen.json()["profile"] == "UK"
+
+
+def test_the_body_route_is_for_clinicians_and_pharmacists(
+    client: TestClient, cast: Cast, engine: Engine
+) -> None:
+    body = {"condition": "fibromyalgia", "age": 40}
+    for role, status in (("clinician", 200), ("pharmacist", 200), ("patient", 403), ("admin", 403)):
+        response = client.post("/api/care/suggest", json=body, headers=cast.headers(client, role))
+        assert response.status_code == status, (role, response.text)
+    with Session(engine) as session:
+        denials = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.resource_type == "CareSuggestion",
+                AuditEvent.outcome == AuditOutcome.denied.value,
+            )
+        ).all()
+    assert sorted(e.role or "" for e in denials) == ["admin", "patient"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"condition": "gout"}, "condition"),
+        ({"condition": "M79.7", "current_meds": ["unobtainium 5 mg"]}, "current_meds"),
+        ({"condition": "M79.7", "labs": {"eGFR": -5}}, "labs"),
+    ],
+)
+def test_bad_bodies_get_422_naming_the_field(
+    client: TestClient, clinician: Headers, body: dict[str, Any], field: str
+) -> None:
+    response = client.post("/api/care/suggest", json=body, headers=clinician)
+    assert response.status_code == 422
+    assert field in response.text
+
+
+def test_the_deployment_profile_is_the_default_and_the_body_overrides_it(
+    settings: Settings, engine: Engine, cast: Cast
+) -> None:
+    """PAINPATH_CARE_PROFILE chooses the default profile; a request's jurisdiction wins."""
+    uk_app = create_app(settings.model_copy(update={"care_profile": "UK"}), engine=engine)
+    with TestClient(uk_app) as uk_client:
+        headers = cast.headers(uk_client, "pharmacist")
+        default = uk_client.post("/api/care/suggest", json={"condition": "M54.50"}, headers=headers)
+        assert default.json()["profile"] == "UK"
+        assert "acupuncture" in {o["id"] for o in default.json()["not_recommended"]}
+        override = uk_client.post(
+            "/api/care/suggest", json={"condition": "M54.50", "jurisdiction": "US"}, headers=headers
+        )
+        assert override.json()["profile"] == "US"
+        assert "acupuncture" in {o["id"] for o in override.json()["options"]}
