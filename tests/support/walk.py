@@ -438,4 +438,4 @@ def database_snapshot(engine: Engine, *, skip: frozenset[str] = frozenset()) -> 
 
 
 #: Tables a refused request may still write: its audit event, the login bookkeeping.
-BOOKKEEPING_TABLES = frozenset({"audit_events", "login_attempts", "api_tokens"})
+BOOKKEEPING_TABLES = frozenset({"audit_events", "audit_chain_head", "login_attempts", "api_tokens"})
