@@ -1,8 +1,12 @@
-"""Audit trail hash chain: each event's hash and its predecessor's, and the chain's head row.
+"""Audit trail hash chain; who recorded each observation, condition and medication request.
 
 Existing events are chained in id order (backfill), so `painpath audit verify` passes on an
 upgraded database. The append-only triggers are lifted for the backfill only, inside the
 migration's transaction.
+
+Observations and medication requests get `recorder_id` and `recorder_role`, conditions
+`recorder_role` (they had `recorder_id`). Existing conditions and medication requests take the
+role of their recorder / prescriber (who entered them); existing observations stay unknown.
 
 Revision ID: 0a1cdca68db0
 Revises: c9a1f0e2b7d4
@@ -99,7 +103,42 @@ def _backfill() -> tuple[int, str]:
         )
 
 
+RECORDED_TABLES = ("observations", "medication_requests")
+
+
+def _add_recorders() -> None:
+    for table in RECORDED_TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column("recorder_id", sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column("recorder_role", sa.String(length=16), nullable=True))
+            batch_op.create_foreign_key(
+                op.f(f"fk_{table}_recorder_id_users"),
+                "users",
+                ["recorder_id"],
+                ["id"],
+                ondelete="SET NULL",
+            )
+    op.add_column("conditions", sa.Column("recorder_role", sa.String(length=16), nullable=True))
+    op.execute("UPDATE medication_requests SET recorder_id = prescriber_id")
+    for table in ("conditions", "medication_requests"):
+        op.execute(
+            f"UPDATE {table} SET recorder_role = (SELECT CAST(users.role AS VARCHAR(16)) "
+            f"FROM users WHERE users.id = {table}.recorder_id) WHERE recorder_id IS NOT NULL"
+        )
+
+
+def _drop_recorders() -> None:
+    with op.batch_alter_table("conditions") as batch_op:
+        batch_op.drop_column("recorder_role")
+    for table in RECORDED_TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_constraint(op.f(f"fk_{table}_recorder_id_users"), type_="foreignkey")
+            batch_op.drop_column("recorder_role")
+            batch_op.drop_column("recorder_id")
+
+
 def upgrade() -> None:
+    _add_recorders()
     op.add_column("audit_events", sa.Column("previous_hash", sa.String(length=64), nullable=True))
     op.add_column("audit_events", sa.Column("event_hash", sa.String(length=64), nullable=True))
     op.create_table(
@@ -117,6 +156,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _drop_recorders()
     op.drop_table("audit_chain_head")
     _unprotect()
     with op.batch_alter_table("audit_events", recreate="never") as batch_op:
