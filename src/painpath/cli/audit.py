@@ -60,8 +60,9 @@ def verify(
         out = console()
         if report.intact:
             out.print(f"audit chain intact: {report.events_checked} events")
+            out.print(f"head: {report.head_id}:{report.head_hash}")
         else:
             out.print(f"audit chain BROKEN at event {report.broken_at}: {report.reason}")
-        out.print(f"head: {report.head_id}:{report.head_hash}")
+            out.print(f"last intact event: {report.head_id}:{report.head_hash}")
     if not report.intact:
         raise typer.Exit(1)
