@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from painpath.audit.chain import CHAINED_FIELDS, event_hash
+from painpath.audit.chain import event_hash
 from painpath.audit.context import RequestContext, request_context
 from painpath.auth.actor import Actor
 from painpath.kit.clock import utcnow
@@ -176,57 +177,56 @@ def _admitted(drafts: list[AuditDraft]) -> list[AuditDraft]:
     return kept
 
 
+_EVENTS = cast("Table", AuditEvent.__table__)
+_HEAD = cast("Table", AuditChainHead.__table__)
+_IS_HEAD = _HEAD.c.id == HEAD_ROW_ID
+# Built once: Core statements hit the compiled cache (the ORM's per-call cost tripled that of
+# an audited request on SQLite).
+_LOCK_HEAD = update(_HEAD).where(_IS_HEAD).values(event_id=_HEAD.c.event_id)
+_READ_HEAD = select(_HEAD.c.event_id, _HEAD.c.event_hash).where(_IS_HEAD)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_IS_HEAD)
+    .values(event_id=bindparam("head_id"), event_hash=bindparam("head_hash"))
+)
+_INSERT_EVENTS = insert(_EVENTS)
+
+
 def _append(session: Session, drafts: list[AuditDraft]) -> int:
     rows = [_to_row(draft) for draft in _admitted(drafts)]
     if not rows:
         return 0
+    connection = session.connection()
     # The UPDATE takes the lock (PostgreSQL row lock, SQLite write lock) before the read.
-    locked = session.execute(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == HEAD_ROW_ID)
-        .values(event_id=AuditChainHead.event_id)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(locked, "rowcount", 0) != 1:
+    if connection.execute(_LOCK_HEAD).rowcount != 1:
         raise AuditChainUnavailable("the audit chain head is missing: run `painpath db upgrade`")
-    head_id, head_hash = session.execute(
-        select(AuditChainHead.event_id, AuditChainHead.event_hash).where(
-            AuditChainHead.id == HEAD_ROW_ID
-        )
-    ).one()
+    head_id, head_hash = connection.execute(_READ_HEAD).one()
     for row in rows:
-        row.id = head_id + 1
-        row.previous_hash = head_hash
-        row.event_hash = event_hash(
-            head_hash, {name: getattr(row, name) for name in CHAINED_FIELDS}
-        )
-        head_id, head_hash = row.id, row.event_hash
-    session.add_all(rows)
-    session.execute(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == HEAD_ROW_ID)
-        .values(event_id=head_id, event_hash=head_hash)
-        .execution_options(synchronize_session=False)
-    )
+        row["id"] = head_id + 1
+        row["previous_hash"] = head_hash
+        row["event_hash"] = event_hash(head_hash, row)
+        head_id, head_hash = row["id"], row["event_hash"]
+    connection.execute(_INSERT_EVENTS, rows)
+    connection.execute(_MOVE_HEAD, {"head_id": head_id, "head_hash": head_hash})
     return len(rows)
 
 
-def _to_row(draft: AuditDraft) -> AuditEvent:
+def _to_row(draft: AuditDraft) -> dict[str, Any]:
     context = draft.context or request_context.get()
     actor = draft.actor
-    return AuditEvent(
-        recorded_at=draft.recorded_at,
-        user_id=actor.user_id if actor else None,
-        username=actor.username if actor else None,
-        role=actor.role.value if actor else None,
-        patient_id=draft.patient_id,
-        action=draft.action,
-        resource_type=draft.resource_type,
-        resource_id=draft.resource_id,
-        outcome=draft.outcome.value,
-        detail=draft.detail,
-        http_method=context.http_method,
-        path=context.path,
-        client_address=context.client_address,
-        request_id=context.request_id,
-    )
+    return {
+        "recorded_at": draft.recorded_at,
+        "user_id": actor.user_id if actor else None,
+        "username": actor.username if actor else None,
+        "role": actor.role.value if actor else None,
+        "patient_id": draft.patient_id,
+        "action": draft.action,
+        "resource_type": draft.resource_type,
+        "resource_id": draft.resource_id,
+        "outcome": draft.outcome.value,
+        "detail": draft.detail,
+        "http_method": context.http_method,
+        "path": context.path,
+        "client_address": context.client_address,
+        "request_id": context.request_id,
+    }
