@@ -74,3 +74,44 @@ def test_finding_11_upgrade_chains_existing_events(empty_database_url: str) -> N
             connection.execute(text("DELETE FROM audit_events WHERE id = 1"))
     finally:
         engine.dispose()
+
+
+def test_finding_12_upgrade_names_the_recorders_of_existing_records(
+    empty_database_url: str,
+) -> None:
+    """Conditions and medication requests take their recorder's / prescriber's role."""
+    upgrade(empty_database_url, BEFORE_THE_CHAIN)
+    engine = make_engine(empty_database_url)
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    statements = [
+        "INSERT INTO users (id, username, display_name, password_hash, role, is_active,"
+        " created_at, updated_at) VALUES (7, 'dr.ito', 'Dr Ito', 'x', 'clinician', true,"
+        " :now, :now)",
+        "INSERT INTO patients (id, mrn, given_name, family_name, birth_date, gender, time_zone,"
+        " active, created_at, updated_at) VALUES (3, 'M-3', 'Ana', 'Synthetic', '1970-01-01',"
+        " 'female', 'UTC', true, :now, :now)",
+        "INSERT INTO conditions (id, code_system, code, display, clinical_status, patient_id,"
+        " recorder_id, created_at, updated_at) VALUES (1, 'http://hl7.org/fhir/sid/icd-10-cm',"
+        " 'M54.50', 'Low back pain', 'active', 3, 7, :now, :now)",
+        "INSERT INTO medication_requests (id, rxnorm_code, display, status, dose_value,"
+        " dose_unit, frequency, period, period_unit, route, as_needed, start_date, patient_id,"
+        " prescriber_id, created_at, updated_at) VALUES (1, '7804', 'oxycodone 5 MG', 'active',"
+        " 5, 'mg', 4, 1, 'd', 'oral', true, '2026-01-05', 3, 7, :now, :now)",
+    ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement), {"now": now})
+    engine.dispose()
+
+    upgrade(empty_database_url, "head")
+
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            for table in ("conditions", "medication_requests"):
+                row = connection.execute(
+                    text(f"SELECT recorder_id, recorder_role FROM {table}")
+                ).one()
+                assert tuple(row) == (7, "clinician"), table
+    finally:
+        engine.dispose()
