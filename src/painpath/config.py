@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     # Host and port for `painpath serve`.
     host: str = "127.0.0.1"
     port: int = 8000
+    # Anonymous denials (no or a bad token, failed logins, CSRF refusals) written as one audit
+    # row each, per minute: per client address, and in all; the rest become summary rows.
+    audit_anonymous_denials_per_address: int = Field(default=30, ge=1)
+    audit_anonymous_denials_per_minute: int = Field(default=600, ge=1)
+    # Strict-Transport-Security max-age in seconds, sent on HTTPS requests (on every response
+    # when public_base_url is https://, as behind a TLS proxy); 0 sends none.
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -2,7 +2,7 @@
 
 from painpath.models.alert import Alert, AlertSeverity, AlertStatus
 from painpath.models.alert_thresholds import AlertThresholdOverride
-from painpath.models.audit_event import AuditEvent, AuditOutcome
+from painpath.models.audit_event import AuditChainHead, AuditEvent, AuditOutcome
 from painpath.models.care_team import CareTeam, CareTeamParticipant
 from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSnooze
 from painpath.models.condition import Condition, ConditionCodeSystem, ConditionStatus
@@ -42,6 +42,7 @@ __all__ = [
     "AlertStatus",
     "AlertThresholdOverride",
     "ApiToken",
+    "AuditChainHead",
     "AuditEvent",
     "AuditOutcome",
     "CareTeam",

@@ -8,11 +8,18 @@ from sqlalchemy import Engine, text
 from starlette.middleware.sessions import SessionMiddleware
 
 from painpath import __version__
+from painpath.audit.flood import DenialThrottle
 from painpath.config import Settings, get_settings
 from painpath.db.engine import make_engine, make_session_factory
+from painpath.pgx.html import report_stylesheet
 from painpath.web.api import api_router
 from painpath.web.cds import router as cds_router
-from painpath.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from painpath.web.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+    hash_source,
+)
 from painpath.web.problems import install_problem_handlers
 from painpath.web.ui import STATIC_DIR, ui_router
 
@@ -60,5 +67,18 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        denial_throttle=DenialThrottle(
+            per_address=settings.audit_anonymous_denials_per_address,
+            total=settings.audit_anonymous_denials_per_minute,
+        ),
+    )
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts_seconds=settings.hsts_seconds,
+        always_https=(settings.public_base_url or "").startswith("https://"),
+        style_hashes=(hash_source(report_stylesheet()),),
+        docs_path=app.docs_url,
+    )
     return app

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from painpath import audit
 from painpath.auth.actor import Actor
 from painpath.auth.permissions import Permission
 from painpath.config import Settings
@@ -84,9 +85,12 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
     return Actor.of(user)
 
 
-def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+def current_actor(
+    actor: Annotated[Actor | None, Depends(optional_actor)], session: SessionDep
+) -> Actor:
     if actor is None:
         raise NotAuthenticated("log in or send a bearer token")
+    audit.note_actor(session, actor)  # names the actor in the audit row of a later refusal
     return actor
 
 
