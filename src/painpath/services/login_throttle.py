@@ -167,5 +167,7 @@ def _insert(session: Session, key: str, free: int, policy: ThrottlePolicy, now: 
             version=0,
         )
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(LoginThrottle.key)
     )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: drivers do not all report rowcount for INSERT … ON CONFLICT.
+    return session.execute(statement).first() is not None
