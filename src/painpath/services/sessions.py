@@ -92,12 +92,20 @@ def end_every_credential(session: Session, *, user_id: int) -> None:
     )
 
 
-def mark_authenticated(session: Session, *, sid: str, mfa_satisfied: bool = True) -> None:
-    """The person just proved who they are again (second factor, or re-authentication)."""
+def mark_authenticated(session: Session, *, sid: str, lifetime_minutes: int | None = None) -> None:
+    """The person just proved who they are again (second factor, or re-authentication).
+
+    `lifetime_minutes` completes a sign-in that waited for its second factor: the session, short
+    while it waited, now lives that long.
+    """
+    now = utcnow()
+    values: dict[str, object] = {"authenticated_at": now, "mfa_satisfied": True}
+    if lifetime_minutes is not None:
+        values["expires_at"] = now + timedelta(minutes=lifetime_minutes)
     session.execute(
         update(AuthSession)
         .where(AuthSession.sid_sha256 == digest(sid), AuthSession.revoked_at.is_(None))
-        .values(authenticated_at=utcnow(), mfa_satisfied=mfa_satisfied)
+        .values(**values)
     )
 
 

@@ -91,11 +91,21 @@ def status_after_password(user: User, settings: Settings) -> LoginStatus:
 def open_browser_session(
     request: Request, session: Session, settings: Settings, *, user: User, status: LoginStatus
 ) -> str:
-    """Start the server-side session and put it in a fresh cookie; returns the CSRF token."""
+    """Start the server-side session and put it in a fresh cookie; returns the CSRF token.
+
+    A session waiting for its second factor (or enrollment) lives `reauth_minutes` until
+    `complete_sign_in` gives it the full `session_minutes`.
+    """
+    complete = status is LoginStatus.complete
     sid = sessions.start_session(
         session,
         user=user,
-        minutes=settings.session_minutes,
-        mfa_satisfied=status is LoginStatus.complete,
+        minutes=settings.session_minutes if complete else settings.reauth_minutes,
+        mfa_satisfied=complete,
     )
     return begin_browser_session(request, sid)
+
+
+def complete_sign_in(session: Session, settings: Settings, *, sid: str) -> None:
+    """The second factor was given (or enrolled): the session is complete and lives in full."""
+    sessions.mark_authenticated(session, sid=sid, lifetime_minutes=settings.session_minutes)

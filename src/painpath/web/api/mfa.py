@@ -45,6 +45,7 @@ from painpath.web.deps import (
 from painpath.web.login_flow import (
     LoginStatus,
     check_second_factor,
+    complete_sign_in,
     open_browser_session,
     signed_in,
 )
@@ -133,11 +134,13 @@ def begin_enrollment(subject: SubjectDep, session: SessionDep) -> MfaEnrollment:
 
 
 @router.post("/enrollment/confirm", response_model=RecoveryCodes)
-def confirm_enrollment(body: MfaCode, subject: SubjectDep, session: SessionDep) -> RecoveryCodes:
+def confirm_enrollment(
+    body: MfaCode, subject: SubjectDep, session: SessionDep, settings: SettingsDep
+) -> RecoveryCodes:
     """Turn TOTP on with a first code; returns ten single-use recovery codes, shown once."""
     codes = mfa.confirm_enrollment(session, user=subject.user, code=body.otp)
     if subject.sid is not None:
-        sessions.mark_authenticated(session, sid=subject.sid)
+        complete_sign_in(session, settings, sid=subject.sid)
     return RecoveryCodes(recovery_codes=codes)
 
 
@@ -165,7 +168,7 @@ def verify(
     if not accepted:
         return problem(401, "Not authenticated", "the code is not right", instance=request.url.path)
     signed_in(request, session, user=subject.user)
-    sessions.mark_authenticated(session, sid=subject.sid)
+    complete_sign_in(session, settings, sid=subject.sid)
     return Response(status_code=204)
 
 

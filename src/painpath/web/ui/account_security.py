@@ -32,6 +32,7 @@ from painpath.web.login_flow import (
     check_password,
     check_second_factor,
     client_address,
+    complete_sign_in,
     open_browser_session,
     signed_in,
     throttle_policy,
@@ -110,7 +111,7 @@ def check_code(
         message = "That code is not right. Use the newest code, or one of your recovery codes."
         return _code_page(request, next_path=target or "", error=message, status_code=422)
     signed_in(request, session, user=user)
-    sessions.mark_authenticated(session, sid=_sid(request))
+    complete_sign_in(session, settings, sid=_sid(request))
     return _see_other(target or home_path(Actor.of(user)))
 
 
@@ -220,7 +221,7 @@ def confirm_enrollment(
             request, session, settings, found, enrollment=pending, error=error.detail.capitalize(),
             status_code=422,
         )  # fmt: skip
-    sessions.mark_authenticated(session, sid=_sid(request))
+    complete_sign_in(session, settings, sid=_sid(request))
     session.refresh(found[0])
     return _account_page(request, session, settings, found, recovery_codes=codes)
 

@@ -59,7 +59,8 @@ def _reason(status: int) -> str:
 def _service_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ServiceError)
     if isinstance(error, NotAuthenticated):
-        request.session.pop(SESSION_ID_KEY, None)
+        # An ended session was already forgotten (web.deps.cookie_session); one half-way through
+        # signing in (second factor) is kept, and the login page sends it on.
         return RedirectResponse(login_url(request), status_code=303)
     if isinstance(error, FormExpired):
         return error_page(

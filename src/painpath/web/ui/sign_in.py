@@ -11,12 +11,13 @@ from fastapi.responses import RedirectResponse
 from painpath.auth.actor import Actor
 from painpath.models.enums import Role
 from painpath.services import sessions
-from painpath.services.errors import TooManyAttempts
+from painpath.services.errors import NotAuthenticated, TooManyAttempts
 from painpath.web.deps import (
     SESSION_ID_KEY,
     ActorDep,
     SessionDep,
     SettingsDep,
+    cookie_session,
     csrf_is_valid,
     ensure_csrf_token,
 )
@@ -27,7 +28,7 @@ from painpath.web.login_flow import (
     signed_in,
     status_after_password,
 )
-from painpath.web.ui.deps import CookieActorDep, FormViewerDep, home_path, safe_next
+from painpath.web.ui.deps import CookieActorDep, FormExpired, home_path, safe_next
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import render
 
@@ -51,10 +52,17 @@ def start(actor: CookieActorDep) -> Response:
 def login_form(
     request: Request,
     actor: CookieActorDep,
+    session: SessionDep,
     next_path: Annotated[str | None, Query(alias="next", max_length=300)] = None,
 ) -> Response:
     if actor is not None:
         return _see_other(safe_next(next_path) or home_path(actor))
+    pending = cookie_session(request, session)
+    if pending is not None:  # password given, second factor (or enrollment) still to come
+        target = safe_next(next_path)
+        if pending[1].mfa_enabled:
+            return _see_other("/login/mfa" + (f"?next={quote(target, safe='/')}" if target else ""))
+        return _see_other("/account/security")
     return _login_page(request, next_path=safe_next(next_path) or "")
 
 
@@ -145,8 +153,15 @@ def _wait(seconds: int) -> str:
 
 
 @router.post("/logout")
-def logout(request: Request, viewer: FormViewerDep, session: SessionDep) -> Response:
-    """End the session on the server too: a copy of the cookie stops working."""
+def logout(
+    request: Request, session: SessionDep, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    """End the session on the server too: a copy of the cookie stops working. Also ends a
+    sign-in still waiting for its second factor."""
+    if cookie_session(request, session) is None:
+        raise NotAuthenticated("log in to continue")
+    if not csrf_is_valid(request, csrf_token):
+        raise FormExpired("the form has expired; reload the page and try again")
     sessions.end_session(session, str(request.session.get(SESSION_ID_KEY, "")))
     request.session.clear()
     request.session["flash"] = "You have signed out."
