@@ -40,6 +40,7 @@ def test_a_hash_made_with_weaker_parameters_is_upgraded_on_login() -> None:
         ("dragondragondragon", (), "common"),
         ("aaaaaaaaaaaaaaaaaaaa", (), "common"),
         ("abcdefghijklmnopqrs", (), "common"),
+        ("qwertyuiopasdfgh", (), "common"),
         ("dr.rivera-2026-01-01", ("dr.rivera", "Dr. Sam Rivera"), "username"),
         ("SamRivera123456789", ("dr.rivera", "Dr. Sam Rivera"), "username"),
         ("painpath-password-1", (), "username, your name or the service name"),
@@ -78,3 +79,12 @@ def test_passwords_up_to_256_characters_are_accepted_and_compared_after_nfkc() -
         "cre\u0300me bru\u0302le\u0301e au cafe\u0301 noir",
     )
     assert verify_password(decomposed, hash_password(composed))[0] is True
+
+
+def test_the_bundled_blocklist_is_the_30000_most_common_breached_passwords() -> None:
+    from painpath.auth.password_policy import BLOCKLIST_PATH, common_passwords
+
+    blocklist = common_passwords()
+    assert len(blocklist) == 30_000
+    assert {"password", "123456", "qwerty", "dragon", "1qaz2wsx3edc4rfv"} <= blocklist
+    assert (BLOCKLIST_PATH.parent / "SOURCES.md").read_text().count("zxcvbn") >= 1

@@ -5,7 +5,8 @@
   required). Any printable character, spaces included; compared after Unicode NFKC.
 - Not on the blocklist: the 30,000 most common breached passwords (data/SOURCES.md), also when
   padded with digits or symbols ("password12345678!"), repeated ("dragondragondragon"),
-  built from one to three distinct characters, or a run of consecutive characters.
+  built from one to three distinct characters, a run of consecutive characters, or a walk
+  along keyboard rows.
 - Not built on context words: the username, parts of the person's name and the service name;
   what remains once they are removed must itself be a passable password of 8+ characters.
 """
@@ -27,6 +28,9 @@ MIN_REMAINDER_LENGTH = 8
 SERVICE_WORDS = ("painpath",)
 BLOCKLIST_PATH = Path(__file__).parent / "data" / "common-passwords.txt.gz"
 _PADDING = string.digits + string.punctuation + string.whitespace
+#: Rows of a US keyboard, for keyboard walks ("qwertyuiopasdfgh", "1qaz…" is in the blocklist).
+_KEYBOARD_ROWS = ("`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./")
+_WALK_PIECE = 3
 
 
 class WeakPasswordError(ValueError):
@@ -92,7 +96,25 @@ def _guessable(folded: str) -> bool:
         return True
     if len(set(folded)) <= 3:
         return True
-    return _is_run(core or folded) or _is_repeat(core or folded, common)
+    text = core or folded
+    return _is_run(text) or _is_repeat(text, common) or _is_keyboard_walk(text)
+
+
+def _is_keyboard_walk(text: str) -> bool:
+    """Made only of stretches of 3+ neighbouring keys on one row ("qwertyuiopasdfgh")."""
+    rows = [*_KEYBOARD_ROWS, *(row[::-1] for row in _KEYBOARD_ROWS)]
+    position = 0
+    while position < len(text):
+        longest = 0
+        for row in rows:
+            size = _WALK_PIECE
+            while position + size <= len(text) and text[position : position + size] in row:
+                size += 1
+            longest = max(longest, size - 1 if size > _WALK_PIECE else 0)
+        if longest < _WALK_PIECE:
+            return False
+        position += longest
+    return True
 
 
 def _is_run(text: str) -> bool:
