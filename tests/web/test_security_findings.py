@@ -35,7 +35,6 @@ from painpath.config import (
 )
 from painpath.kit.clock import utcnow
 from painpath.models import (
-    Alert,
     AuditEvent,
     AuthSession,
     CareTeam,
@@ -561,6 +560,8 @@ def test_finding_9_sensitive_actions_need_a_recent_password(
     assert [e.outcome for e in _events(app, "reauthenticate")] == ["success"]
 
 
-def test_the_break_glass_alert_reaches_the_alert_model(app: FastAPI) -> None:
-    """The break-glass notification is an ordinary alert row (the team's panel shows it)."""
-    assert Alert.__tablename__ == "alerts"
+def test_a_reset_with_nul_characters_is_refused_not_a_server_error(
+    client: TestClient, cast: Cast
+) -> None:
+    body = {"username": "clin\x00ician", "code": "AAAA-\x00", "new_password": NEW_PASSWORD}
+    assert client.post("/api/auth/password-reset", json=body).status_code == 422

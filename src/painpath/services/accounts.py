@@ -311,6 +311,8 @@ def issue_reset_code(
 
 def redeem_reset_code(session: Session, *, username: str, code: str, new_password: str) -> User:
     """Set a new password with a reset code; the code is spent and every old session ends."""
+    if any("\x00" in value for value in (username, code, new_password)):
+        raise InvalidInput("the username, code and password cannot contain NUL characters")
     user = session.scalar(select(User).where(User.username == username[:64]))
     row = (
         session.scalar(

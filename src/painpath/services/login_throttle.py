@@ -59,7 +59,13 @@ class Refusal:
 
 
 def _keys(username: str, address: str) -> tuple[str, str, str]:
-    return f"pair:{address}|{username}"[:200], f"account:{username}"[:200], f"address:{address}"
+    # PostgreSQL text cannot hold NUL; a name typed with one still gets its own counter.
+    username, address = username.replace("\x00", "\\0"), address.replace("\x00", "\\0")
+    return (
+        f"pair:{address}|{username}"[:200],
+        f"account:{username}"[:200],
+        f"address:{address}"[:200],
+    )
 
 
 def take_slot(

@@ -13,7 +13,10 @@ from fastapi import Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from painpath import audit
+from painpath.auth.actor import Actor
 from painpath.config import Settings
+from painpath.models.audit_event import AuditOutcome
 from painpath.models.user import User
 from painpath.services import accounts, login_throttle, mfa, sessions
 from painpath.services.errors import TooManyAttempts
@@ -109,3 +112,14 @@ def open_browser_session(
 def complete_sign_in(session: Session, settings: Settings, *, sid: str) -> None:
     """The second factor was given (or enrolled): the session is complete and lives in full."""
     sessions.mark_authenticated(session, sid=sid, lifetime_minutes=settings.session_minutes)
+
+
+def audit_reauthentication(session: Session, actor: Actor, *, succeeded: bool) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action="reauthenticate",
+        resource_type="Session",
+        patient_id=None,
+        outcome=AuditOutcome.success if succeeded else AuditOutcome.denied,
+    )

@@ -7,11 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from painpath import audit
-from painpath.auth.actor import Actor
-from painpath.models.audit_event import AuditOutcome
 from painpath.schemas.accounts import (
     LoginRequest,
     PasswordChange,
@@ -33,6 +30,7 @@ from painpath.web.deps import (
 )
 from painpath.web.login_flow import (
     LoginStatus,
+    audit_reauthentication,
     check_password,
     check_second_factor,
     client_address,
@@ -247,20 +245,9 @@ def reauthenticate(
             user = None
     except TooManyAttempts as error:
         return _too_many(request, error)
-    _audit_reauthentication(session, actor, succeeded=user is not None)
+    audit_reauthentication(session, actor, succeeded=user is not None)
     if user is None:
         return _refused(request, "the password or second-factor code is not right")
     signed_in(request, session, user=user, slots=2 if user.mfa_enabled else 1)
     sessions.mark_authenticated(session, sid=str(request.session.get(SESSION_ID_KEY, "")))
     return Response(status_code=204)
-
-
-def _audit_reauthentication(session: Session, actor: Actor, *, succeeded: bool) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        action="reauthenticate",
-        resource_type="Session",
-        patient_id=None,
-        outcome=AuditOutcome.success if succeeded else AuditOutcome.denied,
-    )

@@ -29,6 +29,7 @@ from painpath.web.deps import (
 )
 from painpath.web.login_flow import (
     LoginStatus,
+    audit_reauthentication,
     check_password,
     check_second_factor,
     client_address,
@@ -272,6 +273,7 @@ def reauthenticate(
     except TooManyAttempts as error:
         message = f"Too many attempts. Wait {error.retry_after_seconds} seconds."
         return _account_page(request, session, settings, found, error=message, status_code=429)
+    audit_reauthentication(session, Actor.of(user), succeeded=checked is not None)
     if checked is None:
         message = "The password or code is not right."
         return _account_page(request, session, settings, found, error=message, status_code=422)
