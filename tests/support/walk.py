@@ -47,7 +47,7 @@ from tests.support.cohort import PASSWORD, Cast
 
 PUBLIC_PATHS = frozenset(
     {"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
-    | {"/api/auth/login", "/api/auth/token"}
+    | {"/api/auth/login", "/api/auth/token", "/api/auth/password-reset"}
 )
 #: Public for one method only: CDS Hooks discovery (the spec makes it public). The hook calls and
 #: feedback under /cds-services authenticate a CDS client's JWT, not a user, and refuse with 401.

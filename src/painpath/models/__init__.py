@@ -6,6 +6,12 @@ from painpath.models.audit_event import AuditChainHead, AuditEvent, AuditOutcome
 from painpath.models.care_team import CareTeam, CareTeamParticipant
 from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSnooze
 from painpath.models.condition import Condition, ConditionCodeSystem, ConditionStatus
+from painpath.models.credentials import (
+    AuthSession,
+    LoginThrottle,
+    PasswordResetCode,
+    RecoveryCode,
+)
 from painpath.models.enums import AdministrativeGender, Role
 from painpath.models.genotype import GenotypeResult
 from painpath.models.medication import (
@@ -45,6 +51,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "AuditOutcome",
+    "AuthSession",
     "CareTeam",
     "CareTeamParticipant",
     "CdsFeedback",
@@ -56,6 +63,7 @@ __all__ = [
     "ConditionStatus",
     "GenotypeResult",
     "LoginAttempt",
+    "LoginThrottle",
     "MedicationAdministration",
     "MedicationFill",
     "MedicationRequest",
@@ -65,12 +73,14 @@ __all__ = [
     "ObservationStatus",
     "OccurrenceEvent",
     "PainDiaryEntry",
+    "PasswordResetCode",
     "Patient",
     "PgxReport",
     "PgxSourceKind",
     "QuestionnaireAssignment",
     "QuestionnaireOccurrenceLog",
     "QuestionnaireResponse",
+    "RecoveryCode",
     "Recurrence",
     "Role",
     "SyncBatch",

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from painpath import __version__
 from painpath.audit.flood import DenialThrottle
@@ -21,6 +22,7 @@ from painpath.web.middleware import (
     hash_source,
 )
 from painpath.web.problems import install_problem_handlers
+from painpath.web.signing_key import session_signing_key
 from painpath.web.ui import STATIC_DIR, ui_router
 
 
@@ -56,7 +58,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Added innermost first: sessions sit inside the size limit and the request context.
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=session_signing_key(settings),
         session_cookie="painpath_session",
         max_age=settings.session_minutes * 60,
         same_site="lax",
@@ -81,4 +83,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         style_hashes=(hash_source(report_stylesheet()),),
         docs_path=app.docs_url,
     )
+    if settings.trusted_proxy_networks:
+        # Outermost: the audit trail and the login throttle see the client the proxy names.
+        # Without trusted proxies, X-Forwarded-For is ignored (uvicorn runs with it off).
+        trusted = [str(network) for network in settings.trusted_proxy_networks]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
     return app

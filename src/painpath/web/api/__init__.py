@@ -9,6 +9,7 @@ from painpath.web.api import (
     conditions,
     genotypes,
     medications,
+    mfa,
     monitoring_adherence,
     monitoring_alert_stream,
     monitoring_alerts,
@@ -28,6 +29,7 @@ from painpath.web.api import (
 api_router = APIRouter(prefix="/api")
 for module in (
     auth,
+    mfa,
     users,
     patients,
     care_teams,
