@@ -1,12 +1,15 @@
 import pytest
 
 from painpath.config import (
-    DEFAULT_SECRET_KEY,
+    PUBLISHED_SECRET_KEYS,
     Environment,
     InsecureConfigurationError,
     Settings,
 )
 from painpath.web.app import create_app
+
+PUBLISHED_KEY = next(iter(PUBLISHED_SECRET_KEYS))
+RANDOM_KEY = "pL3v9Qx2_Tz8WmK4rN7sYb1HcJ6dFg0A-eU5iO2kZqR"
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,7 +29,7 @@ def test_default_database_is_a_sqlite_file_in_the_user_data_directory(
     assert url.endswith("painpath/painpath.sqlite3")
 
 
-@pytest.mark.parametrize("secret", [DEFAULT_SECRET_KEY, "short-secret"])
+@pytest.mark.parametrize("secret", [PUBLISHED_KEY, "short-secret", "a" * 39, "ab" * 24])
 def test_production_server_refuses_a_default_or_short_secret(secret: str) -> None:
     settings = Settings(
         environment=Environment.production, secret_key=secret, database_url="sqlite://"
@@ -37,7 +40,7 @@ def test_production_server_refuses_a_default_or_short_secret(secret: str) -> Non
 
 def test_production_with_a_real_secret_starts_with_secure_cookies() -> None:
     settings = Settings(
-        environment=Environment.production, secret_key="x" * 48, database_url="sqlite://"
+        environment=Environment.production, secret_key=RANDOM_KEY, database_url="sqlite://"
     )
     app = create_app(settings)
     assert app.state.settings.cookies_secure is True

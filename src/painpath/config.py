@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
+from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: The development secret. A production server refuses to start while it is in use.
-DEFAULT_SECRET_KEY = "painpath-development-secret-change-me"
+#: Keys that were ever published (painpath's former development default): refused everywhere,
+#: because anyone can sign a session cookie with them.
+PUBLISHED_SECRET_KEYS = frozenset({"painpath-development-secret-change-me"})
+MIN_SECRET_KEY_LENGTH = 32
+#: Estimated entropy a configured key must carry in production (character-frequency estimate).
+MIN_SECRET_KEY_BITS = 128
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Environment(StrEnum):
@@ -25,9 +34,47 @@ class InsecureConfigurationError(RuntimeError):
     """The settings are not safe for the chosen environment."""
 
 
+def default_data_dir() -> Path:
+    return Path(user_data_dir("painpath", appauthor=False))
+
+
 def default_database_url() -> str:
-    data_dir = Path(user_data_dir("painpath", appauthor=False))
-    return f"sqlite:///{data_dir / 'painpath.sqlite3'}"
+    return f"sqlite:///{default_data_dir() / 'painpath.sqlite3'}"
+
+
+def estimated_entropy_bits(key: str) -> float:
+    """Length × the Shannon entropy of the key's own character frequencies.
+
+    An upper bound for a random key and a low number for repetitive ones ("a" × 39 gives 0,
+    "ab" × 20 gives 40); it cannot see dictionary words, so it is a floor check, not a proof.
+    """
+    if not key:
+        return 0.0
+    counts = Counter(key)
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return per_char * len(key)
+
+
+def _is_periodic(key: str) -> bool:
+    """A short unit said again and again ("0123456789" × 4), which frequencies cannot see."""
+    return any(
+        key == (key[:size] * (len(key) // size + 1))[: len(key)]
+        for size in range(1, len(key) // 2 + 1)
+    )
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` is unfit to sign sessions in production, or None when it will do."""
+    if key in PUBLISHED_SECRET_KEYS:
+        return "it is a published key"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"it is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if estimated_entropy_bits(key) < MIN_SECRET_KEY_BITS or _is_periodic(key):
+        return (
+            "it is too repetitive to be random (generate one: python -c "
+            "'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    return None
 
 
 class CdsIssuer(BaseModel):
@@ -72,17 +119,36 @@ class Settings(BaseSettings):
     environment: Environment = Environment.development
     # SQLAlchemy URL: sqlite:///path (embedded default) or postgresql+psycopg://user:pw@host/db.
     database_url: str = Field(default_factory=default_database_url)
-    # Signs session cookies and CSRF tokens. Must be set (>= 32 characters) in production.
-    secret_key: str = DEFAULT_SECRET_KEY
+    # Directory for painpath's own files: the generated secret key (and the default database).
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # Signs session cookies. When unset, a random key is generated once and kept in
+    # data_dir/secret_key (mode 0600); production refuses short or repetitive keys.
+    secret_key: SecretStr | None = None
     # Send cookies only over HTTPS; on by default in production.
     secure_cookies: bool = False
     # Lifetime of a browser session, in minutes.
     session_minutes: int = 8 * 60
     # Lifetime of an API bearer token issued by POST /api/auth/token, in minutes.
     token_minutes: int = 60
-    # Failed logins allowed per username (and per client address) within login_window_seconds.
-    login_max_failures: int = 5
-    login_window_seconds: int = 300
+    # Login throttling (see docs/security.md): failed attempts allowed per (username, address)
+    # before each further attempt waits, doubling from 1 s up to login_max_delay_seconds; looser
+    # ceilings per username (across addresses) and per address (across usernames).
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    login_account_max_failures: int = Field(default=50, ge=1)
+    login_address_max_failures: int = Field(default=50, ge=1)
+    login_max_delay_seconds: int = Field(default=900, ge=1)
+    # Proxies whose X-Forwarded-For is believed (IP addresses or CIDR networks, comma-separated).
+    # Empty: the header is ignored and the connecting address is the client.
+    trusted_proxies: str = ""
+    # Staff (clinicians, pharmacists, admins) must enroll TOTP before anything else.
+    # Unset: required in production only.
+    mfa_required: bool | None = None
+    # Sensitive actions (changing a password or MFA, account administration, break-glass) need
+    # a password (and second factor) given within this many minutes.
+    reauth_minutes: int = Field(default=15, ge=1)
+    # Lifetime of a one-time password reset code issued by an administrator.
+    reset_code_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Largest request body the API accepts, in bytes (uploads have their own limit).
     max_body_bytes: int = 1_000_000
     # Largest file upload (a patient's VCF/BCF), in bytes; streamed to a temporary file on disk.
@@ -123,6 +189,13 @@ class Settings(BaseSettings):
     # Host and port for `painpath serve`.
     host: str = "127.0.0.1"
     port: int = 8000
+    # Anonymous denials (no or a bad token, failed logins, CSRF refusals) written as one audit
+    # row each, per minute: per client address, and in all; the rest become summary rows.
+    audit_anonymous_denials_per_address: int = Field(default=30, ge=1)
+    audit_anonymous_denials_per_minute: int = Field(default=600, ge=1)
+    # Strict-Transport-Security max-age in seconds, sent on HTTPS requests (on every response
+    # when public_base_url is https://, as behind a TLS proxy); 0 sends none.
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
 
     @field_validator("database_url")
     @classmethod
@@ -133,14 +206,43 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as error:
+                raise ValueError(f"{entry!r} is not an IP address or network") from error
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
+        entries = filter(None, (part.strip() for part in self.trusted_proxies.split(",")))
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+    @property
+    def mfa_enforced(self) -> bool:
+        if self.mfa_required is not None:
+            return self.mfa_required
+        return self.environment is Environment.production
+
     def check_safe_for_production(self) -> None:
-        """Raise InsecureConfigurationError when production runs with development defaults."""
+        """Raise InsecureConfigurationError for a key no environment may sign with, and for a
+        weak configured key in production."""
+        if self.secret_key is None:
+            return  # a random key is generated (web.signing_key)
+        key = self.secret_key.get_secret_value()
+        if key in PUBLISHED_SECRET_KEYS:
+            raise InsecureConfigurationError(
+                "PAINPATH_SECRET_KEY is painpath's published development key; unset it (a random "
+                "key is then generated) or set a random value of your own."
+            )
         if self.environment is not Environment.production:
             return
-        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+        if problem := secret_key_problem(key):
             raise InsecureConfigurationError(
-                "PAINPATH_SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (the development default is refused)."
+                f"PAINPATH_SECRET_KEY is refused in production: {problem}."
             )
 
     def cds_issuers(self) -> dict[str, CdsIssuer]:

@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from painpath.config import Environment, Settings
 from painpath.db.migrate import upgrade
@@ -109,12 +110,51 @@ def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         assert not thread.is_alive(), "the live server did not stop"
 
 
+#: How chromium words a Content-Security-Policy refusal on the console.
+CSP_VIOLATION = "Content Security Policy"
+
+
 @pytest.fixture(scope="session")
-def browser(chromium: Path) -> Iterator[Browser]:
+def csp_violations() -> list[str]:
+    """Every CSP refusal any page of the run logged, in order."""
+    return []
+
+
+@pytest.fixture(autouse=True)
+def fail_on_csp_violations(csp_violations: list[str]) -> Iterator[None]:
+    """A page that breaks the Content-Security-Policy fails its test (the page lost a script,
+    a style or a request in a real browser)."""
+    start = len(csp_violations)
+    yield
+    refused = csp_violations[start:]
+    if refused:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(refused))
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path, csp_violations: list[str]) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
         )
+        new_context = browser.new_context
+
+        def watched_context(**options: Any) -> BrowserContext:
+            # Every context of every test, whichever fixture makes it, reports CSP refusals.
+            context = new_context(**options)
+            context.on(
+                "console",
+                lambda message: (
+                    csp_violations.append(
+                        f"{message.page.url if message.page else '?'}: {message.text}"
+                    )
+                    if CSP_VIOLATION in message.text
+                    else None
+                ),
+            )
+            return context
+
+        browser.new_context = watched_context  # type: ignore[method-assign]
         try:
             yield browser
         finally:

@@ -2,7 +2,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from painpath.config import DEFAULT_SECRET_KEY
+from painpath.config import PUBLISHED_SECRET_KEYS
 from tests.cli.helpers import Invoke, error_line
 
 PRODUCTION_SECRET = "a-production-secret-of-more-than-32-characters"
@@ -25,10 +25,10 @@ def test_serve_defaults_to_the_configured_host_and_port(
     assert (served[0]["host"], served[0]["port"]) == ("127.0.0.1", 8456)
 
 
-def test_production_with_the_default_secret_is_refused(
+def test_production_with_the_published_secret_is_refused(
     invoke: Invoke, served: list[dict[str, Any]]
 ) -> None:
-    result = invoke("serve", environment="production", secret_key=DEFAULT_SECRET_KEY)
+    result = invoke("serve", environment="production", secret_key=next(iter(PUBLISHED_SECRET_KEYS)))
     assert "PAINPATH_SECRET_KEY" in error_line(result)
     assert served == []
 

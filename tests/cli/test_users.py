@@ -69,7 +69,7 @@ def test_a_taken_username_is_refused(invoke: Invoke) -> None:
 
 
 def test_a_weak_password_is_refused(invoke: Invoke, database_url: str) -> None:
-    assert "at least 10 characters" in error_line(_add(invoke, "--password-stdin", input="short"))
+    assert "at least 15 characters" in error_line(_add(invoke, "--password-stdin", input="short"))
     assert _user(database_url, "dr.new") is None
 
 

@@ -16,7 +16,10 @@ from painpath.services.transaction import unit_of_work
 AS_OF = date(2026, 11, 1)
 
 #: Columns that legitimately differ between two seedings of the same cohort.
-VOLATILE_COLUMNS = frozenset({"created_at", "updated_at", "recorded_at", "password_hash"})
+#: Times, salted hashes, and the audit chain's hashes (which cover the times).
+VOLATILE_COLUMNS = frozenset(
+    {"created_at", "updated_at", "recorded_at", "password_hash", "previous_hash", "event_hash"}
+)
 
 
 def seed_into(url: str, *, patients: int = 20, seed: int = 42) -> SeedReport:

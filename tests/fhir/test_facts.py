@@ -160,3 +160,24 @@ def test_long_term_use_from_seven_of_ten_days_with_an_office_visit() -> None:
     }
     assert _patient(prior, visit).long_term_opioid_therapy is True
     assert _patient(prior).long_term_opioid_therapy is None
+
+
+def test_finding_12_patient_reported_drug_screens_are_not_udt_results() -> None:
+    """Issue 10 item 12: a drug screen the patient reports (performer Patient/…, or category
+    survey) is what the patient says, not a lab result: no UDT result, no UDT date."""
+    by_patient = _udt("16249-5", "Neg") | {"performer": [{"reference": "Patient/1"}]}
+    survey = _udt("14314-9", "Neg") | {
+        "category": [
+            concept("http://terminology.hl7.org/CodeSystem/observation-category", "survey")
+        ]
+    }
+    inputs = assessment_input_from_fhir(
+        patient=patient(), resources=[by_patient, survey], draft_orders=[], today=TODAY
+    )
+    assert inputs.data.udt_results == ()
+    assert inputs.data.patient.last_udt_date is None
+    lab = _udt("16249-5", "Neg") | {"performer": [{"reference": "Organization/lab"}]}
+    inputs = assessment_input_from_fhir(
+        patient=patient(), resources=[lab], draft_orders=[], today=TODAY
+    )
+    assert [(r.substance, r.result) for r in inputs.data.udt_results] == [("oxycodone", "negative")]

@@ -68,6 +68,8 @@ def test_admin_added_to_the_care_team_reads_the_record(
     team = {
         "name": "Home team",
         "participant_user_ids": [cast.user_ids[r] for r in ("clinician", "pharmacist", "admin")],
+        # Seating oneself is break-glass access (tests/web/test_security_findings.py).
+        "break_glass_reason": "Covering the clinic's records audit, ticket 12",
     }
     url = f"/api/patients/{home.patient_id}/care-teams/{home.ids['care_team']}"
     response = client.put(url, json=team, headers=headers)

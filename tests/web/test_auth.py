@@ -168,22 +168,29 @@ def test_admin_cannot_deactivate_their_own_account(client: TestClient, cast: Cas
 def test_a_password_reset_ends_the_accounts_bearer_tokens_and_is_audited(
     client: TestClient, cast: Cast, app: FastAPI
 ) -> None:
+    """Administrators issue a reset code; the person sets their own password with it."""
     old = cast.headers(client, "clinician")
     assert client.get("/api/auth/me", headers=old).status_code == 200
     admin = cast.headers(client, "admin")
     user_id = cast.user_ids["clinician"]
-    reset = client.patch(
-        f"/api/users/{user_id}", json={"password": "a-brand-new-passphrase"}, headers=admin
-    )
-    assert reset.status_code == 200
+    issued = client.post(f"/api/users/{user_id}/reset-code", headers=admin)
+    assert issued.status_code == 201
+    redeem = {"username": "clinician", "code": issued.json()["code"], "new_password": NEW}
+    assert client.post("/api/auth/password-reset", json=redeem).status_code == 204
     assert client.get("/api/auth/me", headers=old).status_code == 401
     with app.state.session_factory() as session:
-        event = session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.resource_type == "User", AuditEvent.resource_id == str(user_id)
-            )
-        ).one()
-    assert (event.action, event.username, event.detail) == ("update", "admin", "changed password")
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.resource_type == "User", AuditEvent.resource_id == str(user_id))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [(e.action, e.username) for e in events] == [
+        ("reset_code", "admin"),
+        ("password_reset", "clinician"),
+    ]
+
+
+NEW = "a-brand-new-passphrase"
 
 
 def test_creating_a_patient_account_is_audited_against_that_patient(

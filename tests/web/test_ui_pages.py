@@ -123,7 +123,8 @@ def test_too_many_failures_show_the_rate_limit_message(client: TestClient, cast:
     response = sign_in(client, "clinician")  # even the right password waits
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.text
-    assert response.headers["retry-after"] == "300"
+    assert response.headers["retry-after"] == "30"  # the first back-off (docs/security.md)
+    assert "Wait 30 seconds" in response.text
 
 
 def test_sign_in_returns_to_the_page_asked_for(client: TestClient, cast: Cast) -> None:
@@ -395,7 +396,7 @@ def test_admin_adds_a_user(app: FastAPI, client: TestClient, cast: Cast) -> None
 BAD_USER_FORMS = [
     ({"username": "Bad Name"}, "username", "Use 3–64 characters"),
     ({"username": "clinician"}, "username", "Username &#39;clinician&#39; is taken"),
-    ({"password": "short"}, "password", "Password must be at least 10 characters"),
+    ({"password": "short"}, "password", "Password must be at least 15 characters"),
     ({"display_name": ""}, "display_name", "This field is required."),
     ({"role": "patient"}, "patient_id", "A patient account needs patient_id"),
     ({"role": "patient", "patient_id": "x1"}, "patient_id", "a whole number"),

@@ -2,19 +2,25 @@
 
 from painpath.audit.context import RequestContext, request_context
 from painpath.audit.trail import (
+    AuditChainUnavailable,
     AuditDraft,
     clear_pending,
+    note_actor,
     persist_after_failure,
     record,
+    record_refusal,
     write_pending,
 )
 
 __all__ = [
+    "AuditChainUnavailable",
     "AuditDraft",
     "RequestContext",
     "clear_pending",
+    "note_actor",
     "persist_after_failure",
     "record",
+    "record_refusal",
     "request_context",
     "write_pending",
 ]

@@ -4,21 +4,43 @@ Events are drafted in `session.info` and written by the transaction that owns th
 with the data on commit (so a rolled-back write leaves no "success" behind), and on their own
 after a rollback, where a drafted success becomes a failure and a denial stays a denial. The
 denial of an unauthorized request is therefore never lost with its transaction.
+
+Rows are appended to the hash chain (painpath.audit.chain) under a lock on the chain's head
+row, taken in the same transaction as the data: on PostgreSQL a row lock, on SQLite the
+database's write lock (the lock is an UPDATE, so it is taken before the head is read).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from painpath.audit.context import request_context
+from painpath.audit.chain import event_hash
+from painpath.audit.context import RequestContext, request_context
 from painpath.auth.actor import Actor
 from painpath.kit.clock import utcnow
-from painpath.models.audit_event import AuditEvent, AuditOutcome
+from painpath.models.audit_event import AuditChainHead, AuditEvent, AuditOutcome
 
 _PENDING = "painpath_audit_pending"
+_ACTOR = "painpath_audit_actor"
+HEAD_ROW_ID = 1
+
+ACTION_BY_METHOD = {
+    "GET": "read",
+    "HEAD": "read",
+    "POST": "create",
+    "PUT": "update",
+    "PATCH": "update",
+    "DELETE": "delete",
+}
+
+
+class AuditChainUnavailable(RuntimeError):
+    """The chain's head row is missing: the database was not migrated."""
 
 
 @dataclass(slots=True)
@@ -31,6 +53,8 @@ class AuditDraft:
     outcome: AuditOutcome = AuditOutcome.success
     detail: str | None = None
     recorded_at: datetime = field(default_factory=utcnow)
+    #: Where the event came from, when not the current request (summary rows).
+    context: RequestContext | None = None
 
 
 def record(
@@ -58,24 +82,52 @@ def record(
     return draft
 
 
+def note_actor(session: Session, actor: Actor) -> None:
+    """Remember who is calling, for a refusal that no service audited itself."""
+    session.info[_ACTOR] = actor
+
+
+def record_refusal(session: Session, *, reason: str) -> None:
+    """Draft a denial for a refused request, unless a denial is drafted already.
+
+    For refusals raised before any service drafted one: no or an invalid token, a failed
+    CSRF check, a role without the permission. The reason is the refusal's own message,
+    which never carries the credentials it refused.
+    """
+    drafts: list[AuditDraft] = session.info.get(_PENDING, [])
+    if any(draft.outcome is AuditOutcome.denied for draft in drafts):
+        return
+    method = (request_context.get().http_method or "").upper()
+    record(
+        session,
+        actor=session.info.get(_ACTOR),
+        action=ACTION_BY_METHOD.get(method, method.lower() or "request"),
+        resource_type="Request",
+        patient_id=None,
+        outcome=AuditOutcome.denied,
+        detail=reason,
+    )
+
+
 def write_pending(session: Session) -> int:
-    """Add the drafted events to the session (call right before commit).
+    """Append the drafted events to the chain in this transaction (call right before commit).
 
     The drafts stay in `session.info` until `clear_pending` after a successful commit, so a
     commit that fails still leaves them for `persist_after_failure`.
     """
     drafts: list[AuditDraft] = session.info.get(_PENDING, [])
-    session.add_all(_to_row(draft) for draft in drafts)
-    return len(drafts)
+    return _append(session, drafts)
 
 
 def clear_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_ACTOR, None)
 
 
 def persist_after_failure(session: Session, error: BaseException) -> int:
     """After a rollback: write the drafted events in a fresh transaction, successes as failures."""
     drafts: list[AuditDraft] = session.info.pop(_PENDING, [])
+    session.info.pop(_ACTOR, None)
     if not drafts:
         return 0
     reason = _describe(error)
@@ -83,9 +135,9 @@ def persist_after_failure(session: Session, error: BaseException) -> int:
         if draft.outcome is AuditOutcome.success:
             draft.outcome = AuditOutcome.failure
             draft.detail = reason
-    session.add_all(_to_row(draft) for draft in drafts)
+    written = _append(session, drafts)
     session.commit()
-    return len(drafts)
+    return written
 
 
 def _describe(error: BaseException) -> str:
@@ -94,22 +146,87 @@ def _describe(error: BaseException) -> str:
     return text[:500]
 
 
-def _to_row(draft: AuditDraft) -> AuditEvent:
+def _admitted(drafts: list[AuditDraft]) -> list[AuditDraft]:
+    """The drafts to write: anonymous denials over the web app's bound become counts."""
     context = request_context.get()
+    throttle = context.denial_throttle
+    if throttle is None:
+        return list(drafts)
+    now = utcnow()
+    kept = [
+        draft
+        for draft in drafts
+        if draft.actor is not None
+        or draft.outcome is not AuditOutcome.denied
+        or throttle.admit(context.client_address, now)
+    ]
+    if kept:
+        # Summaries of ended minutes ride along with the next row that is written anyway.
+        kept.extend(
+            AuditDraft(
+                actor=None,
+                action="suppress",
+                resource_type="AuditEvent",
+                patient_id=None,
+                outcome=AuditOutcome.denied,
+                detail=summary.describe(throttle.per_address),
+                context=RequestContext(client_address=summary.client_address),
+            )
+            for summary in throttle.take_due(now)
+        )
+    return kept
+
+
+_EVENTS = cast("Table", AuditEvent.__table__)
+_HEAD = cast("Table", AuditChainHead.__table__)
+_IS_HEAD = _HEAD.c.id == HEAD_ROW_ID
+# Built once: Core statements hit the compiled cache (the ORM's per-call cost tripled that of
+# an audited request on SQLite).
+_LOCK_HEAD = update(_HEAD).where(_IS_HEAD).values(event_id=_HEAD.c.event_id)
+_READ_HEAD = select(_HEAD.c.event_id, _HEAD.c.event_hash).where(_IS_HEAD)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_IS_HEAD)
+    .values(event_id=bindparam("head_id"), event_hash=bindparam("head_hash"))
+)
+_INSERT_EVENTS = insert(_EVENTS)
+
+
+def _append(session: Session, drafts: list[AuditDraft]) -> int:
+    rows = [_to_row(draft) for draft in _admitted(drafts)]
+    if not rows:
+        return 0
+    connection = session.connection()
+    # The UPDATE takes the lock (PostgreSQL row lock, SQLite write lock) before the read.
+    if connection.execute(_LOCK_HEAD).rowcount != 1:
+        raise AuditChainUnavailable("the audit chain head is missing: run `painpath db upgrade`")
+    head_id, head_hash = connection.execute(_READ_HEAD).one()
+    for row in rows:
+        row["id"] = head_id + 1
+        row["previous_hash"] = head_hash
+        row["event_hash"] = event_hash(head_hash, row)
+        head_id, head_hash = row["id"], row["event_hash"]
+    connection.execute(_INSERT_EVENTS, rows)
+    connection.execute(_MOVE_HEAD, {"head_id": head_id, "head_hash": head_hash})
+    return len(rows)
+
+
+def _to_row(draft: AuditDraft) -> dict[str, Any]:
+    context = draft.context or request_context.get()
     actor = draft.actor
-    return AuditEvent(
-        recorded_at=draft.recorded_at,
-        user_id=actor.user_id if actor else None,
-        username=actor.username if actor else None,
-        role=actor.role.value if actor else None,
-        patient_id=draft.patient_id,
-        action=draft.action,
-        resource_type=draft.resource_type,
-        resource_id=draft.resource_id,
-        outcome=draft.outcome.value,
-        detail=draft.detail,
-        http_method=context.http_method,
-        path=context.path,
-        client_address=context.client_address,
-        request_id=context.request_id,
-    )
+    return {
+        "recorded_at": draft.recorded_at,
+        "user_id": actor.user_id if actor else None,
+        "username": actor.username if actor else None,
+        "role": actor.role.value if actor else None,
+        "patient_id": draft.patient_id,
+        "action": draft.action,
+        "resource_type": draft.resource_type,
+        "resource_id": draft.resource_id,
+        "outcome": draft.outcome.value,
+        "detail": draft.detail,
+        "http_method": context.http_method,
+        "path": context.path,
+        "client_address": context.client_address,
+        "request_id": context.request_id,
+    }

@@ -1,30 +1,31 @@
-"""Argon2id password hashing, with transparent re-hashing when parameters change."""
+"""Argon2id password hashing, with transparent re-hashing when parameters change.
+
+Passwords are hashed in Unicode NFKC form, so the same password typed on another keyboard
+matches; the policy they must meet is in `painpath.auth.password_policy`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from painpath.auth.password_policy import check_password, normalize
+
 _hasher = PasswordHash((Argon2Hasher(),))
 
-MIN_PASSWORD_LENGTH = 10
 
-
-class WeakPasswordError(ValueError):
-    pass
-
-
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPasswordError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    return str(_hasher.hash(password))
+def hash_password(password: str, *, context: Iterable[str] = ()) -> str:
+    """Hash a new password once it meets the policy (WeakPasswordError otherwise)."""
+    check_password(password, context=context)
+    return str(_hasher.hash(normalize(password)))
 
 
 def verify_password(password: str, password_hash: str) -> tuple[bool, str | None]:
     """Return (valid, new_hash); new_hash is set when the stored hash should be upgraded."""
-    valid, updated = _hasher.verify_and_update(password, password_hash)
+    valid, updated = _hasher.verify_and_update(normalize(password), password_hash)
     return bool(valid), (str(updated) if updated else None)
 
 

@@ -20,6 +20,7 @@ from painpath import __version__
 
 #: name -> (module, attribute, help); the attribute is a Typer app or a command function.
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "audit": ("painpath.cli.audit", "audit_app", "The audit trail: verify its hash chain."),
     "db": ("painpath.cli.database", "db_app", "Database schema: upgrade, downgrade, current."),
     "users": ("painpath.cli.users", "users_app", "Manage accounts."),
     "demo": ("painpath.cli.demo", "demo_app", "Seed or run the synthetic demo cohort."),

@@ -34,7 +34,8 @@ def prepare_app(settings: Settings) -> FastAPI:
 def run_server(app: FastAPI, host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port)
+    # X-Forwarded-For is handled by the app, and only from PAINPATH_TRUSTED_PROXIES.
+    uvicorn.run(app, host=host, port=port, proxy_headers=False)
 
 
 def serve(host: HostOption = None, port: PortOption = None) -> None:

@@ -29,6 +29,7 @@ from painpath.models import (
     Observation,
     Patient,
     QuestionnaireResponse,
+    Role,
     User,
 )
 from painpath.pgx.tables import KNOWLEDGE_VERSION
@@ -182,6 +183,7 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
                 "onset_date": condition.onset_date,
                 "abatement_date": condition.abatement_date,
                 "recorder_id": clinician_id,
+                "recorder_role": Role.clinician.value,
             }
             for condition in draft.conditions
         )
@@ -202,6 +204,8 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
                 "end_date": medication.end_date,
                 "days_supply": medication.sig.days_supply,
                 "prescriber_id": clinician_id,
+                "recorder_id": clinician_id,
+                "recorder_role": Role.clinician.value,
                 "note": "; ".join(filter(None, (medication.sig.text, medication.note))),
             }
             for medication in draft.medications

@@ -116,12 +116,31 @@ def _interpretation(observation: Resource) -> str | None:
     return {"positive": "positive", "negative": "negative"}.get(text)
 
 
+#: Who reports what they observed themselves (FHIR Observation.performer).
+_SELF_REPORTERS = ("Patient/", "RelatedPerson/")
+
+
+def patient_reported(observation: Resource) -> bool:
+    """An observation the patient (or a relative) reported: a "survey" category or performer.
+
+    Such an entry is what the patient says, never a laboratory result, whatever its code.
+    """
+    if has_code(observation.get("category"), "survey"):
+        return True
+    return any(
+        str(performer.get("reference", "")).startswith(_SELF_REPORTERS)
+        for performer in items(observation, "performer")
+    )
+
+
 def _udt(observations: list[Resource], today: date) -> tuple[date | None, list[UdtResult]]:
     tested: list[date | None] = []
     results: list[UdtResult] = []
     for obs in observations:
         code = obs.get("code")
         if not status_is(obs, *_FINAL) or not (is_uds_test(code) or uds_substance(code)):
+            continue
+        if patient_reported(obs):  # a patient's "my test was negative" is not a UDT result
             continue
         day = first_date(obs, "effectiveDateTime", "effectivePeriod", "issued")
         if day is None or not _in_window(day, today, YEAR):

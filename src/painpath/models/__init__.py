@@ -2,10 +2,16 @@
 
 from painpath.models.alert import Alert, AlertSeverity, AlertStatus
 from painpath.models.alert_thresholds import AlertThresholdOverride
-from painpath.models.audit_event import AuditEvent, AuditOutcome
+from painpath.models.audit_event import AuditChainHead, AuditEvent, AuditOutcome
 from painpath.models.care_team import CareTeam, CareTeamParticipant
 from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSeenToken, CdsSnooze
 from painpath.models.condition import Condition, ConditionCodeSystem, ConditionStatus
+from painpath.models.credentials import (
+    AuthSession,
+    LoginThrottle,
+    PasswordResetCode,
+    RecoveryCode,
+)
 from painpath.models.enums import AdministrativeGender, Role
 from painpath.models.genotype import GenotypeResult
 from painpath.models.medication import (
@@ -42,8 +48,10 @@ __all__ = [
     "AlertStatus",
     "AlertThresholdOverride",
     "ApiToken",
+    "AuditChainHead",
     "AuditEvent",
     "AuditOutcome",
+    "AuthSession",
     "CareTeam",
     "CareTeamParticipant",
     "CdsFeedback",
@@ -56,6 +64,7 @@ __all__ = [
     "ConditionStatus",
     "GenotypeResult",
     "LoginAttempt",
+    "LoginThrottle",
     "MedicationAdministration",
     "MedicationFill",
     "MedicationRequest",
@@ -65,12 +74,14 @@ __all__ = [
     "ObservationStatus",
     "OccurrenceEvent",
     "PainDiaryEntry",
+    "PasswordResetCode",
     "Patient",
     "PgxReport",
     "PgxSourceKind",
     "QuestionnaireAssignment",
     "QuestionnaireOccurrenceLog",
     "QuestionnaireResponse",
+    "RecoveryCode",
     "Recurrence",
     "Role",
     "SyncBatch",

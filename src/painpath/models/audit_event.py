@@ -1,7 +1,8 @@
 """FHIR-shaped AuditEvent: who touched which patient's data, how, and with what outcome.
 
 Rows are append-only: the ORM refuses updates and deletes, and database triggers
-(created by the migration) refuse them too.
+(created by the migration) refuse them too. Rows are hash-chained (painpath.audit.chain), and
+`AuditChainHead` is the single row that both serializes appends and names the newest event.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String, event
+from sqlalchemy import CheckConstraint, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painpath.db.base import Base, UTCDateTime
@@ -42,6 +43,21 @@ class AuditEvent(Base):
     path: Mapped[str | None] = mapped_column(String(300))
     client_address: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # The hash chain: hex SHA-256 of the event before this one, and of this one (with it).
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    event_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The newest chained event. Writers lock this one row before they append to the chain."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # 0 and the genesis hash while the trail is empty.
+    event_id: Mapped[int]
+    event_hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditTrailIsAppendOnly(RuntimeError):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painpath.db.base import Base
 from painpath.models.enums import str_enum
 from painpath.models.mixins import PatientOwned, Timestamps
+from painpath.models.recorded_by import Recorded
 
 
 class ConditionCodeSystem(StrEnum):
@@ -29,7 +30,7 @@ class ConditionStatus(StrEnum):
     resolved = "resolved"
 
 
-class Condition(PatientOwned, Timestamps, Base):
+class Condition(PatientOwned, Recorded, Timestamps, Base):
     __tablename__ = "conditions"
     __table_args__ = (
         CheckConstraint(
@@ -49,4 +50,3 @@ class Condition(PatientOwned, Timestamps, Base):
     )
     onset_date: Mapped[date | None]
     abatement_date: Mapped[date | None]
-    recorder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -12,6 +12,7 @@ from painpath.db.base import Base, UTCDateTime
 from painpath.kit.clock import utcnow
 from painpath.models.enums import str_enum
 from painpath.models.mixins import PatientOwned, Timestamps
+from painpath.models.recorded_by import Recorded
 
 
 class MedicationRequestStatus(StrEnum):
@@ -35,7 +36,7 @@ class PeriodUnit(StrEnum):
     month = "mo"
 
 
-class MedicationRequest(PatientOwned, Timestamps, Base):
+class MedicationRequest(PatientOwned, Recorded, Timestamps, Base):
     __tablename__ = "medication_requests"
     __table_args__ = (
         CheckConstraint("dose_value > 0", name="dose_positive"),

@@ -12,6 +12,7 @@ from painpath.db.base import Base, UTCDateTime
 from painpath.kit.clock import utcnow
 from painpath.models.enums import str_enum
 from painpath.models.mixins import PatientOwned
+from painpath.models.recorded_by import Recorded
 
 
 class ObservationStatus(StrEnum):
@@ -22,7 +23,7 @@ class ObservationStatus(StrEnum):
     entered_in_error = "entered-in-error"
 
 
-class Observation(PatientOwned, Base):
+class Observation(PatientOwned, Recorded, Base):
     __tablename__ = "observations"
     __table_args__ = (
         UniqueConstraint("patient_id", "client_id"),
@@ -41,6 +42,7 @@ class Observation(PatientOwned, Base):
         str_enum(ObservationStatus, "observation_status")
     )
     # FHIR observation-category code: vital-signs, activity, survey, laboratory, …
+    # A patient's own entry is never "laboratory" (painpath.services.recording).
     category: Mapped[str] = mapped_column(String(32))
     loinc_code: Mapped[str] = mapped_column(String(16))
     display: Mapped[str] = mapped_column(String(200))

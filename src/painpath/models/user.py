@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painpath.db.base import Base, UTCDateTime
@@ -28,6 +28,15 @@ class User(Timestamps, Base):
     # US National Provider Identifier, for clinicians and pharmacists.
     npi: Mapped[str | None] = mapped_column(String(10))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # TOTP (RFC 6238) second factor: the base32 secret, set when enrollment starts; enabled
+    # once the first code is confirmed. The last accepted time step stops a code being replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
 
 class ApiToken(Base):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from importlib.resources import files
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from painpath.pgx.actions import ACTION_OF
 
@@ -117,6 +119,16 @@ def _sample_view(sample: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@cache
+def report_stylesheet() -> str:
+    """The report's inline CSS, exactly as the page carries it.
+
+    A web server that forbids inline styles (Content-Security-Policy) allows this one by its
+    hash: `'sha256-' + base64(sha256(report_stylesheet()))`.
+    """
+    return (files("painpath.pgx") / "templates" / "report.css").read_text(encoding="utf-8")
+
+
 def render_html(document: dict[str, Any]) -> str:
     """The report document as a printable, script-free HTML page (one section per sample)."""
     samples = [_sample_view(sample) for sample in document.get("samples", [])]
@@ -127,4 +139,5 @@ def render_html(document: dict[str, Any]) -> str:
         knowledge=document.get("knowledge") or {},
         samples=samples,
         disclaimer=DISCLAIMER,
+        stylesheet=Markup(report_stylesheet()),
     )

@@ -17,6 +17,9 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 class LoginRequest(InputModel):
     username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     password: Password
+    # TOTP code or recovery code, for accounts with a second factor (bearer tokens need it here;
+    # browser sessions may send it later to POST /api/auth/mfa/verify).
+    otp: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
 class TokenResponse(OutputModel):
@@ -37,7 +40,31 @@ class UserCreate(InputModel):
 class UserUpdate(InputModel):
     display_name: ShortText | None = None
     is_active: bool | None = None
+    role: Role | None = None
+    # Refused with a pointer to reset codes: administrators do not set passwords.
     password: Password | None = None
+
+
+class PasswordChange(InputModel):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordReset(InputModel):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    new_password: Password
+
+
+class ResetCodeRead(OutputModel):
+    code: str
+    expires_at: datetime
+    detail: str = "Shown once: hand it to the person out of band; it works once."
+
+
+class Reauthentication(InputModel):
+    password: Password
+    otp: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
 class UserRead(OutputModel):
@@ -48,11 +75,15 @@ class UserRead(OutputModel):
     patient_id: int | None
     npi: str | None
     is_active: bool
+    mfa_enabled: bool = False
 
 
 class SessionInfo(OutputModel):
     user: UserRead
     csrf_token: str
+    # "complete", "mfa_required" (send a code to /api/auth/mfa/verify) or "mfa_enrollment_required"
+    # (enroll at /api/auth/mfa/enrollment first); until complete, only those routes answer.
+    status: str = "complete"
 
 
 class AuditEventRead(OutputModel):

@@ -69,6 +69,13 @@ class ConditionUpdate(InputModel):
     display: Omittable[ShortText] = None
 
 
+class RecordedByRead(OutputModel):
+    """Who entered the record: a user id and the role they held (patient, clinician, …)."""
+
+    user_id: int | None
+    role: str
+
+
 class ConditionRead(OutputModel):
     id: int
     patient_id: int
@@ -79,6 +86,7 @@ class ConditionRead(OutputModel):
     onset_date: date | None
     abatement_date: date | None
     recorded_at: datetime = Field(validation_alias="created_at")
+    recorded_by: RecordedByRead | None
 
 
 class MedicationRequestCreate(InputModel):
@@ -139,6 +147,7 @@ class MedicationRequestRead(OutputModel):
     days_supply: int | None
     prescriber_id: int | None
     note: str | None
+    recorded_by: RecordedByRead | None
 
 
 class ObservationCreate(InputModel):
@@ -190,6 +199,7 @@ class ObservationRead(OutputModel):
     effective_end: datetime | None
     source_device: str | None
     client_id: str | None
+    recorded_by: RecordedByRead | None
 
 
 class GenotypeRead(OutputModel):

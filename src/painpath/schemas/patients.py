@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from painpath.models.enums import AdministrativeGender
 from painpath.schemas.base import (
@@ -55,6 +56,9 @@ class CareTeamWrite(InputModel):
     name: ShortText
     active: bool = True
     participant_user_ids: list[RowId] = Field(default_factory=list, max_length=50)
+    # Required when an administrator seats themself (break-glass access; audited, and the care
+    # team is alerted).
+    break_glass_reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 class CareTeamRead(OutputModel):

@@ -1,4 +1,4 @@
-"""Accounts: logins with rate limiting, bearer tokens, and user management."""
+"""Accounts: logins with throttling, bearer tokens, passwords, reset codes, user management."""
 
 from __future__ import annotations
 
@@ -6,27 +6,32 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from painpath import audit
 from painpath.auth.actor import Actor
+from painpath.auth.codes import digest, new_code, normalize_code
 from painpath.auth.passwords import dummy_hash, hash_password, verify_password
 from painpath.auth.permissions import Permission
 from painpath.kit.clock import utcnow
 from painpath.kit.pagination import PageRequest
 from painpath.models.audit_event import AuditOutcome
+from painpath.models.credentials import PasswordResetCode
 from painpath.models.enums import Role
 from painpath.models.patient import Patient
 from painpath.models.user import ApiToken, LoginAttempt, User
 from painpath.schemas.accounts import UserCreate, UserUpdate
+from painpath.services import login_throttle, sessions
 from painpath.services.errors import (
     AccessDenied,
     Conflict,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     TooManyAttempts,
 )
+from painpath.services.login_throttle import ThrottlePolicy
 
 
 def authenticate(
@@ -35,25 +40,22 @@ def authenticate(
     username: str,
     password: str,
     client_address: str,
-    max_failures: int,
-    window_seconds: int,
+    policy: ThrottlePolicy,
 ) -> User | None:
     """Check a username and password; None when they do not match.
 
-    The failed attempt is recorded in the session, so the caller must commit rather than
-    raise (a raise would roll the attempt back and defeat the rate limit).
+    Each check first takes a throttle slot (committed on its own, see `login_throttle`);
+    TooManyAttempts when there is none. On success the caller gives the slot back
+    (`login_throttle.give_back`) once its sign-in is complete. The failed attempt is recorded
+    in the session, so the caller must commit rather than raise.
     """
     if "\x00" in username or "\x00" in password:
         raise InvalidInput("username and password cannot contain NUL characters", field="username")
-    since = utcnow() - timedelta(seconds=window_seconds)
-    failures = session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.attempted_at >= since,
-            LoginAttempt.succeeded.is_(False),
-            (LoginAttempt.username == username) | (LoginAttempt.client_address == client_address),
-        )
-    )
-    if (failures or 0) >= max_failures:
+    username = username[:64]
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    refusal = login_throttle.take_slot(engine, policy, username=username, address=client_address)
+    if refusal is not None:
         audit.record(  # a denial: written even though the request fails
             session,
             actor=None,
@@ -61,16 +63,17 @@ def authenticate(
             resource_type="Session",
             patient_id=None,
             outcome=AuditOutcome.denied,
-            detail=f"login for {username[:64]!r} refused: too many failed attempts",
+            detail=f"login for {username!r} refused: too many failed attempts ({refusal.scope})",
         )
         raise TooManyAttempts(
-            f"too many failed logins; try again in {window_seconds // 60 or 1} minutes"
+            f"too many failed logins; try again in {refusal.retry_after_seconds} seconds",
+            retry_after_seconds=refusal.retry_after_seconds,
         )
     user = session.scalar(select(User).where(User.username == username))
     valid, new_hash = verify_password(password, user.password_hash if user else dummy_hash())
     succeeded = bool(user and user.is_active and valid)
     session.add(
-        LoginAttempt(username=username[:64], client_address=client_address, succeeded=succeeded)
+        LoginAttempt(username=username, client_address=client_address[:64], succeeded=succeeded)
     )
     audit.record(
         session,
@@ -79,7 +82,7 @@ def authenticate(
         resource_type="Session",
         patient_id=None,
         outcome=AuditOutcome.success if succeeded else AuditOutcome.denied,
-        detail=None if succeeded else f"failed login for {username[:64]!r}",
+        detail=None if succeeded else f"failed login for {username!r}",
     )
     if not succeeded or user is None:
         return None
@@ -100,12 +103,12 @@ def issue_token(session: Session, *, user: User, minutes: int) -> tuple[str, dat
     return token, expires_at
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def live_token(session: Session, token: str) -> tuple[ApiToken, User] | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     user = session.get(User, row.user_id)
-    return user if user and user.is_active else None
+    return (row, user) if user and user.is_active else None
 
 
 def revoke_token(session: Session, token: str) -> None:
@@ -142,7 +145,7 @@ def create_user(
     elif patient_id is not None:
         raise InvalidInput("only patient accounts link to a patient", field="patient_id")
     try:
-        password_hash = hash_password(password)
+        password_hash = hash_password(password, context=(username, display_name))
     except ValueError as error:
         raise InvalidInput(str(error), field="password") from error
     user = User(
@@ -202,33 +205,154 @@ def add_user(session: Session, *, actor: Actor, data: UserCreate) -> User:
     return user
 
 
-def revoke_all_tokens(session: Session, *, user_id: int) -> None:
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+STAFF_ROLES = frozenset({Role.clinician, Role.pharmacist, Role.admin})
 
 
 def update_user(session: Session, *, actor: Actor, user_id: int, data: UserUpdate) -> User:
+    """Change an account. Deactivation and a role change end every session and token it holds.
+
+    An administrator never sets another person's password: they issue a reset code instead.
+    """
     user = get_user(session, actor=actor, user_id=user_id)
     # An explicit null leaves a field as it is (found by the Schemathesis run: a null password
     # was hashed and failed with a 500).
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "password" in changes:
+        raise InvalidInput(
+            "administrators cannot set a password; issue a one-time reset code "
+            f"(POST /api/users/{user.id}/reset-code) for the person to set their own",
+            field="password",
+        )
     if changes.get("is_active") is False and user.id == actor.user_id:
         raise InvalidInput("you cannot deactivate your own account", field="is_active")
-    changed = sorted(changes)
-    if "password" in changes:
-        try:
-            user.password_hash = hash_password(changes.pop("password"))
-        except ValueError as error:
-            raise InvalidInput(str(error), field="password") from error
+    role = changes.get("role")
+    if role is not None and role is not user.role:
+        if role not in STAFF_ROLES or user.role not in STAFF_ROLES:
+            raise InvalidInput(
+                "only staff roles change (clinician, pharmacist, admin)", field="role"
+            )
+        if user.id == actor.user_id:
+            raise InvalidInput("you cannot change your own role", field="role")
+    changed = sorted(key for key, value in changes.items() if value is not None)
+    ends_sessions = changes.get("is_active") is False or (
+        role is not None and role is not user.role
+    )
     for field, value in changes.items():
         if value is not None:
             setattr(user, field, value)
-    if "password" in changed or changes.get("is_active") is False:
-        # A new password or a deactivation ends every bearer token the account holds.
-        revoke_all_tokens(session, user_id=user.id)
+    if ends_sessions:
+        sessions.end_every_credential(session, user_id=user.id)
     session.flush()
     _audit_account(session, actor, user, "update", "changed " + ", ".join(changed))
+    return user
+
+
+def change_own_password(session: Session, *, actor: Actor, current: str, new: str) -> User:
+    """The signed-in person sets a new password; every session and token of theirs ends."""
+    user = session.get(User, actor.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("log in to continue")
+    if not verify_password(current, user.password_hash)[0]:
+        audit.record(
+            session,
+            actor=actor,
+            action="password_change",
+            resource_type="User",
+            patient_id=None,
+            resource_id=user.id,
+            outcome=AuditOutcome.denied,
+            detail="the current password was wrong",
+        )
+        raise InvalidInput("the current password is not right", field="current_password")
+    _set_password(session, user, new, field="new_password")
+    _audit_account(session, actor, user, "password_change", "changed their own password")
+    return user
+
+
+def _set_password(session: Session, user: User, password: str, *, field: str) -> None:
+    try:
+        user.password_hash = hash_password(password, context=(user.username, user.display_name))
+    except ValueError as error:
+        raise InvalidInput(str(error), field=field) from error
+    sessions.end_every_credential(session, user_id=user.id)
+    session.flush()
+
+
+def issue_reset_code(
+    session: Session, *, actor: Actor, user_id: int, minutes: int
+) -> tuple[str, datetime]:
+    """A one-time code for `user_id` to set their own password; shown once, stored hashed.
+
+    Earlier unused codes for the same account stop working.
+    """
+    user = get_user(session, actor=actor, user_id=user_id)
+    if user.id == actor.user_id:
+        raise InvalidInput("change your own password yourself, not with a reset code")
+    now = utcnow()
+    session.execute(
+        update(PasswordResetCode)
+        .where(PasswordResetCode.user_id == user.id, PasswordResetCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    code = new_code()
+    expires_at = now + timedelta(minutes=minutes)
+    session.add(
+        PasswordResetCode(
+            user_id=user.id,
+            code_sha256=digest(code),
+            issued_by=actor.user_id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    _audit_account(
+        session, actor, user, "reset_code", f"issued a password reset code for {user.username}"
+    )
+    return code, expires_at
+
+
+def redeem_reset_code(session: Session, *, username: str, code: str, new_password: str) -> User:
+    """Set a new password with a reset code; the code is spent and every old session ends."""
+    if any("\x00" in value for value in (username, code, new_password)):
+        raise InvalidInput("the username, code and password cannot contain NUL characters")
+    user = session.scalar(select(User).where(User.username == username[:64]))
+    row = (
+        session.scalar(
+            select(PasswordResetCode).where(
+                PasswordResetCode.code_sha256 == digest(normalize_code(code))
+            )
+        )
+        if user is not None
+        else None
+    )
+    usable = (
+        user is not None
+        and user.is_active
+        and row is not None
+        and row.user_id == user.id
+        and row.used_at is None
+        and row.expires_at > utcnow()
+    )
+    if not usable or user is None or row is None:
+        audit.record(
+            session,
+            actor=None,
+            action="password_reset",
+            resource_type="User",
+            patient_id=None,
+            outcome=AuditOutcome.denied,
+            detail=f"reset code refused for {username[:64]!r}",
+        )
+        raise InvalidInput("the reset code is not valid (wrong, used or expired)", field="code")
+    _set_password(session, user, new_password, field="new_password")
+    row.used_at = utcnow()
+    audit.record(
+        session,
+        actor=Actor.of(user),
+        action="password_reset",
+        resource_type="User",
+        patient_id=None,
+        resource_id=user.id,
+        detail="set a new password with a one-time reset code",
+    )
     return user

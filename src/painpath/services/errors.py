@@ -25,6 +25,12 @@ class AccessDenied(ServiceError):
     title = "Forbidden"
 
 
+class ReauthenticationRequired(AccessDenied):
+    """A sensitive action, and the caller's last password entry is too old."""
+
+    title = "Re-authentication required"
+
+
 class NotFound(ServiceError):
     status_code = 404
     title = "Not found"
@@ -48,3 +54,7 @@ class InvalidInput(ServiceError):
 class TooManyAttempts(ServiceError):
     status_code = 429
     title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds

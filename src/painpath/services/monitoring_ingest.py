@@ -23,6 +23,7 @@ from painpath.services.errors import InvalidInput
 from painpath.services.monitoring_diary import add_entry
 from painpath.services.monitoring_fills import add_fill
 from painpath.services.monitoring_questionnaires import record_response
+from painpath.services.recording import observation_fields
 
 
 def known_observations(
@@ -42,7 +43,7 @@ def known_observations(
 def new_observation(access: PatientAccess, item: ObservationItem) -> Observation:
     """The observation for an item, not yet flushed: a batch of readings goes in one insert."""
     fields = item.model_dump(include={*ObservationCreate.model_fields, "modality"})
-    return Observation(patient_id=access.patient_id, **fields)
+    return Observation(patient_id=access.patient_id, **observation_fields(access.actor, fields))
 
 
 def _dose_log(session: Session, access: PatientAccess, item: DoseLogItem) -> tuple[int, bool]:

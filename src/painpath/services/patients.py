@@ -15,6 +15,7 @@ from painpath.models.enums import Role
 from painpath.models.patient import Patient
 from painpath.models.user import User
 from painpath.schemas.patients import CareTeamWrite, PatientCreate, PatientUpdate
+from painpath.services import break_glass
 from painpath.services.access import PatientAccess
 from painpath.services.errors import AccessDenied, Conflict, InvalidInput, NotFound
 
@@ -112,18 +113,39 @@ def _staff(session: Session, user_ids: list[int]) -> list[int]:
     return unique
 
 
-def create_care_team(session: Session, *, access: PatientAccess, data: CareTeamWrite) -> CareTeam:
+def create_care_team(
+    session: Session,
+    *,
+    access: PatientAccess,
+    data: CareTeamWrite,
+    recently_authenticated: bool = False,
+) -> CareTeam:
+    """A new care team. An admin naming themself takes break-glass access (`break_glass`)."""
     team = CareTeam(patient_id=access.patient_id, name=data.name, active=data.active)
-    for user_id in _staff(session, data.participant_user_ids):
+    wanted = _staff(session, data.participant_user_ids)
+    for user_id in wanted:
         team.participants.append(CareTeamParticipant(user_id=user_id))
     session.add(team)
     session.flush()
     access.note_resource(team.id)
+    if break_glass.takes_own_seat(access, set(), set(wanted)):
+        break_glass.record_self_seat(
+            session,
+            access=access,
+            team=team,
+            reason=data.break_glass_reason,
+            recently_authenticated=recently_authenticated,
+        )
     return team
 
 
 def replace_care_team(
-    session: Session, *, access: PatientAccess, team_id: int, data: CareTeamWrite
+    session: Session,
+    *,
+    access: PatientAccess,
+    team_id: int,
+    data: CareTeamWrite,
+    recently_authenticated: bool = False,
 ) -> CareTeam:
     team = session.get(CareTeam, team_id)
     if team is None or team.patient_id != access.patient_id:
@@ -131,10 +153,19 @@ def replace_care_team(
     team.name = data.name
     team.active = data.active
     wanted = _staff(session, data.participant_user_ids)
-    team.participants[:] = [p for p in team.participants if p.user_id in wanted]
     present = {p.user_id for p in team.participants}
+    team.participants[:] = [p for p in team.participants if p.user_id in wanted]
+    kept = {p.user_id for p in team.participants}
     for user_id in wanted:
-        if user_id not in present:
+        if user_id not in kept:
             team.participants.append(CareTeamParticipant(user_id=user_id))
     session.flush()
+    if break_glass.takes_own_seat(access, present, set(wanted)):
+        break_glass.record_self_seat(
+            session,
+            access=access,
+            team=team,
+            reason=data.break_glass_reason,
+            recently_authenticated=recently_authenticated,
+        )
     return team

@@ -23,6 +23,7 @@ from painpath.schemas.clinical import (
 )
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, NotFound
+from painpath.services.recording import observation_fields, recorder
 from painpath.terminology import lookup_rxnorm
 
 Row = TypeVar("Row", Condition, MedicationRequest, Observation, GenotypeResult)
@@ -70,7 +71,7 @@ def create_condition(
     if data.onset_date and data.onset_date < access.patient.birth_date:
         raise InvalidInput("onset_date is before the patient's birth date", field="onset_date")
     condition = Condition(
-        patient_id=access.patient_id, recorder_id=access.actor.user_id, **data.model_dump()
+        patient_id=access.patient_id, **recorder(access.actor), **data.model_dump()
     )
     session.add(condition)
     session.flush()
@@ -123,6 +124,7 @@ def create_medication_request(
         patient_id=access.patient_id,
         display=drug.display,
         prescriber_id=access.actor.user_id,
+        **recorder(access.actor),
         **data.model_dump(),
     )
     session.add(request)
@@ -184,7 +186,8 @@ def create_observation(
         if existing is not None:
             access.note_resource(existing.id)
             return existing, False
-    observation = Observation(patient_id=access.patient_id, **data.model_dump())
+    fields = observation_fields(access.actor, data.model_dump())
+    observation = Observation(patient_id=access.patient_id, **fields)
     session.add(observation)
     try:
         session.flush()

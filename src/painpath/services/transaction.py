@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy.orm import Session, sessionmaker
 
 from painpath import audit
+from painpath.services.errors import AccessDenied, NotAuthenticated
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ def unit_of_work(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         audit.clear_pending(session)
     except BaseException as error:
         session.rollback()
+        if isinstance(error, NotAuthenticated | AccessDenied):
+            audit.record_refusal(session, reason=f"{error.status_code} {error.detail}")
         try:
             audit.persist_after_failure(session, error)
         except Exception:

@@ -6,15 +6,24 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from painpath import __version__
+from painpath.audit.flood import DenialThrottle
 from painpath.config import Settings, get_settings
 from painpath.db.engine import make_engine, make_session_factory
+from painpath.pgx.html import report_stylesheet
 from painpath.web.api import api_router
 from painpath.web.cds import router as cds_router
-from painpath.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from painpath.web.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+    hash_source,
+)
 from painpath.web.openapi import install_openapi
 from painpath.web.problems import install_problem_handlers
+from painpath.web.signing_key import session_signing_key
 from painpath.web.ui import STATIC_DIR, ui_router
 
 
@@ -51,7 +60,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Added innermost first: sessions sit inside the size limit and the request context.
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=session_signing_key(settings),
         session_cookie="painpath_session",
         max_age=settings.session_minutes * 60,
         same_site="lax",
@@ -62,5 +71,23 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        denial_throttle=DenialThrottle(
+            per_address=settings.audit_anonymous_denials_per_address,
+            total=settings.audit_anonymous_denials_per_minute,
+        ),
+    )
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts_seconds=settings.hsts_seconds,
+        always_https=(settings.public_base_url or "").startswith("https://"),
+        style_hashes=(hash_source(report_stylesheet()),),
+        docs_path=app.docs_url,
+    )
+    if settings.trusted_proxy_networks:
+        # Outermost: the audit trail and the login throttle see the client the proxy names.
+        # Without trusted proxies, X-Forwarded-For is ignored (uvicorn runs with it off).
+        trusted = [str(network) for network in settings.trusted_proxy_networks]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
     return app

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from painpath import audit
 from painpath.cds.client_auth import (
     CdsClient,
     ClientNotAuthenticated,
@@ -28,6 +29,7 @@ from painpath.cds.services import SERVICES, CdsService, discovery
 from painpath.cds.snoozes import record_feedback
 from painpath.config import Environment, Settings
 from painpath.kit.clock import utcnow
+from painpath.models.audit_event import AuditOutcome
 from painpath.services.transaction import unit_of_work
 from painpath.web.problems import problem
 
@@ -122,8 +124,27 @@ async def _authenticate(request: Request, service_id: str) -> CdsClient | JSONRe
             accept_once, request.app.state.session_factory, client, now=utcnow()
         )
     except ClientNotAuthenticated as error:
+        await run_in_threadpool(_audit_refusal, request, service_id, str(error))
         return _unauthenticated(request, str(error))
     return client
+
+
+def _audit_refusal(request: Request, service_id: str, reason: str) -> None:
+    """An audit row for a refused CDS client (never the token it sent)."""
+    _, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if credentials.strip():
+        reason = reason.replace(credentials.strip(), "[token]")
+    with unit_of_work(request.app.state.session_factory) as session:
+        audit.record(
+            session,
+            actor=None,
+            action="call",
+            resource_type="CdsService",
+            patient_id=None,
+            resource_id=service_id,
+            outcome=AuditOutcome.denied,
+            detail=f"CDS client refused: {reason}",
+        )
 
 
 async def _body(request: Request) -> Any:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from painpath import audit
 from painpath.auth.actor import Actor
 from painpath.auth.permissions import Permission
 from painpath.config import Settings
+from painpath.kit.clock import utcnow
 from painpath.kit.pagination import MAX_PAGE_SIZE, PageRequest
+from painpath.models.credentials import AuthSession
+from painpath.models.user import User
 from painpath.schemas.base import MAX_ROW_ID
-from painpath.services import accounts
+from painpath.services import accounts, sessions
 from painpath.services.access import PatientAccess, open_patient
-from painpath.services.errors import AccessDenied, NotAuthenticated
+from painpath.services.errors import AccessDenied, NotAuthenticated, ReauthenticationRequired
 from painpath.services.transaction import unit_of_work
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -61,36 +66,89 @@ def csrf_is_valid(request: Request, supplied: str | None) -> bool:
     return bool(expected and supplied and secrets.compare_digest(str(expected), supplied))
 
 
+#: The cookie-session key holding the server-side session id (see services.sessions).
+SESSION_ID_KEY = "sid"
+
+
+def begin_browser_session(request: Request, sid: str) -> str:
+    """Put a new session id in a fresh cookie (and a fresh CSRF token); returns the token."""
+    request.session.clear()
+    request.session[SESSION_ID_KEY] = sid
+    return ensure_csrf_token(request)
+
+
+def cookie_session(request: Request, session: Session) -> tuple[AuthSession, User] | None:
+    """The live server-side session this browser's cookie names, whatever its MFA state."""
+    sid = request.session.get(SESSION_ID_KEY)
+    if not isinstance(sid, str) or not sid:
+        return None
+    found = sessions.live_session(session, sid)
+    if found is None:
+        request.session.clear()  # ended or expired on the server: forget it here too
+    return found
+
+
 def optional_actor(request: Request, session: SessionDep) -> Actor | None:
-    """Who is calling: a bearer token, else the session cookie; None when neither."""
+    """Who is calling: a bearer token, else the session cookie; None when neither.
+
+    A browser session still waiting for its second factor (or for MFA enrollment) counts as
+    not signed in here; only the MFA routes accept it (`pending_login`).
+    """
     authorization = request.headers.get("authorization", "")
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials:
-        user = accounts.user_for_token(session, credentials.strip())
-        if user is None:
+        found_token = accounts.live_token(session, credentials.strip())
+        if found_token is None:
             raise NotAuthenticated("the bearer token is invalid, expired or revoked")
-        return Actor.of(user)
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+        token_row, token_user = found_token
+        request.state.credential = sessions.token_credential(token_row)
+        return Actor.of(token_user)
+    found = cookie_session(request, session)
+    if found is None or not found[0].mfa_satisfied:
         return None
-    user = accounts.active_user(session, user_id)
-    if user is None:
-        request.session.clear()
-        return None
+    row, user = found
     if request.method not in SAFE_METHODS and not csrf_is_valid(
         request, request.headers.get(CSRF_HEADER)
     ):
         raise AccessDenied(f"missing or wrong {CSRF_HEADER} header for a cookie session")
+    request.state.credential = sessions.session_credential(row)
     return Actor.of(user)
 
 
-def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+def current_actor(
+    actor: Annotated[Actor | None, Depends(optional_actor)], session: SessionDep
+) -> Actor:
     if actor is None:
         raise NotAuthenticated("log in or send a bearer token")
+    audit.note_actor(session, actor)  # names the actor in the audit row of a later refusal
     return actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def request_credential(request: Request) -> sessions.Credential:
+    credential: sessions.Credential = request.state.credential
+    return credential
+
+
+def recent_actor(request: Request, actor: ActorDep, settings: SettingsDep) -> Actor:
+    """The actor, if they gave their password (and second factor) within `reauth_minutes`.
+
+    Sensitive actions (password and MFA changes, account administration, break-glass) use it:
+    a browser left signed in is not enough to perform them.
+    """
+    since = utcnow() - timedelta(minutes=settings.reauth_minutes)
+    if request_credential(request).authenticated_at < since:
+        raise ReauthenticationRequired(
+            "confirm your password (POST /api/auth/reauthenticate, or sign in again for a new "
+            f"bearer token): this action needs a sign-in from the last {settings.reauth_minutes} "
+            "minutes"
+        )
+    return actor
+
+
+RecentActorDep = Annotated[Actor, Depends(recent_actor)]
 
 
 def page_params(

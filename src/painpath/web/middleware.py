@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from painpath.audit.context import RequestContext, request_context
+from painpath.audit.flood import DenialThrottle
 
 #: Routes that take a file upload, and so the larger `max_upload_bytes` limit.
 UPLOAD_PATHS = (
@@ -21,8 +25,9 @@ UPLOAD_PATHS = (
 class RequestContextMiddleware:
     """Give each request an id and expose method, path and client to the audit writer."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, denial_throttle: DenialThrottle | None = None) -> None:
         self.app = app
+        self.denial_throttle = denial_throttle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,18 +43,13 @@ class RequestContextMiddleware:
                 path=str(scope.get("path", ""))[:300],
                 client_address=client[0] if client else None,
                 request_id=request_id,
+                denial_throttle=self.denial_throttle,
             )
         )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = [
-                    (b"x-request-id", request_id.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"cache-control", b"no-store"),
-                ]
+                extra = [(b"x-request-id", request_id.encode())]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
@@ -143,3 +143,130 @@ class BodySizeLimitMiddleware:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+#: Every page's policy: nothing inline, nothing from elsewhere, never framed.
+BASE_POLICY: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'",),
+    "style-src": ("'self'",),
+    "img-src": ("'self'", "data:"),
+    "font-src": ("'self'",),
+    "connect-src": ("'self'",),
+    "object-src": ("'none'",),
+    "base-uri": ("'none'",),
+    "form-action": ("'self'",),
+    "frame-ancestors": ("'none'",),
+}
+#: The API explorer at /docs is FastAPI's Swagger UI page, which loads from this CDN.
+DOCS_CDN = "https://cdn.jsdelivr.net"
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+def hash_source(text: str | bytes) -> str:
+    """A CSP hash-source allowing exactly this inline script or style."""
+    data = text.encode() if isinstance(text, str) else text
+    return "'sha256-" + base64.b64encode(hashlib.sha256(data).digest()).decode() + "'"
+
+
+def content_security_policy(
+    *, style_hashes: Iterable[str] = (), script_hashes: Iterable[str] = (), docs: bool = False
+) -> str:
+    policy = {name: list(sources) for name, sources in BASE_POLICY.items()}
+    policy["style-src"] += style_hashes
+    policy["script-src"] += script_hashes
+    if docs:
+        policy["script-src"].append(DOCS_CDN)
+        policy["style-src"].append(DOCS_CDN)
+        policy["img-src"].append("https://fastapi.tiangolo.com")
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in policy.items())
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy, HSTS and the other headers every response carries.
+
+    The policy has no 'unsafe-inline': templates load /static files only. `style_hashes` allow
+    known inline stylesheets (the printable PGx report). The one page with inline script,
+    FastAPI's /docs, is generated from the app's own settings with no request input; its
+    scripts are allowed by their hashes, computed from the page as served.
+    HSTS is sent on HTTPS requests, or on all when `always_https` (the server sits behind
+    a TLS proxy that does not say so); `hsts_seconds` 0 turns it off.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hsts_seconds: int,
+        always_https: bool = False,
+        style_hashes: tuple[str, ...] = (),
+        docs_path: str | None = "/docs",
+    ) -> None:
+        self.app = app
+        self.hsts_seconds = hsts_seconds
+        self.always_https = always_https
+        self.docs_path = docs_path
+        self.style_hashes = style_hashes
+        self.policy = content_security_policy(style_hashes=style_hashes).encode()
+
+    def _headers(self, scope: Scope, policy: bytes) -> list[tuple[bytes, bytes]]:
+        headers = [
+            (b"content-security-policy", policy),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"cache-control", b"no-store"),
+        ]
+        https = scope.get("scheme") == "https" or self.always_https
+        if self.hsts_seconds and https:
+            value = f"max-age={self.hsts_seconds}; includeSubDomains".encode()
+            headers.append((b"strict-transport-security", value))
+        return headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.docs_path is not None and scope.get("path") == self.docs_path:
+            await self._docs(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                own = {name for name, _ in message.get("headers", [])}
+                extra = [item for item in self._headers(scope, self.policy) if item[0] not in own]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+    async def _docs(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hold the /docs page until its body is known, then allow its inline scripts."""
+        start: Message | None = None
+        body = b""
+
+        async def buffered(message: Message) -> None:
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] == "http.response.body":
+                body += message.get("body", b"")
+                if message.get("more_body", False):
+                    return
+                if start is None:  # an ASGI app must start a response before its body
+                    return
+                scripts = [hash_source(found) for found in _INLINE_SCRIPT.findall(body)]
+                policy = content_security_policy(
+                    style_hashes=self.style_hashes, script_hashes=scripts, docs=True
+                )
+                start["headers"] = list(start.get("headers", [])) + self._headers(
+                    scope, policy.encode()
+                )
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        await self.app(scope, receive, buffered)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from painpath.services.errors import ServiceError
+from painpath.web.redaction import redact_paths
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -27,13 +28,18 @@ def problem(
         "type": "about:blank",
         "title": title,
         "status": status,
-        "detail": detail,
+        "detail": redact_paths(detail),
     }
     if instance:
         body["instance"] = instance
     if errors:
-        body["errors"] = errors
+        body["errors"] = [_redacted(item) for item in errors]
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _redacted(item: dict[str, Any]) -> dict[str, Any]:
+    message = item.get("message")
+    return item | {"message": redact_paths(message)} if isinstance(message, str) else item
 
 
 def _field_name(location: tuple[Any, ...]) -> str:

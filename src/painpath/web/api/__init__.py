@@ -10,6 +10,7 @@ from painpath.web.api import (
     conditions,
     genotypes,
     medications,
+    mfa,
     monitoring_adherence,
     monitoring_alert_stream,
     monitoring_alerts,
@@ -29,6 +30,7 @@ from painpath.web.api import (
 api_router = APIRouter(prefix="/api")
 for module in (
     auth,
+    mfa,
     users,
     patients,
     care_teams,

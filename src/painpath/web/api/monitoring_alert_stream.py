@@ -4,7 +4,8 @@ The stream polls the database by alert id once a second, in a short transaction 
 poll (the request's own session is closed before streaming starts), and audits each alert it
 sends as a read. Each event carries the alert id as its SSE `id`, so a reconnecting EventSource
 resumes after the last alert it saw (`Last-Event-ID`). The server ends a stream after
-`STREAM_SECONDS`; browsers reconnect by themselves after `retry`.
+`STREAM_SECONDS`; browsers reconnect by themselves after `retry`. Each poll also checks that
+the session or token behind the stream is still live, and ends the stream when it is not.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from painpath.auth.permissions import Permission
 from painpath.kit.clock import utcnow
 from painpath.schemas.base import MAX_ROW_ID
 from painpath.schemas.monitoring_alerts import AlertRead
-from painpath.services import monitoring_alerts
+from painpath.services import monitoring_alerts, sessions
 from painpath.services.errors import AccessDenied
+from painpath.services.sessions import Credential
 from painpath.services.transaction import unit_of_work
-from painpath.web.deps import ActorDep, SessionDep
+from painpath.web.deps import ActorDep, SessionDep, request_credential
 
 router = APIRouter(tags=["alerts"])
 
@@ -37,6 +39,9 @@ POLL_SECONDS = 1.0
 STREAM_SECONDS = 300.0
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 3000
+#: Sent, and the stream closed, when the session or token behind it ends; `retry: 0` hints
+#: the browser's EventSource not to reconnect (it would be refused with 401 anyway).
+SIGNED_OUT_EVENT = 'retry: 0\nevent: signed-out\ndata: {"detail":"the session has ended"}\n\n'
 #: An alert committed this long after a newer one was sent is still delivered.
 LATE_COMMIT = timedelta(seconds=30)
 
@@ -59,8 +64,14 @@ class FeedCursor:
         return fresh
 
 
-def _poll(factory: sessionmaker[Session], actor: Actor, cursor: FeedCursor) -> list[AlertRead]:
+def _poll(
+    factory: sessionmaker[Session], actor: Actor, credential: Credential, cursor: FeedCursor
+) -> list[AlertRead] | None:
+    """New alerts, or None once the stream's credential has ended (sign-out, password change
+    or reset, deactivation, role change)."""
     with unit_of_work(factory) as session:
+        if not sessions.credential_is_live(session, credential):
+            return None
         rows = monitoring_alerts.alerts_for_feed(
             session,
             actor=actor,
@@ -80,13 +91,20 @@ def _event(alert: AlertRead) -> str:
 
 
 async def _events(
-    request: Request, factory: sessionmaker[Session], actor: Actor, cursor: FeedCursor
+    request: Request,
+    factory: sessionmaker[Session],
+    actor: Actor,
+    credential: Credential,
+    cursor: FeedCursor,
 ) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MILLISECONDS}\n\n"
     deadline = time.monotonic() + STREAM_SECONDS
     quiet_since = time.monotonic()
     while time.monotonic() < deadline and not await request.is_disconnected():
-        alerts = await run_in_threadpool(_poll, factory, actor, cursor)
+        alerts = await run_in_threadpool(_poll, factory, actor, credential, cursor)
+        if alerts is None:
+            yield SIGNED_OUT_EVENT
+            return
         for alert in alerts:
             yield _event(alert)
         if alerts:
@@ -119,7 +137,13 @@ def alert_stream(
         last_event_id if last_event_id is not None else monitoring_alerts.latest_alert_id(session)
     )
     return StreamingResponse(
-        _events(request, request.app.state.session_factory, actor, FeedCursor(floor)),
+        _events(
+            request,
+            request.app.state.session_factory,
+            actor,
+            request_credential(request),
+            FeedCursor(floor),
+        ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

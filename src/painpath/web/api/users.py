@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from painpath.models.enums import Role
-from painpath.schemas.accounts import UserCreate, UserRead, UserUpdate
+from painpath.schemas.accounts import ResetCodeRead, UserCreate, UserRead, UserUpdate
 from painpath.schemas.base import MAX_ROW_ID, Page
 from painpath.services import accounts
-from painpath.web.deps import ActorDep, PageDep, SessionDep
+from painpath.web.deps import ActorDep, PageDep, RecentActorDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -30,7 +30,7 @@ def list_users(
 
 
 @router.post("", response_model=UserRead, status_code=201)
-def create_user(body: UserCreate, actor: ActorDep, session: SessionDep) -> UserRead:
+def create_user(body: UserCreate, actor: RecentActorDep, session: SessionDep) -> UserRead:
     return UserRead.model_validate(accounts.add_user(session, actor=actor, data=body))
 
 
@@ -41,7 +41,21 @@ def read_user(user_id: UserId, actor: ActorDep, session: SessionDep) -> UserRead
 
 @router.patch("/{user_id}", response_model=UserRead)
 def update_user(
-    user_id: UserId, body: UserUpdate, actor: ActorDep, session: SessionDep
+    user_id: UserId, body: UserUpdate, actor: RecentActorDep, session: SessionDep
 ) -> UserRead:
+    """Change a name, role (staff roles) or active flag; deactivation and a role change end
+    every session and token of that account. Passwords are not set here: see reset-code."""
     user = accounts.update_user(session, actor=actor, user_id=user_id, data=body)
     return UserRead.model_validate(user)
+
+
+@router.post("/{user_id}/reset-code", response_model=ResetCodeRead, status_code=201)
+def issue_reset_code(
+    user_id: UserId, actor: RecentActorDep, session: SessionDep, settings: SettingsDep
+) -> ResetCodeRead:
+    """A one-time code (shown once, stored hashed, valid `PAINPATH_RESET_CODE_MINUTES`) for the
+    person to set their own password at POST /api/auth/password-reset or /reset-password."""
+    code, expires_at = accounts.issue_reset_code(
+        session, actor=actor, user_id=user_id, minutes=settings.reset_code_minutes
+    )
+    return ResetCodeRead(code=code, expires_at=expires_at)

@@ -7,6 +7,7 @@ page's errors render as HTML (see `routing`), while the JSON API keeps its probl
 from fastapi import APIRouter
 
 from painpath.web.ui import (
+    account_security,
     admin_users,
     alert_actions,
     alerts_panel,
@@ -24,6 +25,7 @@ from painpath.web.ui.templating import STATIC_DIR
 ui_router = APIRouter(route_class=UIRoute, include_in_schema=False)
 for module in (
     sign_in,
+    account_security,
     panel,
     alerts_panel,
     patient_summary,

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painpath.config import Settings
+from painpath.kit.clock import utcnow
 from painpath.kit.pagination import PageRequest
 from painpath.models.enums import Role
 from painpath.schemas.accounts import UserCreate
+from painpath.schemas.base import MAX_ROW_ID
 from painpath.services import accounts
 from painpath.services.errors import ServiceError
-from painpath.web.deps import SessionDep
+from painpath.web.deps import SessionDep, SettingsDep, request_credential
 from painpath.web.ui.deps import FormViewerDep, ViewerDep
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import Viewer, render
@@ -59,6 +63,8 @@ def _users_page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    reset_code: dict[str, str] | None = None,
+    page_error: str | None = None,
 ) -> Response:
     request_page = PageRequest(limit=USERS_PAGE_SIZE, offset=(page - 1) * USERS_PAGE_SIZE)
     users, total = accounts.list_users(session, actor=viewer.actor, page=request_page)
@@ -75,7 +81,20 @@ def _users_page(
         roles=[role.value for role in Role],
         form=form or {"role": Role.clinician.value},
         errors=errors or {},
+        reset_code=reset_code,
+        page_error=page_error,
     )
+
+
+def _recent(request: Request, settings: Settings) -> bool:
+    since = utcnow() - timedelta(minutes=settings.reauth_minutes)
+    return request_credential(request).authenticated_at >= since
+
+
+CONFIRM_FIRST = (
+    "Account changes need a recent sign-in: confirm your password on the Sign-in security "
+    "page (/account/security), then try again."
+)
 
 
 @router.get("/admin/users")
@@ -93,6 +112,7 @@ def add_user(
     request: Request,
     viewer: FormViewerDep,
     session: SessionDep,
+    settings: SettingsDep,
     username: Annotated[str, Form()] = "",
     display_name: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -101,6 +121,8 @@ def add_user(
     npi: Annotated[str, Form()] = "",
 ) -> Response:
     """Add an account; on a mistake, show the form again with the error beside its field."""
+    if not _recent(request, settings):
+        return _users_page(request, session, viewer, page_error=CONFIRM_FIRST, status_code=403)
     form = {
         "username": username.strip(),
         "display_name": display_name.strip(),
@@ -134,3 +156,34 @@ def add_user(
         )
     request.session["flash"] = f"Added {user.role.value} account “{user.username}”."
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/reset-code")
+def issue_reset_code(
+    request: Request,
+    viewer: FormViewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
+) -> Response:
+    """A one-time password reset code, shown once on the page (never kept in the cookie)."""
+    if not _recent(request, settings):
+        return _users_page(request, session, viewer, page_error=CONFIRM_FIRST, status_code=403)
+    try:
+        code, expires_at = accounts.issue_reset_code(
+            session, actor=viewer.actor, user_id=user_id, minutes=settings.reset_code_minutes
+        )
+    except ServiceError as error:
+        if error.status_code in (403, 404):
+            raise
+        session.rollback()
+        return _users_page(
+            request, session, viewer, page_error=error.detail.capitalize(), status_code=422
+        )
+    user = accounts.get_user(session, actor=viewer.actor, user_id=user_id)
+    shown = {
+        "username": user.username,
+        "code": code,
+        "expires_at": expires_at.strftime("%Y-%m-%d %H:%M"),
+    }
+    return _users_page(request, session, viewer, reset_code=shown)

@@ -9,9 +9,9 @@ from fastapi import Depends, Form, Request
 
 from painpath.auth.actor import Actor
 from painpath.models.enums import Role
-from painpath.services import accounts
+from painpath.services import accounts, sessions
 from painpath.services.errors import AccessDenied, NotAuthenticated
-from painpath.web.deps import ActorDep, SessionDep, csrf_is_valid
+from painpath.web.deps import ActorDep, SessionDep, cookie_session, csrf_is_valid
 from painpath.web.ui.templating import Viewer
 
 HOME_BY_ROLE = {
@@ -49,10 +49,16 @@ def login_url(request: Request) -> str:
 
 
 def cookie_actor(request: Request, session: SessionDep) -> Actor | None:
-    """The signed-in user of this browser session, if any (bearer tokens are for the API)."""
-    user_id = request.session.get("user_id")
-    user = accounts.active_user(session, user_id) if isinstance(user_id, int) else None
-    return Actor.of(user) if user else None
+    """The signed-in user of this browser session, if any (bearer tokens are for the API).
+
+    A session still waiting for its second factor is not signed in yet.
+    """
+    found = cookie_session(request, session)
+    if found is None or not found[0].mfa_satisfied:
+        return None
+    row, user = found
+    request.state.credential = sessions.session_credential(row)
+    return Actor.of(user)
 
 
 CookieActorDep = Annotated[Actor | None, Depends(cookie_actor)]
@@ -72,12 +78,13 @@ def form_viewer(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Viewer:
     """The signed-in user behind a form post, once the form's CSRF token checks out."""
-    user_id = request.session.get("user_id")
-    user = accounts.active_user(session, user_id) if isinstance(user_id, int) else None
-    if user is None:
+    found = cookie_session(request, session)
+    if found is None or not found[0].mfa_satisfied:
         raise NotAuthenticated("log in to continue")
+    row, user = found
     if not csrf_is_valid(request, csrf_token):
         raise FormExpired("the form has expired; reload the page and try again")
+    request.state.credential = sessions.session_credential(row)
     return Viewer(actor=Actor.of(user), display_name=user.display_name)
 
 

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from painpath.services.errors import AccessDenied, NotAuthenticated, NotFound, ServiceError
+from painpath.web.deps import SESSION_ID_KEY
 from painpath.web.ui.deps import FormExpired, login_url
 from painpath.web.ui.templating import render
 
@@ -35,7 +36,7 @@ _MESSAGES = {
 
 def error_page(request: Request, status: int, *, message: str | None = None) -> Response:
     """A friendly page for `status`; the header offers a way home and out."""
-    signed_in = isinstance(request.session.get("user_id"), int)
+    signed_in = isinstance(request.session.get(SESSION_ID_KEY), str)
     return render(
         request,
         "error.html",
@@ -58,7 +59,8 @@ def _reason(status: int) -> str:
 def _service_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ServiceError)
     if isinstance(error, NotAuthenticated):
-        request.session.pop("user_id", None)
+        # An ended session was already forgotten (web.deps.cookie_session); one half-way through
+        # signing in (second factor) is kept, and the login page sends it on.
         return RedirectResponse(login_url(request), status_code=303)
     if isinstance(error, FormExpired):
         return error_page(

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from painpath.auth.actor import Actor
 from painpath.models.enums import Role
-from painpath.services import accounts
-from painpath.services.errors import TooManyAttempts
-from painpath.web.deps import ActorDep, SessionDep, SettingsDep, csrf_is_valid, ensure_csrf_token
-from painpath.web.ui.deps import CookieActorDep, FormViewerDep, home_path, safe_next
+from painpath.services import sessions
+from painpath.services.errors import NotAuthenticated, TooManyAttempts
+from painpath.web.deps import (
+    SESSION_ID_KEY,
+    ActorDep,
+    SessionDep,
+    SettingsDep,
+    cookie_session,
+    csrf_is_valid,
+    ensure_csrf_token,
+)
+from painpath.web.login_flow import (
+    LoginStatus,
+    check_password,
+    open_browser_session,
+    signed_in,
+    status_after_password,
+)
+from painpath.web.ui.deps import CookieActorDep, FormExpired, home_path, safe_next
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import render
 
@@ -36,10 +52,17 @@ def start(actor: CookieActorDep) -> Response:
 def login_form(
     request: Request,
     actor: CookieActorDep,
+    session: SessionDep,
     next_path: Annotated[str | None, Query(alias="next", max_length=300)] = None,
 ) -> Response:
     if actor is not None:
         return _see_other(safe_next(next_path) or home_path(actor))
+    pending = cookie_session(request, session)
+    if pending is not None:  # password given, second factor (or enrollment) still to come
+        target = safe_next(next_path)
+        if pending[1].mfa_enabled:
+            return _see_other("/login/mfa" + (f"?next={quote(target, safe='/')}" if target else ""))
+        return _see_other("/account/security")
     return _login_page(request, next_path=safe_next(next_path) or "")
 
 
@@ -91,23 +114,18 @@ def login(
             status_code=422,
         )
     try:
-        user = accounts.authenticate(
-            session,
-            username=username,
-            password=password[:256],
-            client_address=request.client.host if request.client else "unknown",
-            max_failures=settings.login_max_failures,
-            window_seconds=settings.login_window_seconds,
+        user = check_password(
+            request, session, settings, username=username, password=password[:256]
         )
-    except TooManyAttempts:
-        minutes = max(settings.login_window_seconds // 60, 1)
+    except TooManyAttempts as error:
         return _login_page(
             request,
             next_path=target or "",
             username=username,
-            error=f"Too many failed sign-ins. Wait {minutes} minutes, then try again.",
+            error=f"Too many failed sign-ins. Wait {_wait(error.retry_after_seconds)}, "
+            "then try again.",
             status_code=429,
-            headers={"Retry-After": str(settings.login_window_seconds)},
+            headers={"Retry-After": str(error.retry_after_seconds)},
         )
     if user is None:
         return _login_page(
@@ -117,14 +135,34 @@ def login(
             error=WRONG_PASSWORD,
             status_code=422,
         )
-    request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
-    request.session["user_id"] = user.id
-    ensure_csrf_token(request)
+    signed_in(request, session, user=user)
+    status = status_after_password(user, settings)
+    # A fresh server-side session (and CSRF token) for the signed-in user.
+    open_browser_session(request, session, settings, user=user, status=status)
+    if status is LoginStatus.mfa_required:
+        return _see_other("/login/mfa" + (f"?next={quote(target, safe='/')}" if target else ""))
+    if status is LoginStatus.mfa_enrollment_required:
+        return _see_other("/account/security")
     return _see_other(target or home_path(Actor.of(user)))
 
 
+def _wait(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{(seconds + 59) // 60} minutes"
+
+
 @router.post("/logout")
-def logout(request: Request, viewer: FormViewerDep) -> Response:
+def logout(
+    request: Request, session: SessionDep, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    """End the session on the server too: a copy of the cookie stops working. Also ends a
+    sign-in still waiting for its second factor."""
+    if cookie_session(request, session) is None:
+        raise NotAuthenticated("log in to continue")
+    if not csrf_is_valid(request, csrf_token):
+        raise FormExpired("the form has expired; reload the page and try again")
+    sessions.end_session(session, str(request.session.get(SESSION_ID_KEY, "")))
     request.session.clear()
     request.session["flash"] = "You have signed out."
     return _see_other("/login")

@@ -1,7 +1,7 @@
 """CDS client JWT ids already accepted, so a replayed token is refused by every worker.
 
 Revision ID: d9e075cae627
-Revises: c9a1f0e2b7d4
+Revises: 55edbaf1b768
 Create Date: 2026-12-07 21:40:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d9e075cae627"
-down_revision: str | None = "c9a1f0e2b7d4"
+down_revision: str | None = "55edbaf1b768"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
