@@ -10,7 +10,8 @@ import painpath.opioids
 PUBLIC = {
     "KNOWLEDGE_VERSION", "Alert", "AlertSource", "Assessment", "AssessmentInput", "DailyDose",
     "DosageLine", "DoseProblem", "DoseUnit", "DrugClass", "FactorTable", "FactorTableName",
-    "Medication", "MedicationMme", "MmeStatus", "MmeSummary", "OrtResult", "Patient", "Route",
+    "ImplausibleSig", "Medication", "MedicationMme", "MmeStatus", "MmeSummary", "OrtResult",
+    "Patient", "Route",
     "TaperPlan", "TaperRefused", "TaperRequest", "TaperStep", "UdtResult", "assess", "daily_dose",
     "factor_table", "opioid_risk_tool", "ort_items", "parse_assessment_input", "plan_taper",
     "summarize_mme",

@@ -8,9 +8,9 @@ Schema of this model ships as `request.schema.json` (docs/care.md).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from painpath.care.codes import condition_for, problem_for
 from painpath.care.knowledge import knowledge
@@ -42,6 +42,19 @@ class Tried(BaseModel):
         return value
 
 
+def _medicine_form(value: Any) -> str:
+    """A medicine is either free text ("oxycodone ER 20 mg BID") or an `opioids assess` object."""
+    return "text" if isinstance(value, str) else "object"
+
+
+#: One current medicine; errors name the form that was sent (`current_meds.0.object.…`).
+CurrentMedicine = Annotated[
+    Annotated[Annotated[str, Field(min_length=1, max_length=200)], Tag("text")]
+    | Annotated[Medication, Tag("object")],
+    Discriminator(_medicine_form),
+]
+
+
 class CareRequest(BaseModel):
     """One patient's facts for care suggestions (docs/care.md)."""
 
@@ -61,7 +74,7 @@ class CareRequest(BaseModel):
         list[Annotated[str, Field(min_length=1, max_length=60)]], Field(max_length=100)
     ] = Field(default_factory=list)
     current_meds: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=200)] | Medication],
+        list[CurrentMedicine],
         Field(max_length=60),
     ] = Field(default_factory=list)
     genotype: Annotated[dict[Annotated[str, Field(max_length=20)], str], Field(max_length=20)] = (

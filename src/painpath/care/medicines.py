@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 
 from painpath.care.knowledge import knowledge
-from painpath.opioids import DoseProblem, DrugClass, Medication, daily_dose
+from painpath.opioids import DoseProblem, DrugClass, ImplausibleSig, Medication, daily_dose
 from painpath.terminology import formulary
 
 #: formulary class -> care class tags (the safety rules' vocabulary)
@@ -162,6 +162,8 @@ def implausible_dose(medication: Medication) -> str | None:
     ceilings), or None; a dose the sig does not give is not a problem here."""
     try:
         dose = daily_dose(medication)
+    except ImplausibleSig as error:
+        return str(error)
     except DoseProblem:
         return None
     except ArithmeticError:

@@ -8,7 +8,7 @@ frozen dataclasses with `as_json()`. The public API is `__all__`, pinned by a te
 
 from painpath.opioids.alerts import Alert, AlertSource
 from painpath.opioids.assess import Assessment, assess, parse_assessment_input
-from painpath.opioids.dosage import DailyDose, DoseProblem, daily_dose
+from painpath.opioids.dosage import DailyDose, DoseProblem, ImplausibleSig, daily_dose
 from painpath.opioids.inputs import (
     AssessmentInput,
     DosageLine,
@@ -37,6 +37,7 @@ __all__ = [
     "DrugClass",
     "FactorTable",
     "FactorTableName",
+    "ImplausibleSig",
     "Medication",
     "MedicationMme",
     "MmeStatus",

@@ -44,6 +44,10 @@ class DoseProblem(ValueError):
     """The sig does not say enough to compute a daily dose; the message says what is missing."""
 
 
+class ImplausibleSig(DoseProblem):
+    """The sig names more administrations a day than any prescription could (not computed)."""
+
+
 def exact(value: float) -> Decimal:
     """A float from JSON as the decimal a person typed (0.1 stays 0.1)."""
     return Decimal(str(value))
@@ -51,7 +55,7 @@ def exact(value: float) -> Decimal:
 
 def _plausible(per_day: Decimal) -> Decimal:
     if per_day > MAX_DOSES_PER_DAY:
-        raise DoseProblem(
+        raise ImplausibleSig(
             f"{per_day:.4g} administrations a day is not a plausible sig "
             f"(at most {MAX_DOSES_PER_DAY}, hourly)"
         )

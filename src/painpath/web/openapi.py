@@ -3,8 +3,9 @@
 FastAPI documents each route's success response and a 422 in its own shape; painpath answers
 every error as an RFC 9457 problem document (painpath.web.problems). Here each operation gets
 the problem responses that apply to it — 401/403 behind the login, 404 with a path parameter,
-400/413/422 with a request body, 409 on writes, 429 on the login routes, 500 everywhere — all
-`application/problem+json` with one `Problem` schema, replacing FastAPI's 422.
+400/413 with a request body, 422 with parameters, a body or on any write, 409 on writes, 429 on
+the login routes, 500 everywhere — all `application/problem+json` with one `Problem` schema,
+replacing FastAPI's 422.
 """
 
 from __future__ import annotations
@@ -81,7 +82,9 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
         statuses |= {401, 403}
     if any(p.get("in") == "path" for p in parameters):
         statuses |= {404}
-    if parameters or "requestBody" in operation:
+    if parameters or "requestBody" in operation or method in WRITES:
+        # A write with no body can still be refused by a rule on the stored state (say,
+        # renewing recovery codes without MFA enrolled): 422 naming what is wrong.
         statuses |= {422}
     if "requestBody" in operation:
         statuses |= {400, 413}
