@@ -13,8 +13,9 @@ from painpath.db.engine import make_engine, make_session_factory
 from painpath.web.api import api_router
 from painpath.web.cds import router as cds_router
 from painpath.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from painpath.web.problems import install_problem_handlers
+from painpath.web.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from painpath.web.ui import STATIC_DIR, ui_router
+from painpath.web.ui.error_pages import error_page
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
 
-    install_problem_handlers(app)
+    install_problem_handlers(app, page=error_page)
     app.include_router(api_router)
     app.include_router(cds_router)
     app.include_router(ui_router)
@@ -46,7 +47,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             connection.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": engine.dialect.name}
 
-    # Added innermost first: sessions sit inside the size limit and the request context.
+    # Added innermost first: sessions sit inside the size limit, which sits inside the last
+    # resort for unexpected errors (a complete 500, the connection kept), inside the request
+    # context (so every answer, the 500 too, carries the request id).
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -60,5 +63,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(UnexpectedErrorMiddleware, page=error_page)
     app.add_middleware(RequestContextMiddleware)
     return app

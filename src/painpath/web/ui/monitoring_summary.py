@@ -94,20 +94,32 @@ def _change_text(change: ImmpactChange) -> str:
     return f"{change.direction}, {points}{percent}".replace("-", "−")
 
 
+def _names(instrument_id: str) -> tuple[str, str]:
+    """The short name and title of a stored response's instrument. A stored row may name an
+    instrument this release does not know (an older id, a row written by another tool): the
+    page shows it as unknown rather than failing."""
+    try:
+        found = instruments.definition(instrument_id)
+    except instruments.InstrumentError:
+        return instrument_id, f"Unknown instrument “{instrument_id}”: not in this release's catalog"
+    return found.short_name, found.title
+
+
 def _score_line(trend: monitoring_views.ScoreTrend, zone_name: str) -> ScoreLine:
     zone = patient_zone(zone_name)
-    definition = instruments.definition(trend.instrument)
+    short_name, title = _names(trend.instrument)
     latest = trend.latest
-    score = latest.score or {}
+    stored = latest.score if isinstance(latest.score, dict) else {}
+    band = stored.get("band")
     week = trend.series.latest()
     change = week.change if week else None
     baseline = trend.series.baseline
     return ScoreLine(
-        short_name=definition.short_name,
-        title=definition.title,
+        short_name=short_name,
+        title=title,
         answered_on=latest.authored_at.astimezone(zone).strftime("%Y-%m-%d"),
         score=number(latest.total_score or 0),
-        band=score.get("band"),
+        band=band if isinstance(band, str) else None,
         responses=trend.responses,
         baseline=None if baseline is None else number(baseline),
         change=None if change is None else _change_text(change),
