@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from painpath.cli.common import CliError, console, load_settings, reported_errors
+from painpath.monitoring.wearables.formats import WearableFormat
 
 wearables_app = typer.Typer(
     help="Wearable exports: Apple Health, Google Takeout (Fitbit), Open mHealth, FHIR.",
@@ -27,8 +28,8 @@ def import_command(
     patient: Annotated[int, typer.Option("--patient", help="The patient's record id.")],
     user: Annotated[str, typer.Option("--as", help="Username the import runs as (audited).")],
     kind: Annotated[
-        str | None,
-        typer.Option(help="Importer (apple-health, fitbit, open-mhealth, fhir); default: detect."),
+        WearableFormat | None,
+        typer.Option(help="The export's format; default: detected from the file."),
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Samples per committed batch.")] = 5_000,
     output: Annotated[str, typer.Option("--format", help="json or text.")] = "text",

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from painpath.auth.permissions import Permission
+from painpath.monitoring.wearables.formats import WearableFormat
 from painpath.schemas.wearables import (
     CompletenessDay,
     WearableDayRead,
@@ -46,7 +47,8 @@ UPLOAD_BODY: dict[str, Any] = {
                     },
                     "kind": {
                         "type": "string",
-                        "enum": ["apple-health", "fitbit", "open-mhealth", "fhir"],
+                        "enum": [kind.value for kind in WearableFormat],
+                        "description": "The export's format; default: detected from the file",
                     },
                 },
             }
