@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -34,7 +35,7 @@ def export(tmp_path: Path) -> SyntheticExport:
     )
 
 
-def _upload(client: TestClient, cast: Cast, path: Path, kind: str) -> tuple[int, dict[str, object]]:
+def _upload(client: TestClient, cast: Cast, path: Path, kind: str) -> tuple[int, dict[str, Any]]:
     headers = cast.headers(client, "patient")
     with path.open("rb") as handle:
         response = client.post(
