@@ -110,11 +110,11 @@ def test_a_500_is_answered_whole_and_the_connection_stays_open(broken_app: FastA
     with serving(broken_app) as (host, port):
         connection = http.client.HTTPConnection(host, port, timeout=10)
         try:
-            for _ in range(3):
-                connection.request("GET", "/broken-page", headers={"Accept": BROWSER_ACCEPT})
+            for path in ("/api/broken", "/broken-page", "/api/broken"):
+                connection.request("GET", path, headers={"Accept": BROWSER_ACCEPT})
                 failed = connection.getresponse()
                 assert failed.status == 500
-                assert b"request-id" in failed.read()
+                failed.read()
                 socket_used = connection.sock
                 # The same socket answers the next request: not closed, not reset.
                 connection.request("GET", "/health")
