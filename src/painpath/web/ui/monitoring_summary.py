@@ -11,12 +11,12 @@ from statistics import fmean
 from sqlalchemy.orm import Session
 
 from painpath.kit.pagination import PageRequest
-from painpath.monitoring import instruments
 from painpath.monitoring.change import ImmpactChange
 from painpath.services import monitoring_diary, monitoring_views
 from painpath.services.access import PatientAccess
 from painpath.web.ui.alert_rows import AlertRow, alert_row
 from painpath.web.ui.formatting import Sparkline, number, sparkline
+from painpath.web.ui.instrument_names import instrument_names
 from painpath.web.ui.local_time import patient_today, patient_zone
 
 DIARY_DAYS = 30
@@ -94,20 +94,9 @@ def _change_text(change: ImmpactChange) -> str:
     return f"{change.direction}, {points}{percent}".replace("-", "−")
 
 
-def _names(instrument_id: str) -> tuple[str, str]:
-    """The short name and title of a stored response's instrument. A stored row may name an
-    instrument this release does not know (an older id, a row written by another tool): the
-    page shows it as unknown rather than failing."""
-    try:
-        found = instruments.definition(instrument_id)
-    except instruments.InstrumentError:
-        return instrument_id, f"Unknown instrument “{instrument_id}”: not in this release's catalog"
-    return found.short_name, found.title
-
-
 def _score_line(trend: monitoring_views.ScoreTrend, zone_name: str) -> ScoreLine:
     zone = patient_zone(zone_name)
-    short_name, title = _names(trend.instrument)
+    names = instrument_names(trend.instrument)
     latest = trend.latest
     stored = latest.score if isinstance(latest.score, dict) else {}
     band = stored.get("band")
@@ -115,8 +104,8 @@ def _score_line(trend: monitoring_views.ScoreTrend, zone_name: str) -> ScoreLine
     change = week.change if week else None
     baseline = trend.series.baseline
     return ScoreLine(
-        short_name=short_name,
-        title=title,
+        short_name=names.short_name,
+        title=names.title,
         answered_on=latest.authored_at.astimezone(zone).strftime("%Y-%m-%d"),
         score=number(latest.total_score or 0),
         band=band if isinstance(band, str) else None,
