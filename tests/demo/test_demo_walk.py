@@ -69,6 +69,8 @@ def test_every_demo_login_reaches_every_page_without_a_server_error_or_raw_json(
     assert [problem for report in reports for problem in report.problems] == []
     assert "Traceback" not in log, log[-5000:]
     assert all(report.pages >= 1 for report in reports), [r.summary() for r in reports]
+    # Every page of a paginated list followed: every patient of each panel was walked.
+    assert all(report.left_paginated == 0 for report in reports), [r.summary() for r in reports]
     visited = {path for report in reports for path in report.paths}
     unreached = {
         template

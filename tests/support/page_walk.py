@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
-MAX_QUERIES_PER_PATH = 4
+MAX_QUERIES_PER_PATH = 100
 #: A walk that grows past this is following generated links, not a real site.
 MAX_REQUESTS = 4000
 SKIPPED_PATHS = frozenset({"/logout"})
@@ -234,10 +234,14 @@ def route_pattern(template: str) -> re.Pattern[str]:
 
 
 def show_in_test_output(request: pytest.FixtureRequest, lines: list[str]) -> None:
-    """Write `lines` into the test session's output (the terminal, even with capture on) and
+    """Write `lines` into the test session's output (the terminal, past output capture) and
     into the JUnit report's properties of the test."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.ensure_newline()
+            for line in lines:
+                reporter.write_line(line)
     for number, line in enumerate(lines):
-        if reporter is not None:
-            reporter.write_line(line)
         request.node.user_properties.append((f"walk {number}", line))
