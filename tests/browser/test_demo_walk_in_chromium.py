@@ -20,7 +20,11 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
 
 from painpath.demo.staff import featured_logins
 from painpath.web.ui import ui_router
-from tests.support.demo_server import DemoServer, demo_server
+from tests.support.demo_server import (
+    DemoServer,
+    add_a_lab_report_and_a_questionnaire,
+    demo_server,
+)
 from tests.support.page_walk import route_pattern, show_in_test_output
 
 pytestmark = pytest.mark.browser
@@ -34,6 +38,7 @@ def demo(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[D
     folder = tmp_path_factory.mktemp("demo-in-chromium")
     url = f"sqlite:///{folder / 'painpath.sqlite3'}"
     with demo_server(url, folder, patients=PATIENTS) as server:
+        add_a_lab_report_and_a_questionnaire(server)
         yield server
 
 

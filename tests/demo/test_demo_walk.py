@@ -8,17 +8,13 @@ properties). Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from fastapi.routing import iter_route_contexts
 
-from painpath.demo.staff import CLINICIANS
 from painpath.web.ui import ui_router
-from tests.support.demo_server import DemoServer, demo_server
+from tests.support.demo_server import add_a_lab_report_and_a_questionnaire, demo_server
 from tests.support.page_walk import (
     WalkReport,
     browser_client,
@@ -27,14 +23,12 @@ from tests.support.page_walk import (
     sign_in_through_form,
     walk_pages,
 )
-from tests.support.walk import assignment_body, lab_calls_body
 
 #: Fewer than the demo's 200: every page kind is still there, and the walk stays short.
 PATIENTS = 12
 #: Page routes a signed-in walk does not reach by links: the sign-in itself, and a
 #: questionnaire's result page, which is where submitting the questionnaire's form leads.
 NOT_LINKED = frozenset({"/login", "/patients/{patient_id}/questionnaire-responses/{response_id}"})
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def _page_routes() -> set[str]:
@@ -47,48 +41,13 @@ def _page_routes() -> set[str]:
     return routes - NOT_LINKED
 
 
-def _give_the_first_patient_a_lab_report_and_a_questionnaire(server: DemoServer) -> None:
-    """The demo seeds genotype results and answered questionnaires, but no uploaded PGx report
-    and no questionnaire assignment: a clinician on pat.jones's care team adds both, as a
-    newcomer trying the product would, so the walk meets those pages too."""
-    with browser_client(server.base_url) as client:
-        home = sign_in_through_form(client, "pat.jones", server.password)
-        patient_url = urlsplit(str(home.url)).path
-        assert re.fullmatch(r"/patients/\d+", patient_url), patient_url
-    for clinician in (login.username for login in CLINICIANS):
-        with browser_client(server.base_url) as client:
-            page = sign_in_through_form(client, clinician, server.password)
-            if client.get(f"/api{patient_url}").status_code != 200:
-                continue  # not on pat.jones's care team
-            token = CSRF_FIELD.search(page.text)
-            assert token, page.text[:500]
-            headers = {"X-CSRF-Token": token.group(1), "Accept": "application/json"}
-            now = datetime.now(UTC)
-            for collection, body in (
-                ("pgx/lab-calls", lab_calls_body()),
-                (
-                    "questionnaire-assignments",
-                    assignment_body(
-                        recurrence="daily",
-                        starts_at=(now - timedelta(hours=1)).isoformat(),
-                        window_minutes=24 * 60,
-                        reminder_minutes=[0],
-                    ),
-                ),
-            ):
-                answer = client.post(f"/api{patient_url}/{collection}", json=body, headers=headers)
-                assert answer.status_code == 201, answer.text
-            return
-    raise AssertionError("no demo clinician is on pat.jones's care team")
-
-
 def test_every_demo_login_reaches_every_page_without_a_server_error_or_raw_json(
     database_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     reports: list[WalkReport] = []
     assets: set[str] = set()
     with demo_server(database_url, tmp_path, patients=PATIENTS) as server:
-        _give_the_first_patient_a_lab_report_and_a_questionnaire(server)
+        add_a_lab_report_and_a_questionnaire(server)
         for login in server.logins():
             with browser_client(server.base_url) as client:
                 home = sign_in_through_form(client, login, server.password)
