@@ -11,9 +11,10 @@ from painpath.demo import staff
 from painpath.demo.cohort import Cohort, generate_cohort, names
 from painpath.demo.conditions import COMORBIDITIES, KNEE_OA_CODES, PAIN_DIAGNOSES
 from painpath.demo.medications import OPIOID_REGIMENS
-from painpath.demo.observations import DAYS, PEG_3, PHQ_9, RANGES
+from painpath.demo.observations import DAYS, PEG, PHQ_9, RANGES
 from painpath.kit.clock import is_valid_time_zone
 from painpath.models import AdministrativeGender
+from painpath.monitoring import instruments
 from painpath.terminology import check_icd10cm, check_loinc, formulary, lookup_rxnorm
 from tests.demo.helpers import AS_OF
 
@@ -143,22 +144,32 @@ def test_observations_have_gaps(cohort: Cohort) -> None:
     )
 
 
-def test_questionnaires_hold_item_answers_and_their_sum(cohort: Cohort) -> None:
+def test_questionnaires_hold_item_answers_and_the_engines_score(cohort: Cohort) -> None:
     seen = Counter[str]()
     for patient in cohort.patients:
         for response in patient.questionnaires:
             answers = response["answers"]
-            if response["questionnaire"] == PEG_3:
+            if response["questionnaire"] == PEG:
                 assert len(answers) == 3
                 assert all(0 <= a <= 10 for a in answers)
             else:
                 assert response["questionnaire"] == PHQ_9
                 assert len(answers) == 9
                 assert all(0 <= a <= 3 for a in answers)
-            assert response["total_score"] == sum(answers)
+            scored = instruments.score(response["questionnaire"], answers)
+            assert response["score"] == scored.as_json()
+            assert response["total_score"] == scored.score
             seen[response["questionnaire"]] += 1
-    assert seen[PEG_3] > len(cohort.patients) * 4
+    assert seen[PEG] > len(cohort.patients) * 4
     assert seen[PHQ_9] > len(cohort.patients) * 4
+
+
+def test_the_demo_stores_questionnaires_under_the_catalogs_ids(cohort: Cohort) -> None:
+    """Issue 8 item 1: the demo stored PEG responses as `peg-3`, an id the catalog did not
+    know, and every staff patient summary answered 500."""
+    stored = {r["questionnaire"] for p in cohort.patients for r in p.questionnaires}
+    assert stored == {PEG, PHQ_9}
+    assert {instruments.definition(name).id for name in stored} == stored
 
 
 def test_a_leap_day_timeline_works() -> None:

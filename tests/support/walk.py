@@ -46,7 +46,7 @@ from painpath.services.access import UNSCOPED_PERMISSIONS
 from tests.support.cohort import PASSWORD, Cast
 
 PUBLIC_PATHS = frozenset(
-    {"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
+    {"/health", "/favicon.ico", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
     | {"/api/auth/login", "/api/auth/token", "/api/auth/password-reset"}
 )
 #: Public for one method only: CDS Hooks discovery (the spec makes it public). The hook calls and

@@ -15,6 +15,7 @@ import typer
 
 from painpath.cli.common import CliError, console, input_limits, load_settings, reported_errors
 from painpath.kit.text import counted
+from painpath.monitoring.wearables.formats import WearableFormat
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -50,8 +51,8 @@ def import_command(
         typer.Option("--mrn", help="The patient's medical record number, e.g. DEMO-00001."),
     ] = None,
     kind: Annotated[
-        str | None,
-        typer.Option(help="Importer (apple-health, fitbit, open-mhealth, fhir); default: detect."),
+        WearableFormat | None,
+        typer.Option(help="The export's format; default: detected from the file."),
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Samples per committed batch.")] = 5_000,
     output: Annotated[str, typer.Option("--format", help="json or text.")] = "text",

@@ -7,8 +7,8 @@
   wearable, as daily values that move with pain: worse days mean fewer steps and less sleep.
 - Missing data the way real data misses: skipped days, a device left on the charger for a week,
   and some patients with no wearable at all.
-- PEG-3 and PHQ-9 (which asks about the last two weeks) about every two weeks, stored as item
-  answers and their plain sum; the instruments' own scoring comes later.
+- PEG-3 and PHQ-9 (which asks about the last two weeks) about every two weeks, stored under the
+  instrument catalog's ids with the scoring engine's result, as a response sent to the API is.
 
 Each row is a dict of Observation or QuestionnaireResponse columns, without patient_id.
 """
@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from painpath.models.observation import ObservationStatus
+from painpath.monitoring import instruments
 
 DAYS = 90
 
@@ -41,7 +42,8 @@ RANGES = {
     SLEEP[0]: (2.0, 12.0),
 }
 
-PEG_3 = "peg-3"
+#: Instrument ids as the catalog names them (monitoring/instruments/definitions).
+PEG = "peg"
 PHQ_9 = "phq-9"
 
 #: Baseline pain (0–10) by primary diagnosis, before personal variation.
@@ -186,7 +188,7 @@ def questionnaires(
     if profile.primary == "fibromyalgia":
         mood += 0.4
     rows: list[dict[str, Any]] = []
-    for instrument, every in ((PEG_3, 14), (PHQ_9, 14)):
+    for instrument, every in ((PEG, 14), (PHQ_9, 14)):
         index = rng.randint(0, every - 1)
         while index < len(pain):
             at = _clamp(index + rng.randint(-2, 2), 0, len(pain) - 1)
@@ -194,7 +196,7 @@ def questionnaires(
             if rng.random() >= 0.1:  # one in ten is skipped
                 recent = pain[max(day_index - 6, 0) : day_index + 1]
                 level = sum(recent) / len(recent)
-                if instrument == PEG_3:
+                if instrument == PEG:
                     intensity = _item(rng, level, 0.7, 10)
                     answers = [intensity] + [_item(rng, intensity + 0.5, 1.2, 10) for _ in range(2)]
                 else:
@@ -203,13 +205,15 @@ def questionnaires(
                     answers.append(1 if mood > 1.3 and rng.random() < 0.15 else 0)
                 day = first_day + timedelta(days=day_index)
                 moment = _local(day, time(10), zone) + timedelta(minutes=rng.randint(0, 600))
+                result = instruments.score(instrument, answers)
                 rows.append(
                     {
                         "questionnaire": instrument,
                         "status": "completed",
                         "authored_at": moment,
                         "answers": answers,
-                        "total_score": float(sum(answers)),
+                        "total_score": float(result.score),
+                        "score": result.as_json(),
                         "client_id": f"{profile.mrn}:{instrument}:{day.isoformat()}",
                     }
                 )

@@ -18,7 +18,7 @@ class QuestionnaireResponse(PatientOwned, Base):
     __table_args__ = (UniqueConstraint("patient_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Canonical id of the instrument, e.g. "peg-3", "phq-9".
+    # Canonical id of the instrument, as the catalog names it, e.g. "peg", "phq-9".
     questionnaire: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default="completed")
     authored_at: Mapped[datetime] = mapped_column(UTCDateTime)

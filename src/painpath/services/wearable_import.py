@@ -11,7 +11,9 @@ alert rules then run on the patient's data in that same transaction (an activity
 its alert with the import that shows it).
 
 A bad file (truncated, not XML, …) is refused with the importer's message; the samples this
-import had added are removed with it, so nothing of a bad file stays.
+import had added are removed with it, so nothing of a bad file stays. So is an import that
+fails for any other reason: only a killed process leaves a `running` import, for a rerun to
+finish. An unknown `kind` is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from painpath.monitoring.wearables import (
     detect,
     import_file,
 )
+from painpath.monitoring.wearables.formats import WearableFormat, known_formats
 from painpath.services.access import open_patient
 from painpath.services.errors import InvalidInput
 from painpath.services.input_limits import too_large
@@ -242,6 +245,22 @@ def _forget(session_factory: sessionmaker[Session], import_id: int) -> None:
         session.execute(delete(WearableImport).where(WearableImport.id == import_id))
 
 
+def importer_for(path: Path, kind: str | None, limits: InputLimits = DEFAULT_LIMITS) -> str:
+    """The importer's name: `kind` when given (a `WearableFormat`), else the detected one."""
+    if kind is None:
+        try:
+            return detect(path, limits).name
+        except WearableFileError as error:
+            raise InvalidInput(str(error), field="file") from error
+    try:
+        return WearableFormat(kind).value
+    except ValueError:
+        shown = kind if len(kind) <= 40 else kind[:40] + "…"
+        raise InvalidInput(
+            f"unknown kind {shown!r}; one of: {known_formats()}", field="kind"
+        ) from None
+
+
 def import_wearable_file(
     session_factory: sessionmaker[Session],
     *,
@@ -265,9 +284,7 @@ def import_wearable_file(
         raise InvalidInput("batch_size must be at least 1", field="batch_size")
     shown = file_name or path.name
     try:
-        importer = detect(path, limits).name if kind is None else kind
-    except WearableFileError as error:
-        raise InvalidInput(str(error), field="file") from error
+        importer = importer_for(path, kind, limits)
     except LimitExceeded as error:
         raise too_large(error, str(path), shown) from error
     sha = sha256 or file_sha256(path)
@@ -276,32 +293,62 @@ def import_wearable_file(
         if row.status is WearableImportStatus.complete:
             return _result(row, already=True)
         import_id = row.id
-    report = ImportReport()
-    aggregator = DailyAggregator(tz)
-    read = 0
     try:
-        samples = import_file(path, tz=tz, kind=importer, report=report, limits=limits)
-        for batch in _batches(samples, batch_size):
-            rows = []
-            for sample in batch:
-                aggregator.add(sample)
-                rows.append(sample_row(sample, patient_id, import_id))
-            with unit_of_work(session_factory) as session:
-                new = insert_new_samples(session, rows)
-                session.execute(
-                    update(WearableImport)
-                    .where(WearableImport.id == import_id)
-                    .values(samples_added=WearableImport.samples_added + new)
-                )
-            read += len(batch)
-            if on_batch is not None:
-                on_batch(len(batch))
+        return _read_and_summarize(
+            session_factory,
+            actor,
+            patient_id,
+            path,
+            importer,
+            import_id,
+            tz,
+            batch_size,
+            on_batch,
+            limits,
+        )
     except WearableFileError as error:
         _forget(session_factory, import_id)
         raise InvalidInput(str(error), field="file") from error
     except LimitExceeded as error:
         _forget(session_factory, import_id)
         raise too_large(error, str(path), shown) from error
+    except Exception:
+        _forget(session_factory, import_id)
+        raise
+
+
+def _read_and_summarize(
+    session_factory: sessionmaker[Session],
+    actor: Actor,
+    patient_id: int,
+    path: Path,
+    importer: str,
+    import_id: int,
+    tz: ZoneInfo,
+    batch_size: int,
+    on_batch: Callable[[int], None] | None,
+    limits: InputLimits,
+) -> WearableImportResult:
+    """Stream the samples in committed batches, then store the days and complete the import."""
+    report = ImportReport()
+    aggregator = DailyAggregator(tz)
+    read = 0
+    samples = import_file(path, tz=tz, kind=importer, report=report, limits=limits)
+    for batch in _batches(samples, batch_size):
+        rows = []
+        for sample in batch:
+            aggregator.add(sample)
+            rows.append(sample_row(sample, patient_id, import_id))
+        with unit_of_work(session_factory) as session:
+            new = insert_new_samples(session, rows)
+            session.execute(
+                update(WearableImport)
+                .where(WearableImport.id == import_id)
+                .values(samples_added=WearableImport.samples_added + new)
+            )
+        read += len(batch)
+        if on_batch is not None:
+            on_batch(len(batch))
     days = aggregator.summaries()
     with unit_of_work(session_factory) as session:
         access = open_patient(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from starlette.middleware.sessions import SessionMiddleware
@@ -22,9 +23,10 @@ from painpath.web.middleware import (
     hash_source,
 )
 from painpath.web.openapi import install_openapi
-from painpath.web.problems import install_problem_handlers
+from painpath.web.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from painpath.web.signing_key import session_signing_key
 from painpath.web.ui import STATIC_DIR, ui_router
+from painpath.web.ui.error_pages import error_page
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -43,12 +45,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
 
-    install_problem_handlers(app)
+    install_problem_handlers(app, page=error_page)
     install_openapi(app)
     app.include_router(api_router)
     app.include_router(cds_router)
     app.include_router(ui_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """Browsers ask for it on every page (the printable PGx report's too): answer, not 404."""
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
@@ -57,7 +64,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             connection.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": engine.dialect.name}
 
-    # Added innermost first: sessions sit inside the size limit and the request context.
+    # Added innermost first: sessions sit inside the size limit, which sits inside the last
+    # resort for unexpected errors (a complete 500, the connection kept), inside the request
+    # context (so every answer, the 500 too, carries the request id).
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_signing_key(settings),
@@ -71,6 +80,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(UnexpectedErrorMiddleware, page=error_page)
     app.add_middleware(
         RequestContextMiddleware,
         denial_throttle=DenialThrottle(

@@ -1,7 +1,9 @@
 """The instrument definitions, loaded once from the package's `definitions/*.json` files.
 
 Every file is data with its source, licence, version and retrieval date; nothing here reads
-outside the installed package. Ids are matched loosely (`PHQ-9`, `phq9` and `phq_9` are the same).
+outside the installed package. An instrument is found by its id or by its short name, the name
+printed on the form (`peg` and `PEG-3` are the same instrument), matched loosely (`PHQ-9`, `phq9`
+and `phq_9` are the same).
 """
 
 from __future__ import annotations
@@ -134,17 +136,21 @@ def _definitions() -> MappingProxyType[str, Definition]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json"):
             loaded = parse_definition(json.loads(entry.read_text(encoding="utf-8")))
-            found[_key(loaded.id)] = loaded
+            for name in {_key(loaded.id), _key(loaded.short_name)}:
+                if name in found:
+                    raise ValueError(f"{loaded.id}: {name!r} already names {found[name].id}")
+                found[name] = loaded
     return MappingProxyType(found)
 
 
 def catalog() -> tuple[Definition, ...]:
     """Every instrument painpath can score, in id order."""
-    return tuple(_definitions().values())
+    return tuple({found.id: found for found in _definitions().values()}.values())
 
 
 def definition(instrument_id: str) -> Definition:
-    """The definition of `instrument_id` (case and punctuation ignored); unknown ids raise."""
+    """The definition named by `instrument_id` or its short name (case and punctuation ignored);
+    unknown names raise."""
     found = _definitions().get(_key(instrument_id))
     if found is None:
         known = ", ".join(d.id for d in catalog())

@@ -34,6 +34,7 @@ from painpath.monitoring.wearables.apple_types import (
 )
 from painpath.monitoring.wearables.archive import open_zip
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
+from painpath.monitoring.wearables.formats import WearableFormat
 from painpath.monitoring.wearables.model import Metric, Sample, make_sample
 from painpath.monitoring.wearables.registry import Importer, ImportSource, Probe, register
 
@@ -77,7 +78,7 @@ def export_member(names: tuple[str, ...]) -> str | None:
 
 
 class AppleHealthImporter(Importer):
-    name = "apple_health"
+    name = WearableFormat.apple_health
 
     def detect(self, probe: Probe) -> bool:
         if probe.is_container:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from painpath.kit.clock import in_range
 from painpath.monitoring.wearables.apple_types import classify
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
+from painpath.monitoring.wearables.formats import WearableFormat
 from painpath.monitoring.wearables.jsonfiles import documents
 from painpath.monitoring.wearables.model import Metric, Sample, SleepStage, make_sample
 from painpath.monitoring.wearables.registry import Importer, ImportSource, Probe, register
@@ -36,7 +37,7 @@ _SKIPPED_STATUS = ("entered-in-error", "cancelled")
 
 
 class FhirObservationImporter(Importer):
-    name = "fhir"
+    name = WearableFormat.fhir
 
     def detect(self, probe: Probe) -> bool:
         return not probe.is_container and (

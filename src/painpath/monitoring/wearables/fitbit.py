@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
+from painpath.monitoring.wearables.formats import WearableFormat
 from painpath.monitoring.wearables.intervals import Union
 from painpath.monitoring.wearables.jsonfiles import container, load, members, read_text
 from painpath.monitoring.wearables.model import (
@@ -53,7 +54,7 @@ _STAGES = {
 
 
 class FitbitTakeoutImporter(Importer):
-    name = "fitbit_takeout"
+    name = WearableFormat.fitbit_takeout
 
     def detect(self, probe: Probe) -> bool:
         names = probe.names or (probe.path.name,)

@@ -18,6 +18,7 @@ from typing import Any
 from painpath.kit.clock import in_range
 from painpath.monitoring.wearables.apple_types import classify
 from painpath.monitoring.wearables.errors import FileProblem, ImportReport, WearableFileError
+from painpath.monitoring.wearables.formats import WearableFormat
 from painpath.monitoring.wearables.jsonfiles import documents
 from painpath.monitoring.wearables.model import Metric, Modality, Sample, SleepStage, make_sample
 from painpath.monitoring.wearables.omh_families import OmhInvalid, validate_data_point
@@ -51,7 +52,7 @@ _METRES = {
 
 
 class OpenMHealthImporter(Importer):
-    name = "open_mhealth"
+    name = WearableFormat.open_mhealth
 
     def detect(self, probe: Probe) -> bool:
         return not probe.is_container and b'"schema_id"' in probe.head and b'"header"' in probe.head

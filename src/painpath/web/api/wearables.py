@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from painpath.auth.permissions import Permission
+from painpath.monitoring.wearables.formats import WearableFormat
 from painpath.schemas.base import Day
 from painpath.schemas.wearables import (
     CompletenessDay,
@@ -31,6 +32,7 @@ Writer = Annotated[PatientAccess, access(Permission.observation_write, "Wearable
 DayReader = Annotated[PatientAccess, access(Permission.observation_read, "WearableDay")]
 FIELDS = frozenset({"kind"})
 MAX_DAYS = 400
+MAX_SUFFIX = 16
 
 UPLOAD_BODY: dict[str, Any] = {
     "required": True,
@@ -48,7 +50,8 @@ UPLOAD_BODY: dict[str, Any] = {
                     },
                     "kind": {
                         "type": "string",
-                        "enum": ["apple-health", "fitbit", "open-mhealth", "fhir"],
+                        "enum": [kind.value for kind in WearableFormat],
+                        "description": "The export's format; default: detected from the file",
                     },
                 },
             }
@@ -79,11 +82,13 @@ def upload_export(
     if form.file is None:
         raise InvalidInput("attach the export as the form field `file`", field="file")
     kind = form.fields.get("kind") or None
-    # The file name decides how a zip or JSON is read: keep the client's suffix.
+    # The file name decides how a zip or JSON is read: keep the client's suffix (a plausible
+    # one: a 300-character "suffix" is no format, and no file system takes it).
     name = form.file.filename or form.file.path.name
     path = form.file.path
-    if name and Path(name).suffix and path.suffix != Path(name).suffix:
-        path = path.rename(path.with_name(f"upload{Path(name).suffix.lower()}"))
+    suffix = Path(name).suffix.lower()
+    if 1 < len(suffix) <= MAX_SUFFIX and suffix[1:].isalnum() and path.suffix != suffix:
+        path = path.rename(path.with_name(f"upload{suffix}"))
     result = import_wearable_file(
         request.app.state.session_factory,
         actor=grant.actor,

@@ -11,12 +11,12 @@ from statistics import fmean
 from sqlalchemy.orm import Session
 
 from painpath.kit.pagination import PageRequest
-from painpath.monitoring import instruments
 from painpath.monitoring.change import ImmpactChange
 from painpath.services import monitoring_diary, monitoring_views
 from painpath.services.access import PatientAccess
 from painpath.web.ui.alert_rows import AlertRow, alert_row
 from painpath.web.ui.formatting import Sparkline, number, sparkline
+from painpath.web.ui.instrument_names import instrument_names
 from painpath.web.ui.local_time import patient_today, patient_zone
 
 DIARY_DAYS = 30
@@ -98,21 +98,22 @@ def _change_text(change: ImmpactChange) -> str:
 
 def _score_line(trend: monitoring_views.ScoreTrend, zone_name: str) -> ScoreLine:
     zone = patient_zone(zone_name)
-    definition = instruments.definition(trend.instrument)
+    names = instrument_names(trend.instrument)
     latest = trend.latest
-    score = latest.score or {}
-    t_score = score.get("t_score")
+    stored = latest.score if isinstance(latest.score, dict) else {}
+    band = stored.get("band")
+    t_score = stored.get("t_score")
     week = trend.series.latest()
     change = week.change if week else None
     baseline = trend.series.baseline
     return ScoreLine(
-        short_name=definition.short_name,
-        title=definition.title,
+        short_name=names.short_name,
+        title=names.title,
         answered_on=latest.authored_at.astimezone(zone).strftime("%Y-%m-%d"),
         score=number(latest.total_score or 0),
         t_score=number(t_score) if isinstance(t_score, int | float) else None,
-        t_score_unverified=definition.t_score is not None and not definition.t_score.verified,
-        band=score.get("band"),
+        t_score_unverified=names.t_score_unverified,
+        band=band if isinstance(band, str) else None,
         responses=trend.responses,
         baseline=None if baseline is None else number(baseline),
         change=None if change is None else _change_text(change),

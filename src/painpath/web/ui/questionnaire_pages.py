@@ -8,6 +8,7 @@ page after); a refused form with such an answer shows the crisis lines at once.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from painpath.web.ui.templating import Viewer, render
 
 router = APIRouter(route_class=UIRoute)
 
+logger = logging.getLogger(__name__)
 DUE = "/patients/{patient_id}/questionnaires"
 ANSWER = DUE + "/{assignment_id}/occurrences/{occurrence}"
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
@@ -86,10 +88,20 @@ def _due_items(session: Session, grant: PatientAccess) -> list[DueItem]:
             assignment_id=occurrence.assignment.id,
             occurrence=occurrence.index,
         )
+        try:
+            definition = instruments.definition(occurrence.assignment.instrument)
+        except instruments.InstrumentError:
+            # A stored assignment this release cannot show (stored rows are hostile): no form.
+            logger.warning(
+                "assignment %s names unknown instrument %r",
+                occurrence.assignment.id,
+                occurrence.assignment.instrument[:64],
+            )
+            continue
         found.append(
             DueItem(
                 occurrence=occurrence,
-                definition=instruments.definition(occurrence.assignment.instrument),
+                definition=definition,
                 closes=short_local(occurrence.closes_at, zone),
                 snoozed_until=short_local(occurrence.snoozed_until, zone)
                 if occurrence.snoozed_until

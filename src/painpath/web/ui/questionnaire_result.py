@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 
 from painpath.auth.permissions import Permission
-from painpath.monitoring import instruments
 from painpath.schemas.base import MAX_ROW_ID
 from painpath.services import monitoring_questionnaires
 from painpath.services.access import PatientAccess
 from painpath.web.deps import SessionDep, access
 from painpath.web.ui.deps import ViewerDep
+from painpath.web.ui.instrument_names import instrument_names
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import render
 
@@ -29,9 +29,25 @@ ResponseReader = Annotated[
 ]
 
 
-def _urgent_codes(score: dict[str, Any] | None) -> set[str]:
-    flags = (score or {}).get("flags", [])
-    return {str(flag.get("code")) for flag in flags if flag.get("severity") == "urgent"}
+def _stored_score(stored: Any) -> dict[str, Any]:
+    """The stored score JSON, as far as it has the engine's shape (a stored row is hostile)."""
+    if not isinstance(stored, dict):
+        return {"score": None, "band": None, "flags": []}
+    listed = stored.get("flags")
+    flags = [
+        {
+            "code": str(flag.get("code", "")),
+            "severity": str(flag.get("severity", "")),
+            "text": str(flag.get("text") or flag.get("code", "")),
+        }
+        for flag in (listed if isinstance(listed, list) else [])
+        if isinstance(flag, dict)
+    ]
+    return {"score": stored.get("score"), "band": stored.get("band"), "flags": flags}
+
+
+def _urgent_codes(score: dict[str, Any]) -> set[str]:
+    return {str(flag.get("code")) for flag in score["flags"] if flag.get("severity") == "urgent"}
 
 
 @router.get(DONE)
@@ -44,15 +60,16 @@ def response_page(
 ) -> Response:
     """Thanks; with an urgent answer, the safety message and that the care team is alerted."""
     row = monitoring_questionnaires.get_response(session, access=grant, response_id=response_id)
-    urgent = _urgent_codes(row.score)
+    score = _stored_score(row.score)
+    urgent = _urgent_codes(score)
     return render(
         request,
         "questionnaire_done.html",
         viewer=viewer,
         patient=grant.patient,
         response=row,
-        definition=instruments.definition(row.questionnaire),
-        score=row.score or {},
+        definition=instrument_names(row.questionnaire),
+        score=score,
         self_harm=SELF_HARM_FLAG in urgent,
         urgent=bool(urgent),
     )

@@ -9,7 +9,6 @@ API call.
 from __future__ import annotations
 
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import Request, Response
@@ -20,40 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from painpath.services.errors import AccessDenied, NotAuthenticated, NotFound, ServiceError
-from painpath.web.deps import SESSION_ID_KEY
 from painpath.web.ui.deps import FormExpired, login_url
-from painpath.web.ui.templating import render
-
-_MESSAGES = {
-    403: "You do not have access to this page. If you think you should, ask your care "
-    "team or an administrator to check your care-team membership.",
-    404: "We could not find that page. Check the address, or go back to your home page.",
-    405: "That page cannot be used this way.",
-    422: "Some of the information in the request was not valid.",
-    429: "Too many attempts. Please wait a few minutes and try again.",
-}
-
-
-def error_page(request: Request, status: int, *, message: str | None = None) -> Response:
-    """A friendly page for `status`; the header offers a way home and out."""
-    signed_in = isinstance(request.session.get(SESSION_ID_KEY), str)
-    return render(
-        request,
-        "error.html",
-        viewer=None,
-        status_code=status,
-        status=status,
-        title=_reason(status),
-        message=message or _MESSAGES.get(status, "Something went wrong with that request."),
-        signed_in=signed_in,
-    )
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+from painpath.web.ui.error_pages import error_page
 
 
 def _service_error(request: Request, error: Exception) -> Response:
