@@ -69,10 +69,6 @@ CHECKS = [
 SKIPPED = {
     ("GET", "/api/monitoring/alerts/stream"): "an endless Server-Sent Events stream",
     ("POST", "/api/auth/logout"): "would revoke the bearer token the run itself uses",
-    ("POST", "/api/patients/{patient_id}/wearables/imports"): (
-        "upload route, fuzzed with its files by tests/demo (issue 8); today a `kind` the form"
-        " documents but no importer knows (fitbit, open-mhealth) is a 500"
-    ),
 }
 
 
