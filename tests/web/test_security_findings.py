@@ -356,9 +356,12 @@ def test_finding_7_admin_cannot_create_an_account_with_a_known_password(
         assert client.post("/api/auth/token", json=body).status_code == 401
     [event] = [e for e in _events(app, "create") if e.resource_type == "User"]
     assert "without a password" in (event.detail or "")
-    assert "password" not in client.get("/openapi.json").json()["components"]["schemas"][
-        "UserCreate"
-    ]["properties"]
+    assert (
+        "password"
+        not in client.get("/openapi.json").json()["components"]["schemas"]["UserCreate"][
+            "properties"
+        ]
+    )
 
 
 def test_finding_7_a_new_account_chooses_its_own_password_with_its_setup_code(
@@ -370,10 +373,12 @@ def test_finding_7_a_new_account_chooses_its_own_password_with_its_setup_code(
     new_user = {"username": "dr.rivera", "display_name": "Ana Rivera", "role": "clinician"}
     created = client.post("/api/users", json=new_user, headers=admin).json()
     code = created["setup_code"]
-    assert created["id"] > 0 and created["role"] == "clinician"
+    assert created["id"] > 0
+    assert created["role"] == "clinician"
     with app.state.session_factory() as session:
         [row] = session.scalars(select(PasswordResetCode)).all()
-        assert row.code_sha256 != code and len(row.code_sha256) == 64
+        assert row.code_sha256 != code
+        assert len(row.code_sha256) == 64
         assert row.user_id == created["id"]
         assert row.expires_at - row.created_at == timedelta(minutes=60)
 

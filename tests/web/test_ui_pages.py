@@ -388,7 +388,8 @@ def test_admin_adds_a_user(app: FastAPI, client: TestClient, cast: Cast) -> None
     assert "Added pharmacist account “new.pharmacist”." in response.text
     assert "Setup code for new.pharmacist" in response.text
     code = re.search(r'<p class="code" id="reset-code">([^<]+)</p>', response.text)
-    assert code and re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code.group(1))
+    assert code
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code.group(1))
     assert ">new.pharmacist</th>" in response.text
     assert "awaiting setup code" in response.text
     with app.state.session_factory() as session:
