@@ -215,7 +215,6 @@ def test_creating_a_patient_account_is_audited_against_that_patient(
         json={
             "username": "nia.s",
             "display_name": "Nia Synthetic",
-            "password": "another-long-passphrase",
             "role": "patient",
             "patient_id": patient_id,
         },

@@ -175,7 +175,7 @@ CASES = {
         {"name": "Home team", "participant_user_ids": [999_999]},
         user="admin",
     ),
-    "password-too-short": BadInput(
+    "password-chosen-by-admin": BadInput(
         "POST",
         "/api/users",
         "password",

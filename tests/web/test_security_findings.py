@@ -112,7 +112,6 @@ def test_finding_1_forged_cookie_with_published_key_rejected(
                     json={
                         "username": "mallory",
                         "display_name": "Mallory",
-                        "password": "a long enough password for mallory",
                         "role": "admin",
                     },
                 )
@@ -327,6 +326,80 @@ def test_finding_7_an_expired_reset_code_is_refused(
         )
     body = {"username": "patient", "code": code["code"], "new_password": NEW_PASSWORD}
     assert client.post("/api/auth/password-reset", json=body).status_code == 422
+
+
+def test_finding_7_admin_cannot_create_an_account_with_a_known_password(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    """Issue 10 finding 7 ("Admin reaches clinical data ... never let an admin set another
+    user's password: send a reset link or one-time code instead"): `POST /api/users` took an
+    initial password chosen by the admin, who could create a clinician login, seat it on a care
+    team and read records as it, audited only as an ordinary `create`. Now a password in the
+    body is refused by name, and the account is created without one: it signs in only after
+    its person redeems the one-time setup code."""
+    admin = _bearer(_token(client, "admin"))
+    chosen = "a password the admin knows well"
+    new_user = {"username": "shadow.clinician", "display_name": "Shadow", "role": "clinician"}
+    refused = client.post("/api/users", json={**new_user, "password": chosen}, headers=admin)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert [error["field"] for error in problem["errors"]] == ["password"]
+    assert "setup_code" in problem["errors"][0]["message"]
+    with app.state.session_factory() as session:
+        assert session.scalar(select(User).where(User.username == "shadow.clinician")) is None
+
+    created = client.post("/api/users", json=new_user, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["setup_code"]
+    for guess in (chosen, created.json()["setup_code"], PASSWORD):
+        body = {"username": "shadow.clinician", "password": guess}
+        assert client.post("/api/auth/token", json=body).status_code == 401
+    [event] = [e for e in _events(app, "create") if e.resource_type == "User"]
+    assert "without a password" in (event.detail or "")
+    assert (
+        "password"
+        not in client.get("/openapi.json").json()["components"]["schemas"]["UserCreate"][
+            "properties"
+        ]
+    )
+
+
+def test_finding_7_a_new_account_chooses_its_own_password_with_its_setup_code(
+    app: FastAPI, client: TestClient, cast: Cast
+) -> None:
+    """End to end: the admin adds an account and hands over the setup code; the person redeems
+    it, choosing their own password, and signs in; the admin's copy of the code is spent."""
+    admin = _bearer(_token(client, "admin"))
+    new_user = {"username": "dr.rivera", "display_name": "Ana Rivera", "role": "clinician"}
+    created = client.post("/api/users", json=new_user, headers=admin).json()
+    code = created["setup_code"]
+    assert created["id"] > 0
+    assert created["role"] == "clinician"
+    with app.state.session_factory() as session:
+        [row] = session.scalars(select(PasswordResetCode)).all()
+        assert row.code_sha256 != code
+        assert len(row.code_sha256) == 64
+        assert row.user_id == created["id"]
+        assert row.expires_at - row.created_at == timedelta(minutes=60)
+
+    weak = {"username": "dr.rivera", "code": code, "new_password": "short"}
+    assert client.post("/api/auth/password-reset", json=weak).status_code == 422
+    body = {"username": "dr.rivera", "code": code, "new_password": NEW_PASSWORD}
+    assert client.post("/api/auth/password-reset", json=body).status_code == 204
+    me = client.get("/api/auth/me", headers=_bearer(_token(client, "dr.rivera", NEW_PASSWORD)))
+    assert me.json()["username"] == "dr.rivera"
+
+    # The admin kept the code: it is spent, and it is no password either.
+    again = {"username": "dr.rivera", "code": code, "new_password": "the admin takes it over"}
+    assert client.post("/api/auth/password-reset", json=again).status_code == 422
+    as_password = {"username": "dr.rivera", "password": code}
+    assert client.post("/api/auth/token", json=as_password).status_code == 401
+    redeemed = [(e.username, e.outcome, e.detail) for e in _events(app, "password_reset")]
+    assert redeemed[0] == (
+        "dr.rivera",
+        "success",
+        "chose their first password with a one-time setup code",
+    )
 
 
 # Finding 8 ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from painpath.auth.passwords import has_password
 from painpath.models import (
     AdministrativeGender,
     AuditEvent,
@@ -378,25 +379,29 @@ def test_admin_adds_a_user(app: FastAPI, client: TestClient, cast: Cast) -> None
             "csrf_token": token,
             "username": "new.pharmacist",
             "display_name": "New Pharmacist",
-            "password": "a-long-enough-password",
             "role": "pharmacist",
             "npi": "1234567893",
         },
         follow_redirects=False,
     )
-    assert response.status_code == 303
-    page = client.get(response.headers["location"])
-    assert "Added pharmacist account “new.pharmacist”." in page.text
-    assert ">new.pharmacist</th>" in page.text
+    assert response.status_code == 200
+    assert "Added pharmacist account “new.pharmacist”." in response.text
+    assert "Setup code for new.pharmacist" in response.text
+    code = re.search(r'<p class="code" id="reset-code">([^<]+)</p>', response.text)
+    assert code
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code.group(1))
+    assert ">new.pharmacist</th>" in response.text
+    assert "awaiting setup code" in response.text
     with app.state.session_factory() as session:
         user = session.scalars(select(User).where(User.username == "new.pharmacist")).one()
     assert (user.display_name, user.npi) == ("New Pharmacist", "1234567893")
+    assert not has_password(user.password_hash)
+    assert "Initial password" not in client.get("/admin/users").text
 
 
 BAD_USER_FORMS = [
     ({"username": "Bad Name"}, "username", "Use 3–64 characters"),
     ({"username": "clinician"}, "username", "Username &#39;clinician&#39; is taken"),
-    ({"password": "short"}, "password", "Password must be at least 15 characters"),
     ({"display_name": ""}, "display_name", "This field is required."),
     ({"role": "patient"}, "patient_id", "A patient account needs patient_id"),
     ({"role": "patient", "patient_id": "x1"}, "patient_id", "a whole number"),
@@ -415,7 +420,6 @@ def test_add_user_form_shows_errors_beside_the_field(
             "csrf_token": token,
             "username": "someone",
             "display_name": "Some One",
-            "password": "a-long-enough-password",
             "role": "clinician",
             **changes,
         }
@@ -441,7 +445,6 @@ def test_add_user_without_the_form_token_is_refused(
         data={
             "username": "sneaky",
             "display_name": "Sneaky",
-            "password": "a-long-enough-password",
             "role": "admin",
         },
     )
@@ -464,7 +467,6 @@ def test_only_admins_see_the_user_pages(client: TestClient, cast: Cast) -> None:
                 "csrf_token": csrf_from(response.text),
                 "username": "escalated",
                 "display_name": "Escalated",
-                "password": "a-long-enough-password",
                 "role": "admin",
             },
         )

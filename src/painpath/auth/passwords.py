@@ -16,6 +16,15 @@ from painpath.auth.password_policy import check_password, normalize
 
 _hasher = PasswordHash((Argon2Hasher(),))
 
+# Stored in place of a hash for an account whose person has not yet chosen a password (an
+# administrator created it and handed over a one-time setup code). No password matches it.
+NO_PASSWORD_YET = "!no-password-yet"
+
+
+def has_password(password_hash: str) -> bool:
+    """Whether the account has a password of its own (not awaiting its setup code)."""
+    return password_hash != NO_PASSWORD_YET
+
 
 def hash_password(password: str, *, context: Iterable[str] = ()) -> str:
     """Hash a new password once it meets the policy (WeakPasswordError otherwise)."""
@@ -24,7 +33,14 @@ def hash_password(password: str, *, context: Iterable[str] = ()) -> str:
 
 
 def verify_password(password: str, password_hash: str) -> tuple[bool, str | None]:
-    """Return (valid, new_hash); new_hash is set when the stored hash should be upgraded."""
+    """Return (valid, new_hash); new_hash is set when the stored hash should be upgraded.
+
+    An account awaiting its setup code matches no password; the dummy hash is still checked
+    so the answer takes as long as for any other account.
+    """
+    if not has_password(password_hash):
+        _hasher.verify(normalize(password), dummy_hash())
+        return False, None
     valid, updated = _hasher.verify_and_update(normalize(password), password_hash)
     return bool(valid), (str(updated) if updated else None)
 

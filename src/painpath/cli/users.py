@@ -48,14 +48,19 @@ def add(
         ),
     ] = False,
 ) -> None:
-    """Add an account. The password is prompted for (or piped in), never given as an argument."""
+    """Add an account. The password is prompted for (or piped in), never given as an argument.
+
+    Unlike the admin web role (which only hands out one-time setup codes), the operator here
+    sets the first password: someone with a shell on the server and its database credentials
+    can already read and write every row, so this grants them nothing new.
+    """
     with reported_errors():
         url = load_settings().database_url
         require_head(url)
+        password = read_password(password_stdin)
         data = UserCreate(
             username=username,
             display_name=display_name,
-            password=read_password(password_stdin),
             role=role,
             patient_id=patient_id,
             npi=npi,
@@ -63,7 +68,7 @@ def add(
         engine = make_engine(url)
         try:
             with unit_of_work(make_session_factory(engine)) as session:
-                user = accounts.create_user(session, **data.model_dump())
+                user = accounts.create_user(session, **data.model_dump(), password=password)
                 audit.record(
                     session,
                     actor=None,

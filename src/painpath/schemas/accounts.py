@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from painpath.models.enums import Role
 from painpath.schemas.base import InputModel, OutputModel, RowId, ShortText
@@ -28,13 +29,28 @@ class TokenResponse(OutputModel):
     expires_at: datetime
 
 
+SETUP_CODE_INSTEAD = (
+    "administrators do not choose passwords: the account is created without one and the "
+    "response carries a one-time setup_code for the person to choose their own at "
+    "POST /api/auth/password-reset or /reset-password"
+)
+
+
 class UserCreate(InputModel):
+    """A new account. It has no password until its person redeems the one-time setup code."""
+
     username: Username
     display_name: ShortText
-    password: Password
     role: Role
     patient_id: RowId | None = None
     npi: Annotated[str, StringConstraints(pattern=r"^\d{10}$")] | None = None
+    # Not part of the schema: present only to refuse it by name with a pointer to the code.
+    password: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _refuse_password(cls, value: object) -> None:
+        raise ValueError(SETUP_CODE_INSTEAD)
 
 
 class UserUpdate(InputModel):
@@ -76,6 +92,17 @@ class UserRead(OutputModel):
     npi: str | None
     is_active: bool
     mfa_enabled: bool = False
+
+
+class UserCreated(UserRead):
+    """The new account and its one-time setup code (shown once, stored hashed)."""
+
+    setup_code: str
+    setup_code_expires_at: datetime
+    detail: str = (
+        "Shown once: hand the setup code to the person out of band; they choose their own "
+        "password with it at /reset-password. The account cannot sign in until then."
+    )
 
 
 class SessionInfo(OutputModel):

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from painpath import audit
 from painpath.auth.actor import Actor
 from painpath.auth.codes import digest, new_code, normalize_code
-from painpath.auth.passwords import dummy_hash, hash_password, verify_password
+from painpath.auth.passwords import (
+    NO_PASSWORD_YET,
+    dummy_hash,
+    has_password,
+    hash_password,
+    verify_password,
+)
 from painpath.auth.permissions import Permission
 from painpath.kit.clock import utcnow
 from painpath.kit.pagination import PageRequest
@@ -127,12 +133,16 @@ def create_user(
     *,
     username: str,
     display_name: str,
-    password: str,
+    password: str | None,
     role: Role,
     patient_id: int | None = None,
     npi: str | None = None,
 ) -> User:
-    """Add an account. A patient account must name its patient; staff accounts must not."""
+    """Add an account. A patient account must name its patient; staff accounts must not.
+
+    `password` None leaves the account without one (no password signs in) until its person
+    redeems a one-time setup code; only the operator CLI and the demo seed give one here.
+    """
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username {username!r} is taken", field="username")
     if role is Role.patient:
@@ -144,10 +154,12 @@ def create_user(
             raise Conflict(f"patient {patient_id} already has an account", field="patient_id")
     elif patient_id is not None:
         raise InvalidInput("only patient accounts link to a patient", field="patient_id")
-    try:
-        password_hash = hash_password(password, context=(username, display_name))
-    except ValueError as error:
-        raise InvalidInput(str(error), field="password") from error
+    password_hash = NO_PASSWORD_YET
+    if password is not None:
+        try:
+            password_hash = hash_password(password, context=(username, display_name))
+        except ValueError as error:
+            raise InvalidInput(str(error), field="password") from error
     user = User(
         username=username,
         display_name=display_name,
@@ -198,11 +210,24 @@ def _audit_account(session: Session, actor: Actor, user: User, action: str, deta
     )
 
 
-def add_user(session: Session, *, actor: Actor, data: UserCreate) -> User:
+def add_user(
+    session: Session, *, actor: Actor, data: UserCreate, code_minutes: int
+) -> tuple[User, str, datetime]:
+    """Add an account without a password, and the one-time setup code its person redeems
+    (at /reset-password) to choose one. An administrator never knows the password, so they
+    cannot create a clinician login, seat it on a care team and read records through it."""
     _require_admin(actor)
-    user = create_user(session, **data.model_dump())
-    _audit_account(session, actor, user, "create", f"{user.role.value} account {user.username}")
-    return user
+    user = create_user(session, **data.model_dump(), password=None)
+    code, expires_at = _new_one_time_code(session, actor=actor, user=user, minutes=code_minutes)
+    _audit_account(
+        session,
+        actor,
+        user,
+        "create",
+        f"{user.role.value} account {user.username}, without a password: "
+        "issued a one-time setup code",
+    )
+    return user, code, expires_at
 
 
 STAFF_ROLES = frozenset({Role.clinician, Role.pharmacist, Role.admin})
@@ -288,6 +313,17 @@ def issue_reset_code(
     user = get_user(session, actor=actor, user_id=user_id)
     if user.id == actor.user_id:
         raise InvalidInput("change your own password yourself, not with a reset code")
+    code, expires_at = _new_one_time_code(session, actor=actor, user=user, minutes=minutes)
+    _audit_account(
+        session, actor, user, "reset_code", f"issued a password reset code for {user.username}"
+    )
+    return code, expires_at
+
+
+def _new_one_time_code(
+    session: Session, *, actor: Actor, user: User, minutes: int
+) -> tuple[str, datetime]:
+    """Store the digest of a fresh code for `user`; earlier unused codes stop working."""
     now = utcnow()
     session.execute(
         update(PasswordResetCode)
@@ -304,9 +340,6 @@ def issue_reset_code(
             created_at=now,
             expires_at=expires_at,
         )
-    )
-    _audit_account(
-        session, actor, user, "reset_code", f"issued a password reset code for {user.username}"
     )
     return code, expires_at
 
@@ -344,6 +377,7 @@ def redeem_reset_code(session: Session, *, username: str, code: str, new_passwor
             detail=f"reset code refused for {username[:64]!r}",
         )
         raise InvalidInput("the reset code is not valid (wrong, used or expired)", field="code")
+    first_password = not has_password(user.password_hash)
     _set_password(session, user, new_password, field="new_password")
     row.used_at = utcnow()
     audit.record(
@@ -353,6 +387,10 @@ def redeem_reset_code(session: Session, *, username: str, code: str, new_passwor
         resource_type="User",
         patient_id=None,
         resource_id=user.id,
-        detail="set a new password with a one-time reset code",
+        detail=(
+            "chose their first password with a one-time setup code"
+            if first_password
+            else "set a new password with a one-time reset code"
+        ),
     )
     return user

@@ -7,7 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from painpath.models.enums import Role
-from painpath.schemas.accounts import ResetCodeRead, UserCreate, UserRead, UserUpdate
+from painpath.schemas.accounts import (
+    ResetCodeRead,
+    UserCreate,
+    UserCreated,
+    UserRead,
+    UserUpdate,
+)
 from painpath.schemas.base import MAX_ROW_ID, Page
 from painpath.services import accounts
 from painpath.web.deps import ActorDep, PageDep, RecentActorDep, SessionDep, SettingsDep
@@ -29,9 +35,19 @@ def list_users(
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("", response_model=UserRead, status_code=201)
-def create_user(body: UserCreate, actor: RecentActorDep, session: SessionDep) -> UserRead:
-    return UserRead.model_validate(accounts.add_user(session, actor=actor, data=body))
+@router.post("", response_model=UserCreated, status_code=201)
+def create_user(
+    body: UserCreate, actor: RecentActorDep, session: SessionDep, settings: SettingsDep
+) -> UserCreated:
+    """Add an account without a password. The response carries a one-time `setup_code`
+    (shown once, stored hashed, valid `PAINPATH_RESET_CODE_MINUTES`) that the person redeems
+    at POST /api/auth/password-reset or /reset-password to choose their own password; the
+    account cannot sign in until then. A `password` in the body is refused (422)."""
+    user, code, expires_at = accounts.add_user(
+        session, actor=actor, data=body, code_minutes=settings.reset_code_minutes
+    )
+    read = UserRead.model_validate(user)
+    return UserCreated(**read.model_dump(), setup_code=code, setup_code_expires_at=expires_at)
 
 
 @router.get("/{user_id}", response_model=UserRead)

@@ -1,4 +1,8 @@
-"""Account administration: the list of users and a form to add one. No clinical data here."""
+"""Account administration: the list of users and a form to add one. No clinical data here.
+
+An administrator never chooses a password: a new account gets a one-time setup code, an
+existing one a reset code, each shown once for the person to choose their own.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response
-from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painpath.auth.passwords import has_password
 from painpath.config import Settings
 from painpath.kit.clock import utcnow
 from painpath.kit.pagination import PageRequest
@@ -26,7 +30,7 @@ from painpath.web.ui.templating import Viewer, render
 router = APIRouter(route_class=UIRoute)
 
 USERS_PAGE_SIZE = 50
-FIELDS = ("username", "display_name", "password", "role", "patient_id", "npi")
+FIELDS = ("username", "display_name", "role", "patient_id", "npi")
 # Pydantic's pattern messages quote the regex; people need the rule in words.
 _PATTERN_HINTS = {
     "username": "Use 3–64 characters: lowercase letters, digits, dot, underscore or hyphen.",
@@ -75,6 +79,7 @@ def _users_page(
         viewer=viewer,
         status_code=status_code,
         users=users,
+        awaiting_setup={user.id for user in users if not has_password(user.password_hash)},
         total=total,
         page=page,
         pages=pages,
@@ -115,12 +120,12 @@ def add_user(
     settings: SettingsDep,
     username: Annotated[str, Form()] = "",
     display_name: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
     patient_id: Annotated[str, Form()] = "",
     npi: Annotated[str, Form()] = "",
 ) -> Response:
-    """Add an account; on a mistake, show the form again with the error beside its field."""
+    """Add an account and show its one-time setup code once; on a mistake, show the form again
+    with the error beside its field."""
     if not _recent(request, settings):
         return _users_page(request, session, viewer, page_error=CONFIRM_FIRST, status_code=403)
     form = {
@@ -135,13 +140,14 @@ def add_user(
             {
                 "username": form["username"],
                 "display_name": form["display_name"],
-                "password": password,
                 "role": role,
                 "patient_id": form["patient_id"] or None,
                 "npi": form["npi"] or None,
             }
         )
-        user = accounts.add_user(session, actor=viewer.actor, data=data)
+        user, code, expires_at = accounts.add_user(
+            session, actor=viewer.actor, data=data, code_minutes=settings.reset_code_minutes
+        )
     except ValidationError as error:
         return _users_page(
             request, session, viewer, form=form, errors=_field_errors(error), status_code=422
@@ -154,8 +160,14 @@ def add_user(
         return _users_page(
             request, session, viewer, form=form, errors=errors, status_code=error.status_code
         )
-    request.session["flash"] = f"Added {user.role.value} account “{user.username}”."
-    return RedirectResponse("/admin/users", status_code=303)
+    shown = {
+        "purpose": "setup",
+        "username": user.username,
+        "added": f"Added {user.role.value} account “{user.username}”.",
+        "code": code,
+        "expires_at": expires_at.strftime("%Y-%m-%d %H:%M"),
+    }
+    return _users_page(request, session, viewer, reset_code=shown)
 
 
 @router.post("/admin/users/{user_id}/reset-code")
@@ -182,6 +194,7 @@ def issue_reset_code(
         )
     user = accounts.get_user(session, actor=viewer.actor, user_id=user_id)
     shown = {
+        "purpose": "reset",
         "username": user.username,
         "code": code,
         "expires_at": expires_at.strftime("%Y-%m-%d %H:%M"),
