@@ -43,7 +43,13 @@ def _stored_score(stored: Any) -> dict[str, Any]:
         for flag in (listed if isinstance(listed, list) else [])
         if isinstance(flag, dict)
     ]
-    return {"score": stored.get("score"), "band": stored.get("band"), "flags": flags}
+    t_score = stored.get("t_score")
+    return {
+        "score": stored.get("score"),
+        "t_score": t_score if isinstance(t_score, int | float) else None,
+        "band": stored.get("band"),
+        "flags": flags,
+    }
 
 
 def _urgent_codes(score: dict[str, Any]) -> set[str]:
