@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from painpath.models.enums import Role
 from painpath.schemas.accounts import ResetCodeRead, UserCreate, UserRead, UserUpdate
 from painpath.schemas.base import MAX_ROW_ID, Page
-from painpath.services import accounts
+from painpath.services.identity import accounts
 from painpath.web.deps import ActorDep, PageDep, RecentActorDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/users", tags=["users"])
