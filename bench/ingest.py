@@ -5,7 +5,7 @@
 The rows: every sample of a synthetic Apple Health export (`--days` days; 40 days is about
 115,000 samples), read once before timing. Per backend, in the same run and interleaved:
 
-- painpath: `services.wearable_rows` as the importer uses it: Sample -> row, then per batch of
+- painpath: `services.wearables.rows` as the importer uses it: Sample -> row, then per batch of
   `--batch` rows one committed transaction through a SQLAlchemy Session (what makes a killed
   import resumable) that inserts only new ids (SQLite: executemany of INSERT … ON CONFLICT DO
   NOTHING; PostgreSQL: COPY to a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING).
@@ -53,7 +53,7 @@ from painpath.models.wearable import WearableSample  # noqa: E402
 from painpath.monitoring.wearables import Sample, import_file  # noqa: E402
 from painpath.monitoring.wearables.synthetic import write_apple_export  # noqa: E402
 from painpath.services.transaction import unit_of_work  # noqa: E402
-from painpath.services.wearable_rows import (  # noqa: E402
+from painpath.services.wearables.rows import (  # noqa: E402
     COLUMNS,
     insert_new_samples,
     sample_row,
@@ -201,8 +201,8 @@ def year_child(database: Path, export: Path) -> None:
     """In a fresh process: a patient and their account, then the whole import; prints JSON."""
     from painpath.auth.actor import Actor
     from painpath.models.enums import Role
-    from painpath.services.accounts import create_user
-    from painpath.services.wearable_import import import_wearable_file
+    from painpath.services.identity.accounts import create_user
+    from painpath.services.wearables.importer import import_wearable_file
 
     url = f"sqlite:///{database}"
     patient_id = prepare(url)

@@ -24,8 +24,8 @@ from painpath.models import (
     QuestionnaireResponse,
 )
 from painpath.models.medication import PeriodUnit
-from painpath.services.monitoring_evaluation import evaluate_patient
-from painpath.services.monitoring_questionnaires import score_answers
+from painpath.services.monitoring.evaluation import evaluate_patient
+from painpath.services.monitoring.questionnaires import score_answers
 from painpath.services.transaction import unit_of_work
 from painpath.terminology import lookup_rxnorm
 

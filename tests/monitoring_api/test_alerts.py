@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from painpath.models import AuditEvent, Patient
 from painpath.monitoring.alerts import AlertCandidate, Severity
-from painpath.services.monitoring_alerts import raise_alerts
+from painpath.services.monitoring.alerts import raise_alerts
 from painpath.services.transaction import unit_of_work
 from tests.monitoring_api.conftest import Headers
 from tests.support.cohort import PASSWORD, Cast

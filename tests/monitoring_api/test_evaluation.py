@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from painpath.models import Alert, AuditEvent, Patient
 from painpath.models.medication import PeriodUnit
-from painpath.services.monitoring_evaluation import build_snapshot
+from painpath.services.monitoring.evaluation import build_snapshot
 from tests.monitoring_api.conftest import Headers
 from tests.monitoring_api.stored import (
     at,

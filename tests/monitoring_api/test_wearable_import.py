@@ -24,7 +24,7 @@ from painpath.models.wearable import WearableDay, WearableImport, WearableSample
 from painpath.monitoring.wearables import import_file
 from painpath.monitoring.wearables.synthetic import SyntheticExport, write_apple_export
 from painpath.services.errors import AccessDenied, InvalidInput
-from painpath.services.wearable_import import import_wearable_file
+from painpath.services.wearables.importer import import_wearable_file
 from tests.support.cohort import Cast
 
 Headers = dict[str, str]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from painpath.models import Observation, ObservationStatus, SyncChange
 from painpath.services.errors import InvalidInput
-from painpath.services.monitoring_changes import decode_token, encode_token
+from painpath.services.monitoring.changes import decode_token, encode_token
 from tests.support.cohort import Cast
 
 

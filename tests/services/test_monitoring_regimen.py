@@ -9,7 +9,7 @@ import pytest
 
 from painpath.models import MedicationRequest
 from painpath.models.medication import PeriodUnit
-from painpath.services.monitoring_regimen import max_per_day, schedule_of, scheduled_times
+from painpath.services.monitoring.regimen import max_per_day, schedule_of, scheduled_times
 
 
 def order(

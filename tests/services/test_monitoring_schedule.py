@@ -13,8 +13,9 @@ from painpath.auth.permissions import Permission
 from painpath.kit.clock import time_zone
 from painpath.models import OccurrenceEvent, Recurrence, User
 from painpath.schemas.monitoring_questionnaires import AssignmentCreate
-from painpath.services import monitoring_occurrences, monitoring_schedule
 from painpath.services.access import PatientAccess, open_patient
+from painpath.services.monitoring import occurrences as monitoring_occurrences
+from painpath.services.monitoring import schedule as monitoring_schedule
 from painpath.services.transaction import unit_of_work
 from tests.support.cohort import Cast
 

@@ -25,10 +25,11 @@ from painpath.models.medication import PeriodUnit
 from painpath.models.pgx_report import PgxSourceKind
 from painpath.pgx.build import GenomeBuild
 from painpath.pgx.genes import Gene
-from painpath.services import pgx, pgx_current
 from painpath.services.access import PatientAccess, open_patient
 from painpath.services.errors import InvalidInput
-from painpath.services.pgx_genotypes import NOT_REPORTED, stored_gene_result
+from painpath.services.pgx import current as pgx_current
+from painpath.services.pgx import uploads as pgx
+from painpath.services.pgx.genotypes import NOT_REPORTED, stored_gene_result
 from painpath.services.transaction import unit_of_work
 from tests.pgx.fixtures import fixture
 from tests.support.cohort import Cast

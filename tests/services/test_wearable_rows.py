@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite.base import DATETIME
 
-from painpath.services.wearable_rows import sqlite_time
+from painpath.services.wearables.rows import sqlite_time
 
 BIND = DATETIME().bind_processor(sqlite.dialect())  # type: ignore[no-untyped-call]
 

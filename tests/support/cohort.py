@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from painpath.models import AdministrativeGender, CareTeam, CareTeamParticipant, Patient, Role
-from painpath.services import accounts
+from painpath.services.identity import accounts
 from painpath.services.transaction import unit_of_work
 
 PASSWORD = "synthetic-test-password"

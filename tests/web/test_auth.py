@@ -13,7 +13,7 @@ from sqlalchemy import select
 from painpath.config import Settings
 from painpath.kit.clock import utcnow
 from painpath.models import AuditEvent, Observation
-from painpath.services import accounts
+from painpath.services.identity import accounts
 from tests.support.cohort import PASSWORD, Cast
 from tests.support.walk import (
     observation_body,

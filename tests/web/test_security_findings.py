@@ -446,7 +446,7 @@ def test_finding_8_an_attacker_cannot_lock_the_owner_out(app: FastAPI, cast: Cas
 def test_finding_8_the_pair_backs_off_exponentially(
     monkeypatch: pytest.MonkeyPatch, client: TestClient, settings: Settings, cast: Cast
 ) -> None:
-    from painpath.services import login_throttle
+    from painpath.services.identity import login_throttle
 
     moment = utcnow()
     monkeypatch.setattr(login_throttle, "utcnow", lambda: moment)

@@ -19,7 +19,7 @@ from painpath.pgx.advice import Advice, interpret
 from painpath.pgx.genes import Gene
 from painpath.pgx.phenoconversion import GeneResult
 from painpath.pgx.tables import known_drugs
-from painpath.services.pgx_genotypes import stored_gene_result
+from painpath.services.pgx.genotypes import stored_gene_result
 
 #: Strengths that change what the prescriber should do; "No Recommendation" and friends do not.
 ACTIONABLE = frozenset({"Strong", "Moderate", "Optional"})

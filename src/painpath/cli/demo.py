@@ -62,7 +62,7 @@ def _seed(settings: Settings, *, patients: int, seed: int, as_of: date) -> tuple
 
 def _sweep(settings: Settings, as_of: date) -> None:
     """Run the alert rules over the fresh cohort, so the dashboards open with its alerts."""
-    from painpath.services.monitoring_sweep import sweep
+    from painpath.services.monitoring.sweep import sweep
 
     engine = make_engine(settings.database_url)
     try:

@@ -37,7 +37,7 @@ def evaluate(
             raise CliError(f"--format must be text or json, not {output!r}")
         from painpath.cli.database import require_head
         from painpath.db.engine import make_engine, make_session_factory
-        from painpath.services.monitoring_sweep import sweep
+        from painpath.services.monitoring.sweep import sweep
 
         url = load_settings().database_url
         require_head(url)

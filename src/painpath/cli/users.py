@@ -13,7 +13,7 @@ from painpath.cli.database import require_head
 from painpath.db.engine import make_engine, make_session_factory
 from painpath.models.enums import Role
 from painpath.schemas.accounts import UserCreate
-from painpath.services import accounts
+from painpath.services.identity import accounts
 from painpath.services.transaction import unit_of_work
 
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)

@@ -64,7 +64,7 @@ def import_command(
     from painpath.cli.database import require_head
     from painpath.db.engine import make_engine, make_session_factory
     from painpath.models.user import User
-    from painpath.services.wearable_import import import_wearable_file
+    from painpath.services.wearables.importer import import_wearable_file
 
     with reported_errors():
         if output not in ("json", "text"):

@@ -2,4 +2,4 @@
 
 # Registers the flush hook that numbers changes to synced records (mobile sync tokens), so
 # every writer that imports a service, not only the web app, keeps the change log complete.
-from painpath.services import monitoring_changes as _monitoring_changes  # noqa: F401
+from painpath.services.monitoring import changes as _monitoring_changes  # noqa: F401

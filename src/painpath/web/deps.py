@@ -19,9 +19,9 @@ from painpath.kit.pagination import MAX_PAGE_SIZE, PageRequest
 from painpath.models.credentials import AuthSession
 from painpath.models.user import User
 from painpath.schemas.base import MAX_ROW_ID
-from painpath.services import accounts, sessions
 from painpath.services.access import PatientAccess, open_patient
 from painpath.services.errors import AccessDenied, NotAuthenticated, ReauthenticationRequired
+from painpath.services.identity import accounts, sessions
 from painpath.services.transaction import unit_of_work
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -66,7 +66,7 @@ def csrf_is_valid(request: Request, supplied: str | None) -> bool:
     return bool(expected and supplied and secrets.compare_digest(str(expected), supplied))
 
 
-#: The cookie-session key holding the server-side session id (see services.sessions).
+#: The cookie-session key holding the server-side session id (see services.identity.sessions).
 SESSION_ID_KEY = "sid"
 
 

@@ -18,9 +18,9 @@ from painpath.auth.actor import Actor
 from painpath.config import Settings
 from painpath.models.audit_event import AuditOutcome
 from painpath.models.user import User
-from painpath.services import accounts, login_throttle, mfa, sessions
 from painpath.services.errors import TooManyAttempts
-from painpath.services.login_throttle import ThrottlePolicy
+from painpath.services.identity import accounts, login_throttle, mfa, sessions
+from painpath.services.identity.login_throttle import ThrottlePolicy
 from painpath.web.deps import begin_browser_session
 
 

@@ -18,8 +18,8 @@ from painpath.schemas.accounts import (
     TokenResponse,
     UserRead,
 )
-from painpath.services import accounts, login_throttle, sessions
 from painpath.services.errors import InvalidInput, TooManyAttempts
+from painpath.services.identity import accounts, login_throttle, sessions
 from painpath.web.deps import (
     SESSION_ID_KEY,
     ActorDep,

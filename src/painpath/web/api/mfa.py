@@ -23,7 +23,6 @@ from painpath.schemas.mfa import (
     MfaStatus,
     RecoveryCodes,
 )
-from painpath.services import mfa, sessions
 from painpath.services.errors import (
     AccessDenied,
     InvalidInput,
@@ -31,6 +30,7 @@ from painpath.services.errors import (
     ReauthenticationRequired,
     TooManyAttempts,
 )
+from painpath.services.identity import mfa, sessions
 from painpath.web.deps import (
     CSRF_HEADER,
     SAFE_METHODS,

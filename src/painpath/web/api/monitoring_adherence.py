@@ -10,7 +10,7 @@ from painpath.auth.permissions import Permission
 from painpath.schemas.base import Day
 from painpath.schemas.monitoring_adherence import AdherenceRead
 from painpath.services.access import PatientAccess
-from painpath.services.monitoring_adherence import adherence_report
+from painpath.services.monitoring.adherence import adherence_report
 from painpath.web.deps import SessionDep, access
 
 router = APIRouter(tags=["adherence"])

@@ -27,9 +27,10 @@ from painpath.auth.permissions import Permission
 from painpath.kit.clock import utcnow
 from painpath.schemas.base import MAX_ROW_ID
 from painpath.schemas.monitoring_alerts import AlertRead
-from painpath.services import monitoring_alerts, sessions
 from painpath.services.errors import AccessDenied
-from painpath.services.sessions import Credential
+from painpath.services.identity import sessions
+from painpath.services.identity.sessions import Credential
+from painpath.services.monitoring import alerts as monitoring_alerts
 from painpath.services.transaction import unit_of_work
 from painpath.web.deps import ActorDep, SessionDep, request_credential
 

@@ -10,8 +10,8 @@ from painpath.auth.permissions import Permission
 from painpath.models.alert import AlertStatus
 from painpath.schemas.base import MAX_ROW_ID, Page
 from painpath.schemas.monitoring_alerts import AlertAction, AlertRead
-from painpath.services import monitoring_alerts
 from painpath.services.access import PatientAccess
+from painpath.services.monitoring import alerts as monitoring_alerts
 from painpath.web.deps import ActorDep, PageDep, SessionDep, access
 
 router = APIRouter(tags=["alerts"])

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query, Response
 from painpath.auth.permissions import Permission
 from painpath.schemas.base import MAX_ROW_ID, Day, Page
 from painpath.schemas.monitoring_diary import PainDiaryCreate, PainDiaryRead, PainDiaryUpdate
-from painpath.services import monitoring_diary
 from painpath.services.access import PatientAccess
+from painpath.services.monitoring import diary as monitoring_diary
 from painpath.web.deps import PageDep, SessionDep, access
 
 router = APIRouter(prefix="/patients/{patient_id}/pain-diary", tags=["pain diary"])

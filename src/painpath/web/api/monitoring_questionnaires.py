@@ -19,9 +19,10 @@ from painpath.schemas.monitoring_questionnaires import (
     QuestionnaireResponseCreate,
     QuestionnaireResponseRead,
 )
-from painpath.services import monitoring_questionnaires, monitoring_schedule
 from painpath.services.access import PatientAccess
-from painpath.services.monitoring_occurrences import Occurrence
+from painpath.services.monitoring import questionnaires as monitoring_questionnaires
+from painpath.services.monitoring import schedule as monitoring_schedule
+from painpath.services.monitoring.occurrences import Occurrence
 from painpath.web.deps import PageDep, SessionDep, access
 
 router = APIRouter(prefix="/patients/{patient_id}", tags=["questionnaires"])

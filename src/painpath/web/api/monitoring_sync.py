@@ -20,8 +20,9 @@ from painpath.schemas.monitoring_sync import (
     SyncBatchIn,
     SyncBatchResult,
 )
-from painpath.services import monitoring_changes, monitoring_sync
 from painpath.services.access import PatientAccess
+from painpath.services.monitoring import changes as monitoring_changes
+from painpath.services.monitoring import sync as monitoring_sync
 from painpath.web.deps import SessionDep, access
 
 router = APIRouter(prefix="/patients/{patient_id}/sync", tags=["mobile sync"])

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from painpath.auth.permissions import Permission
 from painpath.schemas.monitoring_adherence import AlertThresholdsIn, AlertThresholdsRead
 from painpath.services.access import PatientAccess
-from painpath.services.monitoring_thresholds import get_thresholds, put_thresholds
+from painpath.services.monitoring.thresholds import get_thresholds, put_thresholds
 from painpath.web.deps import SessionDep, access
 
 router = APIRouter(tags=["alerts"])

@@ -15,8 +15,9 @@ from painpath.schemas.monitoring_time import (
     TimeEntryCreate,
     TimeEntryRead,
 )
-from painpath.services import monitoring_ledger, monitoring_time
 from painpath.services.access import PatientAccess
+from painpath.services.monitoring import ledger as monitoring_ledger
+from painpath.services.monitoring import time as monitoring_time
 from painpath.web.deps import PageDep, SessionDep, access
 
 router = APIRouter(prefix="/patients/{patient_id}", tags=["remote monitoring billing"])

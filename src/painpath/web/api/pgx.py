@@ -29,10 +29,11 @@ from painpath.schemas.pgx import (
     PgxReportRead,
     PgxReportSummary,
 )
-from painpath.services import pgx, pgx_current
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
 from painpath.services.input_limits import input_limits
+from painpath.services.pgx import current as pgx_current
+from painpath.services.pgx import uploads as pgx
 from painpath.web.deps import PageDep, SessionDep, SettingsDep, access
 from painpath.web.uploads import ReceivedForm, UnsupportedMediaType, received_upload
 

@@ -15,7 +15,7 @@ from painpath.schemas.accounts import (
     UserUpdate,
 )
 from painpath.schemas.base import MAX_ROW_ID, Page
-from painpath.services import accounts
+from painpath.services.identity import accounts
 from painpath.web.deps import ActorDep, PageDep, RecentActorDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/users", tags=["users"])

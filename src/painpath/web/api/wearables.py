@@ -17,11 +17,11 @@ from painpath.schemas.wearables import (
     WearableDayRead,
     WearableImportRead,
 )
-from painpath.services import wearable_views
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
 from painpath.services.input_limits import input_limits
-from painpath.services.wearable_import import import_wearable_file
+from painpath.services.wearables import views as wearable_views
+from painpath.services.wearables.importer import import_wearable_file
 from painpath.web.deps import SessionDep, SettingsDep, access
 from painpath.web.uploads import ReceivedForm, received_upload
 

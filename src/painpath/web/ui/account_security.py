@@ -18,8 +18,8 @@ from painpath.config import Settings
 from painpath.kit.clock import utcnow
 from painpath.models.credentials import AuthSession
 from painpath.models.user import User
-from painpath.services import accounts, login_throttle, mfa, sessions
 from painpath.services.errors import InvalidInput, TooManyAttempts
+from painpath.services.identity import accounts, login_throttle, mfa, sessions
 from painpath.web.deps import (
     SESSION_ID_KEY,
     SessionDep,

@@ -20,8 +20,8 @@ from painpath.kit.pagination import PageRequest
 from painpath.models.enums import Role
 from painpath.schemas.accounts import UserCreate
 from painpath.schemas.base import MAX_ROW_ID
-from painpath.services import accounts
 from painpath.services.errors import ServiceError
+from painpath.services.identity import accounts
 from painpath.web.deps import SessionDep, SettingsDep, request_credential
 from painpath.web.ui.deps import FormViewerDep, ViewerDep
 from painpath.web.ui.routing import UIRoute

@@ -14,9 +14,9 @@ from painpath.auth.permissions import Permission
 from painpath.models.alert import Alert
 from painpath.models.audit_event import AuditOutcome
 from painpath.schemas.base import MAX_ROW_ID
-from painpath.services import monitoring_alerts
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict
+from painpath.services.monitoring import alerts as monitoring_alerts
 from painpath.web.deps import SessionDep
 from painpath.web.ui.deps import safe_next
 from painpath.web.ui.form_access import form_access

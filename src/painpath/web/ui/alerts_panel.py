@@ -1,7 +1,7 @@
 """The dashboard's alerts panel: unresolved alerts of the viewer's patients, and the same list
 as an HTML fragment that the page's script fetches when the live feed announces a new alert.
 
-The list is read through `services.monitoring_views`, which keeps to the viewer's care teams
+The list is read through `services.monitoring.views`, which keeps to the viewer's care teams
 and audits every alert it lists.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from painpath.services import monitoring_views
 from painpath.services.errors import AccessDenied
+from painpath.services.monitoring import views as monitoring_views
 from painpath.web.deps import SessionDep, ensure_csrf_token
 from painpath.web.ui.alert_rows import AlertRow, alert_row
 from painpath.web.ui.deps import ViewerDep

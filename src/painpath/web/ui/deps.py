@@ -9,8 +9,8 @@ from fastapi import Depends, Form, Request
 
 from painpath.auth.actor import Actor
 from painpath.models.enums import Role
-from painpath.services import accounts, sessions
 from painpath.services.errors import AccessDenied, NotAuthenticated
+from painpath.services.identity import accounts, sessions
 from painpath.web.deps import ActorDep, SessionDep, cookie_session, csrf_is_valid
 from painpath.web.ui.templating import Viewer
 

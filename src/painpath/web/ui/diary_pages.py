@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from painpath.auth.permissions import Permission
 from painpath.kit.pagination import PageRequest
 from painpath.models.audit_event import AuditOutcome
-from painpath.services import monitoring_diary
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
+from painpath.services.monitoring import diary as monitoring_diary
 from painpath.terminology import pain_diary
 from painpath.web.deps import SessionDep, access
 from painpath.web.ui.deps import FormViewerDep, ViewerDep

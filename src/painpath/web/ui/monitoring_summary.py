@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from painpath.kit.pagination import PageRequest
 from painpath.monitoring.change import ImmpactChange
-from painpath.services import monitoring_diary, monitoring_views
 from painpath.services.access import PatientAccess
+from painpath.services.monitoring import diary as monitoring_diary
+from painpath.services.monitoring import views as monitoring_views
 from painpath.web.ui.alert_rows import AlertRow, alert_row
 from painpath.web.ui.formatting import Sparkline, number, sparkline
 from painpath.web.ui.instrument_names import instrument_names

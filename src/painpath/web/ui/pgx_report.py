@@ -16,8 +16,9 @@ from painpath.auth.permissions import Permission
 from painpath.kit.pagination import PageRequest
 from painpath.pgx.html import render_html
 from painpath.schemas.base import MAX_ROW_ID
-from painpath.services import pgx, pgx_current
 from painpath.services.access import PatientAccess
+from painpath.services.pgx import current as pgx_current
+from painpath.services.pgx import uploads as pgx
 from painpath.web.deps import SessionDep, access
 from painpath.web.ui.deps import ViewerDep
 from painpath.web.ui.routing import UIRoute

@@ -25,10 +25,11 @@ from painpath.models.questionnaire_schedule import OccurrenceEvent
 from painpath.monitoring import instruments
 from painpath.schemas.base import MAX_ROW_ID
 from painpath.schemas.monitoring_questionnaires import QuestionnaireResponseCreate
-from painpath.services import monitoring_questionnaires, monitoring_schedule
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput
-from painpath.services.monitoring_occurrences import Occurrence
+from painpath.services.monitoring import questionnaires as monitoring_questionnaires
+from painpath.services.monitoring import schedule as monitoring_schedule
+from painpath.services.monitoring.occurrences import Occurrence
 from painpath.web.deps import SessionDep, access
 from painpath.web.ui.deps import FormViewerDep, ViewerDep
 from painpath.web.ui.form_access import form_access

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path, Request, Response
 
 from painpath.auth.permissions import Permission
 from painpath.schemas.base import MAX_ROW_ID
-from painpath.services import monitoring_questionnaires
 from painpath.services.access import PatientAccess
+from painpath.services.monitoring import questionnaires as monitoring_questionnaires
 from painpath.web.deps import SessionDep, access
 from painpath.web.ui.deps import ViewerDep
 from painpath.web.ui.instrument_names import instrument_names

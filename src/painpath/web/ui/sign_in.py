@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse
 
 from painpath.auth.actor import Actor
 from painpath.models.enums import Role
-from painpath.services import sessions
 from painpath.services.errors import NotAuthenticated, TooManyAttempts
+from painpath.services.identity import sessions
 from painpath.web.deps import (
     SESSION_ID_KEY,
     ActorDep,

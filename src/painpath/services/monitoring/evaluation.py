@@ -35,8 +35,8 @@ from painpath.monitoring.adherence import Fill, PdcResult, pdc
 from painpath.monitoring.alerts import PatientSnapshot, alert_knowledge, evaluate_alerts
 from painpath.monitoring.alerts.engine import MAX_EPISODE_DAYS
 from painpath.services.access import PatientAccess
-from painpath.services.monitoring_alerts import raise_alerts
-from painpath.services.monitoring_series import (
+from painpath.services.monitoring.alerts import raise_alerts
+from painpath.services.monitoring.series import (
     last_data_at,
     monitoring_start,
     pain_values,
@@ -44,7 +44,7 @@ from painpath.services.monitoring_series import (
     questionnaire_results,
     step_values,
 )
-from painpath.services.monitoring_thresholds import Thresholds, settings_for
+from painpath.services.monitoring.thresholds import Thresholds, settings_for
 
 #: PQA: the index fill must be at least 91 days before the end of the measurement period.
 PQA_MIN_TREATMENT_DAYS = 91

@@ -23,8 +23,8 @@ from painpath.schemas.monitoring_sync import (
 )
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, ServiceError
-from painpath.services.monitoring_evaluation import evaluate_patient
-from painpath.services.monitoring_ingest import known_observations, new_observation, store_item
+from painpath.services.monitoring.evaluation import evaluate_patient
+from painpath.services.monitoring.ingest import known_observations, new_observation, store_item
 
 
 def fingerprint(batch: SyncBatchIn) -> str:

@@ -24,9 +24,9 @@ from painpath.pgx.genes import Gene
 from painpath.pgx.phenoconversion import GeneResult
 from painpath.pgx.report import SampleReport, report_document
 from painpath.pgx.tables import known_drugs
-from painpath.services import pgx
 from painpath.services.access import PatientAccess
-from painpath.services.pgx_genotypes import stored_gene_result
+from painpath.services.pgx import uploads as pgx
+from painpath.services.pgx.genotypes import stored_gene_result
 from painpath.services.records import list_genotypes
 from painpath.terminology import lookup_rxnorm
 

@@ -2,7 +2,7 @@
 evidence: PDC (PQA) and MPR per drug and PDC per drug class from pharmacy fills, early refills,
 scheduled doses against dose logs, and as-needed days above the prescribed maximum.
 
-Dose logs answer the nominal schedule (services.monitoring_regimen) day by day: the k-th log of
+Dose logs answer the nominal schedule (services.monitoring.regimen) day by day: the k-th log of
 a local day answers that day's k-th scheduled dose; logs beyond the day's doses are counted as
 `extra_logs`. On time means within ±2 hours of the nominal time, which is only a guide because
 a prescription carries no clock times.
@@ -43,16 +43,16 @@ from painpath.monitoring.dosing import TimingError
 from painpath.schemas.monitoring_adherence import AdherenceRead
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
-from painpath.services.monitoring_evaluation import OPIOID, as_fill, local_today, stored_fills
-from painpath.services.monitoring_regimen import (
+from painpath.services.monitoring.evaluation import OPIOID, as_fill, local_today, stored_fills
+from painpath.services.monitoring.regimen import (
     COUNTED_STATUSES,
     describe,
     doses_per_day,
     schedule_of,
     scheduled_times,
 )
-from painpath.services.monitoring_series import local_day, local_start, prn_uses
-from painpath.services.monitoring_thresholds import settings_for
+from painpath.services.monitoring.series import local_day, local_start, prn_uses
+from painpath.services.monitoring.thresholds import settings_for
 
 MAX_WINDOW_DAYS = 731
 NON_CONTROLLED_REFILL_SHARE = 0.75

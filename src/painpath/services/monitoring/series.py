@@ -32,7 +32,7 @@ from painpath.models.questionnaire import QuestionnaireResponse
 from painpath.models.questionnaire_schedule import QuestionnaireAssignment
 from painpath.monitoring.alerts import DailyValue, PrnUse, QuestionnaireResult
 from painpath.monitoring.dosing import TimingError
-from painpath.services.monitoring_regimen import COUNTED_STATUSES, max_per_day
+from painpath.services.monitoring.regimen import COUNTED_STATUSES, max_per_day
 from painpath.terminology import DrugClass, lookup_rxnorm
 
 PAIN_NRS_LOINC = "72514-3"

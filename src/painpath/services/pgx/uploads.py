@@ -31,7 +31,7 @@ from painpath.pgx.tables import KNOWLEDGE_VERSION
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, NotFound
 from painpath.services.input_limits import too_large
-from painpath.services.pgx_genotypes import genotype_rows
+from painpath.services.pgx.genotypes import genotype_rows
 
 #: The sample id of a lab-call report (it has no VCF column).
 LAB_SAMPLE = "lab"

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from painpath.models.patient import Patient
-from painpath.services.monitoring_evaluation import evaluate_patient, patient_ids
+from painpath.services.monitoring.evaluation import evaluate_patient, patient_ids
 from painpath.services.transaction import unit_of_work
 
 logger = logging.getLogger(__name__)

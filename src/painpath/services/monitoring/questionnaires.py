@@ -27,8 +27,8 @@ from painpath.monitoring.alerts import (
 from painpath.schemas.monitoring_questionnaires import QuestionnaireResponseCreate
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, NotFound
-from painpath.services.monitoring_alerts import raise_alerts
-from painpath.services.monitoring_schedule import canonical_instrument, complete_occurrence
+from painpath.services.monitoring.alerts import raise_alerts
+from painpath.services.monitoring.schedule import canonical_instrument, complete_occurrence
 
 #: The alert rule that owns PHQ-9 item 9 (painpath.monitoring.alerts knowledge).
 PHQ9_ITEM9_RULE = "phq9_item9"

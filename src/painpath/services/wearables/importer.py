@@ -53,9 +53,9 @@ from painpath.monitoring.wearables.formats import WearableFormat, known_formats
 from painpath.services.access import open_patient
 from painpath.services.errors import InvalidInput
 from painpath.services.input_limits import too_large
-from painpath.services.monitoring_evaluation import evaluate_patient
+from painpath.services.monitoring.evaluation import evaluate_patient
 from painpath.services.transaction import unit_of_work
-from painpath.services.wearable_rows import insert_new_samples, sample_row
+from painpath.services.wearables.rows import insert_new_samples, sample_row
 
 BATCH_SIZE = 5_000
 

@@ -29,7 +29,7 @@ from painpath.schemas.monitoring_questionnaires import (
 )
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, NotFound
-from painpath.services.monitoring_occurrences import (
+from painpath.services.monitoring.occurrences import (
     FINAL_EVENTS,
     Occurrence,
     exists,

@@ -28,7 +28,6 @@ from painpath.models.enums import Role
 from painpath.models.patient import Patient
 from painpath.models.user import ApiToken, LoginAttempt, User
 from painpath.schemas.accounts import UserCreate, UserUpdate
-from painpath.services import login_throttle, sessions
 from painpath.services.errors import (
     AccessDenied,
     Conflict,
@@ -37,7 +36,8 @@ from painpath.services.errors import (
     NotFound,
     TooManyAttempts,
 )
-from painpath.services.login_throttle import ThrottlePolicy
+from painpath.services.identity import login_throttle, sessions
+from painpath.services.identity.login_throttle import ThrottlePolicy
 
 
 def authenticate(

@@ -20,9 +20,9 @@ from painpath.schemas.monitoring_sync import (
 )
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
-from painpath.services.monitoring_diary import add_entry
-from painpath.services.monitoring_fills import add_fill
-from painpath.services.monitoring_questionnaires import record_response
+from painpath.services.monitoring.diary import add_entry
+from painpath.services.monitoring.fills import add_fill
+from painpath.services.monitoring.questionnaires import record_response
 from painpath.services.recording import observation_fields
 
 

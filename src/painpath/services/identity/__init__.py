@@ -1,0 +1,1 @@
+"""Who is signing in: accounts, sessions, login throttling, second factor."""

@@ -1,0 +1,1 @@
+"""Remote monitoring on the record: diary, questionnaires, adherence, alerts, sync, billing."""

@@ -1,0 +1,1 @@
+"""PGx on the record: uploads, stored genotypes, and the current PGx picture."""

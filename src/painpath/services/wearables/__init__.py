@@ -1,0 +1,1 @@
+"""Wearable exports into the record, and reads of the stored samples."""
