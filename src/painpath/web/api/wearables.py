@@ -73,6 +73,12 @@ ExportForm = Annotated[ReceivedForm, Depends(export_form, scope="function")]
     "/imports",
     response_model=WearableImportRead,
     status_code=201,
+    responses={
+        200: {
+            "model": WearableImportRead,
+            "description": "This file was imported for the patient before: nothing added",
+        }
+    },
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
 def upload_export(
