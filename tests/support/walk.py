@@ -443,4 +443,6 @@ def database_snapshot(engine: Engine, *, skip: frozenset[str] = frozenset()) -> 
 
 
 #: Tables a refused request may still write: its audit event, the login bookkeeping.
-BOOKKEEPING_TABLES = frozenset({"audit_events", "login_attempts", "api_tokens"})
+BOOKKEEPING_TABLES = frozenset(
+    {"audit_events", "login_attempts", "login_throttles", "api_tokens", "auth_sessions"}
+)
