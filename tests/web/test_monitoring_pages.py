@@ -4,8 +4,9 @@ questionnaire refusals naming the item, alert actions, the panel's alert list, t
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -47,12 +48,18 @@ def patient_client(client: TestClient, cast: Cast) -> TestClient:
     return client
 
 
+def patient_today() -> date:
+    """Today where the cast's patients live (America/Chicago): the diary refuses later days, and
+    the machine's own date runs ahead of Chicago's for hours after midnight UTC."""
+    return datetime.now(ZoneInfo("America/Chicago")).date()
+
+
 def diary_form(client: TestClient, patient_id: int, **fields: Any) -> dict[str, Any]:
     page = client.get(f"/patients/{patient_id}/diary")
     assert page.status_code == 200, page.text
     return {
         "csrf_token": csrf_from(page.text),
-        "local_date": date.today().isoformat(),
+        "local_date": patient_today().isoformat(),
         "pain": "5",
         **fields,
     }
@@ -95,7 +102,7 @@ def test_diary_form_errors_are_named_beside_each_field_and_nothing_is_stored(
     assert 'value="lower-back" aria-label="Lower back" checked' in response.text
 
     form = diary_form(
-        patient_client, home, local_date=(date.today() + timedelta(days=3)).isoformat()
+        patient_client, home, local_date=(patient_today() + timedelta(days=3)).isoformat()
     )
     response = patient_client.post(f"/patients/{home}/diary", data=form)
     assert field_errors(response.text) == {"local_date": "Choose one of the days in the list."}
@@ -115,7 +122,7 @@ def test_a_diary_entry_is_stored_once_even_when_the_form_is_sent_twice(
     form = {
         "csrf_token": csrf_from(page.text),
         "client_id": client_id.group(1),
-        "local_date": date.today().isoformat(),
+        "local_date": patient_today().isoformat(),
         "pain": "7",
         "body_regions": ["lower-back", "hip-left"],
         "qualities": ["aching"],
@@ -346,7 +353,7 @@ def test_the_summary_shows_diary_trend_scores_with_immpact_change_and_prints(
     home = cast.home_patient_id
     headers = cast.headers(client, "patient")
     for days_ago, pain in ((1, 6), (2, 5), (5, 8)):
-        day = (date.today() - timedelta(days=days_ago)).isoformat()
+        day = (patient_today() - timedelta(days=days_ago)).isoformat()
         response = client.post(
             f"/api/patients/{home}/pain-diary",
             json={"local_date": day, "pain": pain},
