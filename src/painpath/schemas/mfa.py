@@ -10,7 +10,7 @@ from painpath.schemas.base import InputModel, OutputModel
 
 
 class MfaCode(InputModel):
-    # Six digits from the authenticator app, or a recovery code (XXXX-XXXX-XXXX-XXXX).
+    # Six digits from the authenticator app, or a recovery code (four groups of four characters).
     otp: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
