@@ -189,6 +189,17 @@ class Settings(BaseSettings):
     # Host and port for `painpath serve`.
     host: str = "127.0.0.1"
     port: int = 8000
+    # Server processes `painpath serve` starts; each has its own thread and database pools.
+    # Production on this project's reference machine (2 cores): 2 (docs/deployment.md).
+    workers: int = Field(default=1, ge=1, le=64)
+    # Admission control per process: requests handled at once; the rest wait at most
+    # queue_timeout_seconds for a slot, then get 503 with Retry-After. /health, static files
+    # and the alert streams are not counted. The thread pool and the database pool are sized
+    # from it, so an admitted request never waits for a thread while holding a connection.
+    max_concurrent_requests: int = Field(default=16, ge=1, le=1000)
+    queue_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # On SIGTERM, seconds to let requests in flight finish before connections are closed.
+    shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=300)
     # Anonymous denials (no or a bad token, failed logins, CSRF refusals) written as one audit
     # row each, per minute: per client address, and in all; the rest become summary rows.
     audit_anonymous_denials_per_address: int = Field(default=30, ge=1)

@@ -1,5 +1,6 @@
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 
 from painpath.config import PUBLISHED_SECRET_KEYS
@@ -64,3 +65,42 @@ def test_an_unreachable_database_is_refused(
     result = invoke_fresh("serve", database_url="postgresql://painpath@127.0.0.1:1/none")
     assert "database error" in error_line(result)
     assert served == []
+
+
+def test_serve_workers_starts_processes_that_each_build_the_app(
+    invoke: Invoke, served: list[dict[str, Any]]
+) -> None:
+    result = invoke("serve", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    [call] = served
+    assert call["app"] == "painpath.web.asgi:app_from_environment"
+    assert call["factory"] is True
+    assert call["workers"] == 2
+
+
+def test_serve_takes_workers_and_the_shutdown_grace_from_the_environment(
+    invoke: Invoke, served: list[dict[str, Any]]
+) -> None:
+    assert invoke("serve", workers="3", shutdown_grace_seconds="7").exit_code == 0
+    assert (served[0]["workers"], served[0]["timeout_graceful_shutdown"]) == (3, 7)
+
+
+def test_one_worker_serves_the_checked_app_with_a_bounded_shutdown(
+    invoke: Invoke, served: list[dict[str, Any]]
+) -> None:
+    assert invoke("serve").exit_code == 0
+    [call] = served
+    assert isinstance(call["app"], FastAPI)
+    assert call["workers"] == 1
+    assert call["factory"] is False
+    assert call["timeout_graceful_shutdown"] == 10
+
+
+def test_the_worker_factory_builds_the_app_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    from painpath.web.asgi import app_from_environment
+
+    monkeypatch.setenv("PAINPATH_DATABASE_URL", database_url)
+    app = app_from_environment()
+    assert app.state.settings.database_url == database_url

@@ -19,6 +19,17 @@ HostOption = Annotated[
 PortOption = Annotated[
     int | None, typer.Option(help="Port to listen on [default: PAINPATH_PORT or 8000]")
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        max=64,
+        help="Server processes [default: PAINPATH_WORKERS or 1; production: one per core]",
+    ),
+]
+
+#: What `serve --workers N` (N > 1) gives uvicorn: each worker builds its own app.
+APP_FACTORY = "painpath.web.asgi:app_from_environment"
 
 
 def prepare_app(settings: Settings) -> FastAPI:
@@ -31,16 +42,38 @@ def prepare_app(settings: Settings) -> FastAPI:
     return create_app(settings)
 
 
-def run_server(app: FastAPI, host: str, port: int) -> None:
+def run_server(
+    app: FastAPI | str, host: str, port: int, *, workers: int = 1, grace_seconds: float = 10.0
+) -> None:
+    """uvicorn on `app`; SIGTERM stops accepting, lets requests in flight finish for at most
+    `grace_seconds`, then closes what is left (alert streams included) and exits."""
     import uvicorn
 
-    # X-Forwarded-For is handled by the app, and only from PAINPATH_TRUSTED_PROXIES.
-    uvicorn.run(app, host=host, port=port, proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        workers=workers,
+        factory=isinstance(app, str),
+        # X-Forwarded-For is handled by the app, and only from PAINPATH_TRUSTED_PROXIES.
+        proxy_headers=False,
+        timeout_graceful_shutdown=max(1, round(grace_seconds)),
+    )
 
 
-def serve(host: HostOption = None, port: PortOption = None) -> None:
-    """Run the web app (JSON API, pages, /docs)."""
+def serve(host: HostOption = None, port: PortOption = None, workers: WorkersOption = None) -> None:
+    """Run the web app (JSON API, pages, CDS Hooks, /docs)."""
     with reported_errors():
         settings = load_settings()
         app = prepare_app(settings)
-    run_server(app, host or settings.host, port or settings.port)
+    processes = workers or settings.workers
+    # One process serves the app just checked; several each build their own from the same
+    # environment (uvicorn needs an import string to start worker processes).
+    target: FastAPI | str = app if processes == 1 else APP_FACTORY
+    run_server(
+        target,
+        host or settings.host,
+        port or settings.port,
+        workers=processes,
+        grace_seconds=settings.shutdown_grace_seconds,
+    )

@@ -10,17 +10,29 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+#: Connections a pool may open beyond `pool_size` (SQLAlchemy's default).
+POOL_OVERFLOW = 10
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout.
+
+    `pool_size` (a server passes its admission limit) keeps one connection ready per request
+    the process may be working on; None keeps SQLAlchemy's default of 5.
+    """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if pool_size is not None:
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = POOL_OVERFLOW
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if database in ("", ":memory:"):
             # One shared connection, or every thread would see its own empty database.
             kwargs["poolclass"] = StaticPool
+            kwargs.pop("pool_size", None)
+            kwargs.pop("max_overflow", None)
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)

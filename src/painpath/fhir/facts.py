@@ -17,7 +17,13 @@ from painpath.fhir.resources import (
     reference_id,
     status_is,
 )
-from painpath.fhir.valuesets import ValueSet, is_uds_test, uds_substance, value_set
+from painpath.fhir.valuesets import (
+    ValueSet,
+    is_uds_test,
+    uds_substance,
+    value_set,
+    value_set_keys,
+)
 from painpath.opioids import UdtResult
 
 YEAR = timedelta(days=365)
@@ -138,7 +144,9 @@ def _udt(observations: list[Resource], today: date) -> tuple[date | None, list[U
     results: list[UdtResult] = []
     for obs in observations:
         code = obs.get("code")
-        if not status_is(obs, *_FINAL) or not (is_uds_test(code) or uds_substance(code)):
+        keys = value_set_keys(code)
+        substance = uds_substance(code, keys)
+        if not status_is(obs, *_FINAL) or not (substance or is_uds_test(code, keys)):
             continue
         if patient_reported(obs):  # a patient's "my test was negative" is not a UDT result
             continue
@@ -146,7 +154,7 @@ def _udt(observations: list[Resource], today: date) -> tuple[date | None, list[U
         if day is None or not _in_window(day, today, YEAR):
             continue
         tested.append(day)
-        substance, outcome = uds_substance(code), _interpretation(obs)
+        outcome = _interpretation(obs)
         if substance and outcome:
             results.append(UdtResult(substance=substance, result=outcome, date=day))
     return _latest(tested, today), results

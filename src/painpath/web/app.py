@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
@@ -14,6 +18,7 @@ from painpath.audit.flood import DenialThrottle
 from painpath.config import Settings, get_settings
 from painpath.db.engine import make_engine, make_session_factory
 from painpath.pgx.html import report_stylesheet
+from painpath.web.admission import AdmissionControlMiddleware
 from painpath.web.api import api_router
 from painpath.web.cds import router as cds_router
 from painpath.web.middleware import (
@@ -28,13 +33,29 @@ from painpath.web.signing_key import session_signing_key
 from painpath.web.ui import STATIC_DIR, ui_router
 from painpath.web.ui.error_pages import error_page
 
+#: Worker threads beyond the admission limit, for the requests it does not count.
+SPARE_THREADS = 8
+
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_safe_for_production()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(
+        settings.database_url, pool_size=settings.max_concurrent_requests
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Admitted requests each hold at most one worker thread at a time (FastAPI runs sync
+        # dependencies and endpoints one after another), so a thread pool larger than the
+        # admission limit never leaves a request that holds a database connection waiting for
+        # a thread; the spare threads serve /health and the alert streams' short polls.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.max_concurrent_requests + SPARE_THREADS
+        yield
 
     app = FastAPI(
+        lifespan=lifespan,
         title="painpath",
         version=__version__,
         description="Personalized, multimodal chronic-pain care. Synthetic data only in demos.",
@@ -65,8 +86,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         return {"status": "ok", "version": __version__, "database": engine.dialect.name}
 
     # Added innermost first: sessions sit inside the size limit, which sits inside the last
-    # resort for unexpected errors (a complete 500, the connection kept), inside the request
-    # context (so every answer, the 500 too, carries the request id).
+    # resort for unexpected errors (a complete 500, the connection kept), inside admission
+    # control (a bounded number of requests at once, 503 past it), inside the request context
+    # (so every answer, the 500 and the 503 too, carries the request id).
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_signing_key(settings),
@@ -81,6 +103,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(UnexpectedErrorMiddleware, page=error_page)
+    app.add_middleware(
+        AdmissionControlMiddleware,
+        limit=settings.max_concurrent_requests,
+        queue_timeout=settings.queue_timeout_seconds,
+    )
     app.add_middleware(
         RequestContextMiddleware,
         denial_throttle=DenialThrottle(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -10,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from painpath import audit
@@ -105,8 +106,12 @@ def _unauthenticated(request: Request, reason: str) -> JSONResponse:
     )
 
 
-async def _authenticate(request: Request, service_id: str) -> CdsClient | JSONResponse:
-    """The verified client (its jti now spent), or the refusal to answer with."""
+def _authenticate(
+    request: Request, service_id: str, authorization: str | None
+) -> CdsClient | JSONResponse:
+    """The verified client (its jti now spent), or the refusal to answer with.
+
+    Runs in a worker thread: the JWT check and the replay record are blocking work."""
     try:
         audiences = _audiences(request, service_id)
     except AudienceNotConfigured:
@@ -117,14 +122,11 @@ async def _authenticate(request: Request, service_id: str) -> CdsClient | JSONRe
             instance=request.url.path,
         )
     try:
-        token = bearer_token(request.headers.get("authorization"))
-        jwks = _jwks(request)
-        client = await run_in_threadpool(verify_client_jwt, token, audiences=audiences, jwks=jwks)
-        await run_in_threadpool(
-            accept_once, request.app.state.session_factory, client, now=utcnow()
-        )
+        token = bearer_token(authorization)
+        client = verify_client_jwt(token, audiences=audiences, jwks=_jwks(request))
+        accept_once(request.app.state.session_factory, client, now=utcnow())
     except ClientNotAuthenticated as error:
-        await run_in_threadpool(_audit_refusal, request, service_id, str(error))
+        _audit_refusal(request, service_id, str(error))
         return _unauthenticated(request, str(error))
     return client
 
@@ -147,9 +149,11 @@ def _audit_refusal(request: Request, service_id: str, reason: str) -> None:
         )
 
 
-async def _body(request: Request) -> Any:
+def _parsed(raw: bytes) -> Any:
+    """The JSON body, or None; parsed in the worker thread, never on the event loop (a 50 KB
+    prefetch takes milliseconds that every other request would wait for)."""
     try:
-        return await request.json()
+        return json.loads(raw)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
         return None
 
@@ -187,28 +191,35 @@ def _service(request: Request, service_id: str) -> CdsService | JSONResponse:
 
 
 @router.post("/{service_id}")
-async def call_service(service_id: str, request: Request) -> Any:
+async def call_service(service_id: str, request: Request) -> Response:
     """A hook call: cards for the patient and the draft orders (CDS Hooks 2.0)."""
-    client = await _authenticate(request, service_id)
+    raw = await request.body()
+    # One hand-off to a worker thread for everything blocking: client check, parsing,
+    # prefetch, rules, database and rendering the answer.
+    return await run_in_threadpool(_call, request, service_id, raw)
+
+
+def _call(request: Request, service_id: str, raw: bytes) -> Response:
+    client = _authenticate(request, service_id, request.headers.get("authorization"))
     if isinstance(client, JSONResponse):
         return client
     service = _service(request, service_id)
     if isinstance(service, JSONResponse):
         return service
     try:
-        hook_request = HookRequest.model_validate(await _body(request))
+        hook_request = HookRequest.model_validate(_parsed(raw))
     except ValidationError as error:
         return _invalid(request, error)
     if hook_request.hook != service.hook:
         return _invalid(
             request, f"service {service.id} answers {service.hook}, not {hook_request.hook}"
         )
-    return await run_in_threadpool(_answer, request, service, hook_request, client)
+    return _answer(request, service, hook_request, client)
 
 
 def _answer(
     request: Request, service: CdsService, hook_request: HookRequest, client: CdsClient
-) -> Any:
+) -> Response:
     settings = _settings(request)
     try:
         prefetched = resolve_prefetch(
@@ -231,34 +242,35 @@ def _answer(
     )
     with unit_of_work(request.app.state.session_factory) as session:
         cards = run_hook(session, call)
-    return {"cards": cards}
+    return JSONResponse({"cards": cards})
 
 
 @router.post("/{service_id}/feedback")
-async def feedback(service_id: str, request: Request) -> Any:
+async def feedback(service_id: str, request: Request) -> Response:
     """Feedback on cards: recorded; an override with a reason snoozes the alert."""
-    client = await _authenticate(request, service_id)
+    raw = await request.body()
+    return await run_in_threadpool(_feedback, request, service_id, raw)
+
+
+def _feedback(request: Request, service_id: str, raw: bytes) -> Response:
+    client = _authenticate(request, service_id, request.headers.get("authorization"))
     if isinstance(client, JSONResponse):
         return client
     service = _service(request, service_id)
     if isinstance(service, JSONResponse):
         return service
     try:
-        body = FeedbackRequest.model_validate(await _body(request))
+        body = FeedbackRequest.model_validate(_parsed(raw))
     except ValidationError as error:
         return _invalid(request, error)
     settings = _settings(request)
-
-    def store() -> None:
-        with unit_of_work(request.app.state.session_factory) as session:
-            record_feedback(
-                session,
-                service_id=service.id,
-                client=client,
-                items=body.feedback,
-                now=_now(request),
-                days_by_reason=settings.cds_snooze_days,
-            )
-
-    await run_in_threadpool(store)
-    return {}
+    with unit_of_work(request.app.state.session_factory) as session:
+        record_feedback(
+            session,
+            service_id=service.id,
+            client=client,
+            items=body.feedback,
+            now=_now(request),
+            days_by_reason=settings.cds_snooze_days,
+        )
+    return JSONResponse({})

@@ -44,7 +44,7 @@ from painpath.services.monitoring.series import (
     questionnaire_results,
     step_values,
 )
-from painpath.services.monitoring.thresholds import Thresholds, settings_for
+from painpath.services.monitoring.thresholds import AlertSettings, Thresholds, settings_for
 
 #: PQA: the index fill must be at least 91 days before the end of the measurement period.
 PQA_MIN_TREATMENT_DAYS = 91
@@ -113,10 +113,13 @@ def class_pdc(
     return found
 
 
-def build_snapshot(session: Session, patient: Patient, today: date) -> PatientSnapshot:
-    """What the alert rules read about `patient`, as of the local day `today`."""
+def build_snapshot(
+    session: Session, patient: Patient, today: date, settings: AlertSettings | None = None
+) -> PatientSnapshot:
+    """What the alert rules read about `patient`, as of the local day `today` (`settings`: the
+    patient's alert settings, when the caller has read them already)."""
     zone: ZoneInfo = time_zone(patient.time_zone)
-    settings = settings_for(session, patient.id)
+    settings = settings or settings_for(session, patient.id)
     since = today - timedelta(days=_history_days(settings.overrides))
     fills = stored_fills(session, patient.id, min(since, date(today.year, 1, 1)), today)
     return PatientSnapshot(
@@ -161,7 +164,7 @@ def evaluate_patient(
     actor: Actor | None = who.actor if isinstance(who, PatientAccess) else None
     day = today or local_today(patient)
     settings = settings_for(session, patient.id)
-    snapshot = build_snapshot(session, patient, day)
+    snapshot = build_snapshot(session, patient, day, settings)
     candidates = evaluate_alerts(snapshot, day, overrides=settings.overrides)
     handled = _resolved_keys(session, patient.id, [c.dedup_key for c in candidates])
     if not isinstance(who, PatientAccess):

@@ -1,0 +1,407 @@
+"""CDS Hooks order-sign under load: open loop, a fixed arrival schedule, painpath beside the
+naive path, 1 and 2 server processes, SQLite and PostgreSQL (issue 4, issue 15).
+
+    .venv/bin/python bench/cds.py                      # the full matrix (about 40 minutes)
+    .venv/bin/python bench/cds.py --quick              # 10 s steps, 25/100 req/s, SQLite
+    .venv/bin/python bench/cds.py --profile            # where one request's CPU goes
+
+Each step sends requests at fixed times (t0 + i / rate), whether or not earlier ones have been
+answered, so a slow server cannot slow the load down (no coordinated omission); latency is
+measured from the time a request was due. The first `--warmup` seconds of a step are sent but
+not counted. Every request carries a fresh RS384 client JWT (signed before the step, so the
+generator's CPU goes to sending). Every answer is checked: status 200 and the same cards
+(summary, indicator, source) as a single request before the run. Server CPU is the server
+processes' user + system time over the step, as a share of one core.
+
+Nothing here is a test: no time is asserted anywhere. Results: bench/results/cds.json and a
+markdown table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import os
+import pstats
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
+
+from cds_request import Signer, issuer_setting, order_sign  # noqa: E402
+
+PAINPATH = ROOT / ".venv" / "bin" / "painpath"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+RESULTS = ROOT / "bench" / "results"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+DEMO_PATIENTS = 50
+
+
+@dataclass
+class Step:
+    database: str
+    path: str
+    processes: int
+    offered: float
+    seconds: float
+    sent: int = 0
+    achieved: float = 0.0
+    p50_ms: float | None = None
+    p90_ms: float | None = None
+    p99_ms: float | None = None
+    max_ms: float | None = None
+    errors: int = 0
+    wrong_cards: int = 0
+    server_cpu_percent: float = 0.0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of `pid` and its children (uvicorn's worker processes)."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pending.extend(int(child) for child in children)
+    return total
+
+
+@contextmanager
+def _database(kind: str, folder: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        return
+    from tests.support.postgres import PostgresCluster
+
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+def _seeded_mrn(url: str, env: dict[str, str]) -> str:
+    """Migrate, seed the demo cohort, and pick a patient with stored genotype results."""
+    for command in (["db", "upgrade"], ["demo", "seed", "--patients", str(DEMO_PATIENTS)]):
+        subprocess.run([str(PAINPATH), *command], env=env, check=True, capture_output=True)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        mrn = connection.execute(
+            text(
+                "SELECT p.mrn FROM patients p JOIN genotype_results g ON g.patient_id = p.id"
+                " ORDER BY p.id LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return str(mrn)
+
+
+@contextmanager
+def _server(path: str, processes: int, env: dict[str, str], port: int) -> Iterator[int]:
+    if path == "painpath":
+        command = [str(PAINPATH), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", str(processes)]
+    else:
+        command = [str(PYTHON), "-m", "uvicorn", "bench.peers.naive_cds:app_from_environment"]
+        command += ["--factory", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", str(processes), "--no-proxy-headers", "--log-level", "warning"]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_health(process, log, port)
+            yield process.pid
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_for_health(process: subprocess.Popen[bytes], log: Any, port: int) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"server exited: {log.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.2)
+
+
+def _card_key(cards: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    return sorted(
+        (c.get("summary", ""), c.get("indicator", ""), json.dumps(c.get("source"), sort_keys=True))
+        for c in cards
+    )
+
+
+async def _load(
+    base: str,
+    body: bytes,
+    url_path: str,
+    tokens: list[str],
+    rate: float,
+    warmup: float,
+    expected: list[tuple[str, str, str]],
+) -> tuple[list[float], dict[str, int], int, float]:
+    """Latencies (ms) of counted requests, statuses, wrong answers, counted wall seconds."""
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    wrong = 0
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.5
+        counted_from = start + warmup
+
+        async def one(due: float, token: str) -> None:
+            nonlocal wrong
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            try:
+                answer = await client.post(url_path, content=body, headers=headers)
+                status = str(answer.status_code)
+                if answer.status_code == 200 and _card_key(answer.json()["cards"]) != expected:
+                    wrong += 1
+            except httpx.HTTPError as error:
+                status = type(error).__name__
+            if due >= counted_from:
+                latencies.append((loop.time() - due) * 1000)
+                statuses[status] = statuses.get(status, 0) + 1
+
+        tasks = []
+        for index, token in enumerate(tokens):
+            due = start + index / rate
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(due, token)))
+        await asyncio.gather(*tasks)
+        finished = loop.time()
+    return latencies, statuses, wrong, finished - counted_from
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
+
+
+def run_matrix(args: argparse.Namespace) -> list[Step]:
+    signer = Signer()
+    steps: list[Step] = []
+    for database in args.databases:
+        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as url:
+            port = _free_port()
+            base = f"http://127.0.0.1:{port}"
+            env = {
+                **os.environ,
+                "PAINPATH_DATABASE_URL": url,
+                "PAINPATH_DATA_DIR": folder,
+                "PAINPATH_ENVIRONMENT": "development",
+                "PAINPATH_SECRET_KEY": secrets.token_urlsafe(48),
+                "PAINPATH_CDS_ALLOWED_ISSUERS": issuer_setting(signer),
+                "PAINPATH_PUBLIC_BASE_URL": base,
+                "PYTHONPATH": str(ROOT),
+            }
+            request = order_sign(_seeded_mrn(url, env))
+            audience = f"{base}{request.path}"
+            for processes in args.processes:
+                for path in args.paths:
+                    with _server(path, processes, env, port) as pid:
+                        single = httpx.post(
+                            f"{base}{request.path}",
+                            content=request.body,
+                            headers={"Authorization": f"Bearer {signer.token(audience)}"},
+                            timeout=60,
+                        )
+                        single.raise_for_status()
+                        expected = _card_key(single.json()["cards"])
+                        for rate in args.rates:
+                            total = int(rate * (args.warmup + args.seconds))
+                            tokens = [signer.token(audience) for _ in range(total)]
+                            cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
+                            latencies, statuses, wrong, counted = asyncio.run(
+                                _load(
+                                    base,
+                                    request.body,
+                                    request.path,
+                                    tokens,
+                                    rate,
+                                    args.warmup,
+                                    expected,
+                                )
+                            )
+                            cpu = _cpu_seconds(pid) - cpu_before
+                            wall = time.monotonic() - wall_before
+                            ok = statuses.get("200", 0)
+                            step = Step(
+                                database=database,
+                                path=path,
+                                processes=processes,
+                                offered=rate,
+                                seconds=args.seconds,
+                                sent=len(latencies),
+                                achieved=round(ok / counted, 1) if counted > 0 else 0.0,
+                                p50_ms=_percentile(latencies, 0.50),
+                                p90_ms=_percentile(latencies, 0.90),
+                                p99_ms=_percentile(latencies, 0.99),
+                                max_ms=_percentile(latencies, 1.0),
+                                errors=len(latencies) - ok,
+                                wrong_cards=wrong,
+                                server_cpu_percent=round(100 * cpu / wall, 1),
+                                statuses=statuses,
+                            )
+                            print(_row(step), flush=True)
+                            steps.append(step)
+    return steps
+
+
+HEADER = (
+    "| database | path | processes | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms"
+    " | max ms | errors | wrong cards | server CPU % |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _row(step: Step) -> str:
+    return (
+        f"| {step.database} | {step.path} | {step.processes} | {step.offered:g} |"
+        f" {step.achieved:g} | {step.p50_ms} | {step.p90_ms} | {step.p99_ms} | {step.max_ms} |"
+        f" {step.errors} | {step.wrong_cards} | {step.server_cpu_percent:g} |"
+    )
+
+
+def profile(requests: int) -> str:
+    """cProfile of order-sign calls through the app in this process (TestClient), top costs."""
+    from fastapi.testclient import TestClient
+
+    from painpath.config import Settings
+    from painpath.web.app import create_app
+
+    signer = Signer()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/profile.sqlite3"
+        env = {
+            **os.environ,
+            "PAINPATH_DATABASE_URL": url,
+            "PAINPATH_DATA_DIR": folder,
+            "PAINPATH_ENVIRONMENT": "development",
+            "PAINPATH_SECRET_KEY": secrets.token_urlsafe(48),
+        }
+        request = order_sign(_seeded_mrn(url, env))
+        base = "http://testserver"
+        settings = Settings(
+            database_url=url,
+            data_dir=Path(folder),
+            environment="development",
+            secret_key=env["PAINPATH_SECRET_KEY"],
+            cds_allowed_issuers=json.loads(issuer_setting(signer)),
+            public_base_url=base,
+        )
+        audience = f"{base}{request.path}"
+        tokens = [signer.token(audience) for _ in range(requests + 10)]
+        import painpath.web.cds as cds
+
+        profiler = cProfile.Profile()
+        handler = cds._call
+        profiling = False
+
+        def profiled(*call: Any) -> Any:
+            # The handler runs in a worker thread: profile it there (one request at a time).
+            return profiler.runcall(handler, *call) if profiling else handler(*call)
+
+        cds._call = profiled  # type: ignore[assignment]
+        with TestClient(create_app(settings)) as client:
+            for token in tokens[:10]:  # warm caches and imports
+                client.post(request.path, content=request.body, headers=_auth(token))
+            profiling = True
+            for token in tokens[10:]:
+                answer = client.post(request.path, content=request.body, headers=_auth(token))
+                assert answer.status_code == 200, answer.text
+        cds._call = handler
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
+    return out.getvalue()
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", type=float, nargs="+", default=[25, 50, 100, 150])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--paths", nargs="+", default=["painpath", "naive"])
+    parser.add_argument("--quick", action="store_true", help="10 s steps, 25 and 100 req/s")
+    parser.add_argument("--profile", type=int, metavar="N", nargs="?", const=300)
+    args = parser.parse_args()
+    if args.profile:
+        print(profile(args.profile))
+        return
+    if args.quick:
+        args.rates, args.seconds, args.warmup, args.databases = [25, 100], 10, 3, ["sqlite"]
+    load_before = os.getloadavg()
+    print(f"load average before: {load_before}")
+    print(HEADER)
+    steps = run_matrix(args)
+    load_after = os.getloadavg()
+    print(f"load average after: {load_after}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "cds.json").write_text(
+        json.dumps(
+            {
+                "load_before": load_before,
+                "load_after": load_after,
+                "cpus": os.cpu_count(),
+                "steps": [asdict(step) for step in steps],
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
