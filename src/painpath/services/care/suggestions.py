@@ -4,11 +4,12 @@ The record becomes the same JSON document `painpath care suggest` and `POST /api
 read, and goes through the same validation and engine, so the three give the same answer for
 the same facts. From the record: coded active conditions (the pain condition and the problems
 the rules know), active medication requests, the latest value of each lab the vocabulary names
-(by LOINC), stored genotypes, the latest PHQ-9, GAD-7, STarT Back and PEG scores, age and sex.
-Not stored in painpath yet, so taken as empty or false: therapies tried and how they ended,
-pregnancy, pregnancy planning and breastfeeding (said in the result's notes). Stored values
-that the engine cannot use (an unknown code, an impossible lab) are listed in the notes rather
-than failing the page.
+(by LOINC), stored genotypes, the latest PHQ-9, GAD-7, STarT Back and PEG scores, age and sex,
+the therapies tried (services.care.tried.tried_for_patient), and pregnancy, pregnancy planning
+and breastfeeding from coded conditions and pregnancy-status / pregnancy-intent observations
+(services.care.reproductive; what the record does not say is said in the notes). Stored values
+that the engine cannot use (an unknown code, an impossible lab, an unknown therapy) are listed
+in the notes rather than failing the page. Observations marked entered-in-error are not read.
 """
 
 from __future__ import annotations
@@ -23,24 +24,22 @@ from sqlalchemy.orm import Session
 
 from painpath.auth.permissions import Permission
 from painpath.care import Suggestions, knowledge, parse_request, suggest
-from painpath.care.codes import condition_for, problem_for
+from painpath.care.codes import condition_for, problem_for, reproductive_state_for
 from painpath.care.inputs import Profile
 from painpath.care.medicines import UnknownMedicine, read_medicine
 from painpath.models.condition import Condition, ConditionStatus
 from painpath.models.enums import AdministrativeGender
 from painpath.models.medication import MedicationRequest, MedicationRequestStatus
-from painpath.models.observation import Observation
+from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.questionnaire import QuestionnaireResponse
 from painpath.services.access import PatientAccess
+from painpath.services.care.reproductive import reproductive_status
+from painpath.services.care.tried import tried_for_patient
 from painpath.services.errors import InvalidInput
 from painpath.services.records import list_genotypes
 from painpath.terminology import lookup_rxnorm
 
 ACTIVE = (ConditionStatus.active, ConditionStatus.recurrence, ConditionStatus.relapse)
-NOT_STORED = (
-    "Therapies tried are not stored in painpath yet: taken as none. Pregnancy, pregnancy"
-    " planning and breastfeeding are not stored: taken as no."
-)
 _POSITIVE = frozenset({"positive", "detected", "reactive", "pos"})
 _NEGATIVE = frozenset({"negative", "not detected", "non-reactive", "nonreactive", "neg"})
 _PERIOD_DAYS = {"h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0}
@@ -57,14 +56,19 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _conditions(
-    session: Session, access: PatientAccess, wanted: str | None, notes: list[str]
-) -> tuple[str, list[str]]:
-    rows = session.scalars(
-        select(Condition)
-        .where(Condition.patient_id == access.patient_id, Condition.clinical_status.in_(ACTIVE))
-        .order_by(Condition.id)
+def _active_conditions(session: Session, access: PatientAccess) -> list[Condition]:
+    return list(
+        session.scalars(
+            select(Condition)
+            .where(Condition.patient_id == access.patient_id, Condition.clinical_status.in_(ACTIVE))
+            .order_by(Condition.id)
+        )
     )
+
+
+def _conditions(
+    rows: list[Condition], wanted: str | None, notes: list[str]
+) -> tuple[str, list[str]]:
     pain: list[str] = []
     problems: list[str] = []
     for row in rows:
@@ -74,7 +78,7 @@ def _conditions(
             pain.append(found)
         elif problem:
             problems.append(problem)
-        else:
+        elif reproductive_state_for(row.code) is None:
             notes.append(f"Condition {row.code} ({row.display[:60]}) is not used by the rules.")
     pain = list(dict.fromkeys(pain))
     if wanted is not None:
@@ -135,7 +139,9 @@ def _labs(session: Session, access: PatientAccess, notes: list[str]) -> dict[str
         row = session.scalars(
             select(Observation)
             .where(
-                Observation.patient_id == access.patient_id, Observation.loinc_code.in_(lab.loinc)
+                Observation.patient_id == access.patient_id,
+                Observation.loinc_code.in_(lab.loinc),
+                Observation.status != ObservationStatus.entered_in_error,
             )
             .order_by(Observation.effective_at.desc(), Observation.id.desc())
             .limit(1)
@@ -210,9 +216,19 @@ def record_request(
     jurisdiction: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The care request document the stored record gives, and notes on what was left out."""
-    notes: list[str] = [NOT_STORED]
+    notes: list[str] = []
     actor = access.actor
-    pain, problems = _conditions(session, access, condition, notes)
+    rows = _active_conditions(session, access)
+    pain, problems = _conditions(rows, condition, notes)
+    reading_observations = actor.can(Permission.observation_read)
+    reproductive = reproductive_status(
+        session,
+        access,
+        conditions=rows,
+        today=today,
+        read_observations=reading_observations,
+        notes=notes,
+    )
     patient = access.patient
     document: dict[str, Any] = {
         "condition": pain,
@@ -224,13 +240,22 @@ def record_request(
         "current_meds": _medicines(session, access, notes)
         if actor.can(Permission.medication_read)
         else [],
-        "labs": _labs(session, access, notes) if actor.can(Permission.observation_read) else {},
-        "scores": _scores(session, access) if actor.can(Permission.observation_read) else {},
+        "labs": _labs(session, access, notes) if reading_observations else {},
+        "scores": _scores(session, access) if reading_observations else {},
         "genotype": _genotype(session, access, notes)
         if actor.can(Permission.genotype_read)
         else {},
-        "tried": [],
+        "tried": tried_for_patient(session, access, notes=notes),
+        "pregnant": reproductive.flag("pregnant"),
+        "planning_pregnancy": reproductive.flag("planning_pregnancy"),
+        "breastfeeding": reproductive.flag("breastfeeding"),
     }
+    notes.extend(reproductive.notes())
+    if not reading_observations:
+        notes.append(
+            "Observations (labs, scores, pregnancy status) are not readable with your access:"
+            " not used."
+        )
     if jurisdiction is not None:
         document["jurisdiction"] = jurisdiction
     access.event.detail = "care suggestions from the record"
