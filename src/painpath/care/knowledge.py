@@ -28,7 +28,12 @@ Strength = Literal[
     "strong_against",
     "research_only",
     "consensus",
+    "authorized_not_graded",
 ]
+#: what kind of document a source is: a graded guideline (or technology appraisal or consensus
+#: statement), a systematic review's conclusion, or a regulator's market authorization
+SourceKind = Literal["guideline", "evidence_review", "regulatory"]
+SOURCE_KINDS: tuple[str, ...] = ("guideline", "evidence_review", "regulatory")
 Line = Literal["first", "second", "third", "interventional", "not_recommended"]
 Jurisdiction = Literal["US", "UK", "INT"]
 Effect = Literal["exclude", "caution", "flag"]
@@ -41,6 +46,7 @@ STRENGTHS: tuple[str, ...] = (
     "strong_against",
     "research_only",
     "consensus",
+    "authorized_not_graded",
 )
 AGAINST = frozenset({"conditional_against", "strong_against"})
 LINES: tuple[str, ...] = ("first", "second", "third", "interventional", "not_recommended")
@@ -80,6 +86,7 @@ class Guideline:
     jurisdiction: Jurisdiction
     citation: str
     verify: bool
+    kind: SourceKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +132,7 @@ class Recommendation:
             "name": g.name,
             "year": g.year,
             "jurisdiction": g.jurisdiction,
+            "kind": g.kind,
             "recommendation": self.ref,
             "citation": g.citation,
         }
@@ -282,6 +290,8 @@ def _guidelines(data: Any) -> dict[str, Guideline]:
         _need(g.get("jurisdiction") in ("US", "UK", "INT"), where, "jurisdiction US, UK or INT")
         _need(isinstance(g.get("year"), int) and 1990 <= g["year"] <= 2100, where, "a year")
         _need(bool(g.get("name")) and bool(g.get("citation")), where, "a name and a citation")
+        kind = g.get("kind", "guideline")
+        _need(kind in SOURCE_KINDS, where, f"kind must be one of {SOURCE_KINDS}")
         found[gid] = Guideline(
             gid,
             g["name"],
@@ -290,6 +300,7 @@ def _guidelines(data: Any) -> dict[str, Guideline]:
             g["jurisdiction"],
             g["citation"],
             g.get("verify", False),
+            kind,
         )
     return found
 
@@ -326,6 +337,12 @@ def _recommendation(
     against = r["strength"] in AGAINST
     _need(against == (r["line"] == "not_recommended"), where, "against iff not_recommended")
     _need(bool(r.get("ref")) and bool(r.get("strength_raw")), where, "ref and strength_raw")
+    regulatory = guidelines[r["source"]].kind == "regulatory"
+    _need(
+        regulatory == (r["strength"] == "authorized_not_graded"),
+        where,
+        "authorized_not_graded iff the source is a regulatory authorization",
+    )
     _need(not r.get("verify") or bool(r.get("note")), where, "verify needs a note")
     req = r.get("requires")
     requires = None

@@ -13,7 +13,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from painpath.care.inputs import Profile
-from painpath.care.knowledge import Jurisdiction, Line, Severity, Strength, TherapyFamily
+from painpath.care.knowledge import (
+    Jurisdiction,
+    Line,
+    Severity,
+    SourceKind,
+    Strength,
+    TherapyFamily,
+)
 
 _EXACT = ConfigDict(extra="forbid")
 
@@ -25,6 +32,7 @@ class Source(BaseModel):
     name: str
     year: int
     jurisdiction: Jurisdiction
+    kind: SourceKind
     recommendation: str
     citation: str
 
