@@ -146,7 +146,8 @@ def render(text: str) -> str:
         pattern = re.compile(rf"(<!-- care:{name} -->\n).*?(\n<!-- /care:{name} -->)", re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"docs/care.md has no <!-- care:{name} --> section")
-        text = pattern.sub(lambda m, b=build: m.group(1) + b() + m.group(2), text)
+        table = build()
+        text = pattern.sub(lambda m: m.group(1) + table + m.group(2), text)
     return text
 
 
