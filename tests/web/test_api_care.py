@@ -229,6 +229,12 @@ def test_the_body_route_is_for_clinicians_and_pharmacists(
         ({"condition": "gout"}, "condition"),
         ({"condition": "M79.7", "current_meds": ["unobtainium 5 mg"]}, "current_meds"),
         ({"condition": "M79.7", "labs": {"eGFR": -5}}, "labs"),
+        (
+            {"condition": "M79.7", "tried": [{"therapy": "snake_oil", "outcome": "intolerance"}]},
+            "tried",
+        ),
+        ({"condition": "M79.7", "tried": [{"therapy": "yoga", "outcome": "meh"}]}, "outcome"),
+        ({"condition": "M79.7", "pregnant": "perhaps"}, "pregnant"),
     ],
 )
 def test_bad_bodies_get_422_naming_the_field(
