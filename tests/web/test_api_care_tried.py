@@ -209,3 +209,19 @@ def test_hostile_stored_rows_are_named_in_the_notes_not_used(
     assert listed["snake_oil"]["problem"]
     assert listed["duloxetine"]["outcome"] is None
     assert listed["tramadol"]["problem"] is None
+
+
+def test_the_families_and_outcomes_are_one_vocabulary_in_the_openapi_schema(
+    client: TestClient,
+) -> None:
+    from painpath.care.inputs import TherapyOutcome
+    from painpath.care.knowledge import TherapyFamily
+
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["TherapyFamily"]["enum"] == [f.value for f in TherapyFamily]
+    assert schemas["TherapyOutcome"]["enum"] == [o.value for o in TherapyOutcome]
+    family = {"$ref": "#/components/schemas/TherapyFamily"}
+    assert schemas["Option"]["properties"]["family"] == family
+    assert schemas["Exclusion"]["properties"]["family"] == family
+    outcome = schemas["TherapyTriedCreate"]["properties"]["outcome"]
+    assert outcome == {"$ref": "#/components/schemas/TherapyOutcome"}
