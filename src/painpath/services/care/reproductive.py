@@ -13,15 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from painpath.care import knowledge
 from painpath.care.codes import reproductive_state_for
-from painpath.care.knowledge import REPRODUCTIVE_STATES, ReproductiveState, StatusObservation
+from painpath.care.knowledge import REPRODUCTIVE_STATES, ReproductiveState
 from painpath.models.condition import Condition
-from painpath.models.observation import Observation, ObservationStatus
-from painpath.services.access import PatientAccess
+from painpath.models.observation import Observation
+from painpath.services.care.latest import newest
 
 _LABEL = {
     "pregnant": "pregnant",
@@ -85,40 +82,22 @@ def conditions_status(rows: list[Condition], today: date, status: ReproductiveSt
     return used
 
 
-def _latest(
-    session: Session, access: PatientAccess, rule: StatusObservation, today: date
-) -> Observation | None:
-    since = datetime.combine(today - timedelta(weeks=rule.lookback_weeks), time(0), UTC)
-    return session.scalars(
-        select(Observation)
-        .where(
-            Observation.patient_id == access.patient_id,
-            Observation.loinc_code.in_(rule.loinc),
-            Observation.status != ObservationStatus.entered_in_error,
-            Observation.effective_at >= since,
-        )
-        .order_by(Observation.effective_at.desc(), Observation.id.desc())
-        .limit(1)
-    ).first()
-
-
 def observations_status(
-    session: Session,
-    access: PatientAccess,
+    latest: dict[str, Observation],
     today: date,
     status: ReproductiveStatus,
     notes: list[str],
 ) -> None:
-    """Read the latest pregnancy-status and pregnancy-intent observations."""
+    """Read the latest pregnancy-status and pregnancy-intent observations in their look-back."""
     for rule in knowledge().status_observations.values():
-        row = _latest(session, access, rule, today)
-        if row is None:
+        row = newest([latest[code] for code in rule.loinc if code in latest])
+        since = datetime.combine(today - timedelta(weeks=rule.lookback_weeks), time(0), UTC)
+        if row is None or row.effective_at < since:
             continue
         answer = rule.answer(row.value_text or "")
         day = row.effective_at.date().isoformat()
-        what = (
-            f"{row.display[:60]} {(row.value_text or '')[:40]!r} on {day} (LOINC {row.loinc_code})"
-        )
+        value = (row.value_text or "")[:40]
+        what = f"{row.display[:60]} {value!r} on {day} (LOINC {row.loinc_code})"
         if answer == "unreadable":
             notes.append(f"The stored {what} could not be read: not used.")
         elif answer is True:
@@ -128,16 +107,15 @@ def observations_status(
 
 
 def reproductive_status(
-    session: Session,
-    access: PatientAccess,
-    *,
     conditions: list[Condition],
+    latest: dict[str, Observation],
+    *,
     today: date,
-    read_observations: bool,
     notes: list[str],
 ) -> ReproductiveStatus:
+    """The three flags from the active conditions and the newest observations (`latest`, by
+    LOINC code; empty when the reader may not read observations)."""
     status = ReproductiveStatus()
     conditions_status(conditions, today, status)
-    if read_observations:
-        observations_status(session, access, today, status, notes)
+    observations_status(latest, today, status, notes)
     return status

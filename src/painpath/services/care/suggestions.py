@@ -26,13 +26,14 @@ from painpath.auth.permissions import Permission
 from painpath.care import Suggestions, knowledge, parse_request, suggest
 from painpath.care.codes import condition_for, problem_for, reproductive_state_for
 from painpath.care.inputs import Profile
-from painpath.care.medicines import UnknownMedicine, read_medicine
+from painpath.care.medicines import UnknownMedicine, implausible_dose, read_medicine
 from painpath.models.condition import Condition, ConditionStatus
 from painpath.models.enums import AdministrativeGender
 from painpath.models.medication import MedicationRequest, MedicationRequestStatus
-from painpath.models.observation import Observation, ObservationStatus
-from painpath.models.questionnaire import QuestionnaireResponse
+from painpath.models.observation import Observation
+from painpath.opioids import Medication
 from painpath.services.access import PatientAccess
+from painpath.services.care.latest import latest_observations, latest_responses, newest
 from painpath.services.care.reproductive import reproductive_status
 from painpath.services.care.tried import tried_for_patient
 from painpath.services.errors import InvalidInput
@@ -99,6 +100,14 @@ def _conditions(
     )
 
 
+def _dose_problem(medication: dict[str, Any]) -> str | None:
+    """Why a stored dose cannot be read (an implausible sig, an impossible daily dose)."""
+    try:
+        return implausible_dose(Medication.model_validate(medication))
+    except ValidationError as error:
+        return str(error.errors()[0]["msg"])
+
+
 def _medicines(session: Session, access: PatientAccess, notes: list[str]) -> list[Any]:
     rows = session.scalars(
         select(MedicationRequest)
@@ -125,27 +134,26 @@ def _medicines(session: Session, access: PatientAccess, notes: list[str]) -> lis
         }
         per_day = _PERIOD_DAYS.get(str(row.period_unit))
         if row.dose_unit.lower() == "mg" and per_day and row.period > 0 and row.dose_value > 0:
-            medication["mg_per_dose"] = row.dose_value
-            medication["doses_per_day"] = row.frequency / (row.period * per_day)
+            dosed = {
+                **medication,
+                "mg_per_dose": row.dose_value,
+                "doses_per_day": row.frequency / (row.period * per_day),
+            }
+            problem = _dose_problem(dosed)
+            if problem is None:
+                medication = dosed
+            else:
+                notes.append(
+                    f"Medication {row.display[:60]}: the stored dose is not used ({problem})."
+                )
         meds.append(medication)
     return meds
 
 
-def _labs(session: Session, access: PatientAccess, notes: list[str]) -> dict[str, Any]:
+def _labs(latest: dict[str, Observation], notes: list[str]) -> dict[str, Any]:
     labs: dict[str, Any] = {}
     for lab in knowledge().labs.values():
-        if not lab.loinc:
-            continue
-        row = session.scalars(
-            select(Observation)
-            .where(
-                Observation.patient_id == access.patient_id,
-                Observation.loinc_code.in_(lab.loinc),
-                Observation.status != ObservationStatus.entered_in_error,
-            )
-            .order_by(Observation.effective_at.desc(), Observation.id.desc())
-            .limit(1)
-        ).first()
+        row = newest([latest[code] for code in lab.loinc if code in latest])
         if row is None:
             continue
         if lab.qualitative:
@@ -166,18 +174,12 @@ def _labs(session: Session, access: PatientAccess, notes: list[str]) -> dict[str
 
 def _scores(session: Session, access: PatientAccess) -> dict[str, float]:
     scores: dict[str, float] = {}
+    instruments = {s.instrument for s in knowledge().scores.values() if s.instrument}
+    latest = latest_responses(session, access.patient_id, instruments)
     for score in knowledge().scores.values():
         if score.instrument is None:
             continue
-        row = session.scalars(
-            select(QuestionnaireResponse)
-            .where(
-                QuestionnaireResponse.patient_id == access.patient_id,
-                QuestionnaireResponse.questionnaire == score.instrument,
-            )
-            .order_by(QuestionnaireResponse.authored_at.desc(), QuestionnaireResponse.id.desc())
-            .limit(1)
-        ).first()
+        row = latest.get(score.instrument)
         if row is None or row.total_score is None:
             continue
         if score.minimum <= row.total_score <= score.maximum:
@@ -192,6 +194,12 @@ def _scores(session: Session, access: PatientAccess) -> dict[str, float]:
             if isinstance(psych, int | float) and 0 <= psych <= 5:
                 scores["start_back_psychosocial"] = float(psych)
     return scores
+
+
+def _observation_codes() -> set[str]:
+    k = knowledge()
+    codes = {code for lab in k.labs.values() for code in lab.loinc}
+    return codes | {code for rule in k.status_observations.values() for code in rule.loinc}
 
 
 def _genotype(session: Session, access: PatientAccess, notes: list[str]) -> dict[str, str]:
@@ -221,14 +229,12 @@ def record_request(
     rows = _active_conditions(session, access)
     pain, problems = _conditions(rows, condition, notes)
     reading_observations = actor.can(Permission.observation_read)
-    reproductive = reproductive_status(
-        session,
-        access,
-        conditions=rows,
-        today=today,
-        read_observations=reading_observations,
-        notes=notes,
+    latest = (
+        latest_observations(session, access.patient_id, _observation_codes())
+        if reading_observations
+        else {}
     )
+    reproductive = reproductive_status(rows, latest, today=today, notes=notes)
     patient = access.patient
     document: dict[str, Any] = {
         "condition": pain,
@@ -240,7 +246,7 @@ def record_request(
         "current_meds": _medicines(session, access, notes)
         if actor.can(Permission.medication_read)
         else [],
-        "labs": _labs(session, access, notes) if reading_observations else {},
+        "labs": _labs(latest, notes) if reading_observations else {},
         "scores": _scores(session, access) if reading_observations else {},
         "genotype": _genotype(session, access, notes)
         if actor.can(Permission.genotype_read)
