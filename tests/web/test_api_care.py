@@ -5,7 +5,7 @@ record. Every test runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from painpath.cli.main import app
 from painpath.config import Settings
 from painpath.kit.clock import utcnow
-from painpath.models import AuditEvent, AuditOutcome
+from painpath.models import AuditEvent, AuditOutcome, MedicationRequest, MedicationRequestStatus
+from painpath.models.medication import PeriodUnit
 from painpath.web.app import create_app
 from tests.support.cohort import Cast
 from tests.support.walk import condition_body, medication_body, observation_body
@@ -322,3 +323,37 @@ def test_a_stale_or_contradicted_or_unreadable_record_is_said_in_the_notes(
     found = client.get(url, headers=clinician).json()
     assert found["input"]["pregnant"] is True
     assert any("The record disagrees" in note for note in found["notes"])
+
+
+def test_a_stored_sig_the_engine_cannot_read_drops_the_dose_not_the_page(
+    client: TestClient, cast: Cast, clinician: Headers, engine: Engine
+) -> None:
+    """Nasal naloxone 4 mg twice an hour as needed (as the demo cohort stores it, written around
+    the API, which refuses it) is 48 doses a day to a daily-dose check: the medicine is kept,
+    its dose left out, and the notes say so, rather than the page failing."""
+    url = knee_patient(client, clinician, cast.home_patient_id)
+    with Session(engine) as session:
+        session.add(
+            MedicationRequest(
+                patient_id=cast.home_patient_id,
+                rxnorm_code="7242",
+                display="naloxone 4 MG/ACTUAT nasal spray",
+                status=MedicationRequestStatus.active,
+                dose_value=4,
+                dose_unit="mg",
+                frequency=2,
+                period=1,
+                period_unit=PeriodUnit.hour,
+                route="nasal",
+                as_needed=True,
+                start_date=date(2026, 1, 5),
+            )
+        )
+        session.commit()
+    response = client.get(url, headers=clinician)
+    assert response.status_code == 200, response.text
+    found = response.json()
+    (medicine,) = found["input"]["current_meds"]
+    assert medicine["ingredient"] == "naloxone"
+    assert "mg_per_dose" not in medicine
+    assert any("the stored dose is not used" in note for note in found["notes"])
