@@ -19,6 +19,8 @@ from painpath.care import knowledge
 from painpath.care.knowledge import FAMILIES
 from painpath.care.options import _ranked
 
+#: neither for nor against: research only, or authorized by a regulator without a grade
+UNGRADED = frozenset({"research_only", "authorized_not_graded"})
 DOC = Path(__file__).resolve().parents[1] / "docs" / "care.md"
 
 
@@ -77,8 +79,11 @@ def families() -> str:
                 cells.append("–")
                 continue
             places = ",".join(sorted({e.guideline.jurisdiction for e in entries}))
-            for_count = sum(1 for e in entries if not e.against)
-            cells.append(f"{for_count}+/{len(entries) - for_count}− ({places})")
+            against = sum(1 for e in entries if e.against)
+            limited = sum(1 for e in entries if e.strength in UNGRADED)
+            graded_for = len(entries) - against - limited
+            middle = f"/{limited}~" if limited else ""
+            cells.append(f"{graded_for}+{middle}/{against}− ({places})")
         codes = [", ".join(c.icd10cm), ", ".join(c.snomed)]
         rows.append([f"{c.name} (`{c.id}`)", *codes, *cells])
     return _table(["Condition (id)", "ICD-10-CM", "SNOMED CT", *FAMILIES], rows)
