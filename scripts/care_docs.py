@@ -19,6 +19,8 @@ from painpath.care import knowledge
 from painpath.care.knowledge import FAMILIES
 from painpath.care.options import _ranked
 
+#: neither for nor against: research only, or authorized by a regulator without a grade
+UNGRADED = frozenset({"research_only", "authorized_not_graded"})
 DOC = Path(__file__).resolve().parents[1] / "docs" / "care.md"
 
 
@@ -77,11 +79,42 @@ def families() -> str:
                 cells.append("–")
                 continue
             places = ",".join(sorted({e.guideline.jurisdiction for e in entries}))
-            for_count = sum(1 for e in entries if not e.against)
-            cells.append(f"{for_count}+/{len(entries) - for_count}− ({places})")
+            against = sum(1 for e in entries if e.against)
+            limited = sum(1 for e in entries if e.strength in UNGRADED)
+            graded_for = len(entries) - against - limited
+            middle = f"/{limited}~" if limited else ""
+            cells.append(f"{graded_for}+{middle}/{against}− ({places})")
         codes = [", ".join(c.icd10cm), ", ".join(c.snomed)]
         rows.append([f"{c.name} (`{c.id}`)", *codes, *cells])
     return _table(["Condition (id)", "ICD-10-CM", "SNOMED CT", *FAMILIES], rows)
+
+
+def reproductive() -> str:
+    k = knowledge()
+    rows = [
+        [
+            f"`{state.state}`",
+            "condition",
+            ", ".join(state.icd10cm) + " (ICD-10-CM); " + ", ".join(state.snomed) + " (SNOMED CT)",
+            state.source,
+        ]
+        for state in k.reproductive_codes.values()
+    ]
+    for rule in k.status_observations.values():
+
+        def shown(values: frozenset[str]) -> str:
+            return ", ".join(sorted(v.upper() if v.startswith("la") else v for v in values))
+
+        answers = f"yes: {shown(rule.yes)}; no: {shown(rule.no)}"
+        rows.append(
+            [
+                f"`{rule.state}`",
+                f"latest LOINC {', '.join(rule.loinc)} within {rule.lookback_weeks} weeks",
+                answers,
+                rule.source,
+            ]
+        )
+    return _table(["sets", "from", "codes", "source"], rows)
 
 
 def therapies() -> str:
@@ -126,7 +159,8 @@ def verify() -> str:
         for iid, item in vocabulary[section].items():
             if item.get("verify"):
                 rows.append([f"vocabulary.json {section}", f"`{iid}`", item.get("note", "")])
-    return _table(["where", "item", "note"], rows)
+    count = f"{len(rows)} items are still marked `verify`.\n\n"
+    return count + _table(["where", "item", "note"], rows)
 
 
 SECTIONS = {
@@ -135,10 +169,15 @@ SECTIONS = {
     "scores": scores,
     "rules": rules,
     "families": families,
+    "reproductive": reproductive,
     "therapies": therapies,
     "conflicts": conflicts,
     "verify": verify,
 }
+
+
+def _replace(pattern: re.Pattern[str], table: str, text: str) -> str:
+    return pattern.sub(lambda m: m.group(1) + table + m.group(2), text)
 
 
 def render(text: str) -> str:
@@ -146,7 +185,7 @@ def render(text: str) -> str:
         pattern = re.compile(rf"(<!-- care:{name} -->\n).*?(\n<!-- /care:{name} -->)", re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"docs/care.md has no <!-- care:{name} --> section")
-        text = pattern.sub(lambda m, b=build: m.group(1) + b() + m.group(2), text)
+        text = _replace(pattern, build(), text)
     return text
 
 

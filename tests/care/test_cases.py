@@ -192,3 +192,24 @@ def test_chronic_migraine_uk_botulinum_toxin_after_three_preventives_ons_researc
     ons = result.option("occipital_nerve_stimulation")
     assert ons is not None
     assert ons["strength"] == "research_only"
+
+
+def test_low_back_pain_digital_options_are_shown_as_what_they_are() -> None:
+    """FDA De Novo 2021: a prescription VR programme for adults with chronic low back pain, an
+    authorization, not a graded recommendation (`authorized_not_graded`, source kind regulatory);
+    NICE HTE16 (UK) digital self-management programmes; the Cochrane 2023 review: SCS for low
+    back pain not outside clinical trials."""
+    us = run("US", condition="M54.50", age=45)
+    vr = us.option("vr_pain_programme")
+    assert vr is not None
+    assert (vr["family"], vr["strength"], vr["source"]["kind"]) == (
+        "digital",
+        "authorized_not_graded",
+        "regulatory",
+    )
+    scs = us.option("spinal_cord_stimulation")
+    assert scs is not None
+    assert (scs["strength"], scs["source"]["kind"]) == ("research_only", "evidence_review")
+    uk = run("UK", condition="M54.50", age=45)
+    assert uk.option("digital_msk_programme")["source"]["guideline"] == "nice_hte16"  # type: ignore[index]
+    assert "outside_profile_only" in reason_codes(uk.option("vr_pain_programme"))

@@ -8,13 +8,22 @@ from tests.care.helpers import excluded_ids, option_ids, reason_codes, run
 
 
 def test_persistent_spinal_pain_us_shows_scs_from_nice_as_outside_profile() -> None:
-    """NICE TA159: SCS after conventional management and a successful trial; no US guideline is
-    encoded, so the option says which jurisdiction it comes from. NeuPSIG 2015 (international)
-    grades duloxetine for the radicular component."""
+    """NICE TA159: SCS after conventional management and a successful trial; no US guideline
+    grades SCS, so the option says which jurisdiction it comes from, and the Cochrane 2023 review
+    (Traeger: no sustained benefit for low back pain outside trials) is shown as the other side
+    of a flagged conflict. NeuPSIG 2015 (international) grades duloxetine for the radicular
+    component."""
     result = run("US", condition="M96.1", current_meds=["clopidogrel 75 mg daily"])
     scs = result.option("spinal_cord_stimulation")
     assert scs is not None
+    assert scs["source"]["guideline"] == "nice_ta159"
     assert {"outside_profile_only", "scs_anticoagulant"} <= reason_codes(scs)
+    assert [o["guideline"] for o in scs["other_guidelines"]] == ["cochrane_2023_scs"]
+    flag = next(
+        f for f in result.flags if f["code"] == "guideline_conflict_spinal_cord_stimulation"
+    )
+    assert "For: NICE 2008 (UK" in flag["message"]
+    assert "Research only: Cochrane 2023 (INT" in flag["message"]
     assert result.option("duloxetine")["source"]["jurisdiction"] == "INT"  # type: ignore[index]
 
 
@@ -26,12 +35,29 @@ def test_persistent_spinal_pain_uk_no_opioids_scs_psychological_readiness() -> N
     assert "scs_psychological" in reason_codes(result.option("spinal_cord_stimulation"))
 
 
-def test_neck_pain_us_and_uk_use_ng193_for_chronic_primary_pain() -> None:
-    """NICE NG193 1.2.1 supervised group exercise; 1.2.10 do not initiate opioids or NSAIDs."""
-    for profile in ("US", "UK"):
-        result = run(profile, condition="M54.2")
-        assert "exercise_therapy" in option_ids(result)
-        assert {"opioid_long_term", "nsaid_oral"} <= excluded_ids(result)
+def test_neck_pain_us_apta_2017_manual_therapy_and_exercise_first() -> None:
+    """APTA/JOSPT 2017 (Blanpied): chronic neck pain with mobility deficits, thoracic and
+    cervical manipulation or mobilization with mixed exercise (grade B); dry needling may be
+    used (grade C). NG193 1.2.10 (UK) still keeps opioids out, shown outside the profile."""
+    result = run("US", condition="M54.2")
+    for therapy in ("spinal_manipulation", "exercise_therapy", "self_management_education"):
+        entry = result.option(therapy)
+        assert entry is not None
+        assert entry["source"]["guideline"] == "apta_2017_neck"
+        assert entry["line"] == "first"
+    assert result.option("acupuncture")["source"]["guideline"] == "apta_2017_neck"  # type: ignore[index]
+    assert "opioid_long_term" in excluded_ids(result)
+
+
+def test_neck_pain_uk_uses_ng193_for_chronic_primary_pain() -> None:
+    """NICE NG193 1.2.1 supervised group exercise; 1.2.10 do not initiate opioids or NSAIDs;
+    the APTA entries are shown only as outside the UK profile."""
+    result = run("UK", condition="M54.2")
+    assert result.option("exercise_therapy")["source"]["guideline"] == "nice_ng193"  # type: ignore[index]
+    assert {"opioid_long_term", "nsaid_oral"} <= excluded_ids(result)
+    manual = result.option("spinal_manipulation")
+    assert manual is not None
+    assert "outside_profile_only" in reason_codes(manual)
 
 
 def test_rheumatoid_arthritis_us_methotrexate_first_biologic_after_csdmard() -> None:

@@ -127,6 +127,10 @@ def test_every_therapy_is_used_by_a_condition() -> None:
         ("fibromyalgia", "pregabalin"),  # EULAR 2016 weak for; NICE NG193 1.2.10 against
         ("painful_diabetic_neuropathy", "tramadol"),  # AAN 2021 against; NICE CG173 rescue
         ("knee_osteoarthritis", "paracetamol"),  # ACR/AF 2019 conditional; NICE NG226 1.5.5
+        ("complex_regional_pain_syndrome", "gabapentin"),  # Harden 2022 (US); NICE NG193 1.2.10
+        ("hip_osteoarthritis", "acupuncture"),  # ACR/AF 2019 conditional; NICE NG226 against
+        # NICE TA159 for; Cochrane 2023 review: not outside trials (no US guideline grades SCS)
+        ("persistent_spinal_pain_syndrome", "spinal_cord_stimulation"),
     ],
 )
 def test_named_guideline_conflicts_are_flagged_in_both_profiles(
@@ -173,3 +177,71 @@ def test_the_generated_tables_of_the_docs_are_up_to_date() -> None:
 
     current = DOC.read_text(encoding="utf-8")
     assert render(current) == current, "run .venv/bin/python scripts/care_docs.py"
+
+
+def test_the_families_are_one_vocabulary_with_the_six_of_care_and_procedures() -> None:
+    from painpath.care.knowledge import TherapyFamily
+
+    assert tuple(TherapyFamily) == FAMILIES
+    assert set(FAMILIES) == {
+        "medicine",
+        "biologic",
+        "neurostimulation",
+        "regenerative",
+        "digital",
+        "complementary",
+        "procedure",
+    }
+    folder = resources.files("painpath.care").joinpath("knowledge")
+    listed = json.loads(folder.joinpath("therapies.json").read_text(encoding="utf-8"))["families"]
+    assert tuple(listed) == FAMILIES
+
+
+def test_a_market_authorization_is_never_passed_off_as_a_graded_recommendation() -> None:
+    k = knowledge()
+    for condition in k.conditions.values():
+        for entry in condition.recommendations:
+            regulatory = entry.guideline.kind == "regulatory"
+            assert regulatory == (entry.strength == "authorized_not_graded"), entry.therapy
+    digital = {
+        (c.id, e.therapy)
+        for c in k.conditions.values()
+        for e in c.recommendations
+        if k.therapies[e.therapy].family == "digital"
+    }
+    assert {
+        ("chronic_low_back_pain", "vr_pain_programme"),
+        ("chronic_low_back_pain", "digital_msk_programme"),
+        ("fibromyalgia", "digital_act_programme"),
+    } <= digital
+
+
+def test_every_stored_code_the_care_knowledge_reads_passes_its_check_digit() -> None:
+    """LOINC (mod 10) and SNOMED CT (Verhoeff) check digits, ICD-10-CM structure: a mistyped
+    code in the knowledge would silently never match a stored record."""
+    from painpath.terminology import check_icd10cm, check_loinc, check_snomed
+
+    k = knowledge()
+    for state in k.reproductive_codes.values():
+        for code in state.icd10cm:
+            check_icd10cm(code)
+        for code in state.snomed:
+            check_snomed(code)
+    for rule in k.status_observations.values():
+        for code in rule.loinc:
+            check_loinc(code)
+        for answer in rule.yes | rule.no | rule.unknown:
+            if answer.isdigit():
+                check_snomed(answer)
+    for lab in k.labs.values():
+        for code in lab.loinc:
+            check_loinc(code)
+
+
+def test_the_engine_output_validates_against_the_documented_schema() -> None:
+    """The API declares `SuggestionsOut`; every condition's answer, in both profiles, fits."""
+    from painpath.care.outputs import SuggestionsOut
+
+    for condition in knowledge().conditions:
+        for profile in ("US", "UK"):
+            SuggestionsOut.model_validate(run(profile, condition=condition).as_json())

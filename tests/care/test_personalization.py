@@ -3,6 +3,8 @@ without the patient fact shows that the fact, not the knowledge, moved the optio
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.care.helpers import excluded_ids, option_ids, reason_codes, run
 
 OA = {"condition": "knee_osteoarthritis"}
@@ -55,7 +57,7 @@ def test_older_adult_tricyclics_out_and_cns_burden_and_falls() -> None:
 def test_pregnancy_excludes_valproate_topiramate_cgrp_and_nsaids() -> None:
     """MHRA 2018/2024 (valproate, topiramate pregnancy prevention); AHS 2021 (CGRP antibodies
     in pregnancy); FDA 2020 (NSAIDs from 20 weeks)."""
-    migraine = {"condition": "episodic_migraine", "age": 30, "sex": "female"}
+    migraine: dict[str, Any] = {"condition": "episodic_migraine", "age": 30, "sex": "female"}
     plain = run(**migraine)
     assert "childbearing_valproate" in reason_codes(plain.option("valproate"))
     pregnant = run(**migraine, pregnant=True)

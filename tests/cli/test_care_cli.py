@@ -67,6 +67,19 @@ def test_bad_input_exits_1_naming_the_field(tmp_path: Path) -> None:
     assert bad_lab.exit_code == 1
     assert "labs" in bad_lab.output
     assert "INR 99" in bad_lab.output
+    unknown_condition = suggest_cli(tmp_path, {"condition": "gout"})
+    assert unknown_condition.exit_code == 1
+    assert "condition" in unknown_condition.output
+    assert "'gout'" in unknown_condition.output
+    tried = [{"therapy": "snake_oil", "outcome": "intolerance"}]
+    unknown_tried = suggest_cli(tmp_path, {"condition": "M17.11", "tried": tried})
+    assert unknown_tried.exit_code == 1
+    assert "tried" in unknown_tried.output
+    assert "snake_oil" in unknown_tried.output
+    bad_outcome = [{"therapy": "duloxetine", "outcome": "meh"}]
+    refused = suggest_cli(tmp_path, {"condition": "M17.11", "tried": bad_outcome})
+    assert refused.exit_code == 1
+    assert "outcome" in refused.output
 
 
 def test_care_suggest_starts_without_the_database_stack(tmp_path: Path) -> None:

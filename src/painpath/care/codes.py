@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from painpath.care.knowledge import knowledge
+from painpath.care.knowledge import ReproductiveState, knowledge
 
 
 def _icd_candidates(code: str) -> tuple[str, ...]:
@@ -51,3 +51,22 @@ def problem_for(value: str) -> str | None:
     """The problem id for an id, ICD-10-CM or SNOMED CT code; None if unknown."""
     _, _, prob_icd, prob_snomed = _index()
     return _lookup(value, knowledge().problems, prob_icd, prob_snomed)
+
+
+@cache
+def _reproductive_index() -> tuple[dict[str, ReproductiveState], dict[str, ReproductiveState]]:
+    icd: dict[str, ReproductiveState] = {}
+    snomed: dict[str, ReproductiveState] = {}
+    for state in knowledge().reproductive_codes.values():
+        icd.update(dict.fromkeys((x.upper() for x in state.icd10cm), state.state))
+        snomed.update(dict.fromkeys(state.snomed, state.state))
+    return icd, snomed
+
+
+def reproductive_state_for(code: str) -> ReproductiveState | None:
+    """Pregnant, planning a pregnancy or breastfeeding, for a coded condition; None otherwise."""
+    icd, snomed = _reproductive_index()
+    text = code.strip()
+    if text.isdigit():
+        return snomed.get(text)
+    return next((icd[c] for c in _icd_candidates(text) if c in icd), None)

@@ -8,6 +8,7 @@ Schema of this model ships as `request.schema.json` (docs/care.md).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
@@ -20,7 +21,21 @@ from painpath.pgx.genes import Gene
 from painpath.pgx.outside_calls import gene_result, parse_call
 
 Profile = Literal["US", "UK"]
-Outcome = Literal["inadequate_response", "intolerance", "loss_of_response", "contraindicated"]
+
+
+class TherapyOutcome(StrEnum):
+    """How a therapy the patient had ended: the one vocabulary for requests, the stored
+    therapies tried (`care_therapies_tried.outcome`) and the API."""
+
+    inadequate_response = "inadequate_response"
+    intolerance = "intolerance"
+    loss_of_response = "loss_of_response"
+    contraindicated = "contraindicated"
+
+
+#: the longest therapy course a record may state (20 years)
+MAX_TRIAL_WEEKS = 1040
+THERAPY_ID_MAX = 60
 LabValue = float | Literal["positive", "negative", "indeterminate"]
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -30,9 +45,9 @@ class Tried(BaseModel):
 
     model_config = _STRICT
 
-    therapy: Annotated[str, Field(min_length=1, max_length=60)]
-    outcome: Outcome
-    weeks: Annotated[int, Field(ge=0, le=1040)] | None = None
+    therapy: Annotated[str, Field(min_length=1, max_length=THERAPY_ID_MAX)]
+    outcome: TherapyOutcome
+    weeks: Annotated[int, Field(ge=0, le=MAX_TRIAL_WEEKS)] | None = None
 
     @field_validator("therapy")
     @classmethod

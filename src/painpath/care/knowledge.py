@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -27,7 +28,12 @@ Strength = Literal[
     "strong_against",
     "research_only",
     "consensus",
+    "authorized_not_graded",
 ]
+#: what kind of document a source is: a graded guideline (or technology appraisal or consensus
+#: statement), a systematic review's conclusion, or a regulator's market authorization
+SourceKind = Literal["guideline", "evidence_review", "regulatory"]
+SOURCE_KINDS: tuple[str, ...] = ("guideline", "evidence_review", "regulatory")
 Line = Literal["first", "second", "third", "interventional", "not_recommended"]
 Jurisdiction = Literal["US", "UK", "INT"]
 Effect = Literal["exclude", "caution", "flag"]
@@ -40,18 +46,30 @@ STRENGTHS: tuple[str, ...] = (
     "strong_against",
     "research_only",
     "consensus",
+    "authorized_not_graded",
 )
 AGAINST = frozenset({"conditional_against", "strong_against"})
 LINES: tuple[str, ...] = ("first", "second", "third", "interventional", "not_recommended")
-FAMILIES: tuple[str, ...] = (
-    "medicine",
-    "biologic",
-    "neurostimulation",
-    "regenerative",
-    "digital",
-    "complementary",
-    "procedure",
-)
+
+
+class TherapyFamily(StrEnum):
+    """The therapy families, one vocabulary for the knowledge, the output and the API.
+
+    The first six are the families of multimodal pain care; `procedure` holds the graded
+    injections, ablations and surgical referrals (intra-articular steroid, radiofrequency
+    denervation, joint replacement referral), which the guidelines grade beside them but which
+    belong to none of the six (docs/care.md, "Therapy families")."""
+
+    medicine = "medicine"
+    biologic = "biologic"
+    neurostimulation = "neurostimulation"
+    regenerative = "regenerative"
+    digital = "digital"
+    complementary = "complementary"
+    procedure = "procedure"
+
+
+FAMILIES: tuple[str, ...] = tuple(TherapyFamily)
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 
 
@@ -68,13 +86,14 @@ class Guideline:
     jurisdiction: Jurisdiction
     citation: str
     verify: bool
+    kind: SourceKind
 
 
 @dataclass(frozen=True, slots=True)
 class Therapy:
     id: str
     name: str
-    family: str
+    family: TherapyFamily
     classes: frozenset[str]
     ingredients: tuple[str, ...]
     adequate_trial_weeks: int | None
@@ -113,6 +132,7 @@ class Recommendation:
             "name": g.name,
             "year": g.year,
             "jurisdiction": g.jurisdiction,
+            "kind": g.kind,
             "recommendation": self.ref,
             "citation": g.citation,
         }
@@ -169,6 +189,47 @@ class Score:
     instrument: str | None
 
 
+ReproductiveState = Literal["pregnant", "planning_pregnancy", "breastfeeding"]
+REPRODUCTIVE_STATES: tuple[ReproductiveState, ...] = (
+    "pregnant",
+    "planning_pregnancy",
+    "breastfeeding",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StateCodes:
+    """Condition codes in the stored record that set one of the request's reproductive flags."""
+
+    state: ReproductiveState
+    icd10cm: tuple[str, ...]
+    snomed: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusObservation:
+    """An observation (by LOINC) whose latest coded answer sets or clears a reproductive flag."""
+
+    id: str
+    state: ReproductiveState
+    loinc: tuple[str, ...]
+    yes: frozenset[str]
+    no: frozenset[str]
+    unknown: frozenset[str]
+    lookback_weeks: int
+    source: str
+
+    def answer(self, value: str) -> bool | Literal["unreadable"] | None:
+        """True, False, None (unknown) or "unreadable" for a stored answer (code or text)."""
+        text = value.strip().lower()
+        if text in self.yes:
+            return True
+        if text in self.no:
+            return False
+        return None if text in self.unknown else "unreadable"
+
+
 @dataclass(frozen=True, slots=True)
 class Knowledge:
     version: str
@@ -183,6 +244,8 @@ class Knowledge:
     problems: Mapping[str, Problem]
     scores: Mapping[str, Score]
     medicines: Mapping[str, frozenset[str]]
+    reproductive_codes: Mapping[str, StateCodes]
+    status_observations: Mapping[str, StatusObservation]
 
     def describe(self) -> dict[str, Any]:
         """The knowledge version and files, as recorded in every result."""
@@ -227,6 +290,8 @@ def _guidelines(data: Any) -> dict[str, Guideline]:
         _need(g.get("jurisdiction") in ("US", "UK", "INT"), where, "jurisdiction US, UK or INT")
         _need(isinstance(g.get("year"), int) and 1990 <= g["year"] <= 2100, where, "a year")
         _need(bool(g.get("name")) and bool(g.get("citation")), where, "a name and a citation")
+        kind = g.get("kind", "guideline")
+        _need(kind in SOURCE_KINDS, where, f"kind must be one of {SOURCE_KINDS}")
         found[gid] = Guideline(
             gid,
             g["name"],
@@ -235,6 +300,7 @@ def _guidelines(data: Any) -> dict[str, Guideline]:
             g["jurisdiction"],
             g["citation"],
             g.get("verify", False),
+            kind,
         )
     return found
 
@@ -251,7 +317,12 @@ def _therapies(data: Any) -> dict[str, Therapy]:
         weeks = t.get("adequate_trial_weeks")
         _need(weeks is None or (isinstance(weeks, int) and 0 < weeks <= 104), where, "weeks")
         found[tid] = Therapy(
-            tid, t["name"], t["family"], frozenset(t["classes"]), tuple(t["ingredients"]), weeks
+            tid,
+            t["name"],
+            TherapyFamily(t["family"]),
+            frozenset(t["classes"]),
+            tuple(t["ingredients"]),
+            weeks,
         )
     return found
 
@@ -266,6 +337,12 @@ def _recommendation(
     against = r["strength"] in AGAINST
     _need(against == (r["line"] == "not_recommended"), where, "against iff not_recommended")
     _need(bool(r.get("ref")) and bool(r.get("strength_raw")), where, "ref and strength_raw")
+    regulatory = guidelines[r["source"]].kind == "regulatory"
+    _need(
+        regulatory == (r["strength"] == "authorized_not_graded"),
+        where,
+        "authorized_not_graded iff the source is a regulatory authorization",
+    )
     _need(not r.get("verify") or bool(r.get("note")), where, "verify needs a note")
     req = r.get("requires")
     requires = None
@@ -362,6 +439,29 @@ def _vocabulary(data: Any) -> tuple[dict[str, Lab], dict[str, Problem], dict[str
     return labs, problems, scores
 
 
+def _reproductive(data: Any) -> tuple[dict[str, StateCodes], dict[str, StatusObservation]]:
+    codes = {}
+    for state, v in data["states"].items():
+        where = f"vocabulary.json reproductive_status {state}"
+        _need(state in REPRODUCTIVE_STATES, where, f"state must be one of {REPRODUCTIVE_STATES}")
+        _need(bool(v.get("source")), where, "a source")
+        codes[state] = StateCodes(state, tuple(v["icd10cm"]), tuple(v["snomed"]), v["source"])
+    observations = {}
+    for oid, v in data["observations"].items():
+        where = f"vocabulary.json reproductive_status observation {_snake(oid, oid)}"
+        _need(v.get("state") in REPRODUCTIVE_STATES, where, "a known state")
+        _need(isinstance(v.get("lookback_weeks"), int) and v["lookback_weeks"] > 0, where, "weeks")
+        _need(bool(v.get("source")) and bool(v.get("loinc")), where, "a source and LOINC codes")
+        yes, no, unknown = (
+            frozenset(a.lower() for a in v[key]) for key in ("yes", "no", "unknown")
+        )
+        _need(not (yes & no), where, "an answer cannot be both yes and no")
+        observations[oid] = StatusObservation(
+            oid, v["state"], tuple(v["loinc"]), yes, no, unknown, v["lookback_weeks"], v["source"]
+        )
+    return codes, observations
+
+
 @cache
 def knowledge() -> Knowledge:
     """All of the care knowledge, checked against the manifest's checksums and the format."""
@@ -386,6 +486,7 @@ def knowledge() -> Knowledge:
     rules_file = parsed["safety_rules.json"]
     vocabulary = parsed["vocabulary.json"]
     labs, problems, scores = _vocabulary(vocabulary)
+    reproductive_codes, status_observations = _reproductive(vocabulary["reproductive_status"])
     return Knowledge(
         version=manifest["knowledge_version"],
         files=MappingProxyType(files),
@@ -399,4 +500,6 @@ def knowledge() -> Knowledge:
         problems=MappingProxyType(problems),
         scores=MappingProxyType(scores),
         medicines=MappingProxyType({k: frozenset(v) for k, v in vocabulary["medicines"].items()}),
+        reproductive_codes=MappingProxyType(reproductive_codes),
+        status_observations=MappingProxyType(status_observations),
     )

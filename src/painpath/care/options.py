@@ -2,9 +2,12 @@
 
 A profile (US or UK) prefers its own guidelines, then international ones (EULAR, NeuPSIG), then
 the other country's, so an option is never dropped only because one side is silent; among
-several entries from the preferred side the most recent wins. Where entries for the same therapy
-point different ways (for, restricted to research, against), a `guideline_conflict_<therapy>`
-flag names each side with its jurisdiction; the option also lists the other entries.
+several entries from the preferred side the most recent wins. A graded guideline always comes
+before a systematic review's conclusion or a regulator's authorization, which are shown beside
+it (and flagged when they point another way) but chosen only where no guideline speaks. Where
+entries for the same therapy point different ways (for, authorized but not graded, restricted to
+research, against), a `guideline_conflict_<therapy>` flag names each side with its
+jurisdiction; the option also lists the other entries.
 """
 
 from __future__ import annotations
@@ -20,16 +23,19 @@ _DIRECTION = {
     "strong_for": "for",
     "conditional_for": "for",
     "consensus": "for",
+    "authorized_not_graded": "authorized, not graded",
     "research_only": "research only",
     "conditional_against": "against",
     "strong_against": "against",
 }
 
 
-def _rank(entry: Recommendation, profile: str) -> tuple[int, int]:
+def _rank(entry: Recommendation, profile: str) -> tuple[bool, int, int]:
+    """Graded guidelines before reviews and authorizations; then the profile's own country,
+    international bodies, the other country; then the most recent."""
     jurisdiction = entry.guideline.jurisdiction
     preference = 0 if jurisdiction == profile else 1 if jurisdiction == "INT" else 2
-    return preference, -entry.guideline.year
+    return entry.guideline.kind != "guideline", preference, -entry.guideline.year
 
 
 def _label(entry: Recommendation) -> str:
@@ -60,7 +66,7 @@ def _ranked(
                 f"{direction.capitalize()}: "
                 + "; ".join(_label(e) for e in entries if _DIRECTION[e.strength] == direction)
                 + "."
-                for direction in ("for", "research only", "against")
+                for direction in ("for", "authorized, not graded", "research only", "against")
                 if direction in directions
             )
         order = tuple(sorted(entries, key=lambda e: _rank(e, profile)))

@@ -109,7 +109,7 @@ def _option(c: Candidate) -> dict[str, Any]:
     return {
         "id": c.id,
         "name": c.therapy.name,
-        "family": c.therapy.family,
+        "family": c.therapy.family.value,
         "line": r.line,
         "strength": r.strength,
         "strength_raw": r.strength_raw,
@@ -126,7 +126,7 @@ def _excluded(c: Candidate, by_guideline: bool) -> dict[str, Any]:
     return {
         "id": c.id,
         "name": c.therapy.name,
-        "family": c.therapy.family,
+        "family": c.therapy.family.value,
         "excluded_by": "guideline" if by_guideline else "patient",
         "strength": r.strength,
         "strength_raw": r.strength_raw,

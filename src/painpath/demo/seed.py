@@ -19,6 +19,7 @@ from painpath.auth.passwords import hash_password
 from painpath.demo import staff
 from painpath.demo.cohort import DEFAULT_PATIENTS, DEFAULT_SEED, Cohort, generate_cohort
 from painpath.demo.staff import DemoLogin
+from painpath.demo.therapies_tried import seed_therapies_tried
 from painpath.models import (
     CareTeam,
     CareTeamParticipant,
@@ -236,6 +237,9 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
         observations=_bulk(session, Observation, observations),
         questionnaire_responses=_bulk(session, QuestionnaireResponse, responses),
         genotype_results=_bulk(session, GenotypeResult, genotypes),
+    )
+    seed_therapies_tried(
+        session, drafts, patient_ids, [user_ids[d.clinicians[0]] for d in drafts], cohort.as_of
     )
     audit.record(
         session,

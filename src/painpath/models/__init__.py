@@ -4,6 +4,7 @@ from painpath.models.alert import Alert, AlertSeverity, AlertStatus
 from painpath.models.alert_thresholds import AlertThresholdOverride
 from painpath.models.audit_event import AuditChainHead, AuditEvent, AuditOutcome
 from painpath.models.care_team import CareTeam, CareTeamParticipant
+from painpath.models.care_therapy_tried import CareTherapyTried, TherapyTriedStatus
 from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSeenToken, CdsSnooze
 from painpath.models.condition import Condition, ConditionCodeSystem, ConditionStatus
 from painpath.models.credentials import (
@@ -54,6 +55,7 @@ __all__ = [
     "AuthSession",
     "CareTeam",
     "CareTeamParticipant",
+    "CareTherapyTried",
     "CdsFeedback",
     "CdsIssuedCard",
     "CdsSeenToken",
@@ -87,6 +89,7 @@ __all__ = [
     "SyncBatch",
     "SyncChange",
     "SyncSequence",
+    "TherapyTriedStatus",
     "User",
     "WearableDay",
     "WearableImport",

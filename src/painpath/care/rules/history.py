@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from painpath.care.context import PatientContext
 from painpath.care.findings import Findings
+from painpath.care.inputs import TherapyOutcome
 
 _OUTCOME = {
-    "inadequate_response": "inadequate response",
-    "intolerance": "not tolerated",
-    "loss_of_response": "lost response",
-    "contraindicated": "contraindicated",
+    TherapyOutcome.inadequate_response: "inadequate response",
+    TherapyOutcome.intolerance: "not tolerated",
+    TherapyOutcome.loss_of_response: "lost response",
+    TherapyOutcome.contraindicated: "contraindicated",
 }
-_FAILED = frozenset({"inadequate_response", "intolerance", "contraindicated", "loss_of_response"})
+#: every outcome counts as a failed therapy for eligibility criteria
+_FAILED = frozenset(TherapyOutcome)
 
 
 def apply(ctx: PatientContext, found: Findings) -> None:
@@ -24,10 +26,10 @@ def apply(ctx: PatientContext, found: Findings) -> None:
         weeks = f" after {tried.weeks} weeks" if tried.weeks is not None else ""
         adequate = candidate.therapy.adequate_trial_weeks
         outcome = _OUTCOME[tried.outcome]
-        if tried.outcome == "loss_of_response":
+        if tried.outcome is TherapyOutcome.loss_of_response:
             found.caution(candidate, "tried_lost_response", weeks=tried.weeks or "some")
         elif (
-            tried.outcome == "inadequate_response"
+            tried.outcome is TherapyOutcome.inadequate_response
             and adequate is not None
             and tried.weeks is not None
             and tried.weeks < adequate
@@ -66,7 +68,7 @@ def _contraindicated(ctx: PatientContext, found: Findings, tag: str | None) -> b
         return False
     k = ctx.knowledge
     recorded = any(
-        t.outcome == "contraindicated" and tag in k.therapies[t.therapy].classes
+        t.outcome is TherapyOutcome.contraindicated and tag in k.therapies[t.therapy].classes
         for t in ctx.request.tried
     )
     excluded = any(

@@ -4,11 +4,12 @@ The record becomes the same JSON document `painpath care suggest` and `POST /api
 read, and goes through the same validation and engine, so the three give the same answer for
 the same facts. From the record: coded active conditions (the pain condition and the problems
 the rules know), active medication requests, the latest value of each lab the vocabulary names
-(by LOINC), stored genotypes, the latest PHQ-9, GAD-7, STarT Back and PEG scores, age and sex.
-Not stored in painpath yet, so taken as empty or false: therapies tried and how they ended,
-pregnancy, pregnancy planning and breastfeeding (said in the result's notes). Stored values
-that the engine cannot use (an unknown code, an impossible lab) are listed in the notes rather
-than failing the page.
+(by LOINC), stored genotypes, the latest PHQ-9, GAD-7, STarT Back and PEG scores, age and sex,
+the therapies tried (services.care.tried.tried_for_patient), and pregnancy, pregnancy planning
+and breastfeeding from coded conditions and pregnancy-status / pregnancy-intent observations
+(services.care.reproductive; what the record does not say is said in the notes). Stored values
+that the engine cannot use (an unknown code, an impossible lab, an unknown therapy) are listed
+in the notes rather than failing the page. Observations marked entered-in-error are not read.
 """
 
 from __future__ import annotations
@@ -23,24 +24,23 @@ from sqlalchemy.orm import Session
 
 from painpath.auth.permissions import Permission
 from painpath.care import Suggestions, knowledge, parse_request, suggest
-from painpath.care.codes import condition_for, problem_for
+from painpath.care.codes import condition_for, problem_for, reproductive_state_for
 from painpath.care.inputs import Profile
-from painpath.care.medicines import UnknownMedicine, read_medicine
+from painpath.care.medicines import UnknownMedicine, implausible_dose, read_medicine
 from painpath.models.condition import Condition, ConditionStatus
 from painpath.models.enums import AdministrativeGender
 from painpath.models.medication import MedicationRequest, MedicationRequestStatus
 from painpath.models.observation import Observation
-from painpath.models.questionnaire import QuestionnaireResponse
+from painpath.opioids import Medication
 from painpath.services.access import PatientAccess
+from painpath.services.care.latest import latest_observations, latest_responses, newest
+from painpath.services.care.reproductive import reproductive_status
+from painpath.services.care.tried import tried_for_patient
 from painpath.services.errors import InvalidInput
 from painpath.services.records import list_genotypes
 from painpath.terminology import lookup_rxnorm
 
 ACTIVE = (ConditionStatus.active, ConditionStatus.recurrence, ConditionStatus.relapse)
-NOT_STORED = (
-    "Therapies tried are not stored in painpath yet: taken as none. Pregnancy, pregnancy"
-    " planning and breastfeeding are not stored: taken as no."
-)
 _POSITIVE = frozenset({"positive", "detected", "reactive", "pos"})
 _NEGATIVE = frozenset({"negative", "not detected", "non-reactive", "nonreactive", "neg"})
 _PERIOD_DAYS = {"h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0}
@@ -57,14 +57,19 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _conditions(
-    session: Session, access: PatientAccess, wanted: str | None, notes: list[str]
-) -> tuple[str, list[str]]:
-    rows = session.scalars(
-        select(Condition)
-        .where(Condition.patient_id == access.patient_id, Condition.clinical_status.in_(ACTIVE))
-        .order_by(Condition.id)
+def _active_conditions(session: Session, access: PatientAccess) -> list[Condition]:
+    return list(
+        session.scalars(
+            select(Condition)
+            .where(Condition.patient_id == access.patient_id, Condition.clinical_status.in_(ACTIVE))
+            .order_by(Condition.id)
+        )
     )
+
+
+def _conditions(
+    rows: list[Condition], wanted: str | None, notes: list[str]
+) -> tuple[str, list[str]]:
     pain: list[str] = []
     problems: list[str] = []
     for row in rows:
@@ -74,7 +79,7 @@ def _conditions(
             pain.append(found)
         elif problem:
             problems.append(problem)
-        else:
+        elif reproductive_state_for(row.code) is None:
             notes.append(f"Condition {row.code} ({row.display[:60]}) is not used by the rules.")
     pain = list(dict.fromkeys(pain))
     if wanted is not None:
@@ -93,6 +98,14 @@ def _conditions(
         f"the record has several pain conditions ({', '.join(pain)}); pass ?condition=",
         field="condition",
     )
+
+
+def _dose_problem(medication: dict[str, Any]) -> str | None:
+    """Why a stored dose cannot be read (an implausible sig, an impossible daily dose)."""
+    try:
+        return implausible_dose(Medication.model_validate(medication))
+    except ValidationError as error:
+        return str(error.errors()[0]["msg"])
 
 
 def _medicines(session: Session, access: PatientAccess, notes: list[str]) -> list[Any]:
@@ -121,25 +134,26 @@ def _medicines(session: Session, access: PatientAccess, notes: list[str]) -> lis
         }
         per_day = _PERIOD_DAYS.get(str(row.period_unit))
         if row.dose_unit.lower() == "mg" and per_day and row.period > 0 and row.dose_value > 0:
-            medication["mg_per_dose"] = row.dose_value
-            medication["doses_per_day"] = row.frequency / (row.period * per_day)
+            dosed = {
+                **medication,
+                "mg_per_dose": row.dose_value,
+                "doses_per_day": row.frequency / (row.period * per_day),
+            }
+            problem = _dose_problem(dosed)
+            if problem is None:
+                medication = dosed
+            else:
+                notes.append(
+                    f"Medication {row.display[:60]}: the stored dose is not used ({problem})."
+                )
         meds.append(medication)
     return meds
 
 
-def _labs(session: Session, access: PatientAccess, notes: list[str]) -> dict[str, Any]:
+def _labs(latest: dict[str, Observation], notes: list[str]) -> dict[str, Any]:
     labs: dict[str, Any] = {}
     for lab in knowledge().labs.values():
-        if not lab.loinc:
-            continue
-        row = session.scalars(
-            select(Observation)
-            .where(
-                Observation.patient_id == access.patient_id, Observation.loinc_code.in_(lab.loinc)
-            )
-            .order_by(Observation.effective_at.desc(), Observation.id.desc())
-            .limit(1)
-        ).first()
+        row = newest([latest[code] for code in lab.loinc if code in latest])
         if row is None:
             continue
         if lab.qualitative:
@@ -160,18 +174,12 @@ def _labs(session: Session, access: PatientAccess, notes: list[str]) -> dict[str
 
 def _scores(session: Session, access: PatientAccess) -> dict[str, float]:
     scores: dict[str, float] = {}
+    instruments = {s.instrument for s in knowledge().scores.values() if s.instrument}
+    latest = latest_responses(session, access.patient_id, instruments)
     for score in knowledge().scores.values():
         if score.instrument is None:
             continue
-        row = session.scalars(
-            select(QuestionnaireResponse)
-            .where(
-                QuestionnaireResponse.patient_id == access.patient_id,
-                QuestionnaireResponse.questionnaire == score.instrument,
-            )
-            .order_by(QuestionnaireResponse.authored_at.desc(), QuestionnaireResponse.id.desc())
-            .limit(1)
-        ).first()
+        row = latest.get(score.instrument)
         if row is None or row.total_score is None:
             continue
         if score.minimum <= row.total_score <= score.maximum:
@@ -186,6 +194,12 @@ def _scores(session: Session, access: PatientAccess) -> dict[str, float]:
             if isinstance(psych, int | float) and 0 <= psych <= 5:
                 scores["start_back_psychosocial"] = float(psych)
     return scores
+
+
+def _observation_codes() -> set[str]:
+    k = knowledge()
+    codes = {code for lab in k.labs.values() for code in lab.loinc}
+    return codes | {code for rule in k.status_observations.values() for code in rule.loinc}
 
 
 def _genotype(session: Session, access: PatientAccess, notes: list[str]) -> dict[str, str]:
@@ -210,9 +224,17 @@ def record_request(
     jurisdiction: str | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The care request document the stored record gives, and notes on what was left out."""
-    notes: list[str] = [NOT_STORED]
+    notes: list[str] = []
     actor = access.actor
-    pain, problems = _conditions(session, access, condition, notes)
+    rows = _active_conditions(session, access)
+    pain, problems = _conditions(rows, condition, notes)
+    reading_observations = actor.can(Permission.observation_read)
+    latest = (
+        latest_observations(session, access.patient_id, _observation_codes())
+        if reading_observations
+        else {}
+    )
+    reproductive = reproductive_status(rows, latest, today=today, notes=notes)
     patient = access.patient
     document: dict[str, Any] = {
         "condition": pain,
@@ -224,13 +246,22 @@ def record_request(
         "current_meds": _medicines(session, access, notes)
         if actor.can(Permission.medication_read)
         else [],
-        "labs": _labs(session, access, notes) if actor.can(Permission.observation_read) else {},
-        "scores": _scores(session, access) if actor.can(Permission.observation_read) else {},
+        "labs": _labs(latest, notes) if reading_observations else {},
+        "scores": _scores(session, access) if reading_observations else {},
         "genotype": _genotype(session, access, notes)
         if actor.can(Permission.genotype_read)
         else {},
-        "tried": [],
+        "tried": tried_for_patient(session, access, notes=notes),
+        "pregnant": reproductive.flag("pregnant"),
+        "planning_pregnancy": reproductive.flag("planning_pregnancy"),
+        "breastfeeding": reproductive.flag("breastfeeding"),
     }
+    notes.extend(reproductive.notes())
+    if not reading_observations:
+        notes.append(
+            "Observations (labs, scores, pregnancy status) are not readable with your access:"
+            " not used."
+        )
     if jurisdiction is not None:
         document["jurisdiction"] = jurisdiction
     access.event.detail = "care suggestions from the record"
