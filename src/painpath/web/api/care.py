@@ -17,8 +17,8 @@ from painpath.care import CareRequest, suggest
 from painpath.kit.clock import utcnow
 from painpath.models.audit_event import AuditOutcome
 from painpath.models.enums import Role
-from painpath.services.care import suggestions as care
 from painpath.services.access import PatientAccess
+from painpath.services.care import suggestions as care
 from painpath.services.errors import AccessDenied
 from painpath.web.deps import ActorDep, SessionDep, SettingsDep, access
 
