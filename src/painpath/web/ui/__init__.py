@@ -11,6 +11,7 @@ from painpath.web.ui import (
     admin_users,
     alert_actions,
     alerts_panel,
+    care_plan_pages,
     diary_pages,
     panel,
     patient_summary,
@@ -35,6 +36,7 @@ for module in (
     questionnaire_pages,
     questionnaire_result,
     alert_actions,
+    care_plan_pages,
 ):
     ui_router.include_router(module.router)
 
