@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from painpath import audit
 from painpath.auth.passwords import hash_password
 from painpath.demo import staff
+from painpath.demo.care_plans import seed_care_plans
 from painpath.demo.cohort import DEFAULT_PATIENTS, DEFAULT_SEED, Cohort, generate_cohort
 from painpath.demo.staff import DemoLogin
 from painpath.models import (
@@ -236,6 +237,9 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
         observations=_bulk(session, Observation, observations),
         questionnaire_responses=_bulk(session, QuestionnaireResponse, responses),
         genotype_results=_bulk(session, GenotypeResult, genotypes),
+    )
+    seed_care_plans(
+        session, drafts=drafts, patient_ids=patient_ids, user_ids=user_ids, as_of=cohort.as_of
     )
     audit.record(
         session,
