@@ -59,7 +59,7 @@ SessionUpdater = Annotated[
     PatientAccess, form_access(Permission.care_plan_write, "CarePlanSession", "update")
 ]
 Text = Annotated[str, Form(max_length=1000)]
-ConditionQuery = Annotated[str | None, Query(min_length=1, max_length=40)]
+ConditionQuery = Annotated[str | None, Query(max_length=40)]
 RowPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
@@ -88,7 +88,8 @@ def _suggestions(
             condition=condition,
         )
     except ServiceError as error:
-        return {"error": error.detail, "document": None, "notes": []}
+        choices = views.pain_conditions(session, access=suggestion_access)
+        return {"error": error.detail, "document": None, "notes": [], "choices": choices}
     document = found.suggestions.as_json()
     return {"error": None, "document": document, "notes": [*found.notes, *document["notes"]]}
 
@@ -146,7 +147,8 @@ def care_page(
     settings: SettingsDep,
     condition: ConditionQuery = None,
 ) -> Response:
-    return _page(request, session, grant, viewer, settings.care_profile, condition=condition)
+    chosen = condition.strip() if condition else None
+    return _page(request, session, grant, viewer, settings.care_profile, condition=chosen or None)
 
 
 def _refused(

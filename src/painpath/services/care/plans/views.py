@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painpath.care import knowledge
+from painpath.care.codes import condition_for
 from painpath.care.plans import goal_kind, plain_goal, plan_knowledge, templates_for
 from painpath.models.care_plan import (
     CareActivityStatus,
@@ -18,9 +20,11 @@ from painpath.models.care_plan import (
     CarePlanSession,
     CareSessionStatus,
 )
+from painpath.models.condition import Condition
 from painpath.services.access import PatientAccess
 from painpath.services.care.plans.reads import StoredPlan, read_plan_if_any
 from painpath.services.care.plans.store import patient_today
+from painpath.services.care.suggestions import ACTIVE
 
 #: Upcoming sessions shown under "what is due next".
 DUE_SHOWN = 6
@@ -151,3 +155,16 @@ def therapy_choices() -> list[tuple[str, str, str]]:
     """(id, name, family) of every therapy, by family then name, for the add-activity form."""
     therapies = knowledge().therapies.values()
     return sorted(((t.id, t.name, t.family) for t in therapies), key=lambda t: (t[2], t[1]))
+
+
+def pain_conditions(session: Session, *, access: PatientAccess) -> list[tuple[str, str]]:
+    """(painpath condition id, name) for each active coded pain condition in the record, for
+    choosing which condition the suggestions are for."""
+    rows = session.scalars(
+        select(Condition.code)
+        .where(Condition.patient_id == access.patient_id, Condition.clinical_status.in_(ACTIVE))
+        .order_by(Condition.id)
+    )
+    found = dict.fromkeys(filter(None, (condition_for(code) for code in rows)))
+    conditions = knowledge().conditions
+    return [(cid, conditions[cid].name) for cid in found if cid in conditions]
