@@ -57,7 +57,7 @@ class CarePlanCreate(InputModel):
     title: ShortText = "Care plan"
     description: Note | None = None
     condition: Condition | None = None
-    status: Literal[PlanStatus.draft, PlanStatus.active] = PlanStatus.draft
+    status: Literal["draft", "active"] = "draft"
 
 
 class CarePlanUpdate(InputModel):
@@ -76,7 +76,7 @@ class GoalCreate(InputModel):
     # The patient's local day from which data counts towards the goal.
     start_date: Day
     due_date: Day | None = None
-    lifecycle_status: Literal[GoalLifecycle.proposed, GoalLifecycle.active] = GoalLifecycle.active
+    lifecycle_status: Literal["proposed", "active"] = "active"
 
     @model_validator(mode="after")
     def _dates_and_text(self) -> GoalCreate:
@@ -96,7 +96,7 @@ class GoalUpdate(InputModel):
 
 class ActivityCreate(InputModel):
     therapy: TherapyId
-    status: Literal[ActivityStatus.proposed, ActivityStatus.active] = ActivityStatus.proposed
+    status: Literal["proposed", "active"] = "proposed"
     # The day it starts (an active activity); left out: the patient's today.
     start_date: Day | None = None
     # Why it was chosen, e.g. the suggestion's line and sources.
@@ -129,7 +129,7 @@ class SessionsCreate(InputModel):
 
 
 class SessionUpdate(InputModel):
-    status: Literal[SessionStatus.attended, SessionStatus.missed, SessionStatus.cancelled]
+    status: Literal["attended", "missed", "cancelled"]
     note: Annotated[str, Field(max_length=500)] | None = None
 
 

@@ -52,7 +52,7 @@ def add_activity(
     """Add a therapy to the plan (creating a draft plan if needed), proposed or already active."""
     therapy = knowledge().therapies[data.therapy]
     start = data.start_date
-    if data.status is ActivityStatus.active and start is None:
+    if data.status == ActivityStatus.active and start is None:
         start = patient_today(access.patient)
     if start is not None and start < access.patient.birth_date:
         raise InvalidInput("start_date is before the patient's birth date", field="start_date")
@@ -63,7 +63,7 @@ def add_activity(
         therapy=therapy.id,
         family=therapy.family,
         title=therapy.name[:200],
-        status=CareActivityStatus(data.status.value),
+        status=CareActivityStatus(data.status),
         status_note=data.note[:500] if data.note else None,
         start_date=start,
         basis=data.basis,
@@ -74,7 +74,7 @@ def add_activity(
     session.add(activity)
     session.flush()
     access.note_resource(activity.id)
-    access.event.detail = f"activity {therapy.id} added as {data.status.value}"
+    access.event.detail = f"activity {therapy.id} added as {data.status}"
     return activity
 
 

@@ -206,7 +206,7 @@ def add_goal(session: Session, *, access: PatientAccess, data: GoalCreate) -> Ca
         target=target,
         start_date=data.start_date,
         due_date=data.due_date,
-        lifecycle_status=CareGoalLifecycle(data.lifecycle_status.value),
+        lifecycle_status=CareGoalLifecycle(data.lifecycle_status),
         created_by=access.actor.user_id,
         updated_by=access.actor.user_id,
     )

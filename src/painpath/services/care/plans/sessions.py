@@ -148,7 +148,7 @@ def record_attendance(
 ) -> CarePlanSession:
     row = get_session(session, access=access, session_id=session_id)
     activity = session.get_one(CarePlanActivity, row.activity_id)
-    wanted = SessionStatus(data.status.value)
+    wanted = SessionStatus(data.status)
     current = SessionStatus(row.status.value)
     if wanted is not current:
         try:

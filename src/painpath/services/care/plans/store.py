@@ -83,7 +83,7 @@ def create_plan(session: Session, *, access: PatientAccess, data: CarePlanCreate
         title=data.title,
         description=data.description,
         condition=data.condition,
-        status=CarePlanStatus(data.status.value),
+        status=CarePlanStatus(data.status),
         created_by=access.actor.user_id,
         updated_by=access.actor.user_id,
     )
