@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from painpath.care.plans import ActivityStatus, SessionStatus, goal_kind
+from painpath.care.plans import ActivityStatus, SessionStatus, find_goal_kind
 from painpath.care.plans.records import ActivityRecord, GoalRecord, PlanRecord
 
 PAINPATH = "https://painpath.example/fhir"
@@ -53,13 +53,14 @@ def _urn(kind: str, row_id: int) -> str:
 
 
 def goal_resource(goal: GoalRecord, patient_id: int) -> dict[str, Any]:
-    kind = goal_kind(goal.kind)
+    kind = find_goal_kind(goal.kind)
+    name = kind.name if kind else goal.kind
     resource: dict[str, Any] = {
         "resourceType": "Goal",
         "id": f"goal-{goal.id}",
         "lifecycleStatus": goal.lifecycle.value,
         "category": [
-            {"coding": [{"system": GOAL_KIND_SYSTEM, "code": goal.kind, "display": kind.name}]}
+            {"coding": [{"system": GOAL_KIND_SYSTEM, "code": goal.kind, "display": name}]}
         ],
         "description": {"text": goal.description},
         "subject": {"reference": f"Patient/{patient_id}"},
@@ -73,7 +74,7 @@ def goal_resource(goal: GoalRecord, patient_id: int) -> dict[str, Any]:
         }
     if goal.achieved_on is not None:
         resource["statusDate"] = goal.achieved_on.isoformat()
-    if kind.measure is not None and goal.target is not None:
+    if kind is not None and kind.measure is not None and goal.target is not None:
         coding, code, unit = _MEASURES[kind.measure]
         measure: dict[str, Any] = {"text": kind.name}
         if coding is not None:

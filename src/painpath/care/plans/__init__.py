@@ -11,6 +11,7 @@ from painpath.care.plans.goals import (
     Reading,
     check_target,
     evaluate_goal,
+    find_goal_kind,
     goal_kind,
     plain_goal,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "check_target",
     "course_complete",
     "evaluate_goal",
+    "find_goal_kind",
     "goal_kind",
     "plain_goal",
     "plan_knowledge",

@@ -50,10 +50,15 @@ class GoalEvaluation:
 
 
 def goal_kind(kind: str) -> GoalKind:
-    found = plan_knowledge().goal_kinds.get(kind)
+    found = find_goal_kind(kind)
     if found is None:
         raise KeyError(f"unknown goal kind {kind!r}")
     return found
+
+
+def find_goal_kind(kind: str) -> GoalKind | None:
+    """The goal kind, or None for one this release does not know (a stored row is hostile)."""
+    return plan_knowledge().goal_kinds.get(kind)
 
 
 def _meets(kind: GoalKind, value: float, target: float) -> bool:
@@ -145,8 +150,8 @@ def _no_data(goal: GoalTarget, today: date) -> GoalEvaluation:
 
 def evaluate_goal(goal: GoalTarget, readings: Sequence[Reading], *, today: date) -> GoalEvaluation:
     """How `goal` stands on `readings` (see the module doc); `today` is the patient's day."""
-    kind = goal_kind(goal.kind)
-    if not kind.automatic:
+    kind = find_goal_kind(goal.kind)
+    if kind is None or not kind.automatic:
         return GoalEvaluation(False, None, None, None, "reviewed by the care team")
     if kind.daily:
         return _daily(kind, goal, readings, today)
@@ -176,7 +181,9 @@ def check_target(kind_id: str, target: float | None) -> float | None:
 
 
 def plain_goal(kind_id: str, target: float | None, description: str) -> str:
-    """The goal in plain words, for the patient's page."""
-    kind = goal_kind(kind_id)
+    """The goal in plain words, for the patient's page (the description for an unknown kind)."""
+    kind = find_goal_kind(kind_id)
+    if kind is None:
+        return description
     shown = _number(target) if target is not None else ""
     return kind.plain.format(target=shown, description=description)

@@ -29,7 +29,7 @@ from painpath.care.plans import (
     check_goal_transition,
     check_target,
     evaluate_goal,
-    goal_kind,
+    find_goal_kind,
     plain_goal,
 )
 from painpath.kit.clock import time_zone, utcnow
@@ -114,9 +114,11 @@ def _daily_readings(
 def _evaluate_one(
     session: Session, patient: Patient, goal: CarePlanGoal, today: date
 ) -> GoalEvaluation:
-    kind = goal_kind(goal.kind)
+    kind = find_goal_kind(goal.kind)
     target = GoalTarget(goal.kind, goal.target, goal.start_date, goal.due_date)
-    if kind.measure == PEG:
+    if kind is None:
+        readings: list[Reading] = []
+    elif kind.measure == PEG:
         readings = _peg_readings(session, patient, goal.start_date)
     elif kind.daily and kind.measure and kind.window_days:
         readings = _daily_readings(
@@ -165,8 +167,9 @@ def evaluate_goals(
     day = today or patient_today(patient)
     changed = []
     for goal in _active_goals(session, patient.id):
-        if not goal_kind(goal.kind).automatic:
-            continue
+        kind = find_goal_kind(goal.kind)
+        if kind is None or not kind.automatic:
+            continue  # reviewed by the care team, or a kind this release does not know
         line = _store(goal, _evaluate_one(session, patient, goal, day), actor)
         if line is not None:
             changed.append(goal)

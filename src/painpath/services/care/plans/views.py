@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from painpath.care import knowledge
 from painpath.care.codes import condition_for
-from painpath.care.plans import goal_kind, plain_goal, plan_knowledge, templates_for
+from painpath.care.plans import find_goal_kind, plain_goal, plan_knowledge, templates_for
 from painpath.models.care_plan import (
     CareActivityStatus,
     CareGoalLifecycle,
@@ -91,16 +91,17 @@ class PlanView:
 
 
 def _goal_view(goal: CarePlanGoal) -> GoalView:
-    kind = goal_kind(goal.kind)
+    kind = find_goal_kind(goal.kind)
     plain = plain_goal(goal.kind, goal.target, goal.description)
     achievement = goal.achievement_status.value if goal.achievement_status else None
     open_goal = goal.lifecycle_status in (CareGoalLifecycle.active, CareGoalLifecycle.proposed)
     return GoalView(
         row=goal,
-        plain=goal.description if goal.kind == "custom" else plain,
-        rule=kind.rule,
-        source=kind.source,
-        progress=goal.progress or ("reviewed by your care team" if not kind.automatic else ""),
+        plain=goal.description if kind is None or goal.kind == "custom" else plain,
+        rule=kind.rule if kind else "A goal kind this version of painpath does not know.",
+        source=kind.source if kind else "",
+        progress=goal.progress
+        or ("reviewed by your care team" if kind is None or not kind.automatic else ""),
         achievement_words=_ACHIEVEMENT_WORDS.get(achievement or "", "no data yet"),
         open=open_goal,
     )
@@ -120,7 +121,7 @@ def plan_view(session: Session, *, access: PatientAccess) -> PlanView:
         activities.append(
             ActivityView(
                 row=row,
-                status_words=_ACTIVITY_WORDS[row.status.value],
+                status_words=_ACTIVITY_WORDS.get(row.status.value, row.status.value),
                 sessions=sessions,
                 attended=sum(s.status is CareSessionStatus.attended for s in sessions),
                 templates=[(t.id, t.name) for t in templates_for(row.therapy)],
