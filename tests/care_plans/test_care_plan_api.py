@@ -229,6 +229,45 @@ def test_every_read_and_change_is_audited(
         ("update", AuditOutcome.success, str(goal["id"])),
     ]
 
+    activity = client.post(
+        f"{plan_url}/activities", json={"therapy": "acupuncture"}, headers=clinician
+    ).json()
+    booked = client.post(
+        f"{plan_url}/activities/{activity['id']}/sessions",
+        json={"template": "acupuncture_course", "first_day": "2026-01-05", "count": 5},
+        headers=clinician,
+    ).json()
+    client.patch(
+        f"{plan_url}/sessions/{booked[0]['id']}", json={"status": "attended"}, headers=clinician
+    )
+    client.patch(
+        f"{plan_url}/activities/{activity['id']}",
+        json={"status": "stopped", "reason": "patient_declined", "effective_date": "2026-01-06"},
+        headers=clinician,
+    )
+    activities = [(e.action, e.resource_id, e.detail) for e in _events(app, "CarePlanActivity")]
+    assert activities == [
+        ("create", str(activity["id"]), "activity acupuncture added as proposed"),
+        (
+            "update",
+            str(activity["id"]),
+            "activity acupuncture: proposed → active: first session attended",
+        ),
+        (
+            "update",
+            str(activity["id"]),
+            "activity acupuncture: active → stopped (patient_declined)",
+        ),
+    ]
+    stopped = client.get(plan_url, headers=clinician).json()["activities"][0]
+    # The stopped course's remaining bookings are cancelled: nothing stays due.
+    assert [row["status"] for row in stopped["sessions"]] == ["attended"] + ["cancelled"] * 4
+    sessions = [(e.action, e.detail) for e in _events(app, "CarePlanSession")]
+    assert sessions == [
+        ("create", "5 sessions booked for acupuncture"),
+        ("update", "session 1 of acupuncture: attended"),
+    ]
+
 
 def test_staff_outside_the_care_team_are_refused_and_audited(
     app: FastAPI, client: TestClient, cast: Cast, clinician: Headers
