@@ -158,3 +158,38 @@ def test_peg_responses_before_the_goal_started_do_not_count(
     ).json()
     assert goal["lifecycle_status"] == "active"
     assert goal["achievement_status"] is None
+
+
+def test_the_daily_sweep_evaluates_goals_data_reached_without_a_hook(
+    app: FastAPI, client: TestClient, cast: Cast, clinician: Headers, plan_url: str
+) -> None:
+    """Days written by a path that does not evaluate goals (here: straight into the table) are
+    still read by the sweep, which painpath runs as itself."""
+    from painpath.models.care_plan import CarePlanGoal
+    from painpath.models.wearable import WearableDay
+    from painpath.services.monitoring.sweep import sweep
+    from painpath.services.transaction import unit_of_work
+
+    goal = client.post(
+        f"{plan_url}/goals",
+        json={"kind": "active_minutes_min", "start_date": "2026-04-01"},
+        headers=clinician,
+    ).json()
+    with unit_of_work(app.state.session_factory) as session:
+        session.add_all(
+            WearableDay(patient_id=cast.home_patient_id, day=date(2026, 4, day), active_minutes=35)
+            for day in range(1, 6)
+        )
+    sweep(app.state.session_factory, today=date(2026, 4, 6))
+    with app.state.session_factory() as session:
+        stored = session.get_one(CarePlanGoal, goal["id"])
+        assert stored.lifecycle_status.value == "completed"
+        assert stored.achieved_on == date(2026, 4, 5)
+        events = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.resource_type == "Goal", AuditEvent.resource_id == str(goal["id"])
+            )
+        ).all()
+    swept = [e for e in events if "after the daily sweep" in (e.detail or "")]
+    assert len(swept) == 1
+    assert swept[0].user_id is None  # painpath itself
