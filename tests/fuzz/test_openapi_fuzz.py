@@ -40,6 +40,9 @@ from painpath.config import Environment, Settings
 from painpath.db.engine import make_engine
 from painpath.models import (
     Alert,
+    CarePlanActivity,
+    CarePlanGoal,
+    CarePlanSession,
     CareTeam,
     Condition,
     MedicationRequest,
@@ -131,6 +134,9 @@ ROW_PARAMETERS: dict[str, Any] = {
     "assignment_id": QuestionnaireAssignment,
     "response_id": QuestionnaireResponse,
     "alert_id": Alert,
+    "goal_id": CarePlanGoal,
+    "activity_id": CarePlanActivity,
+    "session_id": CarePlanSession,
 }
 
 

@@ -69,6 +69,9 @@ PARAM_KINDS = {
     "entry_id": "pain_diary_entry",
     "assignment_id": "questionnaire_assignment",
     "response_id": "questionnaire_response",
+    "goal_id": "care_plan_goal",
+    "activity_id": "care_plan_activity",
+    "session_id": "care_plan_session",
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -245,7 +248,8 @@ def seed_records(
     patient_id: int,
 ) -> Records:
     """Give the patient a condition, a prescription, a pain score, a PGx report (lab calls), a
-    pain-diary entry, a questionnaire assignment and a scored response, as `headers`' user."""
+    pain-diary entry, a questionnaire assignment and a scored response, and a care plan with a
+    goal, an activity and its sessions, as `headers`' user."""
     ids: dict[str, int] = {}
     for kind, collection, body in (
         ("condition", "conditions", condition_body()),
@@ -255,11 +259,20 @@ def seed_records(
         ("pain_diary_entry", "pain-diary", pain_diary_body()),
         ("questionnaire_assignment", "questionnaire-assignments", assignment_body()),
         ("questionnaire_response", "questionnaire-responses", questionnaire_response_body()),
+        ("care_plan_goal", "care-plan/goals", {"kind": "peg_max", "start_date": "2026-01-05"}),
+        ("care_plan_activity", "care-plan/activities", {"therapy": "cbt"}),
     ):
         url = f"/api/patients/{patient_id}/{collection}"
         response = client.post(url, json=body, headers=dict(headers))
         assert response.status_code == 201, response.text
         ids[kind] = response.json()["id"]
+    booked = client.post(
+        f"/api/patients/{patient_id}/care-plan/activities/{ids['care_plan_activity']}/sessions",
+        json={"template": "cbt_weekly", "first_day": "2026-01-06"},
+        headers=dict(headers),
+    )
+    assert booked.status_code == 201, booked.text
+    ids["care_plan_session"] = booked.json()[0]["id"]
     with session_factory() as session:
         ids["care_team"] = (
             session.scalars(

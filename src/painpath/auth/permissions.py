@@ -30,6 +30,9 @@ class Permission(StrEnum):
     questionnaire_assign = "questionnaire:assign"
     alert_manage = "alert:manage"
     monitoring_time_write = "monitoring_time:write"
+    # Care plans: goals, activities and sessions. Patients read their own plan.
+    care_plan_read = "care_plan:read"
+    care_plan_write = "care_plan:write"
     user_manage = "user:manage"
 
 
@@ -41,6 +44,7 @@ _CLINICAL_READ = frozenset(
         Permission.medication_read,
         Permission.observation_read,
         Permission.genotype_read,
+        Permission.care_plan_read,
     }
 )
 
@@ -58,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.questionnaire_assign,
         Permission.alert_manage,
         Permission.monitoring_time_write,
+        Permission.care_plan_write,
     },
     # Pharmacists review medicines and genotypes (and upload genotype files and lab calls);
     # they do not prescribe or diagnose here.

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from painpath import audit
 from painpath.auth.passwords import hash_password
 from painpath.demo import staff
+from painpath.demo.care_plans import seed_care_plans
 from painpath.demo.cohort import DEFAULT_PATIENTS, DEFAULT_SEED, Cohort, generate_cohort
 from painpath.demo.staff import DemoLogin
 from painpath.demo.therapies_tried import seed_therapies_tried
@@ -240,6 +241,9 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
     )
     seed_therapies_tried(
         session, drafts, patient_ids, [user_ids[d.clinicians[0]] for d in drafts], cohort.as_of
+    )
+    seed_care_plans(
+        session, drafts=drafts, patient_ids=patient_ids, user_ids=user_ids, as_of=cohort.as_of
     )
     audit.record(
         session,

@@ -3,6 +3,18 @@
 from painpath.models.alert import Alert, AlertSeverity, AlertStatus
 from painpath.models.alert_thresholds import AlertThresholdOverride
 from painpath.models.audit_event import AuditChainHead, AuditEvent, AuditOutcome
+from painpath.models.care_plan import (
+    CareActivityStatus,
+    CareGoalAchievement,
+    CareGoalLifecycle,
+    CarePlan,
+    CarePlanActivity,
+    CarePlanGoal,
+    CarePlanSession,
+    CarePlanStatus,
+    CareSessionStatus,
+    CareStopReason,
+)
 from painpath.models.care_team import CareTeam, CareTeamParticipant
 from painpath.models.care_therapy_tried import CareTherapyTried, TherapyTriedStatus
 from painpath.models.cds import CdsFeedback, CdsIssuedCard, CdsSeenToken, CdsSnooze
@@ -53,6 +65,16 @@ __all__ = [
     "AuditEvent",
     "AuditOutcome",
     "AuthSession",
+    "CareActivityStatus",
+    "CareGoalAchievement",
+    "CareGoalLifecycle",
+    "CarePlan",
+    "CarePlanActivity",
+    "CarePlanGoal",
+    "CarePlanSession",
+    "CarePlanStatus",
+    "CareSessionStatus",
+    "CareStopReason",
     "CareTeam",
     "CareTeamParticipant",
     "CareTherapyTried",

@@ -26,6 +26,7 @@ from painpath.monitoring.alerts import (
 )
 from painpath.schemas.monitoring_questionnaires import QuestionnaireResponseCreate
 from painpath.services.access import PatientAccess
+from painpath.services.care.plans.goals import evaluate_goals
 from painpath.services.errors import Conflict, InvalidInput, NotFound
 from painpath.services.monitoring.alerts import raise_alerts
 from painpath.services.monitoring.schedule import canonical_instrument, complete_occurrence
@@ -142,6 +143,8 @@ def record_response(
         _urgent_candidates(access.patient, response, score),
         actor=access.actor,
     )
+    # A PEG goal on the care plan can be met by this response: evaluated in this transaction.
+    evaluate_goals(session, access, trigger=f"a {instrument} response")
     return response, True
 
 

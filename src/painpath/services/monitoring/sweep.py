@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from painpath.models.patient import Patient
+from painpath.services.care.plans.goals import evaluate_goals
 from painpath.services.monitoring.evaluation import evaluate_patient, patient_ids
 from painpath.services.transaction import unit_of_work
 
@@ -47,6 +48,7 @@ def sweep(session_factory: sessionmaker[Session], today: date | None = None) -> 
                 if patient is None:  # deleted since the list was read
                     continue
                 opened = evaluate_patient(session, patient, today)
+                evaluate_goals(session, patient, trigger="the daily sweep", today=today)
                 report.opened.update(alert.rule_id for alert in opened)
         except Exception as error:  # one patient's failure must not stop the sweep
             logger.exception("alert evaluation failed for patient %s", patient_id)

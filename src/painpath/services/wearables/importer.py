@@ -51,6 +51,7 @@ from painpath.monitoring.wearables import (
 )
 from painpath.monitoring.wearables.formats import WearableFormat, known_formats
 from painpath.services.access import open_patient
+from painpath.services.care.plans.goals import evaluate_goals
 from painpath.services.errors import InvalidInput
 from painpath.services.input_limits import too_large
 from painpath.services.monitoring.evaluation import evaluate_patient
@@ -364,6 +365,8 @@ def _read_and_summarize(
         session.flush()
         # New days can start an episode (activity drop, no data); alerts open with the import.
         evaluate_patient(session, access)
+        # Steps and active-minutes goals on the care plan read the new days.
+        evaluate_goals(session, access, trigger="a wearable import")
         row = session.get_one(WearableImport, import_id)
         row.samples_read = read
         row.days_summarized = len(days)

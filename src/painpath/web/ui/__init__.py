@@ -12,6 +12,7 @@ from painpath.web.ui import (
     alert_actions,
     alerts_panel,
     care_tried_pages,
+    care_plan_pages,
     diary_pages,
     panel,
     patient_summary,
@@ -37,6 +38,7 @@ for module in (
     questionnaire_result,
     alert_actions,
     care_tried_pages,
+    care_plan_pages,
 ):
     ui_router.include_router(module.router)
 
