@@ -33,6 +33,15 @@ from painpath.models.questionnaire_schedule import (
     Recurrence,
 )
 from painpath.models.sync import SyncBatch, SyncChange, SyncSequence
+from painpath.models.therapy_course import (
+    ClinicSetting,
+    TherapyAssessment,
+    TherapyCheck,
+    TherapyCourse,
+    TherapyInjection,
+    TherapyProgram,
+    TherapyTrialDay,
+)
 from painpath.models.user import ApiToken, LoginAttempt, User
 from painpath.models.wearable import (
     WearableDay,
@@ -58,6 +67,7 @@ __all__ = [
     "CdsIssuedCard",
     "CdsSeenToken",
     "CdsSnooze",
+    "ClinicSetting",
     "ClinicianTimeEntry",
     "Condition",
     "ConditionCodeSystem",
@@ -87,6 +97,12 @@ __all__ = [
     "SyncBatch",
     "SyncChange",
     "SyncSequence",
+    "TherapyAssessment",
+    "TherapyCheck",
+    "TherapyCourse",
+    "TherapyInjection",
+    "TherapyProgram",
+    "TherapyTrialDay",
     "User",
     "WearableDay",
     "WearableImport",

@@ -23,6 +23,7 @@ from painpath.care.workflows.states import (
     InvalidTransition,
     check_transition,
     family_of,
+    next_states,
     states_of,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "evaluate",
     "family_of",
     "next_due",
+    "next_states",
     "respond",
     "states_of",
     "validate_values",

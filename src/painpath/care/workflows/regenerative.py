@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from painpath.care.knowledge import knowledge
-from painpath.care.workflows.data import Contraindication, EvidenceStatus, workflow_knowledge
+from painpath.care.workflows.data import (
+    CheckItem,
+    Contraindication,
+    EvidenceStatus,
+    workflow_knowledge,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +70,25 @@ def blocking(therapy: str, present: Iterable[str]) -> tuple[Contraindication, ..
     """The absolute contraindications among those recorded as present."""
     found = set(present)
     return tuple(c for c in contraindications(therapy) if c.absolute and c.id in found)
+
+
+#: How long a contraindication review holds before an injection (clinic convention, as for the
+#: same-visit reviews in screening.json).
+REVIEW_VALID_DAYS = 30
+
+
+def contraindication_items(therapy: str) -> tuple[CheckItem, ...]:
+    """The contraindication review as a checklist: every item must be reviewed; an absolute
+    contraindication that is present blocks the injection, a relative one is shown as a
+    warning."""
+    return tuple(
+        CheckItem(
+            id=c.id,
+            label=f"{c.label} ({'absolute' if c.absolute else 'relative'})",
+            valid_days=REVIEW_VALID_DAYS,
+            source=c.source,
+            results=MappingProxyType({"absent": True, "present": not c.absolute}),
+            products=None,
+        )
+        for c in contraindications(therapy)
+    )

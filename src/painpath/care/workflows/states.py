@@ -155,3 +155,8 @@ def family_of(therapy: str) -> Family:
     if therapy in flows.regenerative:
         return Family.regenerative
     return Family.general
+
+
+def next_states(family: Family, current: CourseState) -> frozenset[CourseState]:
+    """Where a course in `current` may go next."""
+    return TRANSITIONS[family].get(current, frozenset())

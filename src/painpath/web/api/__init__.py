@@ -23,6 +23,7 @@ from painpath.web.api import (
     patients,
     pgx,
     questionnaire_catalog,
+    therapies,
     users,
     wearables,
 )
@@ -40,6 +41,7 @@ for module in (
     genotypes,
     pgx,
     care,
+    therapies,
     questionnaire_catalog,
     monitoring_sync,
     monitoring_diary,
