@@ -34,7 +34,8 @@ def test_biologic_start_is_refused_naming_each_missing_screening_item_and_writes
 
     detail = refused.json()["detail"]
     assert "screening incomplete" in detail
-    assert "Latent tuberculosis test" in detail and "no result recorded" in detail
+    assert "Latent tuberculosis test" in detail
+    assert "no result recorded" in detail
     assert "nyha_iii_iv does not allow the step" in detail
     assert "Hepatitis C" not in detail  # acceptable items are not named
     assert refused.json()["errors"][0]["field"] == "screening"
@@ -50,7 +51,8 @@ def test_biologic_start_is_refused_naming_each_missing_screening_item_and_writes
             )
             .order_by(AuditEvent.id.desc())
         ).first()
-    assert event is not None and event.outcome == AuditOutcome.failure
+    assert event is not None
+    assert event.outcome == AuditOutcome.failure
     assert event.detail == "Conflict 409"
 
 
@@ -224,7 +226,8 @@ def test_switching_the_trial_requirement_is_an_audited_administrator_action(
 
     changed = client.put("/api/clinic/settings", json=body, headers=admin)
 
-    assert changed.status_code == 200 and changed.json()["require_neurostimulation_trial"] is False
+    assert changed.status_code == 200
+    assert changed.json()["require_neurostimulation_trial"] is False
     api = clinician_api(client, cast)
     course = api.course("drg_stimulation")
     api.checks(course, CANDIDACY, days_ago(4))
@@ -263,7 +266,8 @@ def test_prp_injection_waits_for_the_acknowledged_status_and_a_clean_review(
         site="left knee",
     )
     shown = api.get(f"/{course}")["status"]
-    assert shown["status"] == "not_recommended" and shown["acknowledged_at"] is None
+    assert shown["status"] == "not_recommended"
+    assert shown["acknowledged_at"] is None
     assert any("strongly recommended against" in line for line in shown["guidelines"])
     injection = {
         "injected_on": days_ago(20),
@@ -294,4 +298,5 @@ def test_prp_injection_waits_for_the_acknowledged_status_and_a_clean_review(
     assert len(detail["injections"]) == 3
     assert detail["status"]["acknowledged_at"] is not None
     nsaid = next(c for c in detail["contraindications"] if c["id"] == "nsaid_use")
-    assert nsaid["present"] is True and nsaid["absolute"] is False
+    assert nsaid["present"] is True
+    assert nsaid["absolute"] is False

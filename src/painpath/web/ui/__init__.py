@@ -18,6 +18,7 @@ from painpath.web.ui import (
     questionnaire_pages,
     questionnaire_result,
     sign_in,
+    therapy_pages,
 )
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import STATIC_DIR
@@ -35,6 +36,7 @@ for module in (
     questionnaire_pages,
     questionnaire_result,
     alert_actions,
+    therapy_pages,
 ):
     ui_router.include_router(module.router)
 
