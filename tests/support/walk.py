@@ -69,6 +69,7 @@ PARAM_KINDS = {
     "entry_id": "pain_diary_entry",
     "assignment_id": "questionnaire_assignment",
     "response_id": "questionnaire_response",
+    "course_id": "therapy_course",
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -245,7 +246,8 @@ def seed_records(
     patient_id: int,
 ) -> Records:
     """Give the patient a condition, a prescription, a pain score, a PGx report (lab calls), a
-    pain-diary entry, a questionnaire assignment and a scored response, as `headers`' user."""
+    pain-diary entry, a questionnaire assignment, a scored response and a therapy course, as
+    `headers`' user."""
     ids: dict[str, int] = {}
     for kind, collection, body in (
         ("condition", "conditions", condition_body()),
@@ -260,6 +262,10 @@ def seed_records(
         response = client.post(url, json=body, headers=dict(headers))
         assert response.status_code == 201, response.text
         ids[kind] = response.json()["id"]
+    url = f"/api/patients/{patient_id}/therapies"
+    response = client.post(url, json={"therapy": "tnf_inhibitor"}, headers=dict(headers))
+    assert response.status_code == 201, response.text
+    ids["therapy_course"] = response.json()["course"]["id"]
     with session_factory() as session:
         ids["care_team"] = (
             session.scalars(

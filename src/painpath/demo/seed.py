@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from painpath import audit
 from painpath.auth.passwords import hash_password
-from painpath.demo import staff
+from painpath.demo import staff, therapies
 from painpath.demo.cohort import DEFAULT_PATIENTS, DEFAULT_SEED, Cohort, generate_cohort
 from painpath.demo.staff import DemoLogin
 from painpath.models import (
@@ -236,6 +236,11 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
         observations=_bulk(session, Observation, observations),
         questionnaire_responses=_bulk(session, QuestionnaireResponse, responses),
         genotype_results=_bulk(session, GenotypeResult, genotypes),
+    )
+    therapies.seed_therapies(
+        session,
+        [(pid, user_ids[d.clinicians[0]]) for d, pid in zip(drafts, patient_ids, strict=True)],
+        as_of=cohort.as_of,
     )
     audit.record(
         session,
