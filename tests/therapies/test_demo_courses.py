@@ -43,7 +43,8 @@ def test_the_demo_courses_read_back_with_their_gates_and_responses(database_url:
         scs = views.course_detail(
             session, access=grant, course_id=courses["spinal_cord_stimulation"].id
         )
-        assert scs.trial is not None and scs.trial.success
+        assert scs.trial is not None
+        assert scs.trial.success
         assert [p.relief_percent for p in scs.programs] == [40.0, 60.0]
         assert tried_from_courses(session, third) == [
             {"therapy": "duloxetine", "outcome": "inadequate_response", "weeks": 12}
