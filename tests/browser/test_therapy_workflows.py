@@ -16,22 +16,23 @@ from tests.browser.test_pages_in_chromium import Screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 ZONE = ZoneInfo("America/Chicago")  # the cast's patients live here
+#: Checklist rows by the start of their label (the select is "Result for <label>").
 PRP_REVIEW = {
-    "Platelet dysfunction syndrome or critical thrombocytopenia (absolute)": "absent",
-    "Septicaemia, fever or infection at the injection site (absolute)": "absent",
-    "Haemodynamic instability (absolute)": "absent",
-    "Corticosteroid injection at the site within a month, or systemic steroids within 2 weeks (relative)": "absent",
-    "NSAIDs within a week before or after the injection (relative)": "present",
-    "Anticoagulant or antiplatelet use (especially for an iliac-crest harvest) (relative)": "absent",
-    "Haemoglobin below 10 g/dL or platelets below the normal range (relative)": "absent",
-    "Active cancer (relative)": "absent",
-    "Pregnancy (relative)": "absent",
+    "Platelet dysfunction": "absent",
+    "Septicaemia": "absent",
+    "Haemodynamic instability": "absent",
+    "Corticosteroid injection": "absent",
+    "NSAIDs within a week": "present",
+    "Anticoagulant or antiplatelet use": "absent",
+    "Haemoglobin below 10": "absent",
+    "Active cancer": "absent",
+    "Pregnancy": "absent",
 }
 CANDIDACY = {
-    "Psychological evaluation (untreated major psychiatric disorder, substance use, unrealistic expectations)": "suitable",
-    "Spinal imaging reviewed: no surgically correctable compression or instability": "reviewed_no_contraindication",
-    "Future MRI needs matched to the device's MR labelling (full-body or head-only MR Conditional)": "full_body_conditional_chosen",
-    "Anticoagulant and antiplatelet hold plan for a high-risk procedure": "not_on_anticoagulant_or_antiplatelet",
+    "Psychological evaluation": "suitable",
+    "Spinal imaging reviewed": "reviewed_no_contraindication",
+    "Future MRI needs": "full_body_conditional_chosen",
+    "Anticoagulant and antiplatelet hold plan": "not_on_anticoagulant_or_antiplatelet",
     "No local or systemic infection": "none",
 }
 
@@ -54,11 +55,10 @@ def open_course(page: Page, live_server: LiveServer, therapy: str, product: str 
 
 def record_checklist(page: Page, results: dict[str, str], on: str) -> None:
     for label, result in results.items():
-        page.get_by_label(f"Result for {label}", exact=True).select_option(result)
-        page.get_by_label(f"Date for {label}", exact=True).fill(on)
-        page.locator("tr", has=page.get_by_label(f"Result for {label}", exact=True)).get_by_role(
-            "button", name="Record"
-        ).click()
+        row = page.locator("tr", has=page.get_by_label(f"Result for {label}"))
+        row.get_by_label(f"Result for {label}").select_option(result)
+        row.get_by_label(f"Date for {label}").fill(on)
+        row.get_by_role("button", name="Record").click()
         expect(page.get_by_role("status")).to_have_text("Result recorded.")
 
 
