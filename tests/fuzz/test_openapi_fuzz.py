@@ -49,6 +49,7 @@ from painpath.models import (
     PgxReport,
     QuestionnaireAssignment,
     QuestionnaireResponse,
+    TherapyCourse,
 )
 from painpath.web.app import create_app
 from tests.support.cohort import PASSWORD, Cast, build_cast
@@ -131,6 +132,7 @@ ROW_PARAMETERS: dict[str, Any] = {
     "assignment_id": QuestionnaireAssignment,
     "response_id": QuestionnaireResponse,
     "alert_id": Alert,
+    "course_id": TherapyCourse,
 }
 
 

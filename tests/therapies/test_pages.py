@@ -127,3 +127,25 @@ def test_a_patient_sees_their_courses_read_only(client: TestClient, cast: Cast) 
         ).status_code
         == 403
     )
+
+
+def test_an_administrator_switches_the_trial_requirement_on_its_page(
+    client: TestClient, cast: Cast
+) -> None:
+    sign_in(client, "admin")
+    page = client.get("/admin/users")
+    assert 'href="/admin/clinic-settings"' in page.text
+    token = csrf(client, "/admin/clinic-settings")
+    assert "<strong>required</strong>" in client.get("/admin/clinic-settings").text
+
+    client.post("/admin/clinic-settings", data={"csrf_token": token})
+
+    assert "<strong>not required</strong>" in client.get("/admin/clinic-settings").text
+    client.cookies.clear()
+    sign_in(client, "clinician")
+    assert client.get("/admin/clinic-settings").status_code == 403
+    token = csrf(client, f"/patients/{cast.home_patient_id}/therapies")
+    refused = client.post(
+        "/admin/clinic-settings", data={"csrf_token": token, "require_trial": "on"}
+    )
+    assert refused.status_code == 403

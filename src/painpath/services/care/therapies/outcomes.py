@@ -92,8 +92,9 @@ def baseline_pain(session: Session, course: TherapyCourse) -> float | None:
     """The course's baseline pain NRS (either pain instrument), for program outcomes."""
     for instrument in ("scs_relief", "pain_nrs"):
         row = _baseline(session, course, instrument)
-        if row is not None and isinstance(row.values.get("pain"), int | float):
-            return float(row.values["pain"])
+        pain = row.values.get("pain") if row is not None and isinstance(row.values, dict) else None
+        if isinstance(pain, int | float) and not isinstance(pain, bool):
+            return float(pain)
     return None
 
 
@@ -106,12 +107,14 @@ def outcomes_read(session: Session, course: TherapyCourse) -> OutcomesRead:
     read: list[AssessmentRead] = []
     latest: bool | None = None
     for row in rows:
+        stored = row.values if isinstance(row.values, dict) else {}  # a hostile row reads empty
         spec = knowledge.instruments.get(row.instrument)
         response = None
         base = baselines.get(row.instrument)
         if spec is not None and row.timepoint == "follow_up" and base is not None:
             try:
-                found = respond(row.instrument, base.values, row.values)
+                base_values = base.values if isinstance(base.values, dict) else {}
+                found = respond(row.instrument, base_values, stored)
             except OutcomeError:
                 found = None  # a stored row the rule cannot read: shown without a response
             if found is not None:
@@ -130,7 +133,11 @@ def outcomes_read(session: Session, course: TherapyCourse) -> OutcomesRead:
                 instrument=row.instrument,
                 instrument_name=spec.name if spec else row.instrument,
                 timepoint="baseline" if row.timepoint == "baseline" else "follow_up",
-                values={k: float(v) for k, v in row.values.items() if isinstance(v, int | float)},
+                values={
+                    str(k)[:40]: float(v)
+                    for k, v in stored.items()
+                    if isinstance(v, int | float) and not isinstance(v, bool)
+                },
                 note=row.note,
                 response=response,
             )
