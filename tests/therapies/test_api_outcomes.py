@@ -46,7 +46,7 @@ def test_a_follow_up_shows_the_responder_status_and_the_next_due_date(
     ).json()["outcomes"]
 
     follow_up = answer["assessments"][-1]
-    assert follow_up["response"]["level"] == "responder_50"
+    assert follow_up["response"]["level"] == "responder"
     assert follow_up["response"]["numbers"]["reduction_percent"] == 58.3
     assert "Tassorelli" in follow_up["response"]["source"]
     assert answer["latest_responder"] is True

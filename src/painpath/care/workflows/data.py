@@ -20,8 +20,29 @@ from typing import Any
 from painpath.care.knowledge import KnowledgeError, knowledge
 
 FILES = ("screening.json", "neurostimulation.json", "regenerative.json", "outcomes.json")
-RULES = frozenset(
-    {"immpact", "scs", "odi", "omeract_oarsi", "acr", "das28", "asas", "asdas", "migraine"}
+#: Each responder rule and the thresholds its instruments must give (outcomes.json).
+RULES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "immpact": frozenset({"moderate_percent", "substantial_percent"}),
+        "scs": frozenset({"substantial_percent"}),
+        "odi": frozenset({"points", "percent"}),
+        "omeract_oarsi": frozenset(
+            {
+                "high_percent",
+                "high_points",
+                "moderate_percent",
+                "moderate_points",
+                "moderate_domains",
+            }
+        ),
+        "acr": frozenset({"core_measures_needed"}),
+        "das28": frozenset({"large_drop", "small_drop", "good_max", "moderate_max"}),
+        "asas": frozenset(
+            {"asas20_percent", "asas20_units", "asas40_percent", "asas40_units", "domains_needed"}
+        ),
+        "asdas": frozenset({"important", "major", "inactive_below", "low_below", "high_max"}),
+        "migraine": frozenset({"responder_percent", "partial_percent"}),
+    }
 )
 
 
@@ -124,6 +145,7 @@ class Instrument:
     rule: str
     source: str
     fields: tuple[Field, ...]
+    thresholds: Mapping[str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,13 +264,21 @@ def _outcomes(data: Any) -> tuple[dict[str, Instrument], dict[str, AssessmentPla
     for iid, i in data["instruments"].items():
         at = f"outcomes.json instrument {iid}"
         _need(i.get("rule") in RULES, at, f"unknown rule {i.get('rule')!r}")
+        thresholds = i.get("thresholds") or {}
+        _need(set(thresholds) == RULES[i["rule"]], at, f"thresholds {sorted(RULES[i['rule']])}")
+        _need(all(isinstance(v, int | float) and v > 0 for v in thresholds.values()), at, "> 0")
         fields = tuple(
             Field(fid, f["label"], float(f["min"]), float(f["max"]), bool(f["integer"]))
             for fid, f in i["fields"].items()
         )
         _need(all(f.minimum < f.maximum for f in fields), at, "min below max")
         instruments[iid] = Instrument(
-            iid, i["name"], i["rule"], _source(sources, i["source"], at), fields
+            iid,
+            i["name"],
+            i["rule"],
+            _source(sources, i["source"], at),
+            fields,
+            MappingProxyType({k: float(v) for k, v in thresholds.items()}),
         )
 
     def plan(raw: Any, at: str) -> AssessmentPlan:

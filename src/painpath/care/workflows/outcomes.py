@@ -82,14 +82,20 @@ def _reduction(before: float, after: float) -> float:
 def _pain(
     spec: Instrument, b: Mapping[str, float], f: Mapping[str, float], substantial_only: bool
 ) -> Response:
+    t = spec.thresholds
     pct = _reduction(b["pain"], f["pain"])
-    if pct >= 50:
+    if pct >= t["substantial_percent"]:
         level = "substantial"
-    elif pct >= 30 and not substantial_only:
+    elif not substantial_only and pct >= t["moderate_percent"]:
         level = "moderate"
     else:
         level = "none"
-    threshold = "≥ 50 %" if substantial_only else "≥ 30 % (moderate) or ≥ 50 % (substantial)"
+    threshold = (
+        f"≥ {t['substantial_percent']:g} %"
+        if substantial_only
+        else f"≥ {t['moderate_percent']:g} % (moderate) or ≥ {t['substantial_percent']:g} %"
+        " (substantial)"
+    )
     return Response(
         spec.id,
         level,
@@ -103,13 +109,14 @@ def _pain(
 def _odi(spec: Instrument, b: Mapping[str, float], f: Mapping[str, float]) -> Response:
     points = round(b["odi"] - f["odi"], 1)
     pct = _reduction(b["odi"], f["odi"])
-    ok = points >= 10 or pct >= 30
+    t = spec.thresholds
+    ok = points >= t["points"] or pct >= t["percent"]
     return Response(
         spec.id,
         "important_improvement" if ok else "none",
         ok,
         f"ODI {b['odi']:g} → {f['odi']:g}: {points:g} points, {pct:g} %;"
-        " important at ≥ 10 points or ≥ 30 %.",
+        f" important at ≥ {t['points']:g} points or ≥ {t['percent']:g} %.",
         {"points": points, "reduction_percent": pct},
         spec.source,
     )
@@ -119,8 +126,17 @@ def _omeract(spec: Instrument, b: Mapping[str, float], f: Mapping[str, float]) -
     change = {
         k: (b[k] - f[k], _reduction(b[k], f[k])) for k in ("pain", "function", "patient_global")
     }
-    high = any(change[k][1] >= 50 and change[k][0] >= 20 for k in ("pain", "function"))
-    moderate = sum(1 for pts, pct in change.values() if pct >= 20 and pts >= 10) >= 2
+    t = spec.thresholds
+    high = any(
+        change[k][1] >= t["high_percent"] and change[k][0] >= t["high_points"]
+        for k in ("pain", "function")
+    )
+    improved = sum(
+        1
+        for pts, pct in change.values()
+        if pct >= t["moderate_percent"] and pts >= t["moderate_points"]
+    )
+    moderate = improved >= t["moderate_domains"]
     ok = high or moderate
     why = (
         "high improvement in pain or function"
@@ -148,7 +164,8 @@ def _acr(spec: Instrument, b: Mapping[str, float], f: Mapping[str, float]) -> Re
         counts = pct["tender_joints"] >= threshold and pct["swollen_joints"] >= threshold
         others = sum(1 for k in core if pct[k] >= threshold)
         # a count that is 0 at baseline cannot improve by a percentage
-        if counts and others >= 3 and b["tender_joints"] > 0 and b["swollen_joints"] > 0:
+        enough = others >= spec.thresholds["core_measures_needed"]
+        if counts and enough and b["tender_joints"] > 0 and b["swollen_joints"] > 0:
             level = f"ACR{threshold}"
     return Response(
         spec.id,
@@ -178,11 +195,12 @@ def das28(values: Mapping[str, float]) -> float:
 
 def _das28(spec: Instrument, b: Mapping[str, float], f: Mapping[str, float]) -> Response:
     before, after = das28(b), das28(f)
+    t = spec.thresholds
     drop = round(before - after, 2)
-    if drop > 1.2:
-        level = "good" if after <= 3.2 else "moderate"
-    elif drop > 0.6:
-        level = "moderate" if after <= 5.1 else "none"
+    if drop > t["large_drop"]:
+        level = "good" if after <= t["good_max"] else "moderate"
+    elif drop > t["small_drop"]:
+        level = "moderate" if after <= t["moderate_max"] else "none"
     else:
         level = "none"
     return Response(
@@ -204,13 +222,18 @@ def _asas(spec: Instrument, b: Mapping[str, float], f: Mapping[str, float]) -> R
         return [k for k in domains if pct[k] >= share and pts[k] >= units]
 
     level = "none"
-    improved40 = met(40, 2)
-    if len(improved40) >= 3 and all(pts[k] >= 0 for k in domains if k not in improved40):
+    t = spec.thresholds
+    needed = t["domains_needed"]
+    improved40 = met(t["asas40_percent"], t["asas40_units"])
+    if len(improved40) >= needed and all(pts[k] >= 0 for k in domains if k not in improved40):
         level = "ASAS40"
     else:
-        improved20 = met(20, 1)
-        worse = [k for k in domains if k not in improved20 and -pct[k] >= 20 and -pts[k] >= 1]
-        if len(improved20) >= 3 and not worse:
+        share, units = t["asas20_percent"], t["asas20_units"]
+        improved20 = met(share, units)
+        worse = [
+            k for k in domains if k not in improved20 and -pct[k] >= share and -pts[k] >= units
+        ]
+        if len(improved20) >= needed and not worse:
             level = "ASAS20"
     return Response(
         spec.id,
@@ -237,26 +260,30 @@ def asdas_crp(values: Mapping[str, float]) -> float:
 
 
 def asdas_state(score: float) -> str:
-    """ASDAS disease activity (Machado 2018 nomenclature)."""
-    if score < 1.3:
+    """ASDAS disease activity (Machado 2018 nomenclature; cut-offs in outcomes.json)."""
+    t = instrument("asdas_crp").thresholds
+    if score < t["inactive_below"]:
         return "inactive"
-    if score < 2.1:
+    if score < t["low_below"]:
         return "low"
-    return "high" if score <= 3.5 else "very_high"
+    return "high" if score <= t["high_max"] else "very_high"
 
 
 def _asdas(spec: Instrument, b: Mapping[str, float], f: Mapping[str, float]) -> Response:
     before, after = asdas_crp(b), asdas_crp(f)
+    t = spec.thresholds
     drop = round(before - after, 2)
-    level = (
-        "major_improvement" if drop >= 2.0 else "clinically_important" if drop >= 1.1 else "none"
-    )
+    level = "none"
+    if drop >= t["major"]:
+        level = "major_improvement"
+    elif drop >= t["important"]:
+        level = "clinically_important"
     return Response(
         spec.id,
         level,
         level != "none",
         f"ASDAS {before:g} → {after:g} (Δ {drop:g}, now {asdas_state(after).replace('_', ' ')});"
-        " ≥ 1.1 clinically important, ≥ 2.0 major improvement.",
+        f" ≥ {t['important']:g} clinically important, ≥ {t['major']:g} major improvement.",
         {"baseline_score": before, "score": after, "improvement": drop},
         spec.source,
     )
@@ -264,13 +291,20 @@ def _asdas(spec: Instrument, b: Mapping[str, float], f: Mapping[str, float]) -> 
 
 def _migraine(spec: Instrument, b: Mapping[str, float], f: Mapping[str, float]) -> Response:
     pct = _reduction(b["migraine_days"], f["migraine_days"])
-    level = "responder_50" if pct >= 50 else "partial_30" if pct >= 30 else "none"
+    t = spec.thresholds
+    if pct >= t["responder_percent"]:
+        level = "responder"
+    elif pct >= t["partial_percent"]:
+        level = "partial"
+    else:
+        level = "none"
     return Response(
         spec.id,
         level,
-        level == "responder_50",
+        level == "responder",
         f"Monthly migraine days {b['migraine_days']:g} → {f['migraine_days']:g}: {pct:g} % fewer;"
-        " responder at ≥ 50 % (≥ 30 % is the chronic-migraine threshold NICE uses).",
+        f" responder at ≥ {t['responder_percent']:g} % (≥ {t['partial_percent']:g} % is the"
+        " chronic-migraine threshold NICE uses).",
         {"reduction_percent": pct},
         spec.source,
     )
