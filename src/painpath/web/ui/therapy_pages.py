@@ -169,7 +169,7 @@ def _refused_list(
 ) -> Response:
     session.rollback()
     grant.event.outcome = AuditOutcome.failure
-    grant.event.detail = f"therapy course refused: {message}"
+    grant.event.detail = f"therapy course refused: {message}"[:500]
     return _list_page(request, session, grant, viewer, error=message, status_code=status_code)
 
 
@@ -243,7 +243,7 @@ def _act(
         return RedirectResponse(f"{target}#{anchor}", status_code=303)
     session.rollback()
     grant.event.outcome = AuditOutcome.failure
-    grant.event.detail = f"therapy step refused: {message}"
+    grant.event.detail = f"therapy step refused: {message}"[:500]
     return _course_page(
         request, session, grant, viewer, course_id, error=message, status_code=status
     )
