@@ -63,6 +63,20 @@ Creator = Annotated[PatientAccess, form_access(Permission.therapy_write, "Therap
 Writer = Annotated[PatientAccess, form_access(Permission.therapy_write, "TherapyCourse", "update")]
 Text = Annotated[str, Form(max_length=500)]
 VALUE_PREFIX = "value-"
+#: Each workflow step in the patient's words (their read-only pages).
+PLAIN_STEPS = {
+    "screening": "Safety checks before the first dose",
+    "active": "Treatment under way",
+    "candidacy": "Checks before a stimulator trial",
+    "trial": "Trial of stimulation",
+    "trial_succeeded": "The trial helped enough for an implant",
+    "trial_failed": "The trial did not help enough",
+    "implanted": "Stimulator implanted",
+    "assessment": "Checks before the first injection",
+    "injections": "Injections under way",
+    "planned": "Planned",
+    "ended": "Finished",
+}
 LABELS = {
     "screening": "Pre-start screening",
     "candidacy": "Candidacy checklist",
@@ -107,6 +121,7 @@ def _list_page(
         conditions=sorted((c.id, c.name) for c in knowledge().conditions.values()),
         error=error,
         can_write=viewer.actor.can(Permission.therapy_write),
+        plain=PLAIN_STEPS,
     )
 
 
@@ -204,6 +219,7 @@ def _course_page(
         end_reasons=[r.value for r in EndReason],
         error=error,
         can_write=viewer.actor.can(Permission.therapy_write) and detail.course.state != "ended",
+        plain=PLAIN_STEPS,
     )
 
 
