@@ -52,6 +52,7 @@ from painpath.models import (
     PgxReport,
     QuestionnaireAssignment,
     QuestionnaireResponse,
+    TherapyCourse,
 )
 from painpath.web.app import create_app
 from tests.support.cohort import PASSWORD, Cast, build_cast
@@ -137,6 +138,7 @@ ROW_PARAMETERS: dict[str, Any] = {
     "goal_id": CarePlanGoal,
     "activity_id": CarePlanActivity,
     "session_id": CarePlanSession,
+    "course_id": TherapyCourse,
 }
 
 

@@ -72,6 +72,7 @@ PARAM_KINDS = {
     "goal_id": "care_plan_goal",
     "activity_id": "care_plan_activity",
     "session_id": "care_plan_session",
+    "course_id": "therapy_course",
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -248,8 +249,8 @@ def seed_records(
     patient_id: int,
 ) -> Records:
     """Give the patient a condition, a prescription, a pain score, a PGx report (lab calls), a
-    pain-diary entry, a questionnaire assignment and a scored response, and a care plan with a
-    goal, an activity and its sessions, as `headers`' user."""
+    pain-diary entry, a questionnaire assignment and a scored response, a care plan with a
+    goal, an activity and its sessions, and a therapy course, as `headers`' user."""
     ids: dict[str, int] = {}
     for kind, collection, body in (
         ("condition", "conditions", condition_body()),
@@ -273,6 +274,10 @@ def seed_records(
     )
     assert booked.status_code == 201, booked.text
     ids["care_plan_session"] = booked.json()[0]["id"]
+    url = f"/api/patients/{patient_id}/therapies"
+    response = client.post(url, json={"therapy": "tnf_inhibitor"}, headers=dict(headers))
+    assert response.status_code == 201, response.text
+    ids["therapy_course"] = response.json()["course"]["id"]
     with session_factory() as session:
         ids["care_team"] = (
             session.scalars(

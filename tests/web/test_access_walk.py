@@ -67,6 +67,27 @@ KNOWN_PATIENT_ROUTES = {
     "GET /patients/{patient_id}/care",
     "POST /patients/{patient_id}/care/activities",
     "POST /patients/{patient_id}/care/sessions/{session_id}",
+    f"GET {PATIENT}/therapies",
+    f"POST {PATIENT}/therapies",
+    f"GET {PATIENT}/therapies/{{course_id}}",
+    f"POST {PATIENT}/therapies/{{course_id}}/checks",
+    f"POST {PATIENT}/therapies/{{course_id}}/start",
+    f"POST {PATIENT}/therapies/{{course_id}}/trial",
+    f"POST {PATIENT}/therapies/{{course_id}}/trial/days",
+    f"POST {PATIENT}/therapies/{{course_id}}/trial/evaluation",
+    f"POST {PATIENT}/therapies/{{course_id}}/implant",
+    f"POST {PATIENT}/therapies/{{course_id}}/programs",
+    f"POST {PATIENT}/therapies/{{course_id}}/status-acknowledgement",
+    f"POST {PATIENT}/therapies/{{course_id}}/injections",
+    f"POST {PATIENT}/therapies/{{course_id}}/assessments",
+    f"POST {PATIENT}/therapies/{{course_id}}/end",
+    "GET /patients/{patient_id}/therapies",
+    "POST /patients/{patient_id}/therapies",
+    "GET /patients/{patient_id}/therapies/{course_id}",
+    "POST /patients/{patient_id}/therapies/{course_id}/checks",
+    "POST /patients/{patient_id}/therapies/{course_id}/implant",
+    "POST /patients/{patient_id}/therapies/{course_id}/injections",
+    "POST /patients/{patient_id}/therapies/{course_id}/assessments",
 }
 KNOWN_OTHER_ROUTES = {
     "GET /api/patients",
@@ -99,6 +120,8 @@ KNOWN_OTHER_ROUTES = {
     "GET /reset-password",
     "POST /reset-password",
     "POST /admin/users/{user_id}/reset-code",
+    "GET /api/clinic/settings",
+    "PUT /api/clinic/settings",
 }
 
 

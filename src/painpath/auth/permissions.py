@@ -34,6 +34,11 @@ class Permission(StrEnum):
     care_plan_read = "care_plan:read"
     care_plan_write = "care_plan:write"
     user_manage = "user:manage"
+    # Therapy courses (biologic, neurostimulation, regenerative workflows and outcomes).
+    therapy_read = "therapy:read"
+    therapy_write = "therapy:write"
+    # Clinic-wide settings, e.g. whether an implant needs a successful trial (audited).
+    clinic_settings_manage = "clinic_settings:manage"
 
 
 _CLINICAL_READ = frozenset(
@@ -45,6 +50,7 @@ _CLINICAL_READ = frozenset(
         Permission.observation_read,
         Permission.genotype_read,
         Permission.care_plan_read,
+        Permission.therapy_read,
     }
 )
 
@@ -63,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.alert_manage,
         Permission.monitoring_time_write,
         Permission.care_plan_write,
+        Permission.therapy_write,
     },
     # Pharmacists review medicines and genotypes (and upload genotype files and lab calls);
     # they do not prescribe or diagnose here.
@@ -76,7 +83,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     # Admins manage accounts and care teams. Clinical reads still need a care-team seat.
     Role.admin: _CLINICAL_READ
-    | {Permission.care_team_manage, Permission.user_manage, Permission.audit_read},
+    | {
+        Permission.care_team_manage,
+        Permission.user_manage,
+        Permission.audit_read,
+        Permission.clinic_settings_manage,
+    },
 }
 
 

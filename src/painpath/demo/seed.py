@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from painpath import audit
 from painpath.auth.passwords import hash_password
-from painpath.demo import staff
+from painpath.demo import staff, therapies
 from painpath.demo.care_plans import seed_care_plans
 from painpath.demo.cohort import DEFAULT_PATIENTS, DEFAULT_SEED, Cohort, generate_cohort
 from painpath.demo.staff import DemoLogin
@@ -244,6 +244,11 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
     )
     seed_care_plans(
         session, drafts=drafts, patient_ids=patient_ids, user_ids=user_ids, as_of=cohort.as_of
+    )
+    therapies.seed_therapies(
+        session,
+        [(pid, user_ids[d.clinicians[0]]) for d, pid in zip(drafts, patient_ids, strict=True)],
+        as_of=cohort.as_of,
     )
     audit.record(
         session,

@@ -46,6 +46,15 @@ from painpath.models.questionnaire_schedule import (
     Recurrence,
 )
 from painpath.models.sync import SyncBatch, SyncChange, SyncSequence
+from painpath.models.therapy_course import (
+    ClinicSetting,
+    TherapyAssessment,
+    TherapyCheck,
+    TherapyCourse,
+    TherapyInjection,
+    TherapyProgram,
+    TherapyTrialDay,
+)
 from painpath.models.user import ApiToken, LoginAttempt, User
 from painpath.models.wearable import (
     WearableDay,
@@ -82,6 +91,7 @@ __all__ = [
     "CdsIssuedCard",
     "CdsSeenToken",
     "CdsSnooze",
+    "ClinicSetting",
     "ClinicianTimeEntry",
     "Condition",
     "ConditionCodeSystem",
@@ -112,6 +122,12 @@ __all__ = [
     "SyncChange",
     "SyncSequence",
     "TherapyTriedStatus",
+    "TherapyAssessment",
+    "TherapyCheck",
+    "TherapyCourse",
+    "TherapyInjection",
+    "TherapyProgram",
+    "TherapyTrialDay",
     "User",
     "WearableDay",
     "WearableImport",

@@ -24,6 +24,7 @@ from painpath.web.api import (
     patients,
     pgx,
     questionnaire_catalog,
+    therapies,
     users,
     wearables,
 )
@@ -42,6 +43,7 @@ for module in (
     pgx,
     care,
     care_plans,
+    therapies,
     questionnaire_catalog,
     monitoring_sync,
     monitoring_diary,

@@ -13,6 +13,7 @@ from painpath.web.ui import (
     alerts_panel,
     care_tried_pages,
     care_plan_pages,
+    clinic_settings_page,
     diary_pages,
     panel,
     patient_summary,
@@ -20,6 +21,7 @@ from painpath.web.ui import (
     questionnaire_pages,
     questionnaire_result,
     sign_in,
+    therapy_pages,
 )
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import STATIC_DIR
@@ -33,12 +35,14 @@ for module in (
     patient_summary,
     pgx_report,
     admin_users,
+    clinic_settings_page,
     diary_pages,
     questionnaire_pages,
     questionnaire_result,
     alert_actions,
     care_tried_pages,
     care_plan_pages,
+    therapy_pages,
 ):
     ui_router.include_router(module.router)
 
