@@ -225,3 +225,51 @@ def test_the_families_and_outcomes_are_one_vocabulary_in_the_openapi_schema(
     assert schemas["Exclusion"]["properties"]["family"] == family
     outcome = schemas["TherapyTriedCreate"]["properties"]["outcome"]
     assert outcome == {"$ref": "#/components/schemas/TherapyOutcome"}
+
+
+def test_suggestions_read_therapies_tried_from_courses_and_the_care_plan_too(
+    client: TestClient, cast: Cast, clinician: Headers
+) -> None:
+    """Three sources, one `tried`: a recorded entry, a therapy course that ended with an
+    outcome, and a care-plan activity stopped for a coded reason; the recorded entry wins where
+    two sources name the same therapy."""
+    patient = f"/api/patients/{cast.home_patient_id}"
+    knee_oa(client, clinician, cast)
+    record(client, clinician, cast, therapy="duloxetine", outcome="intolerance", weeks=6)
+    course = client.post(f"{patient}/therapies", json={"therapy": "acupuncture"}, headers=clinician)
+    assert course.status_code == 201, course.text
+    course_id = course.json()["course"]["id"]
+    ended = client.post(
+        f"{patient}/therapies/{course_id}/end",
+        json={"ended_on": "2026-02-01", "reason": "inadequate_response"},
+        headers=clinician,
+    )
+    assert ended.status_code in (200, 201), ended.text
+    assert client.post(f"{patient}/care-plan", json={}, headers=clinician).status_code == 201
+    for therapy in ("cbt", "duloxetine"):
+        activity = client.post(
+            f"{patient}/care-plan/activities",
+            json={"therapy": therapy, "status": "active", "start_date": "2026-01-05"},
+            headers=clinician,
+        )
+        assert activity.status_code == 201, activity.text
+        stopped = client.patch(
+            f"{patient}/care-plan/activities/{activity.json()['id']}",
+            json={
+                "status": "stopped",
+                "reason": "loss_of_response",
+                "effective_date": "2026-03-02",
+            },
+            headers=clinician,
+        )
+        assert stopped.status_code == 200, stopped.text
+
+    tried = {
+        item["therapy"]: item["outcome"]
+        for item in suggestions(client, clinician, cast)["input"]["tried"]
+    }
+    assert tried == {
+        "duloxetine": "intolerance",  # recorded; the plan stopping it too changes nothing
+        "acupuncture": "inadequate_response",  # from the ended course
+        "cbt": "loss_of_response",  # from the stopped plan activity
+    }

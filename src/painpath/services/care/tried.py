@@ -23,6 +23,8 @@ from painpath.kit.clock import time_zone, utcnow
 from painpath.models.care_therapy_tried import CareTherapyTried, TherapyTriedStatus
 from painpath.schemas.care_tried import TherapyTriedCreate
 from painpath.services.access import PatientAccess
+from painpath.services.care.plans.tried import tried_from_plan
+from painpath.services.care.therapies.courses import tried_from_courses
 from painpath.services.errors import Conflict, InvalidInput, NotFound
 from painpath.services.recording import recorder
 
@@ -130,8 +132,11 @@ def tried_for_patient(
     session: Session, access: PatientAccess, *, notes: list[str] | None = None
 ) -> list[dict[str, object]]:
     """The `tried` input of care suggestions from the record: `{"therapy", "outcome", "weeks"}`
-    per usable active entry, most recent first (at most MAX_TRIED). Entries that cannot be used
-    are named in `notes` when given."""
+    from three sources, one entry per therapy — what the care team recorded as tried (most
+    recent first; it wins where sources overlap), therapy courses that ended with an outcome
+    (`services.care.therapies`), and care-plan activities stopped for a coded reason
+    (`services.care.plans`) — at most MAX_TRIED. Entries that cannot be used are named in
+    `notes` when given."""
     tried: list[dict[str, object]] = []
     for entry in list_tried(session, access=access, include_entered_in_error=False):
         if entry.problem is not None or entry.outcome is None:
@@ -141,6 +146,12 @@ def tried_for_patient(
         tried.append(
             {"therapy": entry.row.therapy, "outcome": entry.outcome.value, "weeks": entry.row.weeks}
         )
+    patient_id = access.patient.id
+    seen = {str(item["therapy"]) for item in tried}
+    for item in tried_from_courses(session, patient_id) + tried_from_plan(session, patient_id):
+        if item["therapy"] not in seen:
+            seen.add(str(item["therapy"]))
+            tried.append(dict(item))
     if len(tried) > MAX_TRIED:
         if notes is not None:
             notes.append(

@@ -1,7 +1,7 @@
 """Care plans (FHIR CarePlan): one per patient, with goals, activities and scheduled sessions.
 
 Revision ID: 5c1e7a93b2d4
-Revises: d9e075cae627
+Revises: 700eb3df0e85
 Create Date: 2026-12-08 02:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5c1e7a93b2d4"
-down_revision: str | None = "d9e075cae627"
+down_revision: str | None = "700eb3df0e85"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 regenerative injections, outcome assessments) and clinic settings.
 
 Revision ID: 7c3e91a4d5b2
-Revises: d9e075cae627
+Revises: 5c1e7a93b2d4
 Create Date: 2026-12-07 00:39:52.289997
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7c3e91a4d5b2"
-down_revision: str | None = "d9e075cae627"
+down_revision: str | None = "5c1e7a93b2d4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
