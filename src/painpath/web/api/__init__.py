@@ -20,6 +20,7 @@ from painpath.web.api import (
     monitoring_thresholds,
     monitoring_time,
     observations,
+    pain_summary,
     patients,
     pgx,
     questionnaire_catalog,
@@ -49,6 +50,7 @@ for module in (
     monitoring_thresholds,
     monitoring_adherence,
     monitoring_time,
+    pain_summary,
     wearables,
     audit_events,
 ):
