@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from painpath.models import AuditOutcome, CareTeam, CareTeamParticipant, Patient
 from painpath.models.enums import AdministrativeGender
+from painpath.models.medication import MedicationRequest, MedicationRequestStatus, PeriodUnit
 from painpath.opioids import assess, parse_assessment_input
 from painpath.services.transaction import unit_of_work
 from tests.support.cohort import Cast
@@ -240,3 +241,31 @@ def test_reads_are_audited_with_the_sections_shown(
     )
     assert events
     assert "pain summary page" in (events[-1].detail or "")
+
+
+def test_a_hostile_stored_prescription_is_not_counted_and_not_a_server_error(
+    app: FastAPI, client: TestClient, summary_patient: SummaryPatient
+) -> None:
+    with unit_of_work(app.state.session_factory) as session:
+        session.add(
+            MedicationRequest(
+                patient_id=summary_patient.patient_id,
+                rxnorm_code="7804",
+                display="oxycodone written past validation",
+                status=MedicationRequestStatus.active,
+                dose_value=1e300,
+                dose_unit="mg",
+                frequency=10**9,
+                period=1e-300,
+                period_unit=PeriodUnit.hour,
+                start_date=summary_patient.today,
+                days_supply=-5,
+            )
+        )
+    sign_in(client, "clinician")
+    page = client.get(f"/patients/{summary_patient.patient_id}/pain-summary")
+    assert page.status_code == 200
+    assert "oxycodone written past validation" in page.text
+    assert "lower bound" in _cell(page.text, "data-total-mme").lower() or "lower bound" in page.text
+    charts = client.get(f"/patients/{summary_patient.patient_id}/pain-summary?days=7")
+    assert charts.status_code == 200

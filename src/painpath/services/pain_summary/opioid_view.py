@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from pydantic import ValidationError
+
 from painpath.fhir.valuesets import value_set
 from painpath.models.condition import Condition
 from painpath.models.medication import MedicationRequest, MedicationRequestStatus
@@ -20,12 +22,15 @@ from painpath.models.patient import Patient as PatientRow
 from painpath.opioids import Assessment, AssessmentInput, DosageLine, Medication, Patient, assess
 from painpath.opioids.inputs import DoseUnit
 from painpath.terminology import lookup_rxnorm
+from painpath.terminology.formulary import Strength
 
 #: Micrograms per hour, as a patch's dose is stored (e.g. fentanyl 25 ug/h).
 PATCH_UNITS = frozenset({"ug/h", "mcg/h", "µg/h", "ug/hr", "mcg/hr"})
 #: Dose units the engine reads directly (`DosageLine.dose_unit`).
 MASS_UNITS = {"mg": DoseUnit.mg, "mcg": DoseUnit.mcg, "ug": DoseUnit.mcg, "ml": DoseUnit.ml}
 COUNT_UNITS = frozenset({"tablet", "tablets", "capsule", "capsules", "tab", "cap", "{tbl}"})
+#: A stored days' supply beyond this is not believed (and not passed to the engine).
+MAX_DAYS_SUPPLY = 3650
 #: Rescue medicines for opioid overdose (ingredients), CDC 2022 Recommendation 8.
 NALOXONE_INGREDIENTS = frozenset({"naloxone", "nalmefene"})
 #: Statuses of a request that was ever taken (for MME over time); drafts and errors never were.
@@ -60,11 +65,15 @@ def medication_input(row: MedicationRequest) -> Medication:
         "id": str(row.id),
         "name": row.display[:200],
         "prn": row.as_needed,
-        "days_supply": float(row.days_supply) if row.days_supply is not None else None,
+        "days_supply": float(row.days_supply)
+        if row.days_supply is not None and 0 <= row.days_supply <= MAX_DAYS_SUPPLY
+        else None,
     }
     if drug is None:
         return Medication(
-            ingredient=row.display[:200] or row.rxnorm_code, drug_class="other", **common
+            ingredient=row.display[:200] or row.rxnorm_code or "uncoded medicine",
+            drug_class="other",
+            **common,
         )
     fields: dict[str, object] = {
         "ingredient": drug.ingredient,
@@ -72,27 +81,35 @@ def medication_input(row: MedicationRequest) -> Medication:
         "extended_release": drug.extended_release,
         **common,
     }
-    if unit in PATCH_UNITS:
-        fields["patch_mcg_per_h"] = row.dose_value
-        fields["route"] = "transdermal"
+    try:
+        return Medication.model_validate({**fields, **_dose_fields(row, unit, drug.strength)})
+    except ValidationError:
+        # A stored dose outside what the engine accepts (zero, absurdly large, a bad timing):
+        # no dose, so the engine reports the MME as not computable instead of a number.
         return Medication.model_validate(fields)
+
+
+def _dose_fields(row: MedicationRequest, unit: str, strength: Strength | None) -> dict[str, object]:
+    if unit in PATCH_UNITS:
+        return {"patch_mcg_per_h": row.dose_value, "route": "transdermal"}
+    fields: dict[str, object] = {}
     dose_unit = MASS_UNITS.get(unit)
-    strength = drug.strength
     if dose_unit is None and unit in COUNT_UNITS and strength and strength.unit == "MG":
         dose_unit = DoseUnit.unit
         fields["strength_mg_per_unit"] = strength.value
-    if dose_unit is not None:
-        fields["dosage"] = (
-            DosageLine(
-                dose=row.dose_value,
-                dose_unit=dose_unit,
-                frequency=row.frequency,
-                period=row.period,
-                period_unit=row.period_unit.value,
-                prn=row.as_needed,
-            ),
-        )
-    return Medication.model_validate(fields)
+    if dose_unit is None:
+        return {}
+    fields["dosage"] = (
+        DosageLine(
+            dose=row.dose_value,
+            dose_unit=dose_unit,
+            frequency=row.frequency,
+            period=row.period,
+            period_unit=row.period_unit.value,
+            prn=row.as_needed,
+        ),
+    )
+    return fields
 
 
 def is_naloxone(row: MedicationRequest) -> bool:
