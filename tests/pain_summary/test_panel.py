@@ -73,6 +73,7 @@ def mrns(html: str) -> list[str]:
         ("?stale=1", ["HOME-1"]),  # the summary patient wrote in their diary yesterday
         ("?q=sumi&alerts=1&mme=90", ["SUM-1"]),
         ("?q=hana&alerts=1", []),
+        ("?q=&mme=&sort=risk", ["SUM-1", "HOME-1"]),  # the form sent with nothing chosen
     ],
 )
 def test_filters_and_the_risk_order(

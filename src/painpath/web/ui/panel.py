@@ -57,7 +57,10 @@ def panel_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     sort: Annotated[PanelSort, Query(description="risk (default) or name")] = PanelSort.risk,
     alerts: Annotated[bool, Query(description="only patients with open alerts")] = False,
-    mme: Annotated[MmeFilter | None, Query(description="total MME/day at least 50 or 90")] = None,
+    mme: Annotated[
+        str,
+        Query(pattern=r"^(|50|90)$", description="total MME/day at least 50 or 90; empty: any"),
+    ] = "",
     overdue: Annotated[
         bool, Query(description="only patients with an overdue questionnaire")
     ] = False,
@@ -68,7 +71,12 @@ def panel_page(
     if viewer.is_patient:
         return RedirectResponse("/me", status_code=303)
     search = q.strip()
-    filters = PanelFilters(open_alerts=alerts, mme=mme, overdue=overdue, no_recent_data=stale)
+    filters = PanelFilters(
+        open_alerts=alerts,
+        mme=MmeFilter(mme) if mme else None,
+        overdue=overdue,
+        no_recent_data=stale,
+    )
     found = panel(
         session,
         actor=viewer.actor,
