@@ -67,7 +67,7 @@ def test_clinician_opens_the_patient_summary(
         "painpath supports clinicians and does not replace their judgement."
     )
     expect(page.get_by_text(TEXT.foreign_condition)).to_have_count(0)
-    page.get_by_text("All 5 readings").click()
+    page.locator("#pain-scores-chart + figcaption + details summary").click()  # the data table
     expect(page.get_by_role("cell", name="7", exact=True)).to_be_visible()
     screenshot("summary")
 

@@ -225,7 +225,7 @@ def test_finding_4_alert_stream_ends_with_the_session(
 ) -> None:
     """Issue 10 finding 4: the SSE alert stream (/api/monitoring/alerts/stream) ends when the
     session or token behind it does."""
-    monkeypatch.setattr(monitoring_alert_stream, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(monitoring_alert_stream, "CREDENTIAL_SECONDS", 0.05)
     monkeypatch.setattr(monitoring_alert_stream, "STREAM_SECONDS", 20.0)
     token = _token(client, "clinician")
     with (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import httpx2
 import pytest
@@ -24,7 +24,7 @@ from painpath.models import (
 from painpath.models.medication import PeriodUnit
 from painpath.services.transaction import unit_of_work
 from painpath.web.ui.deps import safe_next
-from painpath.web.ui.formatting import age_in_years, number, sparkline, timing_text
+from painpath.web.ui.formatting import age_in_years, number, timing_text
 from tests.browser.clinical_record import OLD_PAIN_SCORE, TEXT, seed_clinical_record
 from tests.support.cohort import PASSWORD, Cast
 
@@ -250,8 +250,8 @@ def test_patient_page_shows_every_section(client: TestClient, record: Cast) -> N
     assert TEXT.home_gene in page
     assert TEXT.home_phenotype in page
     assert "Pain scores, last 30 days" in page
-    assert "<svg" in page
-    assert "All 5 readings" in page  # the 45-day-old score is outside the window
+    assert 'data-line-chart="pain-scores-table"' in page  # drawn by ECharts from its table
+    assert page.count("<tr data-x=") == 5  # the 45-day-old score is outside the window
     assert f"<td>{number(OLD_PAIN_SCORE[1])}</td>" not in page
     assert "painpath supports clinicians and does not replace their judgement." in page
     for foreign_word in (FOREIGN_NAME, TEXT.foreign_condition, TEXT.foreign_medicine):
@@ -512,34 +512,6 @@ def test_numbers_drop_trailing_zeros(value: float, text: str) -> None:
 def test_age_counts_whole_years() -> None:
     assert age_in_years(date(1970, 5, 17), date(2026, 5, 16)) == 55
     assert age_in_years(date(1970, 5, 17), date(2026, 5, 17)) == 56
-
-
-def test_sparkline_places_scores_on_time_and_value_axes() -> None:
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    end = start + timedelta(days=30)
-    chart = sparkline(
-        [(end, 10.0), (start, 0.0), (start + timedelta(days=15), 5.0)],
-        start=start,
-        end=end,
-        width=100,
-        height=50,
-        margins=(0, 0, 0, 0),
-    )
-    assert chart.dots == ((0.0, 50.0), (50.0, 25.0), (100.0, 0.0))
-    assert chart.points == "0.0,50.0 50.0,25.0 100.0,0.0"
-
-
-def test_sparkline_keeps_out_of_range_scores_on_the_chart() -> None:
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    chart = sparkline(
-        [(start - timedelta(days=1), 12.0)],
-        start=start,
-        end=start + timedelta(days=1),
-        width=100,
-        height=50,
-        margins=(5, 5, 5, 5),
-    )
-    assert chart.dots == ((5.0, 5.0),)
 
 
 def test_a_nul_byte_in_the_sign_in_form_is_refused_not_a_server_error(

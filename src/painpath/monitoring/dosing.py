@@ -55,8 +55,12 @@ def doses_per_day(frequency: object, period: object, period_unit: object) -> Fra
         raise TimingError(f"period_unit must be one of {', '.join(HOURS_PER_UNIT)}")
     per_day = Fraction(frequency) * 24 / (Fraction(str(period)) * hours)
     if per_day > MAX_DOSES_PER_DAY:
+        try:
+            amount = f"{float(per_day):.4g}"
+        except OverflowError:  # beyond a float (e.g. a stored period of 1e-300 hours)
+            amount = f"more than {MAX_DOSES_PER_DAY}"
         raise TimingError(
-            f"{frequency} every {period:g} {period_unit} is {float(per_day):.4g} doses a day; "
+            f"{frequency} every {period:g} {period_unit} is {amount} doses a day; "
             f"at most {MAX_DOSES_PER_DAY} a day (hourly) is accepted"
         )
     if per_day * MAX_DAYS_BETWEEN_DOSES < 1:

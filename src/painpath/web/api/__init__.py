@@ -21,6 +21,7 @@ from painpath.web.api import (
     monitoring_thresholds,
     monitoring_time,
     observations,
+    pain_summary,
     patients,
     pgx,
     questionnaire_catalog,
@@ -53,6 +54,7 @@ for module in (
     monitoring_thresholds,
     monitoring_adherence,
     monitoring_time,
+    pain_summary,
     wearables,
     audit_events,
 ):

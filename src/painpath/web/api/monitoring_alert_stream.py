@@ -1,11 +1,15 @@
 """Server-Sent Events: new monitoring alerts for the caller's patients, as they are raised.
 
-The stream polls the database by alert id once a second, in a short transaction of its own per
-poll (the request's own session is closed before streaming starts), and audits each alert it
-sends as a read. Each event carries the alert id as its SSE `id`, so a reconnecting EventSource
-resumes after the last alert it saw (`Last-Event-ID`). The server ends a stream after
-`STREAM_SECONDS`; browsers reconnect by themselves after `retry`. Each poll also checks that
-the session or token behind the stream is still live, and ends the stream when it is not.
+A stream does not poll the database by itself: the server process's `AlertSignal` (one per
+process; web.alert_signal) wakes it when an alert may have been raised — on PostgreSQL through
+LISTEN/NOTIFY, so an alert raised through another server process arrives too; on SQLite through
+one poll per process. Woken, the stream reads the caller's alerts after the last one it sent,
+in a short transaction of its own (the request's own session is closed before streaming
+starts), and audits each alert it sends as a read. Each event carries the alert id as its SSE
+`id`, so a reconnecting EventSource resumes after the last alert it saw (`Last-Event-ID`). The
+server ends a stream after `STREAM_SECONDS`; browsers reconnect by themselves after `retry`.
+Every `CREDENTIAL_SECONDS` an idle stream checks that the session or token behind it is still
+live (one small query), and ends when it is not.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,11 +35,13 @@ from painpath.services.identity import sessions
 from painpath.services.identity.sessions import Credential
 from painpath.services.monitoring import alerts as monitoring_alerts
 from painpath.services.transaction import unit_of_work
+from painpath.web.alert_signal import AlertSignal, alert_signal
 from painpath.web.deps import ActorDep, SessionDep, request_credential
 
 router = APIRouter(tags=["alerts"])
 
-POLL_SECONDS = 1.0
+#: How often an idle stream checks its session or token (and sends a keep-alive when due).
+CREDENTIAL_SECONDS = 5.0
 STREAM_SECONDS = 300.0
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 3000
@@ -91,9 +96,15 @@ def _event(alert: AlertRead) -> str:
     return f"id: {alert.id}\nevent: alert\ndata: {data}\n\n"
 
 
+def _credential_is_live(factory: sessionmaker[Session], credential: Credential) -> bool:
+    with unit_of_work(factory) as session:
+        return sessions.credential_is_live(session, credential)
+
+
 async def _events(
     request: Request,
     factory: sessionmaker[Session],
+    signal: AlertSignal,
     actor: Actor,
     credential: Credential,
     cursor: FeedCursor,
@@ -101,19 +112,26 @@ async def _events(
     yield f"retry: {RETRY_MILLISECONDS}\n\n"
     deadline = time.monotonic() + STREAM_SECONDS
     quiet_since = time.monotonic()
-    while time.monotonic() < deadline and not await request.is_disconnected():
-        alerts = await run_in_threadpool(_poll, factory, actor, credential, cursor)
-        if alerts is None:
-            yield SIGNED_OUT_EVENT
-            return
-        for alert in alerts:
-            yield _event(alert)
-        if alerts:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
-            yield ": keep-alive\n\n"
-            quiet_since = time.monotonic()
-        await anyio.sleep(POLL_SECONDS)
+    with signal.subscribe() as doorbell:
+        woken = True  # read once on connecting: the catch-up after Last-Event-ID
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            if woken:
+                alerts = await run_in_threadpool(_poll, factory, actor, credential, cursor)
+            else:
+                live = await run_in_threadpool(_credential_is_live, factory, credential)
+                alerts = [] if live else None
+            if alerts is None:
+                yield SIGNED_OUT_EVENT
+                return
+            for alert in alerts:
+                yield _event(alert)
+            if alerts:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+                yield ": keep-alive\n\n"
+                quiet_since = time.monotonic()
+            remaining = max(deadline - time.monotonic(), 0.0)
+            woken = await doorbell.wait(min(CREDENTIAL_SECONDS, remaining))
 
 
 @router.get(
@@ -141,6 +159,7 @@ def alert_stream(
         _events(
             request,
             request.app.state.session_factory,
+            alert_signal(request.app.state, request.app.state.engine),
             actor,
             request_credential(request),
             FeedCursor(floor),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ from painpath.web.ui.diary_form import (
     region_groups,
 )
 from painpath.web.ui.form_access import form_access
-from painpath.web.ui.formatting import Sparkline, number, sparkline
+from painpath.web.ui.formatting import number
 from painpath.web.ui.local_time import patient_today
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import Viewer, render
@@ -61,7 +61,8 @@ class DiaryRow:
 @dataclass(frozen=True, slots=True)
 class Recent:
     rows: list[DiaryRow]
-    chart: Sparkline | None
+    #: (local day, pain 0-10), oldest first: the chart and its data table
+    points: list[tuple[str, int]]
     first_day: str
     last_day: str
     mean: str | None
@@ -86,15 +87,10 @@ def _recent(session: Session, grant: PatientAccess, today: date, zone: ZoneInfo)
         )
         for entry in entries
     ]
-    readings = [
-        (datetime.combine(entry.local_date, time(12), zone), float(entry.pain)) for entry in entries
-    ]
-    start = datetime.combine(first, time(0), zone)
-    end = datetime.combine(today + timedelta(days=1), time(0), zone)
     values = [entry.pain for entry in entries]
     return Recent(
         rows=rows,
-        chart=sparkline(readings, start=start, end=end, width=340, height=90) if readings else None,
+        points=sorted((entry.local_date.isoformat(), entry.pain) for entry in entries),
         first_day=first.isoformat(),
         last_day=today.isoformat(),
         mean=number(round(sum(values) / len(values), 1)) if values else None,

@@ -5,7 +5,7 @@ and the unresolved alerts. Everything is read through the summary page's one pat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from statistics import fmean
 
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from painpath.services.access import PatientAccess
 from painpath.services.monitoring import diary as monitoring_diary
 from painpath.services.monitoring import views as monitoring_views
 from painpath.web.ui.alert_rows import AlertRow, alert_row
-from painpath.web.ui.formatting import Sparkline, number, sparkline
+from painpath.web.ui.formatting import number
 from painpath.web.ui.instrument_names import instrument_names
 from painpath.web.ui.local_time import patient_today, patient_zone
 
@@ -34,7 +34,8 @@ _CATEGORY = {
 @dataclass(frozen=True, slots=True)
 class DiaryTrend:
     entries: int
-    chart: Sparkline | None
+    #: (local day, pain 0-10), oldest first: the chart and its data table
+    points: list[tuple[str, int]]
     latest: str | None
     mean: str | None
     lowest: str | None
@@ -66,7 +67,7 @@ class MonitoringSection:
 
 
 def _diary_trend(session: Session, grant: PatientAccess) -> DiaryTrend:
-    today, zone = patient_today(grant.patient.time_zone)
+    today, _ = patient_today(grant.patient.time_zone)
     first = today - timedelta(days=DIARY_DAYS - 1)
     entries, _ = monitoring_diary.list_entries(
         session,
@@ -75,13 +76,10 @@ def _diary_trend(session: Session, grant: PatientAccess) -> DiaryTrend:
         start=first,
         end=today,
     )
-    readings = [(datetime.combine(e.local_date, time(12), zone), float(e.pain)) for e in entries]
     values = [entry.pain for entry in entries]
-    start = datetime.combine(first, time(0), zone)
-    end = datetime.combine(today + timedelta(days=1), time(0), zone)
     return DiaryTrend(
         entries=len(entries),
-        chart=sparkline(readings, start=start, end=end) if readings else None,
+        points=sorted((entry.local_date.isoformat(), entry.pain) for entry in entries),
         latest=str(values[0]) if values else None,
         mean=number(round(fmean(values), 1)) if values else None,
         lowest=str(min(values)) if values else None,

@@ -26,7 +26,7 @@ from painpath.services import records
 from painpath.services.access import PatientAccess
 from painpath.web.deps import SessionDep, access
 from painpath.web.ui.deps import ViewerDep
-from painpath.web.ui.formatting import Sparkline, age_in_years, number, sig_text, sparkline
+from painpath.web.ui.formatting import age_in_years, number, sig_text
 from painpath.web.ui.monitoring_summary import MonitoringSection, monitoring_section
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import render
@@ -57,12 +57,17 @@ class MedicationLine:
 class PainReading:
     local_time: str
     score: str
+    #: ISO 8601 local time, for the chart drawn from the readings table
+    iso_time: str
+
+    @property
+    def chart_point(self) -> tuple[str, str]:
+        return self.iso_time, self.score
 
 
 @dataclass(frozen=True, slots=True)
 class PainSummary:
     readings: list[PainReading]
-    chart: Sparkline | None
     latest: str | None
     mean: str | None
     lowest: str | None
@@ -104,8 +109,10 @@ def _pain_summary(session: Session, grant: PatientAccess, now: datetime) -> Pain
     scored = [(row.effective_at, row.value) for row in rows if row.value is not None]
     values = [value for _, value in scored]
     return PainSummary(
-        readings=[PainReading(_local(moment, zone), number(value)) for moment, value in scored],
-        chart=sparkline(scored, start=since, end=now) if scored else None,
+        readings=[
+            PainReading(_local(moment, zone), number(value), moment.astimezone(zone).isoformat())
+            for moment, value in scored
+        ],
         latest=number(values[0]) if values else None,
         mean=number(round(fmean(values), 1)) if values else None,
         lowest=number(min(values)) if values else None,

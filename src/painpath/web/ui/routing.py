@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from painpath.services.errors import AccessDenied, NotAuthenticated, NotFound, ServiceError
 from painpath.web.ui.deps import FormExpired, login_url
-from painpath.web.ui.error_pages import error_page
+from painpath.web.ui.error_pages import MESSAGES, error_page
 
 
 def _service_error(request: Request, error: Exception) -> Response:
@@ -43,7 +43,18 @@ def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     # A malformed id in the path is a page that does not exist; anything else is bad input.
     in_path = any(entry.get("loc", ("",))[0] == "path" for entry in error.errors())
-    return error_page(request, 404 if in_path else 422)
+    if in_path:
+        return error_page(request, 404)
+    # Name the fields (never echo their values): e.g. "days" for ?days=abc.
+    fields = sorted(
+        {
+            str(entry["loc"][-1])[:40]
+            for entry in error.errors()
+            if len(entry.get("loc", ())) > 1 and entry["loc"][0] in ("query", "body")
+        }
+    )
+    named = f" Check: {', '.join(fields)}." if fields else ""
+    return error_page(request, 422, message=MESSAGES[422] + named)
 
 
 def _http_error(request: Request, error: Exception) -> Response:

@@ -20,6 +20,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 #: Shown on every clinical page and in the footer.
 DECISION_SUPPORT_NOTE = "painpath supports clinicians and does not replace their judgement."
+#: The vendored Apache ECharts (static/vendor/echarts-<version>/, scripts/vendor_echarts.sh).
+ECHARTS_VERSION = "6.1.0"
 
 _environment = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -29,6 +31,7 @@ _environment = Environment(
     lstrip_blocks=True,
 )
 _environment.globals["decision_support_note"] = DECISION_SUPPORT_NOTE
+_environment.globals["echarts_version"] = ECHARTS_VERSION
 templates = Jinja2Templates(env=_environment)
 
 
