@@ -11,8 +11,10 @@ from painpath.web.ui import (
     admin_users,
     alert_actions,
     alerts_panel,
+    app_shell,
     diary_pages,
     panel,
+    patient_app,
     patient_summary,
     pgx_report,
     questionnaire_pages,
@@ -35,6 +37,8 @@ for module in (
     questionnaire_pages,
     questionnaire_result,
     alert_actions,
+    patient_app,
+    app_shell,
 ):
     ui_router.include_router(module.router)
 
