@@ -70,7 +70,8 @@ def test_manifest_is_valid_and_its_icons_are_real_files(client: TestClient) -> N
     assert manifest["start_url"] == "/app/"
     assert manifest["scope"] == "/app/"
     assert manifest["display"] == "standalone"
-    assert manifest["name"] and manifest["short_name"]
+    assert manifest["name"]
+    assert manifest["short_name"]
     assert re.fullmatch(r"#[0-9a-f]{6}", manifest["theme_color"])
     assert re.fullmatch(r"#[0-9a-f]{6}", manifest["background_color"])
     sizes = set()
@@ -131,7 +132,8 @@ def test_pages_are_the_signed_in_patients_and_audited(
         assert title in page.text
         assert '<link rel="manifest" href="/app/manifest.webmanifest">' in page.text
         assert f'<meta name="painpath-patient" content="{cast.home_patient_id}">' in page.text
-        assert "<script>" not in page.text and " on" + "click=" not in page.text
+        assert "<script>" not in page.text
+        assert " on" + "click=" not in page.text
     with app.state.session_factory() as session:
         event = session.scalars(
             select(AuditEvent)
@@ -157,7 +159,8 @@ def test_body_map_offers_every_region_once_on_front_or_back(patient_client: Test
     back = page.split('class="figure back"')[1].split("</div>")[0]
     front_codes = re.findall(r'data-region="([\w-]+)"', front)
     back_codes = re.findall(r'data-region="([\w-]+)"', back)
-    assert "lower-back" in back_codes and "abdomen" in front_codes
+    assert "lower-back" in back_codes
+    assert "abdomen" in front_codes
     assert len(front_codes) + len(back_codes) == len(set(front_codes) | set(back_codes)) == 19
     assert page.count('aria-pressed="false"') == 19
 
@@ -182,7 +185,13 @@ def test_home_words_the_patients_own_progress(
     patient_client: TestClient, app: FastAPI, cast: Cast
 ) -> None:
     # Last 30 days: 5 and 6 (mean 5.5); the 30 before: 7 and 8 (7.5); day 60 is outside both.
-    for days_ago, pain, sleep in ((1, 5, 6.0), (20, 6, 7.0), (31, 7, 5.0), (59, 8, 5.0), (60, 0, 9)):
+    for days_ago, pain, sleep in (
+        (1, 5, 6.0),
+        (20, 6, 7.0),
+        (31, 7, 5.0),
+        (59, 8, 5.0),
+        (60, 0, 9),
+    ):
         _diary(app, cast.home_patient_id, days_ago, pain, sleep)
     page = patient_client.get("/app/").text
     assert (
@@ -228,7 +237,8 @@ def test_dose_form_logs_once_however_often_it_is_sent(
 ) -> None:
     order_id = _prn(app, cast.home_patient_id)
     page = patient_client.get("/app/doses").text
-    assert "I took a dose now" in page and "oxycodone" in page
+    assert "I took a dose now" in page
+    assert "oxycodone" in page
     token = META_CSRF.search(page)
     assert token
     form = {
@@ -244,7 +254,9 @@ def test_dose_form_logs_once_however_often_it_is_sent(
     assert rows == 1
     with app.state.session_factory() as session:
         dose = session.scalars(select(MedicationAdministration)).one()
-    assert dose.as_needed is True and dose.status == "completed" and dose.dose_value == 5
+    assert dose.as_needed is True
+    assert dose.status == "completed"
+    assert dose.dose_value == 5
     refused = patient_client.post(
         "/app/doses", data={**form, "csrf_token": "forged"}, follow_redirects=False
     )

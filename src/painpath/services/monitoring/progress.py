@@ -39,7 +39,11 @@ def _sleep(session: Session, patient_id: int, since: date) -> dict[date, float]:
         )
     )
     return _daily_means(
-        [DailyValue(day, float(hours)) for day, hours in rows if hours is not None and in_range(day)]
+        [
+            DailyValue(day, float(hours))
+            for day, hours in rows
+            if hours is not None and in_range(day)
+        ]
     )
 
 

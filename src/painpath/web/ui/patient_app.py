@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request, Response
 from fastapi.responses import RedirectResponse
@@ -26,8 +26,8 @@ from painpath.kit.clock import utcnow
 from painpath.kit.pagination import PageRequest
 from painpath.models.medication import MedicationRequest, MedicationRequestStatus
 from painpath.monitoring import instruments
-from painpath.monitoring.wearables.formats import WearableFormat
 from painpath.monitoring.progress import WINDOW_DAYS
+from painpath.monitoring.wearables.formats import WearableFormat
 from painpath.schemas.base import MAX_ROW_ID
 from painpath.schemas.monitoring_questionnaires import OccurrenceEventCreate
 from painpath.schemas.monitoring_sync import DoseLogItem, SyncBatchIn
@@ -141,17 +141,11 @@ OccurrenceIndex = Annotated[int, Path(ge=0, le=100_000)]
 
 
 def _page(
-    request: Request, name: str, grant: PatientAccess, viewer: Viewer, **context: object
+    request: Request, name: str, grant: PatientAccess, viewer: Viewer, **context: Any
 ) -> Response:
     zone = patient_zone(grant.patient.time_zone)
     return render(
-        request,
-        name,
-        viewer=viewer,
-        patient=grant.patient,
-        time_zone=zone.key,
-        status_code=int(str(context.pop("status_code", 200))),
-        **context,
+        request, name, viewer=viewer, patient=grant.patient, time_zone=zone.key, **context
     )
 
 
@@ -206,7 +200,8 @@ def _sig(order: MedicationRequest) -> str:
     period = f"{order.period:g} {unit}" if order.period != 1 else unit
     when = "as needed" if order.as_needed else ""
     return " ".join(
-        part for part in (f"{order.dose_value:g} {order.dose_unit}", f"{every} per {period}", when)
+        part
+        for part in (f"{order.dose_value:g} {order.dose_unit}", f"{every} per {period}", when)
         if part
     )
 
@@ -245,9 +240,7 @@ def log_dose(
     client_id: Annotated[str, Form(min_length=1, max_length=128)] = "",
 ) -> Response:
     """Log one dose now (the page without JavaScript): the sync API's own idempotent path."""
-    order = records.get_medication_request(
-        session, access=grant, request_id=medication_request_id
-    )
+    order = records.get_medication_request(session, access=grant, request_id=medication_request_id)
     key = client_id or uuid.uuid4().hex
     item = DoseLogItem(
         kind="dose_log",
@@ -285,9 +278,9 @@ def questionnaires(
 def _open_item(session: Session, grant: PatientAccess, assignment_id: int, index: int) -> DueItem:
     for item in due_items(session, grant):
         occurrence = item.occurrence
-        if occurrence.assignment.id == assignment_id and occurrence.index == index:
-            if item.answer_link:
-                return item
+        same = occurrence.assignment.id == assignment_id and occurrence.index == index
+        if same and item.answer_link:
+            return item
     raise InvalidInput("that questionnaire is no longer open", field="occurrence")
 
 
@@ -343,7 +336,9 @@ def snooze(
 ) -> Response:
     """Put a due questionnaire off; the reminder comes back at the chosen time."""
     if minutes not in SNOOZE_CHOICES:
-        raise InvalidInput(f"snooze for one of {', '.join(SNOOZE_CHOICES.values())}", "minutes")
+        raise InvalidInput(
+            f"snooze for one of {', '.join(SNOOZE_CHOICES.values())}", field="minutes"
+        )
     item = _open_item(session, grant, assignment_id, occurrence)
     now = utcnow()
     until = min(now + timedelta(minutes=minutes), item.occurrence.closes_at)
