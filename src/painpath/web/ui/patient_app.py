@@ -24,7 +24,7 @@ from painpath.auth.actor import Actor
 from painpath.auth.permissions import Permission
 from painpath.kit.clock import utcnow
 from painpath.kit.pagination import PageRequest
-from painpath.models.medication import MedicationRequest, MedicationRequestStatus
+from painpath.models.medication import MedicationRequest, MedicationRequestStatus, PeriodUnit
 from painpath.monitoring import instruments
 from painpath.monitoring.progress import WINDOW_DAYS
 from painpath.monitoring.wearables.formats import WearableFormat
@@ -194,16 +194,26 @@ def diary(request: Request, grant: DiaryReader, viewer: ViewerDep) -> Response:
     )
 
 
+#: A period unit in words: (after "a"/"an", plural).
+_UNIT_WORDS = {
+    PeriodUnit.hour: ("an hour", "hours"),
+    PeriodUnit.day: ("a day", "days"),
+    PeriodUnit.week: ("a week", "weeks"),
+    PeriodUnit.month: ("a month", "months"),
+}
+
+
 def _sig(order: MedicationRequest) -> str:
-    every = f"{order.frequency} times" if order.frequency != 1 else "once"
-    unit = order.period_unit.value
-    period = f"{order.period:g} {unit}" if order.period != 1 else unit
-    when = "as needed" if order.as_needed else ""
-    return " ".join(
-        part
-        for part in (f"{order.dose_value:g} {order.dose_unit}", f"{every} per {period}", when)
-        if part
-    )
+    """The dose and timing in words: "5 mg every 12 hours", "300 mg 3 times a day"."""
+    one, many = _UNIT_WORDS.get(order.period_unit, (order.period_unit, order.period_unit))
+    times = "once" if order.frequency == 1 else f"{order.frequency} times"
+    if order.period == 1:
+        timing = f"{times} {one}"
+    elif order.frequency == 1:
+        timing = f"every {order.period:g} {many}"
+    else:
+        timing = f"{times} every {order.period:g} {many}"
+    return f"{order.dose_value:g} {order.dose_unit} {timing}"
 
 
 def _medicines(session: Session, grant: PatientAccess) -> list[Medicine]:

@@ -93,15 +93,34 @@ function describe(entry) {
   return `${item.instrument} answers`;
 }
 
+// navigator.onLine and the "online" event are hints only (a phone can be "online" with no
+// route to the server): while entries wait, sending is tried again with a growing pause.
+const RETRY_FIRST_MS = 5000;
+const RETRY_MOST_MS = 60000;
+let retryTimer = null;
+let retryDelay = RETRY_FIRST_MS;
+
+function retryLater(result) {
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  if (!result || !result.waiting || result.status === "signed-out") {
+    retryDelay = RETRY_FIRST_MS;
+    return;
+  }
+  retryTimer = setTimeout(sendNow, retryDelay);
+  retryDelay = Math.min(retryDelay * 2, RETRY_MOST_MS);
+}
+
 async function sendNow() {
   if (!patientId) return null;
-  statusBox && (statusBox.dataset.syncing = "true");
+  if (statusBox) statusBox.dataset.syncing = "true";
   try {
     const result = await sync(patientId, () => csrfToken, freshToken);
     await showStatus(result);
+    retryLater(result);
     return result;
   } finally {
-    statusBox && (statusBox.dataset.syncing = "false");
+    if (statusBox) statusBox.dataset.syncing = "false";
   }
 }
 
@@ -337,6 +356,7 @@ function online() {
 
 window.addEventListener("online", () => {
   online();
+  retryDelay = RETRY_FIRST_MS;
   sendNow();
 });
 window.addEventListener("offline", online);
@@ -349,4 +369,4 @@ for (const form of document.querySelectorAll("form[data-upload]")) uploadForm(fo
 signOutForgetsPages();
 online();
 registerWorker();
-showStatus(null).then(() => (navigator.onLine ? sendNow() : null));
+showStatus(null).then(sendNow);
