@@ -9,7 +9,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, func, select
 from painpath.kit.clock import utcnow
 from painpath.models.medication import MedicationAdministration
 from painpath.models.pain_diary import PainDiaryEntry
+from painpath.models.questionnaire import QuestionnaireResponse
 from painpath.models.wearable import WearableImport
 from tests.browser.conftest import LiveServer
 from tests.browser.test_monitoring_diary import keep_screenshot
@@ -128,17 +129,67 @@ def test_the_app_installs_and_opens_offline(
     assert refused == "refused"
     phone_context.set_offline(False)
 
+    # Signing out leaves none of the record's pages behind in the browser.
+    page.goto("/app/")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    assert "painpath-pages" not in page.evaluate("caches.keys()")
+
+
+def _other_clinician(client: httpx.Client) -> dict[str, str]:
+    login = client.post(
+        "/api/auth/token", json={"username": "other_clinician", "password": PASSWORD}
+    )
+    login.raise_for_status()
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def test_questionnaire_answered_offline_is_sent_once_back_online(
+    phone_context: BrowserContext, live_server: LiveServer
+) -> None:
+    patient = live_server.cast.foreign_patient_id
+    with httpx.Client(base_url=live_server.base_url, timeout=10) as client:
+        assigned = client.post(
+            f"/api/patients/{patient}/questionnaire-assignments",
+            json={
+                "instrument": "peg",
+                "recurrence": "once",
+                "starts_at": (utcnow() - timedelta(minutes=5)).isoformat(),
+                "window_minutes": 24 * 60,
+            },
+            headers=_other_clinician(client),
+        )
+        assert assigned.status_code == 201, assigned.text
+    page = phone_context.new_page()
+    open_app(page, "other_patient")
+    page.get_by_role("navigation", name="App").get_by_role("link", name="Questionnaires").click()
+    answer = page.get_by_role("link", name="Answer PEG-3")
+    path = answer.get_attribute("href")
+    # The page asked the worker to keep the form it links to.
+    page.wait_for_function(
+        "async (path) => Boolean(await (await caches.open('painpath-pages')).match(path))",
+        arg=path,
+    )
+    phone_context.set_offline(True)
+    answer.click()
+    expect(page.get_by_role("heading", name="PEG-3", level=1)).to_be_visible()
+    for group in page.locator("fieldset[data-item]").all():
+        group.locator("label").nth(4).click()
+    page.get_by_role("button", name="Send answers").click()
+    status = page.locator("#sync-status")
+    expect(status).to_contain_text("1 entry saved on this phone")
+    assert count(live_server, QuestionnaireResponse, patient_id=patient) == 0
+    phone_context.set_offline(False)
+    expect(status).to_contain_text("All entries sent", timeout=LIVE_MS)
+    assert count(live_server, QuestionnaireResponse, patient_id=patient, questionnaire="peg") == 1
+
 
 def _setup_prn(live_server: LiveServer) -> int:
     """The foreign patient's clinician prescribes oxycodone at most twice a day as needed, and
     two doses are already logged today (API)."""
     patient = live_server.cast.foreign_patient_id
     with httpx.Client(base_url=live_server.base_url, timeout=10) as client:
-        login = client.post(
-            "/api/auth/token", json={"username": "other_clinician", "password": PASSWORD}
-        )
-        login.raise_for_status()
-        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        headers = _other_clinician(client)
         order = client.post(
             f"/api/patients/{patient}/medication-requests",
             json={

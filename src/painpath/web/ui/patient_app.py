@@ -149,11 +149,6 @@ def _page(
     )
 
 
-@router.get(APP)
-def app_root() -> Response:
-    return RedirectResponse(f"{APP}/", status_code=307)
-
-
 @router.get(f"{APP}/")
 def home(request: Request, grant: HomeReader, viewer: ViewerDep, session: SessionDep) -> Response:
     grant.event.detail = "patient app home"
