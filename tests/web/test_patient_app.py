@@ -26,6 +26,7 @@ from painpath.models.medication import (
     MedicationRequestStatus,
     PeriodUnit,
 )
+from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.pain_diary import PainDiaryEntry
 from painpath.models.questionnaire_schedule import QuestionnaireAssignment
 from painpath.services.transaction import unit_of_work
@@ -203,6 +204,44 @@ def test_home_words_the_patients_own_progress(
         " before." in page
     )
     assert "That is an improvement." in page
+
+
+def test_home_counts_prn_doses_and_pain_readings_on_the_patients_days(
+    patient_client: TestClient, app: FastAPI, cast: Cast
+) -> None:
+    order_id = _prn(app, cast.home_patient_id)
+    now = utcnow()
+    with unit_of_work(app.state.session_factory) as session:
+        for days_ago in (0, 2, 2, 40):
+            session.add(
+                MedicationAdministration(
+                    patient_id=cast.home_patient_id,
+                    medication_request_id=order_id,
+                    effective_at=now - timedelta(days=days_ago),
+                    dose_value=5,
+                    dose_unit="mg",
+                    status="completed",
+                    as_needed=True,
+                )
+            )
+        session.add(
+            Observation(
+                patient_id=cast.home_patient_id,
+                status=ObservationStatus.final,
+                category="survey",
+                loinc_code="72514-3",
+                display="Pain severity 0-10",
+                value=8.0,
+                unit="{score}",
+                effective_at=now - timedelta(days=3),
+            )
+        )
+    page = patient_client.get("/app/").text
+    assert (
+        "As-needed doses you logged over the last 30 days: 3 doses, up from 1 in the 30 days"
+        " before." in page
+    )
+    assert "Your average pain over the last 30 days: 8.0 out of 10." in page
 
 
 def test_home_without_data_says_so(patient_client: TestClient) -> None:
