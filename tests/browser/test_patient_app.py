@@ -9,9 +9,10 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -336,6 +337,13 @@ def test_body_map_by_keyboard(phone_context: BrowserContext, live_server: LiveSe
     page.keyboard.press("Space")
     expect(neck).to_have_attribute("aria-pressed", "false")
     expect(page.locator("[data-region-summary]")).to_have_text(re.compile(r"^Chosen: [^,]+\.$"))
+    # The day list is the patient's own calendar (America/Chicago), made in the browser.
+    today = datetime.now(ZoneInfo("America/Chicago")).date()
+    days = page.locator("select[name=local_date] option")
+    expect(days).to_have_count(7)
+    expect(days.first).to_have_attribute("value", today.isoformat())
+    expect(days.nth(1)).to_have_attribute("value", (today - timedelta(days=1)).isoformat())
+    expect(days.nth(1)).to_have_text(re.compile(r"^Yesterday, "))
 
 
 def _big_export(folder: Path) -> Path:

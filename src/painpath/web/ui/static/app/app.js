@@ -141,14 +141,17 @@ function localDay(moment) {
 }
 
 function fillDays(select) {
+  // Count back on the calendar, not in 24-hour steps (a daylight-saving day has 23 or 25).
+  const [year, month, day] = localDay(new Date()).split("-").map(Number);
   const names = ["Today", "Yesterday"];
+  const words = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "long", day: "numeric", month: "long" });
   const options = [];
   for (let back = 0; back < 7; back += 1) {
-    const moment = new Date(Date.now() - back * 86400000);
-    const words = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long", day: "numeric", month: "long" }).formatToParts(moment);
-    const part = (type) => words.find((entry) => entry.type === type)?.value || "";
+    const date = new Date(Date.UTC(year, month - 1, day - back));
+    const parts = words.formatToParts(date);
+    const part = (type) => parts.find((entry) => entry.type === type)?.value || "";
     const option = document.createElement("option");
-    option.value = localDay(moment);
+    option.value = date.toISOString().slice(0, 10);
     option.textContent = `${names[back] || part("weekday")}, ${part("day")} ${part("month")}`;
     options.push(option);
   }
