@@ -24,6 +24,7 @@ from painpath.models.medication import MedicationAdministration
 from painpath.models.pain_diary import PainDiaryEntry
 from painpath.models.questionnaire import QuestionnaireResponse
 from painpath.models.wearable import WearableImport
+from painpath.web.ui.app_shell import shell_version
 from tests.browser.conftest import LiveServer
 from tests.browser.test_monitoring_diary import keep_screenshot
 from tests.browser.test_pages_in_chromium import sign_in
@@ -75,10 +76,20 @@ def desk_context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserC
         context.close()
 
 
-def open_app(page: Page, username: str) -> None:
+#: A shell cache an earlier version of the worker left behind.
+OLD_SHELL = "painpath-shell-0000000000000000"
+
+
+def open_app(page: Page, username: str, *, old_cache: bool = False) -> None:
     """Sign in, open the app from the header, and wait until the worker controls the page and
-    has kept the app's pages for offline use."""
+    has kept the app's pages for offline use (`old_cache`: leave an older version's cache
+    first)."""
     page.goto("/login")
+    if old_cache:
+        page.evaluate(
+            f"""async () => (await caches.open("{OLD_SHELL}"))
+                .put("/static/app/app.js", new Response("// old"))"""
+        )
     sign_in(page, username)
     page.get_by_role("link", name="Phone app").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
@@ -97,7 +108,7 @@ def test_the_app_installs_and_opens_offline(
     phone_context: BrowserContext, live_server: LiveServer
 ) -> None:
     page = phone_context.new_page()
-    open_app(page, "patient")
+    open_app(page, "patient", old_cache=True)
     manifest_link = page.locator('link[rel="manifest"]')
     expect(manifest_link).to_have_attribute("href", "/app/manifest.webmanifest")
     manifest = page.request.get("/app/manifest.webmanifest")
@@ -116,7 +127,10 @@ def test_the_app_installs_and_opens_offline(
     scope = page.evaluate("navigator.serviceWorker.controller.scriptURL")
     assert scope == f"{live_server.base_url}/app/sw.js"
     caches = page.evaluate("caches.keys()")
-    assert any(re.fullmatch(r"painpath-shell-[0-9a-f]{16}", name) for name in caches)
+    shells = [name for name in caches if re.fullmatch(r"painpath-shell-[0-9a-f]{16}", name)]
+    # The new worker's activation deleted the older version's cache: one shell cache is left.
+    assert shells == [f"painpath-shell-{shell_version()}"]
+    assert OLD_SHELL not in caches
     keep_screenshot(page, "app-home")
 
     phone_context.set_offline(True)
