@@ -6,6 +6,7 @@ keyboard, and a wearable upload shows its progress to 100 %."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from collections.abc import Iterator
@@ -26,7 +27,6 @@ from painpath.models.questionnaire import QuestionnaireResponse
 from painpath.models.wearable import WearableImport
 from painpath.web.ui.app_shell import shell_version
 from tests.browser.conftest import LiveServer
-from tests.browser.test_monitoring_diary import keep_screenshot
 from tests.browser.test_pages_in_chromium import sign_in
 from tests.support.cohort import PASSWORD
 
@@ -38,6 +38,15 @@ LIVE_MS = 15_000
 #: private profiles, and the live server speaks http on 127.0.0.1.
 BROWSER_NOT_APP = {"in-incognito", "not-from-secure-origin"}
 EXAMPLE_EXPORT = Path(__file__).parents[2] / "examples" / "wearables" / "apple-health-export.zip"
+
+
+def keep_screenshot(page: Page, name: str) -> None:
+    """A full-page PNG of `page` when PAINPATH_SCREENSHOTS names a folder (390 px phone pages,
+    1280 px desk pages)."""
+    folder = os.environ.get("PAINPATH_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"patient-app-{name}.png"), full_page=True)
 
 
 def count(live_server: LiveServer, model: type[Any], **filters: object) -> int:
