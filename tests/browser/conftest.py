@@ -44,6 +44,8 @@ STARTUP_SECONDS = 15
 class LiveServer:
     base_url: str
     cast: Cast
+    #: The server's database, for tests that count the rows a page's actions stored.
+    database_url: str = ""
 
 
 def _serve_in_thread(app: object) -> tuple[uvicorn.Server, threading.Thread, socket.socket]:
@@ -101,7 +103,7 @@ def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     server, thread, listener = _serve_in_thread(app)
     host, port = listener.getsockname()
     try:
-        yield LiveServer(base_url=f"http://{host}:{port}", cast=cast)
+        yield LiveServer(base_url=f"http://{host}:{port}", cast=cast, database_url=url)
     finally:
         server.should_exit = True
         thread.join(STARTUP_SECONDS)

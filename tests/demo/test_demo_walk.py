@@ -36,6 +36,9 @@ NOT_LINKED = frozenset(
         "/login/mfa",
         "/reset-password",
         "/patients/{patient_id}/questionnaire-responses/{response_id}",
+        # The patient app's service worker: registered by its script, fetched by the browser
+        # (tests/web/test_patient_app.py and tests/browser/test_patient_app.py).
+        "/app/sw.js",
     }
 )
 

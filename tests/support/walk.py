@@ -48,6 +48,8 @@ from tests.support.cohort import PASSWORD, Cast
 PUBLIC_PATHS = frozenset(
     {"/health", "/favicon.ico", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
     | {"/api/auth/login", "/api/auth/token", "/api/auth/password-reset"}
+    # The patient app's manifest and service worker: browsers fetch them without credentials.
+    | {"/app/manifest.webmanifest", "/app/sw.js"}
 )
 #: Public for one method only: CDS Hooks discovery (the spec makes it public). The hook calls and
 #: feedback under /cds-services authenticate a CDS client's JWT, not a user, and refuse with 401.

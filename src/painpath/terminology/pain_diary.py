@@ -1,7 +1,8 @@
 """The fixed code lists a pain-diary entry uses: body-map regions and pain-quality descriptors.
 
 Regions are the 19 areas of the ACR 2016 Widespread Pain Index (so a diary's body map can be
-read as a WPI count); descriptors are the 22 of the SF-MPQ-2. Sources are in the data file.
+read as a WPI count), each drawn on the front or the back view of the body map; descriptors are
+the 22 of the SF-MPQ-2. Sources are in the data file.
 """
 
 from __future__ import annotations
@@ -50,3 +51,11 @@ def body_regions() -> CodeList:
 def pain_qualities() -> CodeList:
     """Pain-quality descriptors (SF-MPQ-2)."""
     return _code_list("qualities", "descriptors")
+
+
+@cache
+def body_region_views() -> dict[str, str]:
+    """Region code → the body-map view it is drawn on: "front" or "back"."""
+    rows = _data()["body_regions"]["regions"]
+    assert isinstance(rows, list)
+    return {str(row["code"]): str(row["view"]) for row in rows}

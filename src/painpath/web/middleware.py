@@ -153,6 +153,9 @@ BASE_POLICY: dict[str, tuple[str, ...]] = {
     "img-src": ("'self'", "data:"),
     "font-src": ("'self'",),
     "connect-src": ("'self'",),
+    # The patient app's service worker (/app/sw.js) and web app manifest.
+    "worker-src": ("'self'",),
+    "manifest-src": ("'self'",),
     "object-src": ("'none'",),
     "base-uri": ("'none'",),
     "form-action": ("'self'",),

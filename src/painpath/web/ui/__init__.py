@@ -11,12 +11,14 @@ from painpath.web.ui import (
     admin_users,
     alert_actions,
     alerts_panel,
+    app_shell,
     care_plan_pages,
     care_tried_pages,
     clinic_settings_page,
     diary_pages,
     pain_summary_page,
     panel,
+    patient_app,
     patient_summary,
     pgx_report,
     questionnaire_pages,
@@ -45,6 +47,8 @@ for module in (
     care_tried_pages,
     care_plan_pages,
     therapy_pages,
+    patient_app,
+    app_shell,
 ):
     ui_router.include_router(module.router)
 

@@ -79,7 +79,7 @@ async def posted_answers(request: Request) -> dict[str, str]:
 PostedAnswers = Annotated[dict[str, str], Depends(posted_answers)]
 
 
-def _due_items(session: Session, grant: PatientAccess) -> list[DueItem]:
+def due_items(session: Session, grant: PatientAccess) -> list[DueItem]:
     zone = patient_zone(grant.patient.time_zone)
     found = []
     for occurrence in monitoring_schedule.due_occurrences(session, access=grant):
@@ -116,7 +116,7 @@ def _due_items(session: Session, grant: PatientAccess) -> list[DueItem]:
 def _open_occurrence(
     session: Session, grant: PatientAccess, assignment_id: int, index: int
 ) -> DueItem | None:
-    for item in _due_items(session, grant):
+    for item in due_items(session, grant):
         occurrence = item.occurrence
         if occurrence.assignment.id == assignment_id and occurrence.index == index:
             return item if item.answer_link else None
@@ -126,7 +126,7 @@ def _open_occurrence(
 @router.get(DUE)
 def due_page(request: Request, grant: Reader, viewer: ViewerDep, session: SessionDep) -> Response:
     grant.event.detail = "due questionnaires page"
-    items = _due_items(session, grant)
+    items = due_items(session, grant)
     return render(
         request,
         "questionnaires_due.html",
