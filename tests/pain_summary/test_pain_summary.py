@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from painpath.care.knowledge import knowledge
 from painpath.models import AuditOutcome, CareTeam, CareTeamParticipant, Patient
 from painpath.models.enums import AdministrativeGender
 from painpath.models.medication import MedicationRequest, MedicationRequestStatus, PeriodUnit
@@ -269,3 +270,50 @@ def test_a_hostile_stored_prescription_is_not_counted_and_not_a_server_error(
     assert "lower bound" in _cell(page.text, "data-total-mme").lower() or "lower bound" in page.text
     charts = client.get(f"/patients/{summary_patient.patient_id}/pain-summary?days=7")
     assert charts.status_code == 200
+
+
+def test_the_care_plan_and_therapy_courses_show_in_the_summary_and_as_chart_bands(
+    client: TestClient, cast: Cast, summary_patient: SummaryPatient
+) -> None:
+    """The summary's care-plan section reads the stored plan (its activity under way and its
+    open goal in plain words), and the pain chart's bands include the therapy course and the
+    plan activity that have started, beside the prescriptions."""
+    headers = cast.headers(client, "clinician")
+    api = f"/api/patients/{summary_patient.patient_id}"
+    today = summary_patient.today
+    started = (today - timedelta(20)).isoformat()
+    assert (
+        client.post(f"{api}/care-plan", json={"status": "active"}, headers=headers).status_code
+        == 201
+    )
+    goal = client.post(
+        f"{api}/care-plan/goals",
+        json={"kind": "daily_steps_min", "start_date": started},
+        headers=headers,
+    )
+    assert goal.status_code == 201, goal.text
+    activity = client.post(
+        f"{api}/care-plan/activities",
+        json={"therapy": "cbt", "status": "active", "start_date": started},
+        headers=headers,
+    )
+    assert activity.status_code == 201, activity.text
+    course = client.post(f"{api}/therapies", json={"therapy": "acupuncture"}, headers=headers)
+    assert course.status_code == 201, course.text
+    course_id = course.json()["course"]["id"]
+    begun = client.post(
+        f"{api}/therapies/{course_id}/start", json={"started_on": started}, headers=headers
+    )
+    assert begun.status_code in (200, 201), begun.text
+
+    assert sign_in(client, "clinician").status_code == 303
+    html = client.get(f"/patients/{summary_patient.patient_id}/pain-summary").text
+    section = html[html.index('id="care-plan"') : html.index('id="charts"')]
+    assert "No care plan yet." not in section
+    assert "(active); under way: " in section
+    assert "6,000 steps" in section or "6000 steps" in section
+    charts = client.get(f"{api}/pain-summary/charts?days=30", headers=headers).json()
+    kinds = {band["kind"]: band for band in charts["pain"]["bands"]}
+    assert kinds["course"]["label"] == knowledge().therapies["acupuncture"].name
+    assert kinds["course"]["start"] == started
+    assert kinds["care_plan"]["start"] == started

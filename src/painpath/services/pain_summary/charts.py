@@ -18,11 +18,14 @@ from statistics import fmean
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from painpath.care.knowledge import knowledge
+from painpath.models.care_plan import CarePlanActivity
 from painpath.models.medication import MedicationRequest, MedicationRequestStatus
 from painpath.models.questionnaire import QuestionnaireResponse
+from painpath.models.therapy_course import TherapyCourse
 from painpath.opioids.mme import display
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring import series
@@ -45,7 +48,7 @@ class TherapyBand:
     """A therapy's start and stop, drawn as a shaded band behind the pain chart."""
 
     label: str
-    kind: str  # "medication" today; therapy courses and care-plan activities at merge
+    kind: str  # "medication", "course" (a therapy course) or "care_plan" (a plan activity)
     start: date
     end: date  # the last day (inclusive); today for an ongoing therapy
 
@@ -92,11 +95,10 @@ def therapy_bands(
     *,
     taken: Sequence[MedicationRequest] | None = None,
 ) -> tuple[list[TherapyBand], bool]:
-    """Therapy start/stop bands overlapping start..end, and whether the list was cut.
-
-    Today: one band per prescription, from its start to its stop (`taken_until`). Extension
-    point: therapy courses and care-plan activities add their own bands here (kind "course",
-    "care_plan") when those records exist."""
+    """Therapy start/stop bands overlapping start..end, and whether the list was cut: one per
+    prescription (start to its stop, `taken_until`), per therapy course that started (kind
+    "course": started or trial start to its end) and per care-plan activity that started (kind
+    "care_plan": start to stop); an open one runs to `end`."""
     rows = prescriptions(session, access.patient_id) if taken is None else taken
     bands = [
         TherapyBand(
@@ -108,7 +110,50 @@ def therapy_bands(
         for row in rows
         if row.start_date <= end and taken_until(row, end) >= start
     ]
+    for label, kind, began, stopped in _course_and_plan_periods(session, access.patient_id):
+        last = min(stopped or end, end)
+        if began <= end and last >= start and last >= began:
+            bands.append(TherapyBand(label[:80], kind, max(began, start), last))
     return bands[:MAX_BANDS], len(bands) > MAX_BANDS
+
+
+def _course_and_plan_periods(
+    session: Session, patient_id: int
+) -> list[tuple[str, str, date, date | None]]:
+    """(label, kind, first day, last day or None while ongoing) of the patient's therapy
+    courses and care-plan activities that have started, oldest first, at most MAX_BANDS each."""
+    periods: list[tuple[str, str, date, date | None]] = []
+    courses = session.execute(
+        select(
+            TherapyCourse.therapy,
+            func.coalesce(TherapyCourse.trial_started_on, TherapyCourse.started_on),
+            TherapyCourse.ended_on,
+        )
+        .where(
+            TherapyCourse.patient_id == patient_id,
+            or_(TherapyCourse.started_on.is_not(None), TherapyCourse.trial_started_on.is_not(None)),
+        )
+        .order_by(TherapyCourse.id)
+        .limit(MAX_BANDS)
+    )
+    for therapy, began, stopped in courses:
+        if began is not None:
+            periods.append((_therapy_name(therapy), "course", began, stopped))
+    activities = session.execute(
+        select(CarePlanActivity.title, CarePlanActivity.start_date, CarePlanActivity.stop_date)
+        .where(CarePlanActivity.patient_id == patient_id, CarePlanActivity.start_date.is_not(None))
+        .order_by(CarePlanActivity.id)
+        .limit(MAX_BANDS)
+    )
+    for title, first_day, last_day in activities:
+        if first_day is not None:
+            periods.append((title, "care_plan", first_day, last_day))
+    return periods
+
+
+def _therapy_name(therapy: str) -> str:
+    known = knowledge().therapies.get(therapy)
+    return known.name if known is not None else therapy
 
 
 def _points(values: dict[date, float]) -> list[Point]:

@@ -17,12 +17,15 @@ from sqlalchemy.orm import Session
 
 from painpath.kit.clock import time_zone
 from painpath.models.alert import Alert as MonitoringAlert
+from painpath.models.care_plan import CareActivityStatus
 from painpath.models.condition import Condition, ConditionStatus
 from painpath.models.medication import MedicationRequest, MedicationRequestStatus
 from painpath.models.questionnaire import QuestionnaireResponse
 from painpath.opioids import Alert, MedicationMme
 from painpath.opioids.mme import display
 from painpath.services.access import PatientAccess
+from painpath.services.care.plans.store import activities_of, find_plan, goals_of
+from painpath.services.care.plans.views import goal_view
 from painpath.services.monitoring import views as monitoring_views
 from painpath.services.monitoring.evaluation import local_today
 from painpath.services.pain_summary import charts, risk
@@ -90,10 +93,10 @@ class ScoreLine:
 
 @dataclass(frozen=True, slots=True)
 class CarePlanSection:
-    """The care plan and its goals. Filled from stored care plans once they exist."""
+    """The care plan in one line and its open goals in plain words."""
 
-    plan: Any | None
-    goals: list[Any]
+    plan: str | None
+    goals: list[str]
     message: str
 
 
@@ -217,11 +220,23 @@ def score_section(session: Session, access: PatientAccess) -> list[tuple[str, Sc
 
 
 def care_plan_section(session: Session, access: PatientAccess) -> CarePlanSection:
-    """The patient's current care plan and its goals.
-
-    Extension point: when care plans are stored (services.care plans), read the active plan
-    and its goals here. Until then there is no care plan to show, and the page says so."""
-    return CarePlanSection(plan=None, goals=[], message="No care plan yet.")
+    """The patient's care plan: its title and status, the activities under way, and its open
+    goals in plain words with where each stands (as stored; the plan's own page evaluates)."""
+    plan = find_plan(session, access.patient_id)
+    if plan is None:
+        return CarePlanSection(plan=None, goals=[], message="No care plan yet.")
+    under_way = [
+        row.title for row in activities_of(session, plan) if row.status is CareActivityStatus.active
+    ]
+    line = f"{plan.title} ({plan.status.value})"
+    line += f"; under way: {', '.join(under_way)}" if under_way else "; no activity under way"
+    goals = [
+        f"{view.plain}: {view.achievement_words}" + (f" ({view.progress})" if view.progress else "")
+        for view in (goal_view(goal) for goal in goals_of(session, plan))
+        if view.open
+    ]
+    message = "" if goals else "No open goals."
+    return CarePlanSection(plan=line, goals=goals, message=message)
 
 
 def pain_summary(session: Session, access: PatientAccess) -> PainSummary:

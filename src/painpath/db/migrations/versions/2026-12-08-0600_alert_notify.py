@@ -5,7 +5,7 @@ notification is delivered when the writing transaction commits, never for a roll
 SQLite has no NOTIFY: there each process polls for new alerts once a second instead.
 
 Revision ID: 36c4e731f813
-Revises: d9e075cae627
+Revises: 7c3e91a4d5b2
 Create Date: 2026-12-08 06:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "36c4e731f813"
-down_revision: str | None = "d9e075cae627"
+down_revision: str | None = "7c3e91a4d5b2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -90,7 +90,7 @@ class PlanView:
     goals_to_work_on: list[GoalView]
 
 
-def _goal_view(goal: CarePlanGoal) -> GoalView:
+def goal_view(goal: CarePlanGoal) -> GoalView:
     kind = find_goal_kind(goal.kind)
     plain = plain_goal(goal.kind, goal.target, goal.description)
     achievement = goal.achievement_status.value if goal.achievement_status else None
@@ -113,7 +113,7 @@ def plan_view(session: Session, *, access: PatientAccess) -> PlanView:
     stored = read_plan_if_any(session, access=access)
     if stored is None:
         return PlanView(None, today, [], [], [], 0, [])
-    goals = [_goal_view(goal) for goal in stored.goals]
+    goals = [goal_view(goal) for goal in stored.goals]
     activities = []
     due: list[DueSession] = []
     for row in stored.activities:
