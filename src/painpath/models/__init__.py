@@ -21,6 +21,7 @@ from painpath.models.medication import (
 )
 from painpath.models.medication_fill import MedicationFill
 from painpath.models.monitoring_time import ClinicianTimeEntry, MonitoringProgram
+from painpath.models.notification import OutboxMessage, OutboxStatus
 from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.pain_diary import PainDiaryEntry
 from painpath.models.patient import Patient
@@ -73,6 +74,8 @@ __all__ = [
     "Observation",
     "ObservationStatus",
     "OccurrenceEvent",
+    "OutboxMessage",
+    "OutboxStatus",
     "PainDiaryEntry",
     "PasswordResetCode",
     "Patient",
