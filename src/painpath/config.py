@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import string
 from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -75,6 +77,25 @@ def secret_key_problem(key: str) -> str | None:
             "'import secrets; print(secrets.token_urlsafe(48))')"
         )
     return None
+
+
+def check_url_template(template: str, placeholder: str) -> str:
+    """Return `template` if usable, else raise ValueError saying why."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as error:
+        raise ValueError(f"not a valid template: {error}") from error
+    if fields != [placeholder]:
+        raise ValueError(f"must contain {{{placeholder}}} exactly once and no other placeholder")
+    if any(ch.isspace() for ch in template):
+        raise ValueError("must not contain spaces")
+    parts = urlsplit(template.replace("{" + placeholder + "}", "x"))
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise ValueError("must be an https URL (http only for localhost)")
+    if not parts.hostname or parts.username or parts.password:
+        raise ValueError("must name a host and carry no user name or password")
+    return template
 
 
 class CdsIssuer(BaseModel):
@@ -217,6 +238,14 @@ class Settings(BaseSettings):
     # A claim older than this (a worker stopped mid-send) is given up as failed, never resent:
     # the message may have gone out, and a reminder must not arrive twice.
     notify_claim_lease_seconds: int = Field(default=600, ge=30)
+    # Video visits (docs/telehealth.md): the provider's join URL with {room} where the visit's
+    # unguessable room name goes, e.g. https://meet.example.org/{room} (a self-hosted Jitsi or
+    # any provider). Unset: visits are booked without a join link.
+    video_room_url_template: str | None = None
+    # Reminders before a visit, in hours (sent by `painpath notify send`).
+    visit_reminder_hours: tuple[int, ...] = (24, 1)
+    # Patients may book a slot no sooner than this many minutes from now.
+    visit_booking_lead_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
 
     @field_validator("database_url")
     @classmethod
@@ -245,6 +274,18 @@ class Settings(BaseSettings):
         ):
             raise ValueError(f"{value!r} is not one plain e-mail address")
         return value
+
+    @field_validator("video_room_url_template")
+    @classmethod
+    def _usable_room_template(cls, value: str | None) -> str | None:
+        return None if value is None else check_url_template(value, "room")
+
+    @field_validator("visit_reminder_hours")
+    @classmethod
+    def _reminder_hours(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 1 <= hours <= 24 * 14 for hours in value) or len(set(value)) != len(value):
+            raise ValueError("each reminder is 1 to 336 hours before the visit, each once")
+        return tuple(sorted(value, reverse=True))
 
     @property
     def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:

@@ -25,10 +25,11 @@ def test_the_worker_sends_each_message_once(invoke: Invoke, engine: Engine) -> N
         "failed": 0,
         "abandoned": 0,
         "errors": {},
+        "reminders_enqueued": 0,
     }
     again = invoke("notify", "send")
     assert again.exit_code == 0, again.output
-    assert "sent 0, retrying 0, failed 0, abandoned 0" in again.stdout
+    assert "reminders enqueued 0, sent 0, retrying 0, failed 0, abandoned 0" in again.stdout
     with factory() as session:
         assert set(session.scalars(select(OutboxMessage.status))) == {OutboxStatus.sent}
 

@@ -30,6 +30,11 @@ class Permission(StrEnum):
     questionnaire_assign = "questionnaire:assign"
     alert_manage = "alert:manage"
     monitoring_time_write = "monitoring_time:write"
+    # Telehealth: book or cancel a patient's video visit; write its note and complete it; keep
+    # one's own weekly availability.
+    visit_book = "visit:book"
+    visit_document = "visit:document"
+    availability_manage = "availability:manage"
     user_manage = "user:manage"
 
 
@@ -46,7 +51,7 @@ _CLINICAL_READ = frozenset(
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # A patient reads their own record and reports their own observations (diary, wearables).
-    Role.patient: _CLINICAL_READ | {Permission.observation_write},
+    Role.patient: _CLINICAL_READ | {Permission.observation_write, Permission.visit_book},
     Role.clinician: _CLINICAL_READ
     | {
         Permission.patient_create,
@@ -58,6 +63,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.questionnaire_assign,
         Permission.alert_manage,
         Permission.monitoring_time_write,
+        Permission.visit_book,
+        Permission.visit_document,
+        Permission.availability_manage,
     },
     # Pharmacists review medicines and genotypes (and upload genotype files and lab calls);
     # they do not prescribe or diagnose here.

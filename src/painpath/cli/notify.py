@@ -1,4 +1,5 @@
-"""`painpath notify send`: the notification worker (outbox → log or SMTP).
+"""`painpath notify send`: the notification worker. Each round it enqueues the visit reminders
+that are due, then sends the outbox (to the log, or SMTP when configured).
 
 Run it from cron (`painpath notify send` every minute) or as a long-running service
 (`painpath notify send --loop`). Several workers may run at once: each row is claimed by one.
@@ -30,14 +31,15 @@ def send(
     ] = 200,
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
-    """Send every due notification once (the log when PAINPATH_SMTP_HOST is unset, else SMTP).
-    Exit status 1 if a message failed for good in the last round."""
+    """Enqueue due visit reminders, then send every due notification once (the log when
+    PAINPATH_SMTP_HOST is unset, else SMTP). Exit 1 if a message failed for good."""
     with reported_errors():
         if output not in ("text", "json"):
             raise CliError(f"--format must be text or json, not {output!r}")
         from painpath.cli.database import require_head
         from painpath.db.engine import make_engine, make_session_factory
         from painpath.services.notify import RetryPolicy, send_pending, sender_from_settings
+        from painpath.services.telehealth.reminders import enqueue_due_reminders
 
         settings = load_settings()
         require_head(settings.database_url)
@@ -47,8 +49,9 @@ def send(
         try:
             factory = make_session_factory(engine)
             while True:
+                reminded = enqueue_due_reminders(factory, settings)
                 report = send_pending(factory, sender, policy=policy, batch_size=batch)
-                _print(report.as_json(), output)
+                _print({**report.as_json(), "reminders_enqueued": reminded.enqueued}, output)
                 if not loop:
                     break
                 time.sleep(interval)
@@ -63,6 +66,6 @@ def _print(found: dict[str, object], output: str) -> None:
         typer.echo(json.dumps(found))
         return
     console().print(
-        f"sent {found['sent']}, retrying {found['retrying']}, failed {found['failed']}, "
-        f"abandoned {found['abandoned']}"
+        f"reminders enqueued {found['reminders_enqueued']}, sent {found['sent']}, "
+        f"retrying {found['retrying']}, failed {found['failed']}, abandoned {found['abandoned']}"
     )

@@ -34,6 +34,13 @@ from painpath.models.questionnaire_schedule import (
     Recurrence,
 )
 from painpath.models.sync import SyncBatch, SyncChange, SyncSequence
+from painpath.models.telehealth import (
+    AvailabilityException,
+    AvailabilityTemplate,
+    ExceptionKind,
+    Visit,
+    VisitStatus,
+)
 from painpath.models.user import ApiToken, LoginAttempt, User
 from painpath.models.wearable import (
     WearableDay,
@@ -53,6 +60,8 @@ __all__ = [
     "AuditEvent",
     "AuditOutcome",
     "AuthSession",
+    "AvailabilityException",
+    "AvailabilityTemplate",
     "CareTeam",
     "CareTeamParticipant",
     "CdsFeedback",
@@ -63,6 +72,7 @@ __all__ = [
     "Condition",
     "ConditionCodeSystem",
     "ConditionStatus",
+    "ExceptionKind",
     "GenotypeResult",
     "LoginAttempt",
     "LoginThrottle",
@@ -91,6 +101,8 @@ __all__ = [
     "SyncChange",
     "SyncSequence",
     "User",
+    "Visit",
+    "VisitStatus",
     "WearableDay",
     "WearableImport",
     "WearableImportStatus",

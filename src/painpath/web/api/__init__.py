@@ -23,6 +23,7 @@ from painpath.web.api import (
     patients,
     pgx,
     questionnaire_catalog,
+    telehealth,
     users,
     wearables,
 )
@@ -50,6 +51,7 @@ for module in (
     monitoring_adherence,
     monitoring_time,
     wearables,
+    telehealth,
     audit_events,
 ):
     api_router.include_router(module.router)
