@@ -54,6 +54,15 @@ KNOWN_PATIENT_ROUTES = {
     f"GET {PATIENT}/adherence",
     f"GET {PATIENT}/alert-thresholds",
     f"PUT {PATIENT}/alert-thresholds",
+    f"GET {PATIENT}/visit-slots",
+    f"GET {PATIENT}/visits",
+    f"POST {PATIENT}/visits",
+    f"GET {PATIENT}/visits/{{visit_id}}",
+    f"POST {PATIENT}/visits/{{visit_id}}/cancel",
+    f"GET {PATIENT}/visits/{{visit_id}}/calendar.ics",
+    f"PUT {PATIENT}/visits/{{visit_id}}/note",
+    f"POST {PATIENT}/visits/{{visit_id}}/complete",
+    f"GET {PATIENT}/visits/{{visit_id}}/fhir",
 }
 KNOWN_OTHER_ROUTES = {
     "GET /api/patients",
@@ -86,6 +95,14 @@ KNOWN_OTHER_ROUTES = {
     "GET /reset-password",
     "POST /reset-password",
     "POST /admin/users/{user_id}/reset-code",
+    "GET /api/me/availability",
+    "PUT /api/me/availability",
+    "POST /api/me/availability/exceptions",
+    "DELETE /api/me/availability/exceptions/{exception_id}",
+    "GET /api/me/visits",
+    "GET /schedule",
+    "GET /availability",
+    "POST /availability",
 }
 
 

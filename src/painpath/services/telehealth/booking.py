@@ -172,9 +172,10 @@ def book(
         reason=reason,
         booked_by_id=access.actor.user_id,
     )
-    session.add(visit)
     try:
-        session.flush()
+        with session.begin_nested():  # a refused insert leaves the request's session usable
+            session.add(visit)
+            session.flush()
     except IntegrityError as error:
         raise Conflict(
             "this slot has just been booked; choose another", field="starts_at"

@@ -11,6 +11,7 @@ from painpath.web.ui import (
     admin_users,
     alert_actions,
     alerts_panel,
+    availability_pages,
     diary_pages,
     panel,
     patient_summary,
@@ -18,6 +19,7 @@ from painpath.web.ui import (
     questionnaire_pages,
     questionnaire_result,
     sign_in,
+    visit_pages,
 )
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import STATIC_DIR
@@ -35,6 +37,8 @@ for module in (
     questionnaire_pages,
     questionnaire_result,
     alert_actions,
+    visit_pages,
+    availability_pages,
 ):
     ui_router.include_router(module.router)
 
