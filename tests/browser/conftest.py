@@ -44,6 +44,7 @@ STARTUP_SECONDS = 15
 class LiveServer:
     base_url: str
     cast: Cast
+    database_url: str = ""
 
 
 def _serve_in_thread(app: object) -> tuple[uvicorn.Server, threading.Thread, socket.socket]:
@@ -94,6 +95,7 @@ def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         database_url=url,
         secret_key="browser-test-secret-key-that-is-long-enough",
         login_max_failures=50,  # the tests share one client address
+        video_room_url_template="https://meet.example.org/{room}",
     )
     app = create_app(settings)
     cast = build_cast(app.state.session_factory)
@@ -101,7 +103,7 @@ def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     server, thread, listener = _serve_in_thread(app)
     host, port = listener.getsockname()
     try:
-        yield LiveServer(base_url=f"http://{host}:{port}", cast=cast)
+        yield LiveServer(base_url=f"http://{host}:{port}", cast=cast, database_url=url)
     finally:
         server.should_exit = True
         thread.join(STARTUP_SECONDS)
