@@ -51,8 +51,9 @@ def test_availability_booking_note_and_ledger_through_the_pages(
     assert visits.status_code == 200
     assert "America/Chicago" in visits.text
     match = re.search(
-        r'name="clinician_id" value="(\d+)">\s*<input type="hidden" name="starts_at" value="([^"]+)">'
-        r'\s*<input type="hidden" name="ends_at" value="([^"]+)">',
+        r'name="clinician_id" value="(\d+)">\s*'
+        r'<input type="hidden" name="starts_at" value="([^"]+)">\s*'
+        r'<input type="hidden" name="ends_at" value="([^"]+)">',
         visits.text,
     )
     assert match, "no slot offered"
@@ -140,3 +141,29 @@ def test_a_taken_slot_on_the_page_is_a_clear_409(
     again = patient.post(f"/patients/{home}/visits", data=fields, follow_redirects=False)
     assert again.status_code == 409
     assert "just been booked" in again.text
+
+
+@pytest.mark.parametrize(
+    "starts_at",
+    ["0001-01-01T00:00:00+00:00", "not-a-time", "2026-12-14T08:00:00", "9999-12-31T23:59:59-12:00"],
+)
+def test_hostile_booking_forms_get_a_page_naming_the_problem(
+    app: FastAPI, cast: Cast, starts_at: str
+) -> None:
+    patient = signed_in(app, "patient")
+    home = cast.home_patient_id
+    page = patient.get(f"/patients/{home}/visits")
+    response = patient.post(
+        f"/patients/{home}/visits",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "clinician_id": str(cast.user_ids["clinician"]),
+            "starts_at": starts_at,
+            "ends_at": "2026-12-14T08:30:00+00:00",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 422
+    assert "The visit was not booked." in response.text
+    with app.state.session_factory() as session:
+        assert session.scalars(select(Visit)).all() == []

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from painpath.auth.permissions import Permission
 from painpath.config import Settings
-from painpath.kit.clock import utcnow
+from painpath.kit.clock import in_range, utcnow
 from painpath.models.audit_event import AuditOutcome
 from painpath.models.monitoring_time import ClinicianTimeEntry, MonitoringProgram
 from painpath.models.telehealth import Visit, VisitStatus
@@ -32,6 +32,7 @@ from painpath.services.telehealth.zones import viewer_zone
 from painpath.web.deps import SessionDep, SettingsDep, access
 from painpath.web.ui.deps import FormViewerDep, ViewerDep
 from painpath.web.ui.form_access import form_access
+from painpath.web.ui.local_time import patient_zone
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import Viewer, render
 
@@ -173,7 +174,13 @@ def _instant(value: str, name: str) -> datetime:
         raise InvalidInput("not a time", field=name) from error
     if moment.tzinfo is None:
         raise InvalidInput("time without a zone", field=name)
-    return moment
+    try:
+        instant = moment.astimezone(UTC)
+    except OverflowError as error:
+        raise InvalidInput("the time is out of range", field=name) from error
+    if not in_range(instant.date()):
+        raise InvalidInput("the time is out of range", field=name)
+    return instant
 
 
 @router.post(VISITS)
@@ -219,7 +226,7 @@ def _ledger_line(session: Session, grant: PatientAccess, visit: Visit) -> dict[s
     )
     if entry is None:
         return None
-    zone = ZoneInfo(grant.patient.time_zone) if grant.patient.time_zone else ZoneInfo("UTC")
+    zone = patient_zone(grant.patient.time_zone)
     found = monitoring_ledger.ledger(
         session,
         access=grant,
