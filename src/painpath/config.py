@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import string
 from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -75,6 +77,25 @@ def secret_key_problem(key: str) -> str | None:
             "'import secrets; print(secrets.token_urlsafe(48))')"
         )
     return None
+
+
+def check_url_template(template: str, placeholder: str) -> str:
+    """Return `template` if usable, else raise ValueError saying why."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as error:
+        raise ValueError(f"not a valid template: {error}") from error
+    if fields != [placeholder]:
+        raise ValueError(f"must contain {{{placeholder}}} exactly once and no other placeholder")
+    if any(ch.isspace() for ch in template):
+        raise ValueError("must not contain spaces")
+    parts = urlsplit(template.replace("{" + placeholder + "}", "x"))
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise ValueError("must be an https URL (http only for localhost)")
+    if not parts.hostname or parts.username or parts.password:
+        raise ValueError("must name a host and carry no user name or password")
+    return template
 
 
 class CdsIssuer(BaseModel):
@@ -207,6 +228,35 @@ class Settings(BaseSettings):
     # Strict-Transport-Security max-age in seconds, sent on HTTPS requests (on every response
     # when public_base_url is https://, as behind a TLS proxy); 0 sends none.
     hsts_seconds: int = Field(default=31_536_000, ge=0)
+    # Outgoing e-mail (notifications, visit reminders; see docs/telehealth.md). Unset host: the
+    # notification worker writes messages to the log instead of sending them. The password is
+    # read from PAINPATH_SMTP_PASSWORD only; it has no default.
+    smtp_host: str | None = None
+    # 587 with STARTTLS, 465 with implicit TLS (smtp_security="tls").
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # starttls (upgrade a plain connection) or tls (TLS from the first byte); never plaintext.
+    smtp_security: Literal["starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # The From address of every message painpath sends, e.g. painpath@clinic.example.
+    smtp_from: str | None = None
+    # Seconds to wait for the mail server before an attempt counts as failed.
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # A notification that failed to send is retried this many times in all, waiting
+    # notify_retry_seconds × 2^(attempt-1) between attempts.
+    notify_max_attempts: int = Field(default=5, ge=1, le=50)
+    notify_retry_seconds: int = Field(default=60, ge=1)
+    # A claim older than this (a worker stopped mid-send) is given up as failed, never resent:
+    # the message may have gone out, and a reminder must not arrive twice.
+    notify_claim_lease_seconds: int = Field(default=600, ge=30)
+    # Video visits (docs/telehealth.md): the provider's join URL with {room} where the visit's
+    # unguessable room name goes, e.g. https://meet.example.org/{room} (a self-hosted Jitsi or
+    # any provider). Unset: visits are booked without a join link.
+    video_room_url_template: str | None = None
+    # Reminders before a visit, in hours (sent by `painpath notify send`).
+    visit_reminder_hours: tuple[int, ...] = (24, 1)
+    # Patients may book a slot no sooner than this many minutes from now.
+    visit_booking_lead_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
 
     @field_validator("database_url")
     @classmethod
@@ -226,6 +276,27 @@ class Settings(BaseSettings):
             except ValueError as error:
                 raise ValueError(f"{entry!r} is not an IP address or network") from error
         return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _one_plain_address(cls, value: str | None) -> str | None:
+        if value is not None and (
+            "@" not in value or any(c in value for c in "\r\n<>,;") or len(value) > 320
+        ):
+            raise ValueError(f"{value!r} is not one plain e-mail address")
+        return value
+
+    @field_validator("video_room_url_template")
+    @classmethod
+    def _usable_room_template(cls, value: str | None) -> str | None:
+        return None if value is None else check_url_template(value, "room")
+
+    @field_validator("visit_reminder_hours")
+    @classmethod
+    def _reminder_hours(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 1 <= hours <= 24 * 14 for hours in value) or len(set(value)) != len(value):
+            raise ValueError("each reminder is 1 to 336 hours before the visit, each once")
+        return tuple(sorted(value, reverse=True))
 
     @property
     def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:

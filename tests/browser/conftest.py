@@ -96,6 +96,7 @@ def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         database_url=url,
         secret_key="browser-test-secret-key-that-is-long-enough",
         login_max_failures=50,  # the tests share one client address
+        video_room_url_template="https://meet.example.org/{room}",
     )
     app = create_app(settings)
     cast = build_cast(app.state.session_factory)

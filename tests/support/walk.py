@@ -28,6 +28,7 @@ import re
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
@@ -41,7 +42,15 @@ from starlette.staticfiles import StaticFiles
 
 from painpath.auth.permissions import Permission, has_permission
 from painpath.db.base import Base
-from painpath.models import AuditEvent, AuditOutcome, CareTeam, Role, User
+from painpath.models import (
+    AuditEvent,
+    AuditOutcome,
+    CareTeam,
+    CareTeamParticipant,
+    Role,
+    User,
+    Visit,
+)
 from painpath.services.access import UNSCOPED_PERMISSIONS
 from tests.support.cohort import PASSWORD, Cast
 
@@ -75,6 +84,7 @@ PARAM_KINDS = {
     "activity_id": "care_plan_activity",
     "session_id": "care_plan_session",
     "course_id": "therapy_course",
+    "visit_id": "visit",
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -288,7 +298,34 @@ def seed_records(
             or 1
         )
         ids["user"] = session.scalar(select(User.id).where(User.patient_id == patient_id)) or 1
+    ids["visit"] = seed_visit(session_factory, patient_id)
     return Records(patient_id=patient_id, ids=ids)
+
+
+def seed_visit(session_factory: sessionmaker[Session], patient_id: int) -> int:
+    """A booked video visit with a clinician of the patient's care team (written directly: the
+    walk needs the row, not the clinician's availability)."""
+    with session_factory.begin() as session:
+        clinician_id = session.scalar(
+            select(User.id)
+            .join(CareTeamParticipant, CareTeamParticipant.user_id == User.id)
+            .join(CareTeam, CareTeam.id == CareTeamParticipant.care_team_id)
+            .where(CareTeam.patient_id == patient_id, User.role == Role.clinician)
+        )
+        assert clinician_id is not None, "the patient has no clinician on a care team"
+        start = datetime(2030, 1, 7, 15, 0, tzinfo=UTC)
+        visit = Visit(
+            patient_id=patient_id,
+            clinician_id=clinician_id,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            room=f"walk-room-{patient_id}",
+            calendar_uid=f"walk-{patient_id}@painpath",
+            subjective="Walk visit note",
+        )
+        session.add(visit)
+        session.flush()
+        return visit.id
 
 
 def send(

@@ -88,6 +88,15 @@ KNOWN_PATIENT_ROUTES = {
     "POST /patients/{patient_id}/therapies/{course_id}/implant",
     "POST /patients/{patient_id}/therapies/{course_id}/injections",
     "POST /patients/{patient_id}/therapies/{course_id}/assessments",
+    f"GET {PATIENT}/visit-slots",
+    f"GET {PATIENT}/visits",
+    f"POST {PATIENT}/visits",
+    f"GET {PATIENT}/visits/{{visit_id}}",
+    f"POST {PATIENT}/visits/{{visit_id}}/cancel",
+    f"GET {PATIENT}/visits/{{visit_id}}/calendar.ics",
+    f"PUT {PATIENT}/visits/{{visit_id}}/note",
+    f"POST {PATIENT}/visits/{{visit_id}}/complete",
+    f"GET {PATIENT}/visits/{{visit_id}}/fhir",
 }
 KNOWN_OTHER_ROUTES = {
     "GET /api/patients",
@@ -122,6 +131,14 @@ KNOWN_OTHER_ROUTES = {
     "POST /admin/users/{user_id}/reset-code",
     "GET /api/clinic/settings",
     "PUT /api/clinic/settings",
+    "GET /api/me/availability",
+    "PUT /api/me/availability",
+    "POST /api/me/availability/exceptions",
+    "DELETE /api/me/availability/exceptions/{exception_id}",
+    "GET /api/me/visits",
+    "GET /schedule",
+    "GET /availability",
+    "POST /availability",
 }
 
 

@@ -33,6 +33,11 @@ class Permission(StrEnum):
     # Care plans: goals, activities and sessions. Patients read their own plan.
     care_plan_read = "care_plan:read"
     care_plan_write = "care_plan:write"
+    # Telehealth: book or cancel a patient's video visit; write its note and complete it; keep
+    # one's own weekly availability.
+    visit_book = "visit:book"
+    visit_document = "visit:document"
+    availability_manage = "availability:manage"
     user_manage = "user:manage"
     # Therapy courses (biologic, neurostimulation, regenerative workflows and outcomes).
     therapy_read = "therapy:read"
@@ -56,7 +61,7 @@ _CLINICAL_READ = frozenset(
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # A patient reads their own record and reports their own observations (diary, wearables).
-    Role.patient: _CLINICAL_READ | {Permission.observation_write},
+    Role.patient: _CLINICAL_READ | {Permission.observation_write, Permission.visit_book},
     Role.clinician: _CLINICAL_READ
     | {
         Permission.patient_create,
@@ -70,6 +75,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.monitoring_time_write,
         Permission.care_plan_write,
         Permission.therapy_write,
+        Permission.visit_book,
+        Permission.visit_document,
+        Permission.availability_manage,
     },
     # Pharmacists review medicines and genotypes (and upload genotype files and lab calls);
     # they do not prescribe or diagnose here.

@@ -21,6 +21,7 @@ from painpath.demo.care_plans import seed_care_plans
 from painpath.demo.cohort import DEFAULT_PATIENTS, DEFAULT_SEED, Cohort, generate_cohort
 from painpath.demo.staff import DemoLogin
 from painpath.demo.therapies_tried import seed_therapies_tried
+from painpath.demo.visits import seed_visits
 from painpath.models import (
     CareTeam,
     CareTeamParticipant,
@@ -166,6 +167,14 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
         members = [*draft.clinicians, *([staff.PHARMACIST.username] * draft.pharmacist_on_team)]
         participants.extend({"care_team_id": team_id, "user_id": user_ids[m]} for m in members)
     _bulk(session, CareTeamParticipant, participants)
+    seed_visits(
+        session,
+        drafts=drafts,
+        patient_ids=patient_ids,
+        user_ids=user_ids,
+        as_of=cohort.as_of,
+        seed=cohort.seed,
+    )
 
     conditions: list[Row] = []
     medications: list[Row] = []

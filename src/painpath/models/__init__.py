@@ -34,6 +34,7 @@ from painpath.models.medication import (
 )
 from painpath.models.medication_fill import MedicationFill
 from painpath.models.monitoring_time import ClinicianTimeEntry, MonitoringProgram
+from painpath.models.notification import OutboxMessage, OutboxStatus
 from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.pain_diary import PainDiaryEntry
 from painpath.models.patient import Patient
@@ -54,6 +55,12 @@ from painpath.models.therapy_course import (
     TherapyInjection,
     TherapyProgram,
     TherapyTrialDay,
+from painpath.models.telehealth import (
+    AvailabilityException,
+    AvailabilityTemplate,
+    ExceptionKind,
+    Visit,
+    VisitStatus,
 )
 from painpath.models.user import ApiToken, LoginAttempt, User
 from painpath.models.wearable import (
@@ -84,6 +91,8 @@ __all__ = [
     "CarePlanStatus",
     "CareSessionStatus",
     "CareStopReason",
+    "AvailabilityException",
+    "AvailabilityTemplate",
     "CareTeam",
     "CareTeamParticipant",
     "CareTherapyTried",
@@ -96,6 +105,7 @@ __all__ = [
     "Condition",
     "ConditionCodeSystem",
     "ConditionStatus",
+    "ExceptionKind",
     "GenotypeResult",
     "LoginAttempt",
     "LoginThrottle",
@@ -107,6 +117,8 @@ __all__ = [
     "Observation",
     "ObservationStatus",
     "OccurrenceEvent",
+    "OutboxMessage",
+    "OutboxStatus",
     "PainDiaryEntry",
     "PasswordResetCode",
     "Patient",
@@ -129,6 +141,8 @@ __all__ = [
     "TherapyTrialDay",
     "TherapyTriedStatus",
     "User",
+    "Visit",
+    "VisitStatus",
     "WearableDay",
     "WearableImport",
     "WearableImportStatus",

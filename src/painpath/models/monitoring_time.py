@@ -40,4 +40,8 @@ class ClinicianTimeEntry(PatientOwned, Base):
         str_enum(MonitoringProgram, "monitoring_program")
     )
     note: Mapped[str | None] = mapped_column(String(1000))
+    # The completed video visit these minutes are (its interactive communication), if any.
+    visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL"), unique=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

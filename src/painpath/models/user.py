@@ -27,6 +27,11 @@ class User(Timestamps, Base):
     )
     # US National Provider Identifier, for clinicians and pharmacists.
     npi: Mapped[str | None] = mapped_column(String(10))
+    # Where notifications (visit reminders, message alerts) are e-mailed; none: not notified.
+    email: Mapped[str | None] = mapped_column(String(320))
+    # IANA zone the account's times are shown in (staff; a patient account uses the patient's
+    # zone) and a clinician's availability is kept in. None: UTC.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
     # TOTP (RFC 6238) second factor: the base32 secret, set when enrollment starts; enabled
     # once the first code is confirmed. The last accepted time step stops a code being replayed.

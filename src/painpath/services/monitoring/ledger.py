@@ -21,6 +21,7 @@ from painpath.models.questionnaire import QuestionnaireResponse
 from painpath.models.user import User
 from painpath.monitoring.billing import Modality, Reading, TimedMinutes, period_ledger
 from painpath.monitoring.billing.ledger import PERIOD_DAYS, calendar_month
+from painpath.monitoring.billing.overlap import LoggedInterval, counted_minutes
 from painpath.services.access import PatientAccess
 from painpath.services.errors import InvalidInput
 
@@ -118,26 +119,44 @@ def _time_logs(
     program: MonitoringProgram,
     first: date,
     last: date,
-) -> list[tuple[ClinicianTimeEntry, date]]:
+) -> list[tuple[ClinicianTimeEntry, date, int]]:
+    """Each entry, its local day and the minutes it counts: a performer's overlapping entries
+    (a visit and time logged by hand for the same stretch) count their shared minutes once."""
     start, end = _utc_bounds(first, last, zone_name)
     zone = time_zone(zone_name)
-    rows = session.scalars(
-        select(ClinicianTimeEntry).where(
-            ClinicianTimeEntry.patient_id == patient_id,
-            ClinicianTimeEntry.program == program,
-            ClinicianTimeEntry.started_at >= start,
-            ClinicianTimeEntry.started_at < end,
+    rows = list(
+        session.scalars(
+            select(ClinicianTimeEntry).where(
+                ClinicianTimeEntry.patient_id == patient_id,
+                ClinicianTimeEntry.program == program,
+                ClinicianTimeEntry.started_at >= start,
+                ClinicianTimeEntry.started_at < end,
+            )
         )
     )
-    return [(row, row.started_at.astimezone(zone).date()) for row in rows]
+    counted = counted_minutes(
+        [
+            LoggedInterval(
+                key=row.id,
+                performer=str(row.clinician_id or f"former user {row.id}"),
+                started_at=row.started_at,
+                minutes=row.minutes,
+                priority=0 if row.visit_id is not None else 1,
+            )
+            for row in rows
+        ]
+    )
+    return [(row, row.started_at.astimezone(zone).date(), counted[row.id]) for row in rows]
 
 
-def _performers(session: Session, logs: list[tuple[ClinicianTimeEntry, date]]) -> list[Performer]:
+def _performers(
+    session: Session, logs: list[tuple[ClinicianTimeEntry, date, int]]
+) -> list[Performer]:
     minutes: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
-    for entry, _day in logs:
-        minutes[entry.clinician_id][0] += entry.minutes
+    for entry, _day, counted in logs:
+        minutes[entry.clinician_id][0] += counted
         if entry.interactive:
-            minutes[entry.clinician_id][1] += entry.minutes
+            minutes[entry.clinician_id][1] += counted
     ids = [user_id for user_id in minutes if user_id is not None]
     found = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
     names = {user_id: name for user_id, name in found}
@@ -169,11 +188,11 @@ def ledger(
     timed = [
         TimedMinutes(
             day=day,
-            minutes=entry.minutes,
+            minutes=counted,
             performer=str(entry.clinician_id or "former user"),
             interactive=entry.interactive,
         )
-        for entry, day in logs
+        for entry, day, counted in logs
     ]
     computed = period_ledger(program.value, readings, timed, period_start=start)
     decision = computed.decide(first_period=first_period)

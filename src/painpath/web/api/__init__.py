@@ -25,6 +25,7 @@ from painpath.web.api import (
     patients,
     pgx,
     questionnaire_catalog,
+    telehealth,
     therapies,
     users,
     wearables,
@@ -56,6 +57,7 @@ for module in (
     monitoring_time,
     pain_summary,
     wearables,
+    telehealth,
     audit_events,
 ):
     api_router.include_router(module.router)

@@ -12,6 +12,7 @@ from painpath.web.ui import (
     alert_actions,
     alerts_panel,
     app_shell,
+    availability_pages,
     care_plan_pages,
     care_tried_pages,
     clinic_settings_page,
@@ -25,6 +26,7 @@ from painpath.web.ui import (
     questionnaire_result,
     sign_in,
     therapy_pages,
+    visit_pages,
 )
 from painpath.web.ui.routing import UIRoute
 from painpath.web.ui.templating import STATIC_DIR
@@ -49,6 +51,8 @@ for module in (
     therapy_pages,
     patient_app,
     app_shell,
+    visit_pages,
+    availability_pages,
 ):
     ui_router.include_router(module.router)
 
