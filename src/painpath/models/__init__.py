@@ -47,6 +47,13 @@ from painpath.models.questionnaire_schedule import (
     Recurrence,
 )
 from painpath.models.sync import SyncBatch, SyncChange, SyncSequence
+from painpath.models.telehealth import (
+    AvailabilityException,
+    AvailabilityTemplate,
+    ExceptionKind,
+    Visit,
+    VisitStatus,
+)
 from painpath.models.therapy_course import (
     ClinicSetting,
     TherapyAssessment,
@@ -55,12 +62,6 @@ from painpath.models.therapy_course import (
     TherapyInjection,
     TherapyProgram,
     TherapyTrialDay,
-from painpath.models.telehealth import (
-    AvailabilityException,
-    AvailabilityTemplate,
-    ExceptionKind,
-    Visit,
-    VisitStatus,
 )
 from painpath.models.user import ApiToken, LoginAttempt, User
 from painpath.models.wearable import (
@@ -81,6 +82,8 @@ __all__ = [
     "AuditEvent",
     "AuditOutcome",
     "AuthSession",
+    "AvailabilityException",
+    "AvailabilityTemplate",
     "CareActivityStatus",
     "CareGoalAchievement",
     "CareGoalLifecycle",
@@ -91,8 +94,6 @@ __all__ = [
     "CarePlanStatus",
     "CareSessionStatus",
     "CareStopReason",
-    "AvailabilityException",
-    "AvailabilityTemplate",
     "CareTeam",
     "CareTeamParticipant",
     "CareTherapyTried",

@@ -1,7 +1,7 @@
 """Notification outbox (one row per idempotency key) and an e-mail address on accounts.
 
 Revision ID: 86f54f24493f
-Revises: d9e075cae627
+Revises: 36c4e731f813
 Create Date: 2026-12-08 04:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "86f54f24493f"
-down_revision: str | None = "d9e075cae627"
+down_revision: str | None = "36c4e731f813"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
