@@ -30,6 +30,9 @@ class Permission(StrEnum):
     questionnaire_assign = "questionnaire:assign"
     alert_manage = "alert:manage"
     monitoring_time_write = "monitoring_time:write"
+    # Secure messages between a patient and their care team (threads, replies, attachments).
+    message_read = "message:read"
+    message_write = "message:write"
     user_manage = "user:manage"
 
 
@@ -44,10 +47,15 @@ _CLINICAL_READ = frozenset(
     }
 )
 
+#: Messaging; admins hold none of it: messages are clinical conversation, not account work.
+_MESSAGING = frozenset({Permission.message_read, Permission.message_write})
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    # A patient reads their own record and reports their own observations (diary, wearables).
-    Role.patient: _CLINICAL_READ | {Permission.observation_write},
+    # A patient reads their own record and reports their own observations (diary, wearables),
+    # and writes to their own care team.
+    Role.patient: _CLINICAL_READ | _MESSAGING | {Permission.observation_write},
     Role.clinician: _CLINICAL_READ
+    | _MESSAGING
     | {
         Permission.patient_create,
         Permission.patient_update,
@@ -63,6 +71,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # they do not prescribe or diagnose here.
     # They work monitoring alerts and log the time they spend on them.
     Role.pharmacist: _CLINICAL_READ
+    | _MESSAGING
     | {
         Permission.observation_write,
         Permission.genotype_write,

@@ -20,6 +20,12 @@ from painpath.models.medication import (
     MedicationRequestStatus,
 )
 from painpath.models.medication_fill import MedicationFill
+from painpath.models.messaging import (
+    Message,
+    MessageAttachment,
+    MessageReadState,
+    MessageThread,
+)
 from painpath.models.monitoring_time import ClinicianTimeEntry, MonitoringProgram
 from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.pain_diary import PainDiaryEntry
@@ -69,6 +75,10 @@ __all__ = [
     "MedicationFill",
     "MedicationRequest",
     "MedicationRequestStatus",
+    "Message",
+    "MessageAttachment",
+    "MessageReadState",
+    "MessageThread",
     "MonitoringProgram",
     "Observation",
     "ObservationStatus",

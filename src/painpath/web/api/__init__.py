@@ -10,6 +10,7 @@ from painpath.web.api import (
     conditions,
     genotypes,
     medications,
+    messages,
     mfa,
     monitoring_adherence,
     monitoring_alert_stream,
@@ -50,6 +51,7 @@ for module in (
     monitoring_adherence,
     monitoring_time,
     wearables,
+    messages,
     audit_events,
 ):
     api_router.include_router(module.router)
