@@ -200,6 +200,27 @@ class Settings(BaseSettings):
     # Strict-Transport-Security max-age in seconds, sent on HTTPS requests (on every response
     # when public_base_url is https://, as behind a TLS proxy); 0 sends none.
     hsts_seconds: int = Field(default=31_536_000, ge=0)
+    # Outgoing e-mail (notifications, visit reminders; see docs/telehealth.md). Unset host: the
+    # notification worker writes messages to the log instead of sending them. The password is
+    # read from PAINPATH_SMTP_PASSWORD only; it has no default.
+    smtp_host: str | None = None
+    # 587 with STARTTLS, 465 with implicit TLS (smtp_security="tls").
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # starttls (upgrade a plain connection) or tls (TLS from the first byte); never plaintext.
+    smtp_security: Literal["starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # The From address of every message painpath sends, e.g. painpath@clinic.example.
+    smtp_from: str | None = None
+    # Seconds to wait for the mail server before an attempt counts as failed.
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # A notification that failed to send is retried this many times in all, waiting
+    # notify_retry_seconds × 2^(attempt-1) between attempts.
+    notify_max_attempts: int = Field(default=5, ge=1, le=50)
+    notify_retry_seconds: int = Field(default=60, ge=1)
+    # A claim older than this (a worker stopped mid-send) is given up as failed, never resent:
+    # the message may have gone out, and a reminder must not arrive twice.
+    notify_claim_lease_seconds: int = Field(default=600, ge=30)
 
     @field_validator("database_url")
     @classmethod
@@ -218,6 +239,15 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(entry, strict=False)
             except ValueError as error:
                 raise ValueError(f"{entry!r} is not an IP address or network") from error
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _one_plain_address(cls, value: str | None) -> str | None:
+        if value is not None and (
+            "@" not in value or any(c in value for c in "\r\n<>,;") or len(value) > 320
+        ):
+            raise ValueError(f"{value!r} is not one plain e-mail address")
         return value
 
     @property

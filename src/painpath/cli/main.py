@@ -44,6 +44,11 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "monitoring_app",
         "Remote monitoring: the daily alert sweep.",
     ),
+    "notify": (
+        "painpath.cli.notify",
+        "notify_app",
+        "Notifications: send the outbox (log, or SMTP when configured).",
+    ),
 }
 
 

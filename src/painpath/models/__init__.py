@@ -27,6 +27,7 @@ from painpath.models.messaging import (
     MessageThread,
 )
 from painpath.models.monitoring_time import ClinicianTimeEntry, MonitoringProgram
+from painpath.models.notification import OutboxMessage, OutboxStatus
 from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.pain_diary import PainDiaryEntry
 from painpath.models.patient import Patient
@@ -83,6 +84,8 @@ __all__ = [
     "Observation",
     "ObservationStatus",
     "OccurrenceEvent",
+    "OutboxMessage",
+    "OutboxStatus",
     "PainDiaryEntry",
     "PasswordResetCode",
     "Patient",

@@ -27,6 +27,8 @@ class User(Timestamps, Base):
     )
     # US National Provider Identifier, for clinicians and pharmacists.
     npi: Mapped[str | None] = mapped_column(String(10))
+    # Where notifications (visit reminders, message alerts) are e-mailed; none: not notified.
+    email: Mapped[str | None] = mapped_column(String(320))
     is_active: Mapped[bool] = mapped_column(default=True)
     # TOTP (RFC 6238) second factor: the base32 secret, set when enrollment starts; enabled
     # once the first code is confirmed. The last accepted time step stops a code being replayed.
