@@ -5,7 +5,6 @@ checked by their bytes and served only as attachments, and every read is audited
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
 from painpath.config import Environment, Settings
-from painpath.models import AuditEvent, AuditOutcome, CareTeam
+from painpath.models import AuditEvent, AuditOutcome, CareTeam, User
+from painpath.models.notification import OutboxMessage
 from tests.messaging import files
 from tests.support.cohort import Cast
 from tests.support.walk import BOOKKEEPING_TABLES, database_snapshot
@@ -238,14 +238,14 @@ def test_text_fields_are_checked_and_named(
 
 
 @pytest.fixture
-def foreign_thread(client: TestClient, cast: Cast) -> Iterator[dict[str, Any]]:
+def foreign_thread(client: TestClient, cast: Cast) -> dict[str, Any]:
     """A thread of the foreign patient, with an attachment, opened by that patient."""
     own = cast.headers(client, "other_patient")
     opened = open_thread(
         client, own, cast.foreign_patient_id, attachment=("away.pdf", files.pdf("away"), "")
     )
     assert opened.status_code == 201, opened.text
-    yield opened.json()
+    return dict(opened.json())
 
 
 def test_a_patient_cannot_read_or_write_another_patients_threads_or_attachments(
@@ -350,3 +350,41 @@ def test_every_read_is_audited(
             f"attachment download: message {opened['messages'][0]['id']}",
         ),
     ]
+
+
+def test_the_care_team_is_notified_once_per_message_without_its_content(
+    app: FastAPI, client: TestClient, cast: Cast, headers: dict[str, dict[str, str]]
+) -> None:
+    with app.state.session_factory() as session:
+        for name in ("clinician", "pharmacist", "patient"):
+            user = session.get(User, cast.user_ids[name])
+            assert user is not None
+            user.email = f"{name}@clinic.example"
+        session.commit()
+    home = cast.home_patient_id
+    opened = open_thread(client, headers["patient"], home, client_id="once").json()
+    open_thread(client, headers["patient"], home, client_id="once")  # a double submit
+    message_id = opened["messages"][0]["id"]
+    with app.state.session_factory() as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(row.idempotency_key, row.recipient) for row in rows] == [
+        (f"message:{message_id}:to:{cast.user_ids['clinician']}", "clinician@clinic.example"),
+        (f"message:{message_id}:to:{cast.user_ids['pharmacist']}", "pharmacist@clinic.example"),
+    ]
+    for row in rows:
+        for secret in ("Since Monday", "Pain after", "Hana", "HOME-1"):
+            assert secret not in row.subject + row.body
+        assert f"/patients/{home}/messages/{opened['id']}" in row.body
+    reply = client.post(
+        f"{threads_url(home)}/{opened['id']}/messages",
+        json={"body": "Noted."},
+        headers=headers["clinician"],
+    ).json()
+    with app.state.session_factory() as session:
+        keys = session.scalars(
+            select(OutboxMessage.idempotency_key).where(OutboxMessage.id > rows[-1].id)
+        ).all()
+    # The clinician's reply: the patient and the pharmacist, never its author.
+    assert sorted(keys) == sorted(
+        f"message:{reply['id']}:to:{cast.user_ids[name]}" for name in ("patient", "pharmacist")
+    )

@@ -69,6 +69,8 @@ PARAM_KINDS = {
     "entry_id": "pain_diary_entry",
     "assignment_id": "questionnaire_assignment",
     "response_id": "questionnaire_response",
+    "thread_id": "message_thread",
+    "attachment_id": "message_attachment",
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -238,6 +240,12 @@ def questionnaire_response_body(**changes: Any) -> dict[str, Any]:
     return body | changes
 
 
+def message_thread_body(**changes: Any) -> dict[str, Any]:
+    # Names the patient, so a listing that leaks the thread shows it.
+    body = {"subject": "Farah: follow-up for AWAY-1", "body": "How is the new dose, Farah?"}
+    return body | changes
+
+
 def seed_records(
     client: TestClient,
     headers: Mapping[str, str],
@@ -245,7 +253,8 @@ def seed_records(
     patient_id: int,
 ) -> Records:
     """Give the patient a condition, a prescription, a pain score, a PGx report (lab calls), a
-    pain-diary entry, a questionnaire assignment and a scored response, as `headers`' user."""
+    pain-diary entry, a questionnaire assignment, a scored response and a message thread, as
+    `headers`' user."""
     ids: dict[str, int] = {}
     for kind, collection, body in (
         ("condition", "conditions", condition_body()),
@@ -255,6 +264,7 @@ def seed_records(
         ("pain_diary_entry", "pain-diary", pain_diary_body()),
         ("questionnaire_assignment", "questionnaire-assignments", assignment_body()),
         ("questionnaire_response", "questionnaire-responses", questionnaire_response_body()),
+        ("message_thread", "message-threads", message_thread_body()),
     ):
         url = f"/api/patients/{patient_id}/{collection}"
         response = client.post(url, json=body, headers=dict(headers))

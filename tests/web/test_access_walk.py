@@ -54,6 +54,15 @@ KNOWN_PATIENT_ROUTES = {
     f"GET {PATIENT}/adherence",
     f"GET {PATIENT}/alert-thresholds",
     f"PUT {PATIENT}/alert-thresholds",
+    f"GET {PATIENT}/message-threads",
+    f"POST {PATIENT}/message-threads",
+    f"GET {PATIENT}/message-threads/{{thread_id}}",
+    f"POST {PATIENT}/message-threads/{{thread_id}}/messages",
+    f"GET {PATIENT}/message-threads/{{thread_id}}/attachments/{{attachment_id}}",
+    "GET /patients/{patient_id}/messages",
+    "POST /patients/{patient_id}/messages",
+    "GET /patients/{patient_id}/messages/{thread_id}",
+    "POST /patients/{patient_id}/messages/{thread_id}",
 }
 KNOWN_OTHER_ROUTES = {
     "GET /api/patients",
@@ -86,6 +95,9 @@ KNOWN_OTHER_ROUTES = {
     "GET /reset-password",
     "POST /reset-password",
     "POST /admin/users/{user_id}/reset-code",
+    "GET /api/message-threads",
+    "GET /api/message-threads/unread-count",
+    "GET /messages",
 }
 
 

@@ -24,7 +24,11 @@ from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, NotFound
 from painpath.services.messaging import notices, participants, read_state
 from painpath.services.messaging.attachment_store import AttachmentStore
-from painpath.services.messaging.attachments import UploadedFile, check_attachment
+from painpath.services.messaging.attachments import (
+    CheckedAttachment,
+    UploadedFile,
+    check_attachment,
+)
 
 MAX_SUBJECT = 200
 MAX_BODY = 5000
@@ -88,6 +92,10 @@ def _require_team(session: Session, access: PatientAccess) -> None:
         )
 
 
+def _checked(attachment: UploadedFile | None, limits: InputLimits) -> CheckedAttachment | None:
+    return check_attachment(attachment, limits) if attachment is not None else None
+
+
 def get_thread(session: Session, *, access: PatientAccess, thread_id: int) -> MessageThread:
     thread = session.get(MessageThread, thread_id)
     if thread is None or thread.patient_id != access.patient_id:
@@ -102,11 +110,10 @@ def _add_message(
     thread: MessageThread,
     body: str,
     client_id: str | None,
-    attachment: UploadedFile | None,
+    checked: CheckedAttachment | None,
     store: AttachmentStore,
-    limits: InputLimits,
+    base_url: str | None,
 ) -> Message:
-    checked = check_attachment(attachment, limits) if attachment is not None else None
     now = utcnow()
     message = Message(
         thread=thread,
@@ -145,7 +152,7 @@ def _add_message(
     read_state.mark_read(
         session, actor=access.actor, thread_id=thread.id, up_to_message_id=message.id
     )
-    notices.message_sent(session, thread=thread, message=message)
+    notices.message_sent(session, thread=thread, message=message, base_url=base_url)
     return message
 
 
@@ -157,8 +164,10 @@ def open_thread(
     message: NewMessage,
     store: AttachmentStore,
     limits: InputLimits,
+    base_url: str | None = None,
 ) -> tuple[MessageThread, bool]:
-    """Open a thread with its first message; a repeat of a known client_id returns the thread
+    """Open a thread with its first message; `base_url` (the server's public address) goes into
+    the e-mail notices. A repeat of a known client_id returns the thread
     it opened (False), so a double submit opens one thread."""
     clean_subject = clean_text(subject, field="subject", longest=MAX_SUBJECT)
     body = clean_text(message.body, field="body", longest=MAX_BODY)
@@ -173,6 +182,8 @@ def open_thread(
     ):
         access.note_resource(known.id)
         return known, False
+    # Everything is checked before anything is added: a refusal leaves nothing to flush.
+    checked = _checked(message.attachment, limits)
     _require_team(session, access)
     thread = MessageThread(
         patient_id=access.patient_id,
@@ -187,9 +198,9 @@ def open_thread(
         thread=thread,
         body=body,
         client_id=client_id,
-        attachment=message.attachment,
+        checked=checked,
         store=store,
-        limits=limits,
+        base_url=base_url,
     )
     access.note_resource(thread.id)
     return thread, True
@@ -203,6 +214,7 @@ def reply(
     message: NewMessage,
     store: AttachmentStore,
     limits: InputLimits,
+    base_url: str | None = None,
 ) -> tuple[Message, bool]:
     """Add a message to a thread; a repeat of a known client_id returns the stored one."""
     thread = get_thread(session, access=access, thread_id=thread_id)
@@ -214,6 +226,7 @@ def reply(
         )
     ):
         return known, False
+    checked = _checked(message.attachment, limits)
     _require_team(session, access)
     stored = _add_message(
         session,
@@ -221,9 +234,9 @@ def reply(
         thread=thread,
         body=body,
         client_id=client_id,
-        attachment=message.attachment,
+        checked=checked,
         store=store,
-        limits=limits,
+        base_url=base_url,
     )
     access.event.detail = f"message {stored.id}"
     return stored, True

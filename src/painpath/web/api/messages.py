@@ -208,6 +208,7 @@ def open_thread(
         message=form.message(),
         store=attachment_store(settings),
         limits=input_limits(settings),
+        base_url=settings.public_base_url,
     )
     if not created:
         response.status_code = 200
@@ -244,6 +245,7 @@ def reply(
         message=form.message(),
         store=attachment_store(settings),
         limits=input_limits(settings),
+        base_url=settings.public_base_url,
     )
     if not created:
         response.status_code = 200

@@ -12,6 +12,7 @@ from painpath.web.ui import (
     alert_actions,
     alerts_panel,
     diary_pages,
+    message_pages,
     panel,
     patient_summary,
     pgx_report,
@@ -35,6 +36,7 @@ for module in (
     questionnaire_pages,
     questionnaire_result,
     alert_actions,
+    message_pages,
 ):
     ui_router.include_router(module.router)
 

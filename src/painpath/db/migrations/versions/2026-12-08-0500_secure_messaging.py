@@ -2,7 +2,7 @@
 (files kept outside the row, content-addressed) and read state per participant.
 
 Revision ID: 5e3a9c1f07b2
-Revises: d9e075cae627
+Revises: 86f54f24493f
 Create Date: 2026-12-08 05:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5e3a9c1f07b2"
-down_revision: str | None = "d9e075cae627"
+down_revision: str | None = "86f54f24493f"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
