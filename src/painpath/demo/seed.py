@@ -18,6 +18,7 @@ from painpath import audit
 from painpath.auth.passwords import hash_password
 from painpath.demo import staff
 from painpath.demo.cohort import DEFAULT_PATIENTS, DEFAULT_SEED, Cohort, generate_cohort
+from painpath.demo.messages import seed_messages
 from painpath.demo.staff import DemoLogin
 from painpath.models import (
     CareTeam,
@@ -237,6 +238,7 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
         questionnaire_responses=_bulk(session, QuestionnaireResponse, responses),
         genotype_results=_bulk(session, GenotypeResult, genotypes),
     )
+    seed_messages(session, cohort=cohort, patient_ids=patient_ids, user_ids=user_ids)
     audit.record(
         session,
         actor=None,
