@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from python_multipart.multipart import parse_options_header
 
 from painpath.config import Settings
-from painpath.services.errors import ContentTooLarge
+from painpath.services.errors import ContentTooLarge, InvalidInput
 from painpath.services.messaging.attachments import ATTACHMENT_FIELD, UploadedFile
 from painpath.services.messaging.threads import MAX_BODY, NewMessage
 from painpath.web.uploads import UnsupportedMediaType, receive_form
@@ -78,7 +78,8 @@ async def received_message(
                 request,
                 Path(where),
                 file_field=ATTACHMENT_FIELD,
-                text_fields=text_fields,
+                # Some clients send an empty file input as a plain field: allowed when empty.
+                text_fields=text_fields | {ATTACHMENT_FIELD},
                 max_bytes=settings.max_attachment_bytes,
                 max_field_bytes=MAX_TEXT_FIELD_BYTES,
             )
@@ -89,6 +90,8 @@ async def received_message(
                 f"(limit PAINPATH_MAX_ATTACHMENT_BYTES={limit})",
                 field=ATTACHMENT_FIELD,
             ) from None
+        if form.fields.pop(ATTACHMENT_FIELD, ""):
+            raise InvalidInput("send the attachment as a file", field=ATTACHMENT_FIELD)
         received = form.file
         attachment = None
         # A browser sends an empty, nameless part when no file was chosen.

@@ -16,7 +16,8 @@ from painpath.services.errors import ContentTooLarge, InvalidInput
 
 #: The form field (API and pages) that carries the file.
 ATTACHMENT_FIELD = "attachment"
-ACCEPTED = ", ".join(sorted({kind.name.upper() for kind in FileType}))
+_NAMES = [kind.name.upper() for kind in FileType]
+ACCEPTED = ", ".join(_NAMES[:-1]) + " or " + _NAMES[-1]  # "PDF, PNG or JPEG"
 
 
 @dataclass(frozen=True, slots=True)
