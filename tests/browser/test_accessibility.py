@@ -65,6 +65,14 @@ MAIN_PAGES = [
     MainPage("clinician-diary", "clinician", "/patients/{patient_id}/diary"),
     MainPage("clinician-questionnaires", "clinician", "/patients/{patient_id}/questionnaires"),
     MainPage("clinician-account-security", "clinician", "/account/security"),
+    MainPage("clinician-messages-inbox", "clinician", "/messages"),
+    MainPage("clinician-patient-messages", "clinician", "/patients/{patient_id}/messages"),
+    MainPage(
+        "clinician-message-thread",
+        "clinician",
+        "/patients/{patient_id}/messages",
+        "a.thread-subject",
+    ),
     MainPage("pharmacist-panel", "pharmacist", "/panel"),
     MainPage("pharmacist-patient-summary", "pharmacist", "/panel", "table.data tbody a"),
     MainPage("patient-record", "patient", "/patients/{patient_id}"),
@@ -77,6 +85,10 @@ MAIN_PAGES = [
         "a[href*='/occurrences/']",
     ),
     MainPage("patient-pgx", "patient", "/patients/{patient_id}/pgx"),
+    MainPage("patient-messages", "patient", "/patients/{patient_id}/messages"),
+    MainPage(
+        "patient-message-thread", "patient", "/patients/{patient_id}/messages", "a.thread-subject"
+    ),
     MainPage("patient-account-security", "patient", "/account/security"),
     MainPage("patient-refused-page", "patient", "/patients/999999"),
     MainPage("admin-users", "admin", "/admin/users"),
