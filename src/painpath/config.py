@@ -140,7 +140,8 @@ class Settings(BaseSettings):
     environment: Environment = Environment.development
     # SQLAlchemy URL: sqlite:///path (embedded default) or postgresql+psycopg://user:pw@host/db.
     database_url: str = Field(default_factory=default_database_url)
-    # Directory for painpath's own files: the generated secret key (and the default database).
+    # Directory for painpath's own files: the generated secret key, message attachments
+    # (attachments/) and the default database.
     data_dir: Path = Field(default_factory=default_data_dir)
     # Signs session cookies. When unset, a random key is generated once and kept in
     # data_dir/secret_key (mode 0600); production refuses short or repetitive keys.
@@ -187,6 +188,9 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=16 * 1024**2, ge=1024)
     max_json_bytes: int = Field(default=8 * 1024**2, ge=1024)
     max_zip_members: int = Field(default=100_000, ge=1)
+    # Largest file attached to a secure message, in bytes (PDF, PNG or JPEG only). Attachments
+    # are kept in data_dir/attachments, each file named by its SHA-256.
+    max_attachment_bytes: int = Field(default=10 * 1024**2, ge=1)
     # CDS Hooks clients (EHRs) allowed to call /cds-services: issuer → CdsIssuer (its JWKS, the
     # FHIR servers painpath may read, the MRN identifier system), or the old form issuer → JWKS
     # URL or inline JWKS (verified, but no FHIR reads and no patient matching; see CdsIssuer).

@@ -46,6 +46,8 @@ from painpath.models import (
     CareTeam,
     Condition,
     MedicationRequest,
+    MessageAttachment,
+    MessageThread,
     Observation,
     PainDiaryEntry,
     Patient,
@@ -95,6 +97,7 @@ def target(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         secret_key="fuzz-secret-key-that-is-long-enough-0123456789",
         login_max_failures=1000,
         public_base_url="http://testserver",
+        data_dir=tmp_path_factory.mktemp("fuzz-data"),
     )
     engine = make_engine(settings_.database_url)
     app = create_app(settings_, engine=engine)
@@ -139,6 +142,8 @@ ROW_PARAMETERS: dict[str, Any] = {
     "activity_id": CarePlanActivity,
     "session_id": CarePlanSession,
     "course_id": TherapyCourse,
+    "thread_id": MessageThread,
+    "attachment_id": MessageAttachment,
 }
 
 

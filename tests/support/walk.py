@@ -85,6 +85,8 @@ PARAM_KINDS = {
     "session_id": "care_plan_session",
     "course_id": "therapy_course",
     "visit_id": "visit",
+    "thread_id": "message_thread",
+    "attachment_id": "message_attachment",
 }
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -254,6 +256,12 @@ def questionnaire_response_body(**changes: Any) -> dict[str, Any]:
     return body | changes
 
 
+def message_thread_body(**changes: Any) -> dict[str, Any]:
+    # Names the patient, so a listing that leaks the thread shows it.
+    body = {"subject": "Farah: follow-up for AWAY-1", "body": "How is the new dose, Farah?"}
+    return body | changes
+
+
 def seed_records(
     client: TestClient,
     headers: Mapping[str, str],
@@ -262,7 +270,8 @@ def seed_records(
 ) -> Records:
     """Give the patient a condition, a prescription, a pain score, a PGx report (lab calls), a
     pain-diary entry, a questionnaire assignment and a scored response, a care plan with a
-    goal, an activity and its sessions, and a therapy course, as `headers`' user."""
+    goal, an activity and its sessions, a therapy course and a message thread, as `headers`'
+    user."""
     ids: dict[str, int] = {}
     for kind, collection, body in (
         ("condition", "conditions", condition_body()),
@@ -274,6 +283,7 @@ def seed_records(
         ("questionnaire_response", "questionnaire-responses", questionnaire_response_body()),
         ("care_plan_goal", "care-plan/goals", {"kind": "peg_max", "start_date": "2026-01-05"}),
         ("care_plan_activity", "care-plan/activities", {"therapy": "cbt"}),
+        ("message_thread", "message-threads", message_thread_body()),
     ):
         url = f"/api/patients/{patient_id}/{collection}"
         response = client.post(url, json=body, headers=dict(headers))

@@ -97,6 +97,15 @@ KNOWN_PATIENT_ROUTES = {
     f"PUT {PATIENT}/visits/{{visit_id}}/note",
     f"POST {PATIENT}/visits/{{visit_id}}/complete",
     f"GET {PATIENT}/visits/{{visit_id}}/fhir",
+    f"GET {PATIENT}/message-threads",
+    f"POST {PATIENT}/message-threads",
+    f"GET {PATIENT}/message-threads/{{thread_id}}",
+    f"POST {PATIENT}/message-threads/{{thread_id}}/messages",
+    f"GET {PATIENT}/message-threads/{{thread_id}}/attachments/{{attachment_id}}",
+    "GET /patients/{patient_id}/messages",
+    "POST /patients/{patient_id}/messages",
+    "GET /patients/{patient_id}/messages/{thread_id}",
+    "POST /patients/{patient_id}/messages/{thread_id}",
 }
 KNOWN_OTHER_ROUTES = {
     "GET /api/patients",
@@ -139,6 +148,9 @@ KNOWN_OTHER_ROUTES = {
     "GET /schedule",
     "GET /availability",
     "POST /availability",
+    "GET /api/message-threads",
+    "GET /api/message-threads/unread-count",
+    "GET /messages",
 }
 
 

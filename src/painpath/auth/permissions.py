@@ -38,6 +38,9 @@ class Permission(StrEnum):
     visit_book = "visit:book"
     visit_document = "visit:document"
     availability_manage = "availability:manage"
+    # Secure messages between a patient and their care team (threads, replies, attachments).
+    message_read = "message:read"
+    message_write = "message:write"
     user_manage = "user:manage"
     # Therapy courses (biologic, neurostimulation, regenerative workflows and outcomes).
     therapy_read = "therapy:read"
@@ -59,10 +62,17 @@ _CLINICAL_READ = frozenset(
     }
 )
 
+#: Messaging; admins hold none of it: messages are clinical conversation, not account work.
+_MESSAGING = frozenset({Permission.message_read, Permission.message_write})
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    # A patient reads their own record and reports their own observations (diary, wearables).
-    Role.patient: _CLINICAL_READ | {Permission.observation_write, Permission.visit_book},
+    # A patient reads their own record and reports their own observations (diary, wearables),
+    # writes to their own care team and books their own video visits.
+    Role.patient: _CLINICAL_READ
+    | _MESSAGING
+    | {Permission.observation_write, Permission.visit_book},
     Role.clinician: _CLINICAL_READ
+    | _MESSAGING
     | {
         Permission.patient_create,
         Permission.patient_update,
@@ -83,6 +93,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # they do not prescribe or diagnose here.
     # They work monitoring alerts and log the time they spend on them.
     Role.pharmacist: _CLINICAL_READ
+    | _MESSAGING
     | {
         Permission.observation_write,
         Permission.genotype_write,

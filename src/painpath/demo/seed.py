@@ -19,6 +19,7 @@ from painpath.auth.passwords import hash_password
 from painpath.demo import staff, therapies
 from painpath.demo.care_plans import seed_care_plans
 from painpath.demo.cohort import DEFAULT_PATIENTS, DEFAULT_SEED, Cohort, generate_cohort
+from painpath.demo.messages import seed_messages
 from painpath.demo.staff import DemoLogin
 from painpath.demo.therapies_tried import seed_therapies_tried
 from painpath.demo.visits import seed_visits
@@ -259,6 +260,7 @@ def write_cohort(session: Session, cohort: Cohort) -> SeedReport:
         [(pid, user_ids[d.clinicians[0]]) for d, pid in zip(drafts, patient_ids, strict=True)],
         as_of=cohort.as_of,
     )
+    seed_messages(session, cohort=cohort, patient_ids=patient_ids, user_ids=user_ids)
     audit.record(
         session,
         actor=None,

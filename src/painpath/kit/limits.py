@@ -33,6 +33,8 @@ class InputLimits:
     max_json_bytes: int = 8 * MIB
     #: Members of a zip archive (its directory is read into memory to list them).
     max_zip_members: int = 100_000
+    #: One file attached to a secure message (a PDF, PNG or JPEG).
+    max_attachment_bytes: int = 10 * MIB
 
 
 DEFAULT_LIMITS = InputLimits()

@@ -33,6 +33,12 @@ from painpath.models.medication import (
     MedicationRequestStatus,
 )
 from painpath.models.medication_fill import MedicationFill
+from painpath.models.messaging import (
+    Message,
+    MessageAttachment,
+    MessageReadState,
+    MessageThread,
+)
 from painpath.models.monitoring_time import ClinicianTimeEntry, MonitoringProgram
 from painpath.models.notification import OutboxMessage, OutboxStatus
 from painpath.models.observation import Observation, ObservationStatus
@@ -114,6 +120,10 @@ __all__ = [
     "MedicationFill",
     "MedicationRequest",
     "MedicationRequestStatus",
+    "Message",
+    "MessageAttachment",
+    "MessageReadState",
+    "MessageThread",
     "MonitoringProgram",
     "Observation",
     "ObservationStatus",

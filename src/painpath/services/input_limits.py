@@ -16,6 +16,7 @@ def input_limits(settings: Settings) -> InputLimits:
         max_header_bytes=settings.max_header_bytes,
         max_json_bytes=settings.max_json_bytes,
         max_zip_members=settings.max_zip_members,
+        max_attachment_bytes=settings.max_attachment_bytes,
     )
 
 

@@ -19,6 +19,10 @@ from painpath.audit.flood import DenialThrottle
 UPLOAD_PATHS = (
     re.compile(r"^/api/patients/[^/]+/pgx/vcf/?$"),
     re.compile(r"^/api/patients/[^/]+/wearables/imports/?$"),
+    # Secure messages with an attachment (API and page forms); the file's own limit is
+    # max_attachment_bytes, enforced while it streams in.
+    re.compile(r"^/api/patients/[^/]+/message-threads(/[^/]+/messages)?/?$"),
+    re.compile(r"^/patients/[^/]+/messages(/[^/]+)?/?$"),
 )
 
 

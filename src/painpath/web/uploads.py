@@ -68,6 +68,7 @@ class _FormWriter:
     file_field: str
     text_fields: frozenset[str]
     max_bytes: int
+    max_field_bytes: int = MAX_FIELD_BYTES
     fields: dict[str, str] = field(default_factory=dict)
     filename: str | None = None
     size: int = 0
@@ -127,8 +128,8 @@ class _FormWriter:
     def _data_chunk(self, data: bytes, start: int, end: int) -> None:
         chunk = data[start:end]
         if not self._is_file:
-            if len(self._data) + len(chunk) > MAX_FIELD_BYTES:
-                raise InvalidInput(f"longer than {MAX_FIELD_BYTES} bytes", field=self._name)
+            if len(self._data) + len(chunk) > self.max_field_bytes:
+                raise InvalidInput(f"longer than {self.max_field_bytes} bytes", field=self._name)
             self._data += chunk
             return
         self.size += len(chunk)
@@ -154,6 +155,7 @@ async def receive_form(
     file_field: str,
     text_fields: frozenset[str],
     max_bytes: int,
+    max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> ReceivedForm:
     """Stream a multipart/form-data body: the one file to `directory`, the fields to memory."""
     media_type, options = parse_options_header(request.headers.get("content-type"))
@@ -162,7 +164,7 @@ async def receive_form(
         raise UnsupportedMediaType("send the file as multipart/form-data")
     path = directory / "upload"
     with path.open("wb") as target:
-        writer = _FormWriter(target, file_field, text_fields, max_bytes)
+        writer = _FormWriter(target, file_field, text_fields, max_bytes, max_field_bytes)
         parser = MultipartParser(boundary, writer.callbacks())
         try:
             async for chunk in request.stream():

@@ -11,6 +11,7 @@ from painpath.web.api import (
     conditions,
     genotypes,
     medications,
+    messages,
     mfa,
     monitoring_adherence,
     monitoring_alert_stream,
@@ -58,6 +59,7 @@ for module in (
     pain_summary,
     wearables,
     telehealth,
+    messages,
     audit_events,
 ):
     api_router.include_router(module.router)

@@ -17,6 +17,7 @@ from painpath.web.ui import (
     care_tried_pages,
     clinic_settings_page,
     diary_pages,
+    message_pages,
     pain_summary_page,
     panel,
     patient_app,
@@ -53,6 +54,7 @@ for module in (
     app_shell,
     visit_pages,
     availability_pages,
+    message_pages,
 ):
     ui_router.include_router(module.router)
 

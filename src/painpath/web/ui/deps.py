@@ -11,6 +11,7 @@ from painpath.auth.actor import Actor
 from painpath.models.enums import Role
 from painpath.services.errors import AccessDenied, NotAuthenticated
 from painpath.services.identity import accounts, sessions
+from painpath.services.messaging import read_state
 from painpath.web.deps import ActorDep, SessionDep, cookie_session, csrf_is_valid
 from painpath.web.ui.templating import Viewer
 
@@ -66,7 +67,11 @@ CookieActorDep = Annotated[Actor | None, Depends(cookie_actor)]
 
 def page_viewer(actor: ActorDep, session: SessionDep) -> Viewer:
     user = accounts.active_user(session, actor.user_id)
-    return Viewer(actor=actor, display_name=user.display_name if user else actor.username)
+    return Viewer(
+        actor=actor,
+        display_name=user.display_name if user else actor.username,
+        unread_messages=read_state.unread_total(session, actor=actor),
+    )
 
 
 ViewerDep = Annotated[Viewer, Depends(page_viewer)]

@@ -41,6 +41,8 @@ class Viewer:
 
     actor: Actor
     display_name: str
+    #: Messages by others this person has not read yet (the navigation shows the count).
+    unread_messages: int = 0
 
     @property
     def role(self) -> str:
@@ -57,6 +59,14 @@ class Viewer:
     @property
     def is_patient(self) -> bool:
         return self.actor.role is Role.patient
+
+    @property
+    def messages_link(self) -> str | None:
+        """Where the navigation's Messages link goes: the patient's own threads, the staff
+        inbox; None for administrators (they do not take part in messaging)."""
+        if self.is_patient:
+            return f"/patients/{self.actor.patient_id}/messages" if self.actor.patient_id else None
+        return "/messages" if self.is_staff else None
 
 
 def render(
