@@ -248,6 +248,19 @@ def test_home_without_data_says_so(patient_client: TestClient) -> None:
     assert "Nothing recorded in the last 30 days yet." in patient_client.get("/app/").text
 
 
+def test_home_links_the_patients_messages_visits_and_care_plan_which_need_a_connection(
+    patient_client: TestClient, cast: Cast
+) -> None:
+    page = patient_client.get("/app/").text
+    record = f"/patients/{cast.home_patient_id}"
+    for path in ("messages", "visits", "care"):
+        link = re.search(rf'<a class="app-tile" href="{record}/{path}"([^>]*)>', page)
+        assert link, path
+        assert "data-offline" not in link.group(1), "the service worker does not keep it"
+        assert patient_client.get(f"{record}/{path}").status_code == 200
+    assert re.search(r'<a class="app-tile" href="/app/diary" data-offline>', page)
+
+
 # Doses and snoozes without JavaScript
 
 

@@ -64,11 +64,13 @@ FORMAT_NAMES = {
 
 @dataclass(frozen=True, slots=True)
 class AppTile:
-    """A tile on the app's home page. Later features (messages, visits) add theirs to `TILES`."""
+    """A tile on the app's home page; `offline`: the page is kept for use without a network
+    (the app's own pages), not the record's pages that need the server."""
 
     path: str
     title: str
     text: str
+    offline: bool = True
 
 
 TILES: list[AppTile] = [
@@ -77,6 +79,18 @@ TILES: list[AppTile] = [
     AppTile(f"{APP}/questionnaires", "Questionnaires", "Answer what your care team asked for."),
     AppTile(f"{APP}/upload", "Wearable data", "Send an export from your watch or phone."),
 ]
+
+
+def tiles_for(patient_id: int, unread_messages: int) -> list[AppTile]:
+    """The app's own tiles, then the record's pages a patient uses from their phone: messages
+    (with the unread count), video visits and the care plan (these need a connection)."""
+    unread = f" {unread_messages} unread." if unread_messages else ""
+    record = f"/patients/{patient_id}"
+    return TILES + [
+        AppTile(f"{record}/messages", "Messages", "Write to your care team." + unread, False),
+        AppTile(f"{record}/visits", "Video visits", "Book, join or cancel a visit.", False),
+        AppTile(f"{record}/care", "My care plan", "Your goals and what is due next.", False),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +175,7 @@ def home(request: Request, grant: HomeReader, viewer: ViewerDep, session: Sessio
         progress=patient_progress(session, access=grant),
         window_days=WINDOW_DAYS,
         due_count=len(due),
-        tiles=TILES,
+        tiles=tiles_for(grant.patient.id, viewer.unread_messages),
     )
 
 
