@@ -73,7 +73,29 @@ MAIN_PAGES = [
         "/patients/{patient_id}/messages",
         "a.thread-subject",
     ),
+    MainPage("clinician-pain-summary", "clinician", "/patients/{patient_id}/pain-summary"),
+    MainPage("clinician-care-plan", "clinician", "/patients/{patient_id}/care"),
+    MainPage(
+        "clinician-therapies-tried", "clinician", "/patients/{patient_id}/care/therapies-tried"
+    ),
+    MainPage("clinician-therapies", "clinician", "/patients/{patient_id}/therapies"),
+    MainPage(
+        "clinician-therapy-course",
+        "clinician",
+        "/patients/{patient_id}/therapies",
+        "main a[href*='/therapies/']",
+    ),
+    MainPage("clinician-visits", "clinician", "/patients/{patient_id}/visits"),
+    MainPage(
+        "clinician-visit",
+        "clinician",
+        "/patients/{patient_id}/visits",
+        "main a[href*='/visits/']:not([href$='.ics'])",
+    ),
+    MainPage("clinician-schedule", "clinician", "/schedule"),
+    MainPage("clinician-availability", "clinician", "/availability"),
     MainPage("pharmacist-panel", "pharmacist", "/panel"),
+    MainPage("pharmacist-pain-summary", "pharmacist", "/patients/{patient_id}/pain-summary"),
     MainPage("pharmacist-patient-summary", "pharmacist", "/panel", "table.data tbody a"),
     MainPage("patient-record", "patient", "/patients/{patient_id}"),
     MainPage("patient-diary", "patient", "/patients/{patient_id}/diary"),
@@ -89,10 +111,19 @@ MAIN_PAGES = [
     MainPage(
         "patient-message-thread", "patient", "/patients/{patient_id}/messages", "a.thread-subject"
     ),
+    MainPage("patient-care-plan", "patient", "/patients/{patient_id}/care"),
+    MainPage("patient-therapies", "patient", "/patients/{patient_id}/therapies"),
+    MainPage("patient-visits", "patient", "/patients/{patient_id}/visits"),
+    MainPage("patient-app-home", "patient", "/app/"),
+    MainPage("patient-app-diary", "patient", "/app/diary"),
+    MainPage("patient-app-doses", "patient", "/app/doses"),
+    MainPage("patient-app-questionnaires", "patient", "/app/questionnaires"),
+    MainPage("patient-app-upload", "patient", "/app/upload"),
     MainPage("patient-account-security", "patient", "/account/security"),
     MainPage("patient-refused-page", "patient", "/patients/999999"),
     MainPage("admin-users", "admin", "/admin/users"),
     MainPage("admin-account-security", "admin", "/account/security"),
+    MainPage("admin-clinic-settings", "admin", "/admin/clinic-settings"),
 ]
 
 
