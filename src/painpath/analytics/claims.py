@@ -110,9 +110,7 @@ def check_claims(frame: pl.DataFrame, first_row: int) -> Checked:
         pl.col("quantity").cast(pl.Float64, strict=False).alias("quantity"),
         pl.col("days_supply").cast(pl.Float64, strict=False).alias("days_supply_raw"),
         _as_date(frame, "fill_date").alias("fill_date"),
-        (
-            _as_date(frame, "birth_date") if has_birth else pl.lit(None, pl.Date)
-        ).alias("birth_date"),
+        (_as_date(frame, "birth_date") if has_birth else pl.lit(None, pl.Date)).alias("birth_date"),
         *[pl.col(name).cast(pl.Utf8).alias(f"_raw_{name}") for name in REQUIRED],
         (pl.col("rxnorm").cast(pl.Utf8) if has_rx else pl.lit(None, pl.Utf8)).alias("_raw_rxnorm"),
         (pl.col("ndc").cast(pl.Utf8) if has_ndc else pl.lit(None, pl.Utf8)).alias("_raw_ndc"),
@@ -131,8 +129,11 @@ def check_claims(frame: pl.DataFrame, first_row: int) -> Checked:
     rules += [
         ("rxnorm", no_rx & no_ndc, "neither rxnorm nor ndc is given"),
         ("rxnorm", ~no_rx & ~rx.str.contains(r"^\d{1,10}$"), "is not an RxNorm id (digits)"),
-        ("ndc", no_rx & ~no_ndc & pl.col("ndc").is_null(), "is not an NDC (11 digits or 4-4-2, "
-         "5-3-2, 5-4-1 with hyphens)"),
+        (
+            "ndc",
+            no_rx & ~no_ndc & pl.col("ndc").is_null(),
+            "is not an NDC (11 digits or 4-4-2, 5-3-2, 5-4-1 with hyphens)",
+        ),
         ("quantity", pl.col("quantity").is_null(), "is not a number"),
         ("quantity", pl.col("quantity").is_nan() | (pl.col("quantity") <= 0), "must be > 0"),
         ("quantity", pl.col("quantity") > MAX_QUANTITY, f"must be ≤ {MAX_QUANTITY}"),

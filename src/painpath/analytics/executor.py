@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 SYNCHRONOUS = "synchronous"
@@ -45,23 +46,20 @@ class Runner:
     def __init__(self, client: Any | None):
         self.client = client
 
-    def run(
-        self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]
-    ) -> None:
+    def run(self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]) -> None:
         if not shards:
             return
         if self.client is None:
             for shard in shards:
                 on_done(shard.key, shard.function(*shard.arguments))
             return
-        from distributed import as_completed
-
+        distributed: Any = import_module("distributed")
         futures = {
             self.client.submit(shard.function, *shard.arguments, key=shard.key, pure=False): shard
             for shard in shards
         }
         try:
-            for future in as_completed(futures):
+            for future in distributed.as_completed(futures):
                 on_done(futures[future].key, future.result())
         finally:
             for future in futures:
@@ -76,13 +74,13 @@ def runner(scheduler: str, workers: int, memory_limit: str = "auto") -> Iterator
         yield Runner(None)
         return
     try:
-        from distributed import Client, LocalCluster
+        distributed: Any = import_module("distributed")
     except ModuleNotFoundError as error:
         raise SchedulerError(
             f"--scheduler {scheduler} needs {error.name}: install the analytics extra"
         ) from error
     if scheduler == LOCAL:
-        cluster = LocalCluster(
+        cluster = distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
@@ -90,7 +88,7 @@ def runner(scheduler: str, workers: int, memory_limit: str = "auto") -> Iterator
             memory_limit=memory_limit,
             silence_logs=40,
         )
-        client = Client(cluster)
+        client = distributed.Client(cluster)
         try:
             yield Runner(client)
         finally:
@@ -98,7 +96,7 @@ def runner(scheduler: str, workers: int, memory_limit: str = "auto") -> Iterator
             cluster.close()
         return
     try:
-        client = Client(scheduler, timeout="20s")
+        client = distributed.Client(scheduler, timeout="20s")
     except OSError as error:
         raise SchedulerError(f"--scheduler {scheduler}: cannot connect ({error})") from error
     try:

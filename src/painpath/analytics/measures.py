@@ -75,9 +75,9 @@ def with_products(claims: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
     return joined.with_columns(
         (pl.col("fill_date") + pl.duration(days=pl.col("days_supply") - 1)).alias("supply_end"),
         (mme * MME_SCALE).round(0).cast(pl.Int64).alias("mme_scaled"),
-        (
-            (pl.col("measure_class") == OPIOID) & pl.col("out_of_scope").is_null()
-        ).fill_null(False).alias("is_opioid"),
+        ((pl.col("measure_class") == OPIOID) & pl.col("out_of_scope").is_null())
+        .fill_null(False)
+        .alias("is_opioid"),
         (pl.col("measure_class") == BENZODIAZEPINE).fill_null(False).alias("is_benzo"),
     )
 
@@ -93,9 +93,7 @@ def covered_days(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     ordered = frame.filter(pl.col("s") <= pl.col("e")).sort(PID, "s")
     ordered = ordered.with_columns(
         pl.col("e").cum_max().shift(1).over(PID).alias("reach")
-    ).with_columns(
-        pl.max_horizontal("s", pl.col("reach") + pl.duration(days=1)).alias("from")
-    )
+    ).with_columns(pl.max_horizontal("s", pl.col("reach") + pl.duration(days=1)).alias("from"))
     return ordered.group_by(PID).agg(
         (_days(pl.col("e"), pl.col("from")) + 1).clip(lower_bound=0).sum().alias(name)
     )
@@ -273,9 +271,7 @@ def _year_measures(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame)
     covered = covered_days(opioids, "days_covered")
     segments = sweep(opioids, benzos)
     per_segment = segments.group_by(PID).agg(
-        (pl.col("days") * ((pl.col("op") > 0) & (pl.col("bz") > 0))).sum().alias(
-            "concurrent_days"
-        ),
+        (pl.col("days") * ((pl.col("op") > 0) & (pl.col("bz") > 0))).sum().alias("concurrent_days"),
         (pl.col("mme") * pl.col("days")).sum().alias("mme_days_scaled"),
         pl.col("mme").max().alias("max_mme_scaled"),
     )
@@ -295,13 +291,13 @@ def _year_measures(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame)
     high = pl.col("mme_days_scaled") >= pl.col("episode_days") * HIGH_MME * MME_SCALE
     adult = _adult_on(pl.col("birth_date"), period.start)
     is_excluded = _exclusion_flag(table, "")
-    pqa_base = adult & (pl.col("opioid_fill_dates") >= 2) & (
-        pl.col("cumulative_days_supply") >= MIN_DAYS_SUPPLY
+    pqa_base = (
+        adult
+        & (pl.col("opioid_fill_dates") >= 2)
+        & (pl.col("cumulative_days_supply") >= MIN_DAYS_SUPPLY)
     )
     table = table.with_columns(
-        (pl.col("mme_days_scaled") / pl.col("episode_days") / MME_SCALE).alias(
-            "average_daily_mme"
-        ),
+        (pl.col("mme_days_scaled") / pl.col("episode_days") / MME_SCALE).alias("average_daily_mme"),
         (pl.col("max_mme_scaled") / MME_SCALE).alias("max_daily_mme"),
         is_excluded.alias("excluded"),
         (pqa_base & (pl.col("episode_days") >= OHD_MIN_EPISODE_DAYS) & ~is_excluded).alias(
@@ -359,9 +355,7 @@ def _continued_use(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame)
             & (pl.col("fill_date") <= pl.col("ipsd") + pl.duration(days=days - 1))
         ).with_columns(
             pl.col("fill_date").alias("s"),
-            pl.min_horizontal(
-                "supply_end", pl.col("ipsd") + pl.duration(days=days - 1)
-            ).alias("e"),
+            pl.min_horizontal("supply_end", pl.col("ipsd") + pl.duration(days=days - 1)).alias("e"),
         )
         windows.append(covered_days(window.select(PID, "s", "e"), name))
     table = (
@@ -388,9 +382,7 @@ def _continued_use(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame)
     )
 
 
-def _entity_counts(
-    claims: pl.DataFrame, patients: pl.DataFrame, period: Period
-) -> pl.DataFrame:
+def _entity_counts(claims: pl.DataFrame, patients: pl.DataFrame, period: Period) -> pl.DataFrame:
     """Per prescriber, pharmacy and clinic: each measure's denominator and numerator patients.
 
     A patient counts for every entity on one of their opioid fills in the measurement year
@@ -426,10 +418,12 @@ def _entity_counts(
             joined = links.join(patients, on=PID, how="inner")
             for measure, den, num in names:
                 parts.append(
-                    joined.group_by("entity_id").agg(
+                    joined.group_by("entity_id")
+                    .agg(
                         pl.col(den).fill_null(False).sum().cast(pl.Int64).alias("denominator"),
                         pl.col(num).fill_null(False).sum().cast(pl.Int64).alias("numerator"),
-                    ).select(
+                    )
+                    .select(
                         pl.lit(entity.removesuffix("_id")).alias("entity_type"),
                         "entity_id",
                         pl.lit(measure).alias("measure"),
@@ -498,9 +492,9 @@ def measure_shard(
                 )
             ).drop("cou_excluded")
         missing = [name for name in PATIENT_SCHEMA if name not in patients.columns]
-        patients = patients.with_columns(
-            *[pl.lit(None).alias(name) for name in missing]
-        ).select([pl.col(name).cast(dtype) for name, dtype in PATIENT_SCHEMA.items()])
+        patients = patients.with_columns(*[pl.lit(None).alias(name) for name in missing]).select(
+            [pl.col(name).cast(dtype) for name, dtype in PATIENT_SCHEMA.items()]
+        )
         for name in PATIENT_SCHEMA:
             if name.endswith(("_denominator", "_numerator")):
                 patients = patients.with_columns(pl.col(name).fill_null(False))

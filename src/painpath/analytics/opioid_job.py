@@ -96,15 +96,25 @@ def _ndc_map(path: Path | None) -> pl.DataFrame | None:
     if path is None:
         return None
     raw = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
-    return raw.select(
-        normalize_ndc(pl.col("ndc")).alias("ndc"),
-        pl.col("rxnorm").cast(pl.Utf8).str.strip_chars().alias("mapped_rxnorm"),
-    ).drop_nulls().unique("ndc", keep="first")
+    return (
+        raw.select(
+            normalize_ndc(pl.col("ndc")).alias("ndc"),
+            pl.col("rxnorm").cast(pl.Utf8).str.strip_chars().alias("mapped_rxnorm"),
+        )
+        .drop_nulls()
+        .unique("ndc", keep="first")
+    )
 
 
 def split_claims(
-    work: str, claims: str, ndc_map: str | None, block: int, start: int, end: int,
-    first_row: int, buckets: int,
+    work: str,
+    claims: str,
+    ndc_map: str | None,
+    block: int,
+    start: int,
+    end: int,
+    first_row: int,
+    buckets: int,
 ) -> dict[str, Any]:
     """Stage 1 shard: validate a block of claims and write its valid rows into buckets."""
     root = Path(work)
@@ -113,9 +123,11 @@ def split_claims(
     valid = checked.valid
     mapping = _ndc_map(Path(ndc_map) if ndc_map else None)
     if mapping is not None:
-        valid = valid.join(mapping, on="ndc", how="left").with_columns(
-            pl.coalesce("rxnorm", "mapped_rxnorm").alias("rxnorm")
-        ).drop("mapped_rxnorm")
+        valid = (
+            valid.join(mapping, on="ndc", how="left")
+            .with_columns(pl.coalesce("rxnorm", "mapped_rxnorm").alias("rxnorm"))
+            .drop("mapped_rxnorm")
+        )
     unresolved = valid.filter(pl.col("rxnorm").is_null())
     write_parquet(root / "rejects" / f"claims-{block:05d}.parquet", checked.rejects)
     write_parquet(
@@ -157,12 +169,19 @@ def split_diagnoses(work: str, diagnoses: str, buckets: int) -> dict[str, Any]:
         day = (
             pl.col("date")
             if dtype == pl.Date
-            else pl.col("date").cast(pl.Utf8).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+            else pl.col("date")
+            .cast(pl.Utf8)
+            .str.strip_chars()
+            .str.to_date("%Y-%m-%d", strict=False)
         )
     typed = frame.select(
         pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("row"),
         pl.col("patient_id").cast(pl.Utf8).str.strip_chars().alias("patient_id"),
-        pl.col("code").cast(pl.Utf8).str.strip_chars().str.replace_all(r"\.", "").str.to_uppercase()
+        pl.col("code")
+        .cast(pl.Utf8)
+        .str.strip_chars()
+        .str.replace_all(r"\.", "")
+        .str.to_uppercase()
         .alias("code"),
         system.alias("code_system"),
         day.alias("date"),
@@ -170,12 +189,21 @@ def split_diagnoses(work: str, diagnoses: str, buckets: int) -> dict[str, Any]:
     )
     rules = [
         ("patient_id", pl.col("patient_id").is_null() | (pl.col("patient_id") == ""), "is empty"),
-        ("code", pl.col("code").is_null() | ~pl.col("code").str.contains(r"^[A-Z0-9]{3,7}$"),
-         "is not an ICD-10-CM or HCPCS code"),
-        ("code_system", ~pl.col("code_system").is_in(DIAGNOSIS_SYSTEMS).fill_null(False),
-         f"must be one of {', '.join(DIAGNOSIS_SYSTEMS)}"),
-        ("date", pl.col("date").is_null() & pl.col("_raw_date").is_not_null(),
-         "is not a date (YYYY-MM-DD)"),
+        (
+            "code",
+            pl.col("code").is_null() | ~pl.col("code").str.contains(r"^[A-Z0-9]{3,7}$"),
+            "is not an ICD-10-CM or HCPCS code",
+        ),
+        (
+            "code_system",
+            ~pl.col("code_system").is_in(DIAGNOSIS_SYSTEMS).fill_null(False),
+            f"must be one of {', '.join(DIAGNOSIS_SYSTEMS)}",
+        ),
+        (
+            "date",
+            pl.col("date").is_null() & pl.col("_raw_date").is_not_null(),
+            "is not a date (YYYY-MM-DD)",
+        ),
     ]
     problem, column = pl.lit(None, pl.Utf8), pl.lit(None, pl.Utf8)
     for name, broken, text in reversed(rules):
@@ -306,14 +334,23 @@ def run_opioid_measures(
         Shard(
             f"split-{block:05d}",
             split_claims,
-            (work, str(inputs.claims), str(inputs.ndc_map) if inputs.ndc_map else None,
-             block, start, end, first_row, buckets),
+            (
+                work,
+                str(inputs.claims),
+                str(inputs.ndc_map) if inputs.ndc_map else None,
+                block,
+                start,
+                end,
+                first_row,
+                buckets,
+            ),
         )
         for block, (start, end, first_row) in enumerate(blocks)
     ]
     if inputs.diagnoses is not None:
-        splits.append(Shard("split-diagnoses", split_diagnoses, (work, str(inputs.diagnoses),
-                                                                 buckets)))
+        splits.append(
+            Shard("split-diagnoses", split_diagnoses, (work, str(inputs.diagnoses), buckets))
+        )
     measures = [
         Shard(f"measure-{bucket:05d}", measure_bucket, (work, bucket, chosen_year))
         for bucket in range(buckets)
@@ -332,8 +369,14 @@ def run_opioid_measures(
         runner.run(pending, mark)
     for shard in splits:
         found = workdir.done(shard.key) or {}
-        for name in ("rows", "valid", "rejected", "unresolved_ndc", "diagnosis_rows",
-                     "diagnoses_rejected"):
+        for name in (
+            "rows",
+            "valid",
+            "rejected",
+            "unresolved_ndc",
+            "diagnosis_rows",
+            "diagnoses_rejected",
+        ):
             setattr(report, name, getattr(report, name) + int(found.get(name, 0)))
     from painpath.analytics.opioid_outputs import gather
 
@@ -358,4 +401,3 @@ def measure_catalogue() -> list[dict[str, Any]]:
             }
         )
     return rows
-

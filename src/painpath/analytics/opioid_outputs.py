@@ -66,9 +66,7 @@ def gather(workdir: Workdir, output: Path, report: JobReport, buckets: int) -> N
     _concat([measured / f"daily-{b}.parquet" for b in order], output / "daily_mme.parquet")
     patients = pl.read_parquet(output / "patients.parquet")
     report.patients = patients.height
-    entities = pl.concat(
-        [pl.read_parquet(measured / f"entities-{b}.parquet") for b in order]
-    )
+    entities = pl.concat([pl.read_parquet(measured / f"entities-{b}.parquet") for b in order])
     totals = (
         entities.group_by("entity_type", "entity_id", "measure")
         .agg(pl.col("denominator").sum(), pl.col("numerator").sum())
@@ -156,16 +154,23 @@ def _html(
             "Measures",
             ["measure", "denominator", "numerator", "rate", "source"],
             [
-                [r["measure"], r["denominator"], r["numerator"],
-                 "–" if r["rate"] is None else f"{r['rate']:.2%}", r["source"]]
+                [
+                    r["measure"],
+                    r["denominator"],
+                    r["numerator"],
+                    "–" if r["rate"] is None else f"{r['rate']:.2%}",
+                    r["source"],
+                ]
                 for r in rates.to_dicts()
             ],
         ),
         (
             f"Rejected rows ({rejects.height}; first 50, all in rejects.parquet)",
             ["file", "row", "column", "problem", "value"],
-            [[r["file"], r["row"], r["column"], r["problem"], r["value"] or ""]
-             for r in rejects.head(50).to_dicts()],
+            [
+                [r["file"], r["row"], r["column"], r["problem"], r["value"] or ""]
+                for r in rejects.head(50).to_dicts()
+            ],
         ),
     ]
     facts = [

@@ -64,7 +64,8 @@ def sample_names(path: Path) -> list[str]:
         with opener(path, "rb") as stream:
             for count, raw in enumerate(stream):
                 if raw.startswith(b"#CHROM"):
-                    return raw.decode("utf-8").rstrip("\r\n").split("\t")[9:]
+                    line: str = raw.decode("utf-8")
+                    return line.rstrip("\r\n").split("\t")[9:]
                 if not raw.startswith(b"##") or count > 100_000:
                     break
     except (OSError, EOFError, UnicodeDecodeError) as error:
@@ -78,7 +79,7 @@ def _bcf_samples(path: Path) -> list[str]:
     except ImportError as error:
         raise CohortInputError(f"{path}: BCF needs cyvcf2 (the pgx extra)") from error
     vcf = cyvcf2.VCF(str(path))
-    names = list(vcf.samples)
+    names = [str(name) for name in vcf.samples]
     vcf.close()
     return names
 
@@ -104,8 +105,9 @@ def current_medicines(path: Path | None) -> dict[str, list[str]]:
     rows = frame.select(
         pl.col("patient_id").cast(pl.Utf8).str.strip_chars().alias("patient_id"),
         name.alias("medication"),
-        (pl.col("rxnorm").cast(pl.Utf8) if "rxnorm" in frame.columns else pl.lit(None, pl.Utf8))
-        .alias("rxnorm"),
+        (
+            pl.col("rxnorm").cast(pl.Utf8) if "rxnorm" in frame.columns else pl.lit(None, pl.Utf8)
+        ).alias("rxnorm"),
     )
     medicines: dict[str, list[str]] = {}
     for patient, medication, rxnorm in rows.iter_rows():
@@ -118,7 +120,11 @@ def current_medicines(path: Path | None) -> dict[str, list[str]]:
 
 
 def call_block(
-    work: str, vcf: str, shard: str, samples: list[str], sample_meds: dict[str, list[str]],
+    work: str,
+    vcf: str,
+    shard: str,
+    samples: list[str],
+    sample_meds: dict[str, list[str]],
     build: str | None,
 ) -> dict[str, Any]:
     """One shard: `pgx batch`'s engine over these samples, into the shard's Parquet pair."""
@@ -137,9 +143,7 @@ def call_block(
     return {"samples": summary.samples, "patterns": summary.patterns}
 
 
-def plan_blocks(
-    files: Sequence[Path], block_samples: int
-) -> list[tuple[str, Path, list[str]]]:
+def plan_blocks(files: Sequence[Path], block_samples: int) -> list[tuple[str, Path, list[str]]]:
     blocks = []
     seen: dict[str, Path] = {}
     for number, path in enumerate(files):
@@ -172,9 +176,7 @@ def run_pgx_cohort(
     inputs = [*files, *([prescriptions] if prescriptions else [])]
     workdir = Workdir(output)
     workdir.open(
-        fingerprint(
-            inputs, {"job": "pgx-cohort", "block_samples": block_samples, "build": build}
-        ),
+        fingerprint(inputs, {"job": "pgx-cohort", "block_samples": block_samples, "build": build}),
         restart=restart,
     )
     report = CohortReport(files=len(files), shards=len(blocks))
@@ -183,8 +185,14 @@ def run_pgx_cohort(
         Shard(
             key,
             call_block,
-            (work, str(path), key, names, {n: medicines[n] for n in names if n in medicines},
-             build),
+            (
+                work,
+                str(path),
+                key,
+                names,
+                {n: medicines[n] for n in names if n in medicines},
+                build,
+            ),
         )
         for key, path, names in blocks
     ]
@@ -209,7 +217,10 @@ def run_pgx_cohort(
 
 
 def _gather(
-    workdir: Workdir, output: Path, keys: list[str], medicines: dict[str, list[str]],
+    workdir: Workdir,
+    output: Path,
+    keys: list[str],
+    medicines: dict[str, list[str]],
     report: CohortReport,
 ) -> None:
     from painpath.pgx.tables import known_drugs
@@ -222,8 +233,12 @@ def _gather(
     samples = genes["sample"].n_unique()
     report.samples = samples
     taking = pl.DataFrame(
-        [(patient, drug) for patient, names in medicines.items() for drug in names
-         if drug in known_drugs()],
+        [
+            (patient, drug)
+            for patient, names in medicines.items()
+            for drug in names
+            if drug in known_drugs()
+        ],
         schema={"sample": pl.Utf8, "drug": pl.Utf8},
         orient="row",
     )
@@ -242,8 +257,14 @@ def _gather(
         .join(actionable.group_by("drug").len("actionable_taking"), on="drug", how="left")
         .with_columns(pl.col(pl.UInt32).fill_null(0), pl.lit(samples).alias("samples"))
         .with_columns((pl.col("actionable_samples") / pl.col("samples")).alias("actionable_share"))
-        .select("drug", "samples", "actionable_samples", "actionable_share", "taking",
-                "actionable_taking")
+        .select(
+            "drug",
+            "samples",
+            "actionable_samples",
+            "actionable_share",
+            "taking",
+            "actionable_taking",
+        )
         .sort("drug")
     )
     write_parquet(output / "drugs.parquet", per_drug)
@@ -278,8 +299,14 @@ def _gather(
             "Per drug",
             ["drug", "samples", "actionable", "share", "taking it now", "actionable and taking"],
             [
-                [r["drug"], r["samples"], r["actionable_samples"],
-                 f"{r['actionable_share']:.1%}", r["taking"], r["actionable_taking"]]
+                [
+                    r["drug"],
+                    r["samples"],
+                    r["actionable_samples"],
+                    f"{r['actionable_share']:.1%}",
+                    r["taking"],
+                    r["actionable_taking"],
+                ]
                 for r in per_drug.to_dicts()
             ],
         ),

@@ -85,7 +85,7 @@ def write_summary(
     parts.append("</dl>")
     for caption, (png, text) in figures:
         parts.append(
-            f"<figure><img src=\"data:image/png;base64,{png}\" alt=\"{e(text[:2000])}\">"
+            f'<figure><img src="data:image/png;base64,{png}" alt="{e(text[:2000])}">'
             f"<figcaption>{e(caption)}</figcaption></figure>"
         )
     for caption, header, rows in tables:

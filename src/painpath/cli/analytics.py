@@ -126,9 +126,12 @@ def opioid_measures(
                 raise CliError(f"{path}: no such file")
         _check_output(output)
         try:
-            with runner(scheduler, workers, memory_limit) as run, _progress(quiet) as (
-                on_plan,
-                on_done,
+            with (
+                runner(scheduler, workers, memory_limit) as run,
+                _progress(quiet) as (
+                    on_plan,
+                    on_done,
+                ),
             ):
                 report = run_opioid_measures(
                     Inputs(claims, diagnoses, ndc_map),
@@ -193,9 +196,12 @@ def pgx_cohort(
         _check_output(output)
         chosen = parse_build(build)
         try:
-            with runner(scheduler, workers, memory_limit) as run, _progress(quiet) as (
-                on_plan,
-                on_done,
+            with (
+                runner(scheduler, workers, memory_limit) as run,
+                _progress(quiet) as (
+                    on_plan,
+                    on_done,
+                ),
             ):
                 report = run_pgx_cohort(
                     files,

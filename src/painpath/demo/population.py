@@ -43,8 +43,17 @@ DEFAULT_YEAR = 2025
 OPIOIDS = ("oxycodone", "hydrocodone", "morphine", "tramadol", "hydromorphone", "tapentadol")
 BENZODIAZEPINES = ("alprazolam", "lorazepam", "clonazepam", "diazepam")
 OTHERS = ("25480", "72625", "5640", "7258", "41493", "36437", "32937", "704", "21949", "187832")
-PAIN_MEDICINES_WITH_PGX = ("amitriptyline", "celecoxib", "codeine", "meloxicam", "tramadol",
-                           "hydrocodone", "paroxetine", "duloxetine", "ibuprofen")
+PAIN_MEDICINES_WITH_PGX = (
+    "amitriptyline",
+    "celecoxib",
+    "codeine",
+    "meloxicam",
+    "tramadol",
+    "hydrocodone",
+    "paroxetine",
+    "duloxetine",
+    "ibuprofen",
+)
 
 
 @dataclass(frozen=True)
@@ -75,16 +84,21 @@ def _tablets() -> dict[str, list[tuple[str, float]]]:
 
 
 def _patches() -> list[tuple[str, float]]:
+    """(RxNorm code, mcg/h) of 25, 50 and 75 mcg/h fentanyl patches."""
     table = formulary().drugs
-    return [
-        (code, table[code].strength.value)  # type: ignore[union-attr]
-        for code in sorted(table, key=int)
-        if table[code].drug_class is DrugClass.opioid
-        and table[code].strength is not None
-        and table[code].strength.unit == "MCG/HR"  # type: ignore[union-attr]
-        and table[code].term_type.value == "SCD"
-        and table[code].strength.value in (25, 50, 75)  # type: ignore[union-attr]
-    ]
+    found = []
+    for code in sorted(table, key=int):
+        drug = table[code]
+        strength = drug.strength
+        if (
+            drug.drug_class is DrugClass.opioid
+            and drug.term_type.value == "SCD"
+            and strength is not None
+            and strength.unit == "MCG/HR"
+            and strength.value in (25.0, 50.0, 75.0)
+        ):
+            found.append((code, strength.value))
+    return found
 
 
 #: MME per mg by ingredient (CDC 2022), only to size synthetic doses; the jobs use the engine.
@@ -117,8 +131,11 @@ def _block(
     )
     age = np.where(pattern == 4, rng.integers(8, 18, count), rng.integers(18, 92, count))
     birth_offset = rng.integers(0, 365, count)
-    birth = (np.datetime64(f"{year}-01-01") - (age * 365.25).astype("timedelta64[D]")
-             - birth_offset.astype("timedelta64[D]"))
+    birth = (
+        np.datetime64(f"{year}-01-01")
+        - (age * 365.25).astype("timedelta64[D]")
+        - birth_offset.astype("timedelta64[D]")
+    )
     tablets = _tablets()
     factors = _factors()
     patches = _patches()
@@ -126,9 +143,15 @@ def _block(
         k: [] for k in ("p", "day", "days", "code", "qty", "presc", "pharm")
     }
 
-    def add(p: np.ndarray[Any, Any], day: np.ndarray[Any, Any], days: np.ndarray[Any, Any],
-            code: np.ndarray[Any, Any], qty: np.ndarray[Any, Any], presc: np.ndarray[Any, Any],
-            pharm: np.ndarray[Any, Any]) -> None:
+    def add(
+        p: np.ndarray[Any, Any],
+        day: np.ndarray[Any, Any],
+        days: np.ndarray[Any, Any],
+        code: np.ndarray[Any, Any],
+        qty: np.ndarray[Any, Any],
+        presc: np.ndarray[Any, Any],
+        pharm: np.ndarray[Any, Any],
+    ) -> None:
         keep = (day >= 0) & (day < span)
         for key, value in zip(rows, (p, day, days, code, qty, presc, pharm), strict=True):
             rows[key].append(value[keep])
@@ -136,9 +159,15 @@ def _block(
     # Non-opioid fills for everyone: about five a year, 30 days each.
     n_other = rng.poisson(7.5, count)
     who = np.repeat(np.arange(count), n_other)
-    add(who, rng.integers(0, span, who.size), np.full(who.size, 30),
+    add(
+        who,
+        rng.integers(0, span, who.size),
+        np.full(who.size, 30),
         np.asarray(OTHERS)[rng.integers(0, len(OTHERS), who.size)],
-        rng.choice([30.0, 60.0, 90.0], who.size), home_prescriber[who], home_pharmacy[who])
+        rng.choice([30.0, 60.0, 90.0], who.size),
+        home_prescriber[who],
+        home_pharmacy[who],
+    )
     codes_mme: list[tuple[str, float]] = []
     for ingredient in OPIOIDS:
         for code, mg in tablets.get(ingredient, []):
@@ -152,8 +181,15 @@ def _block(
     pick = rng.integers(0, opioid_codes.size, who.size)
     days = rng.integers(3, 11, who.size)
     per_day = np.clip(np.round(rng.uniform(10, 60, who.size) / opioid_unit_mme[pick]), 1, 8)
-    add(who, rng.integers(0, span, who.size), days, opioid_codes[pick], per_day * days,
-        home_prescriber[who], home_pharmacy[who])
+    add(
+        who,
+        rng.integers(0, span, who.size),
+        days,
+        opioid_codes[pick],
+        per_day * days,
+        home_prescriber[who],
+        home_pharmacy[who],
+    )
     # Chronic oral opioids: about monthly fills, early or late by a few days.
     chronic = np.flatnonzero(pattern == 2)
     fills = 18
@@ -167,26 +203,39 @@ def _block(
     per_day = np.clip(np.round(target / opioid_unit_mme[pick.ravel()]), 1, 16)
     shopper = rng.random(chronic.size) < 0.03
     presc = np.where(
-        np.repeat(shopper, fills), rng.integers(0, prescribers, chronic.size * fills),
+        np.repeat(shopper, fills),
+        rng.integers(0, prescribers, chronic.size * fills),
         np.repeat(home_prescriber[chronic], fills),
     )
     pharm = np.where(
-        np.repeat(shopper, fills), rng.integers(0, pharmacies, chronic.size * fills),
+        np.repeat(shopper, fills),
+        rng.integers(0, pharmacies, chronic.size * fills),
         np.repeat(home_pharmacy[chronic], fills),
     )
     mask = active.ravel()
-    add(np.repeat(chronic, fills)[mask], day.ravel()[mask], np.full(mask.sum(), 30),
-        opioid_codes[pick.ravel()][mask], (per_day * 30)[mask], presc[mask], pharm[mask])
+    add(
+        np.repeat(chronic, fills)[mask],
+        day.ravel()[mask],
+        np.full(mask.sum(), 30),
+        opioid_codes[pick.ravel()][mask],
+        (per_day * 30)[mask],
+        presc[mask],
+        pharm[mask],
+    )
     # A fifth of them: a benzodiazepine monthly alongside.
     benzo_codes = np.asarray([c for i in BENZODIAZEPINES for c, _ in tablets.get(i, [])])
     benzo = rng.random(chronic.size) < 0.2
     bmask = (active & benzo[:, None]).ravel()
     bday = day.ravel() + rng.integers(-3, 4, day.size)
-    add(np.repeat(chronic, fills)[bmask], bday[bmask], np.full(bmask.sum(), 30),
+    add(
+        np.repeat(chronic, fills)[bmask],
+        bday[bmask],
+        np.full(bmask.sum(), 30),
         benzo_codes[rng.integers(0, benzo_codes.size, day.size)][bmask],
         rng.choice([30.0, 60.0, 90.0], day.size)[bmask],
         np.repeat(home_prescriber[chronic], fills)[bmask],
-        np.repeat(home_pharmacy[chronic], fills)[bmask])
+        np.repeat(home_pharmacy[chronic], fills)[bmask],
+    )
     # Fentanyl patches: ten patches for 30 days.
     patch = np.flatnonzero(pattern == 3)
     if patches and patch.size:
@@ -195,11 +244,16 @@ def _block(
         day = first_day[:, None] + 30 * np.arange(12)[None, :]
         stop = rng.integers(3, 13, patch.size)
         active = (np.arange(12)[None, :] < stop[:, None]).ravel()
-        code = np.repeat(patch_codes[rng.integers(0, patch_codes.size, patch.size)], 12)
-        add(np.repeat(patch, 12)[active], day.ravel()[active], np.full(active.sum(), 30),
-            code[active], np.full(active.sum(), 10.0),
+        chosen = np.repeat(patch_codes[rng.integers(0, patch_codes.size, patch.size)], 12)
+        add(
+            np.repeat(patch, 12)[active],
+            day.ravel()[active],
+            np.full(active.sum(), 30),
+            chosen[active],
+            np.full(active.sum(), 10.0),
             np.repeat(home_prescriber[patch], 12)[active],
-            np.repeat(home_pharmacy[patch], 12)[active])
+            np.repeat(home_pharmacy[patch], 12)[active],
+        )
     index = np.concatenate(rows["p"])
     clinic_of = (np.concatenate(rows["presc"]) // 10).astype(np.int64)
     claims = pl.DataFrame(
@@ -212,25 +266,33 @@ def _block(
             "quantity": np.concatenate(rows["qty"]).astype(np.float64),
             "days_supply": np.concatenate(rows["days"]).astype(np.int32),
             "fill_date": pl.Series(
-                np.datetime64(start.isoformat()) + np.concatenate(rows["day"]).astype(
-                    "timedelta64[D]"
-                )
+                np.datetime64(start.isoformat())
+                + np.concatenate(rows["day"]).astype("timedelta64[D]")
             ).cast(pl.Date),
             "birth_date": pl.Series(birth[index]).cast(pl.Date),
         }
     ).sort("patient_id", "fill_date", "rxnorm")
     claims = _spoil(claims, rng)
     diagnoses = _diagnoses(rng, patient, year)
-    recent = claims.filter(pl.col("fill_date") >= date(year, 10, 1)).select(
-        "patient_id", "rxnorm"
-    ).unique()
-    names = {code: formulary().drugs[code].ingredient for code in recent["rxnorm"].unique()
-             if code in formulary().drugs}
-    prescriptions = recent.with_columns(
-        pl.col("rxnorm").replace_strict(names, default=None).alias("medication")
-    ).filter(pl.col("medication").is_in(PAIN_MEDICINES_WITH_PGX)).select(
-        "patient_id", "medication"
-    ).unique().sort("patient_id", "medication")
+    recent = (
+        claims.filter(pl.col("fill_date") >= date(year, 10, 1))
+        .select("patient_id", "rxnorm")
+        .unique()
+    )
+    names = {
+        code: formulary().drugs[code].ingredient
+        for code in recent["rxnorm"].unique()
+        if code in formulary().drugs
+    }
+    prescriptions = (
+        recent.with_columns(
+            pl.col("rxnorm").replace_strict(names, default=None).alias("medication")
+        )
+        .filter(pl.col("medication").is_in(PAIN_MEDICINES_WITH_PGX))
+        .select("patient_id", "medication")
+        .unique()
+        .sort("patient_id", "medication")
+    )
     return claims, diagnoses, prescriptions
 
 
@@ -242,12 +304,18 @@ def _spoil(claims: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     kind = rng.integers(0, 3, claims.height)
     series = pl.Series(bad)
     return claims.with_columns(
-        pl.when(series & pl.Series(kind == 0)).then(None).otherwise(pl.col("days_supply"))
+        pl.when(series & pl.Series(kind == 0))
+        .then(None)
+        .otherwise(pl.col("days_supply"))
         .alias("days_supply"),
-        pl.when(series & pl.Series(kind == 1)).then(-pl.col("quantity")).otherwise(
-            pl.col("quantity")).alias("quantity"),
-        pl.when(series & pl.Series(kind == 2)).then(pl.lit("")).otherwise(
-            pl.col("prescriber_id")).alias("prescriber_id"),
+        pl.when(series & pl.Series(kind == 1))
+        .then(-pl.col("quantity"))
+        .otherwise(pl.col("quantity"))
+        .alias("quantity"),
+        pl.when(series & pl.Series(kind == 2))
+        .then(pl.lit(""))
+        .otherwise(pl.col("prescriber_id"))
+        .alias("prescriber_id"),
     )
 
 
@@ -265,9 +333,9 @@ def _diagnoses(rng: np.random.Generator, patient: np.ndarray[Any, Any], year: in
             "patient_id": _ids("P", patient[keep], 7),
             "code": codes[keep],
             "code_system": np.where(codes[keep] == "Q5001", "HCPCS", "ICD-10-CM"),
-            "date": pl.Series(
-                np.datetime64(f"{year}-01-01") + day.astype("timedelta64[D]")
-            ).cast(pl.Date),
+            "date": pl.Series(np.datetime64(f"{year}-01-01") + day.astype("timedelta64[D]")).cast(
+                pl.Date
+            ),
         }
     )
 
@@ -285,20 +353,28 @@ def write_population(
     output.mkdir(parents=True, exist_ok=True)
     pools = (max(10, patients // 50), max(8, patients // 200), max(2, patients // 500))
     writers: dict[str, pq.ParquetWriter] = {}
-    temporary = {name: output / f".{name}.parquet.partial" for name in
-                 ("claims", "diagnoses", "prescriptions")}
+    temporary = {
+        name: output / f".{name}.parquet.partial"
+        for name in ("claims", "diagnoses", "prescriptions")
+    }
     claim_rows = 0
     try:
         for block, first in enumerate(range(1, patients + 1, BLOCK)):
             count = min(BLOCK, patients + 1 - first)
-            frames = dict(zip(("claims", "diagnoses", "prescriptions"),
-                              _block(seed, block, first, count, year, pools), strict=True))
+            frames = dict(
+                zip(
+                    ("claims", "diagnoses", "prescriptions"),
+                    _block(seed, block, first, count, year, pools),
+                    strict=True,
+                )
+            )
             claim_rows += frames["claims"].height
             for name, frame in frames.items():
                 table = frame.to_arrow()
                 if name not in writers:
-                    writers[name] = pq.ParquetWriter(temporary[name], table.schema,
-                                                     compression="zstd")
+                    writers[name] = pq.ParquetWriter(
+                        temporary[name], table.schema, compression="zstd"
+                    )
                 writers[name].write_table(table, row_group_size=500_000)
             on_progress(count)
     finally:
@@ -314,10 +390,15 @@ def write_population(
         vcf = output / "cohort.vcf.gz"
         partial = output / ".cohort.vcf.gz.partial.gz"
         with open_output(partial) as stream:
-            cohort_vcf(stream, wanted, seed=seed,
-                       sample_names=[f"P{i:07d}" for i in range(1, wanted + 1)])
+            cohort_vcf(
+                stream, wanted, seed=seed, sample_names=[f"P{i:07d}" for i in range(1, wanted + 1)]
+            )
         partial.replace(vcf)
     return PopulationFiles(
-        output / "claims.parquet", output / "diagnoses.parquet", output / "prescriptions.parquet",
-        vcf, patients, claim_rows,
+        output / "claims.parquet",
+        output / "diagnoses.parquet",
+        output / "prescriptions.parquet",
+        vcf,
+        patients,
+        claim_rows,
     )
