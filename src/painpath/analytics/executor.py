@@ -21,6 +21,17 @@ SYNCHRONOUS = "synchronous"
 LOCAL = "local"
 
 
+def peak_memory() -> dict[str, int]:
+    """This process's id and peak resident memory (MiB): shards report it with their result."""
+    import os
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return {"pid": os.getpid(), "peak_rss_mib": peak * scale // (1024 * 1024)}
+
+
 @dataclass(frozen=True)
 class Shard:
     key: str

@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from painpath.analytics.claims import check_claims, check_columns, normalize_ndc
-from painpath.analytics.executor import Runner, Shard
+from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.knowledge import RATES, measure_knowledge
 from painpath.analytics.measures import Period, measure_shard, with_products
 from painpath.analytics.products import product_rows
@@ -142,6 +142,7 @@ def split_claims(
             part.drop("_bucket"),
         )
     return {
+        **peak_memory(),
         "rows": frame.height,
         "valid": valid.height,
         "rejected": checked.rejects.height,
@@ -223,7 +224,7 @@ def split_diagnoses(work: str, diagnoses: str, buckets: int) -> dict[str, Any]:
             root / "buckets" / f"{int(str(bucket)):05d}" / "diagnoses.parquet",
             part.drop("_bucket"),
         )
-    return {"diagnosis_rows": frame.height, "diagnoses_rejected": rejects.height}
+    return {**peak_memory(), "diagnosis_rows": frame.height, "diagnoses_rejected": rejects.height}
 
 
 def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
@@ -262,6 +263,7 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     write_parquet(out / f"daily-{bucket:05d}.parquet", result.daily_mme)
     classes = claims.join(products, on="rxnorm", how="left")["measure_class"].value_counts()
     return {
+        **peak_memory(),
         "patients": result.patients.height,
         "claims_by_class": {str(k): int(v) for k, v in classes.iter_rows()},
     }

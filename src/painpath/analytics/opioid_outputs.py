@@ -101,6 +101,7 @@ def gather(workdir: Workdir, output: Path, report: JobReport, buckets: int) -> N
         "job": "opioid-measures",
         **{k: v for k, v in asdict(report).items() if k != "outputs"},
         "measures": rates.to_dicts(),
+        "worker_peak_rss_mib": workdir.worker_peaks(),
         "first_rejects": all_rejects.head(20).to_dicts(),
     }
     write_json(output / "summary.json", summary)

@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from painpath.analytics.executor import Runner, Shard
+from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.summary_html import bar_chart, write_summary
 from painpath.analytics.workdir import Workdir, fingerprint, write_json, write_parquet
 
@@ -140,7 +140,7 @@ def call_block(
         build=GenomeBuild(build) if build else None,
         sample_meds=sample_meds,
     )
-    return {"samples": summary.samples, "patterns": summary.patterns}
+    return {**peak_memory(), "samples": summary.samples, "patterns": summary.patterns}
 
 
 def plan_blocks(files: Sequence[Path], block_samples: int) -> list[tuple[str, Path, list[str]]]:
@@ -282,6 +282,7 @@ def _gather(
             "samples": samples,
             "with_prescriptions": report.with_prescriptions,
             "drugs": per_drug.to_dicts(),
+            "worker_peak_rss_mib": workdir.worker_peaks(),
         },
     )
     figures = [

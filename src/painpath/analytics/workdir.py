@@ -117,6 +117,17 @@ class Workdir:
         value: dict[str, Any] = json.loads(path.read_text())
         return value
 
+    def worker_peaks(self) -> dict[str, int]:
+        """Peak resident memory (MiB) per process that ran a shard, from the markers."""
+        peaks: dict[str, int] = {}
+        folder = self.root / "done"
+        for marker in sorted(folder.glob("*.json")) if folder.exists() else []:
+            found = json.loads(marker.read_text())
+            if "pid" in found:
+                key = str(found["pid"])
+                peaks[key] = max(peaks.get(key, 0), int(found.get("peak_rss_mib", 0)))
+        return peaks
+
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)
 
