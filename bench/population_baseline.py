@@ -39,8 +39,10 @@ def main() -> int:
         & df["prescriber_id"].fillna("").astype(str).str.len().between(1, 64)
         & df["pharmacy_id"].fillna("").astype(str).str.len().between(1, 64)
         & df["clinic_id"].fillna("").astype(str).str.len().between(1, 64)
-        & (df["quantity"] > 0) & (df["quantity"] <= 100_000)
-        & df["days_supply"].between(1, 365) & df["fill_date"].notna()
+        & (df["quantity"] > 0)
+        & (df["quantity"] <= 100_000)
+        & df["days_supply"].between(1, 365)
+        & df["fill_date"].notna()
         & df["rxnorm"].notna()
     )
     df = df[ok].copy()
@@ -63,8 +65,9 @@ def main() -> int:
     in_e = (pd.Timestamp(f"{year}-10-31") - epoch).days
     dx = pd.read_parquet(diagnoses_path)
     dx["date"] = pd.to_datetime(dx["date"], errors="coerce")
-    dx["cats"] = [bool(categories_of(s, c)) for s, c in zip(dx["code_system"], dx["code"],
-                                                             strict=True)]
+    dx["cats"] = [
+        bool(categories_of(s, c)) for s, c in zip(dx["code_system"], dx["code"], strict=True)
+    ]
     dx = dx[dx["cats"]]
     dx["d"] = (dx["date"] - epoch).dt.days
 
@@ -74,10 +77,12 @@ def main() -> int:
 
     excl_year, excl_cou = excluded_between(my_s, my_e), excluded_between(in_s, my_e)
     birth = pd.to_datetime(df["birth_date"], errors="coerce") if "birth_date" in df else None
-    df["adult_my"] = True if birth is None else birth.isna() | (birth <= pd.Timestamp(
-        date(year - 18, 1, 1)))
-    df["adult_cou"] = True if birth is None else birth.isna() | (birth <= pd.Timestamp(
-        date(year - 19, 11, 1)))
+    df["adult_my"] = (
+        True if birth is None else birth.isna() | (birth <= pd.Timestamp(date(year - 18, 1, 1)))
+    )
+    df["adult_cou"] = (
+        True if birth is None else birth.isna() | (birth <= pd.Timestamp(date(year - 19, 11, 1)))
+    )
     totals: Counter[str] = Counter()
     per_prescriber: Counter[tuple[str, str, str]] = Counter()
     for pid, g in df.groupby("patient_id", sort=False):
@@ -104,8 +109,11 @@ def main() -> int:
             base = base and ok_excl
             multi = False
             rows = year_op.sort_values("s")
-            days, pres, pharm = rows["s"].to_list(), rows["prescriber_id"].to_list(), \
-                rows["pharmacy_id"].to_list()
+            days, pres, pharm = (
+                rows["s"].to_list(),
+                rows["prescriber_id"].to_list(),
+                rows["pharmacy_id"].to_list(),
+            )
             for i in range(len(days)):
                 j = i
                 while j + 1 < len(days) and days[j + 1] <= days[i] + 179:
@@ -118,8 +126,9 @@ def main() -> int:
             flags["OMP"] = flags["COB"] = base
             flags["OMP_n"] = base and multi
             flags["COB_n"] = base and bz["s"].nunique() >= 2 and int((cover & bcover).sum()) >= 30
-            flags["HDO"] = (adult and ok_excl and year_op["s"].nunique() >= 2
-                            and int(cover.sum()) >= 15)
+            flags["HDO"] = (
+                adult and ok_excl and year_op["s"].nunique() >= 2 and int(cover.sum()) >= 15
+            )
             flags["HDO_n"] = flags["HDO"] and high
             for measure in ("OHD", "OMP", "COB", "HDO"):
                 totals[measure] += flags[measure]
@@ -142,8 +151,15 @@ def main() -> int:
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     with open(out, "w") as handle:
-        json.dump({"seconds": seconds, "peak_rss_mib": peak, "totals": {k: int(v) for k, v in totals.items()},
-                   "prescriber_rows": len(per_prescriber)}, handle)
+        json.dump(
+            {
+                "seconds": seconds,
+                "peak_rss_mib": peak,
+                "totals": {k: int(v) for k, v in totals.items()},
+                "prescriber_rows": len(per_prescriber),
+            },
+            handle,
+        )
     return 0
 
 
