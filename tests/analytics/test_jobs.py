@@ -14,10 +14,10 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from painpath.analytics.executor import Runner, Shard, runner  # noqa: E402
-from painpath.analytics.opioid_job import Inputs, run_opioid_measures  # noqa: E402
-from painpath.analytics.pgx_job import run_pgx_cohort  # noqa: E402
-from painpath.demo.population import PopulationFiles, write_population  # noqa: E402
+from painpath.analytics.executor import Runner, Shard, runner
+from painpath.analytics.opioid_job import Inputs, run_opioid_measures
+from painpath.analytics.pgx_job import run_pgx_cohort
+from painpath.demo.population import PopulationFiles, write_population
 
 OPIOID_FILES = (
     "patients",
@@ -167,7 +167,8 @@ def test_another_job_in_the_same_folder_is_refused(
     with pytest.raises(WorkdirError, match="--restart"):
         opioid_job(population, tmp_path, Runner(None), year=2024)
     report = opioid_job(population, tmp_path, Runner(None), year=2024, restart=True)
-    assert report.skipped_shards == 0 and report.year == 2024
+    assert report.skipped_shards == 0
+    assert report.year == 2024
 
 
 def test_bad_rows_are_reported_with_their_row_numbers(tmp_path: Path) -> None:
@@ -206,4 +207,5 @@ def test_bad_rows_are_reported_with_their_row_numbers(tmp_path: Path) -> None:
     unresolved = pl.read_parquet(tmp_path / "out" / "unresolved_ndc.parquet")
     assert unresolved.rows() == [("12345067890", 1)]
     html = (tmp_path / "out" / "summary.html").read_text()
-    assert "is not a date" in html and "<img" in html
+    assert "is not a date" in html
+    assert "<img" in html
