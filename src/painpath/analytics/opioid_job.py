@@ -312,9 +312,9 @@ def run_opioid_measures(
     on_done: Callable[[str], None] = lambda key: None,
 ) -> JobReport:
     """The whole job (see the module doc); returns what it did. Outputs land in `output`."""
-    output.mkdir(parents=True, exist_ok=True)
     blocks, buckets = plan(inputs, shard_rows)
     chosen_year = year if year is not None else latest_year(inputs.claims)
+    output.mkdir(parents=True, exist_ok=True)
     workdir = Workdir(output)
     from painpath.analytics.workdir import fingerprint
 

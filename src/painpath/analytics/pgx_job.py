@@ -170,9 +170,9 @@ def run_pgx_cohort(
     on_plan: Callable[[int], None] = lambda total: None,
     on_done: Callable[[str], None] = lambda key: None,
 ) -> CohortReport:
-    output.mkdir(parents=True, exist_ok=True)
     blocks = plan_blocks(files, block_samples)
     medicines = current_medicines(prescriptions)
+    output.mkdir(parents=True, exist_ok=True)
     inputs = [*files, *([prescriptions] if prescriptions else [])]
     workdir = Workdir(output)
     workdir.open(
