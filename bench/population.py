@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -36,12 +37,24 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def timed(command: list[str]) -> dict[str, Any]:
-    before = load()
+    """Wall seconds, CPU seconds of the whole process tree (workers are reaped children, so
+    they count) and the 1-minute load average before and after."""
+    before, cpu = load(), _cpu()
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 2), "load_before": before, "load_after": load()}
+    return {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(_cpu() - cpu, 2),
+        "load_before": before,
+        "load_after": load(),
+    }
 
 
 def worker_peaks(out: Path) -> list[int]:
@@ -177,7 +190,10 @@ def main() -> int:
         f"{args.patients:,} patients, {rows:,} claims; cohort {args.vcf_samples:,} samples; "
         f"{os.cpu_count()} CPUs"
     )
-    print(f"{'run':34} {'seconds':>9} {'load 1-min before→after':>24}  peak MiB per process")
+    print(
+        f"{'run':34} {'seconds':>9} {'CPU s':>8} {'load 1-min before→after':>24}"
+        "  peak MiB per process"
+    )
     for key, label in (
         ("baseline", "measures: pandas baseline, 1 proc"),
         ("opioids_1", "measures: painpath, 1 worker"),
@@ -189,7 +205,7 @@ def main() -> int:
         if key in results:
             r = results[key]
             print(
-                f"{label:34} {r['seconds']:9.1f} {r['load_before']:11.1f}"
+                f"{label:34} {r['seconds']:9.1f} {r['cpu_seconds']:8.1f} {r['load_before']:11.1f}"
                 f" → {r['load_after']:<10.1f}  {r.get('peak_rss_mib', '')}"
             )
     if "baseline" in results:
