@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from painpath.demo.population_vcf import (  # noqa: E402
+    BgzfWriter,
     Haplotype,
     _record,
     _sites,
@@ -42,7 +43,7 @@ from painpath.pgx.build import GenomeBuild  # noqa: E402
 from painpath.pgx.definitions import GeneDefinition, all_definitions  # noqa: E402
 from painpath.pgx.genes import Gene  # noqa: E402
 
-__all__ = ["cohort_vcf", "diplotype_vcf", "header", "open_output", "samples_vcf"]
+__all__ = ["BgzfWriter", "cohort_vcf", "diplotype_vcf", "header", "open_output", "samples_vcf"]
 
 
 def parse_diplotype(text: str) -> tuple[str, str]:

@@ -57,7 +57,7 @@ def _where(definition: GeneDefinition, index: int, build: GenomeBuild) -> tuple[
 
 def header(samples: Sequence[str], build: GenomeBuild, chr_prefix: bool, fmt: str = "GT") -> str:
     prefix = "chr" if chr_prefix else ""
-    lines = ["##fileformat=VCFv4.2", "##source=painpath synthetic cohort"]
+    lines = ["##fileformat=VCFv4.2", "##source=painpath scripts/make_pgx_vcf.py"]
     lines += [
         f"##contig=<ID={prefix}{chrom},length={length}>"
         for chrom, length in CONTIG_LENGTHS[build].items()
