@@ -209,3 +209,20 @@ def test_bad_rows_are_reported_with_their_row_numbers(tmp_path: Path) -> None:
     html = (tmp_path / "out" / "summary.html").read_text()
     assert "is not a date" in html
     assert "<img" in html
+
+
+def test_an_existing_cluster_by_address(
+    population: PopulationFiles, single: Path, tmp_path: Path
+) -> None:
+    """`--scheduler tcp://HOST:PORT`: a cluster started elsewhere (here a LocalCluster whose
+    address is all the job is given) gives the same results."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        with runner(address, 1) as run:
+            opioid_job(population, tmp_path / "opioids", run)
+    same_outputs(single / "opioids", tmp_path / "opioids", OPIOID_FILES)
