@@ -4,5 +4,5 @@
 #   scripts/demo.sh [--patients N] [--seed S] [--host H] [--port P]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh postgres
+scripts/setup.sh postgres,analytics
 exec .venv/bin/painpath demo run "$@"

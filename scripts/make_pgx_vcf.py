@@ -22,88 +22,33 @@ Python so no htslib is needed.
 from __future__ import annotations
 
 import argparse
-import io
-import json
-import random
-import re
-import struct
 import sys
-import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from painpath.demo.population_vcf import (  # noqa: E402
+    BgzfWriter,
+    Haplotype,
+    _record,
+    _sites,
+    cohort_vcf,
+    haplotype,
+    header,
+    open_output,
+)
 from painpath.pgx.build import GenomeBuild  # noqa: E402
 from painpath.pgx.definitions import GeneDefinition, all_definitions  # noqa: E402
 from painpath.pgx.genes import Gene  # noqa: E402
 
-FREQUENCIES = REPO / "src/painpath/demo/data/allele_frequencies.json"
-CONTIG_LENGTHS = {
-    GenomeBuild.GRCH38: {"6": 170_805_979, "10": 133_797_422, "22": 50_818_468},
-    GenomeBuild.GRCH37: {"6": 171_115_067, "10": 135_534_747, "22": 51_304_566},
-}
-Haplotype = tuple[str, ...]
-
-
-def haplotype(definition: GeneDefinition, name: str) -> Haplotype:
-    """The VCF allele a named allele carries at each position (blank = the reference allele's;
-    an IUPAC code = its reference member if it has one, else its first member)."""
-    allele = definition.allele(name)
-    reference = definition.reference
-    bases = []
-    for position in definition.positions:
-        code = allele.alleles[position.index] or reference.alleles[position.index] or position.ref
-        members = position.expand(code)
-        bases.append(position.ref if position.ref in members else members[0])
-    return tuple(bases)
+__all__ = ["BgzfWriter", "cohort_vcf", "diplotype_vcf", "header", "open_output", "samples_vcf"]
 
 
 def parse_diplotype(text: str) -> tuple[str, str]:
     first, _, second = text.partition("/")
     return first.strip(), second.strip()
-
-
-def _where(definition: GeneDefinition, index: int, build: GenomeBuild) -> tuple[int, str] | None:
-    position = definition.positions[index]
-    if build is GenomeBuild.GRCH38:
-        return position.locus.position, position.ref
-    if position.grch37 is None:
-        return None
-    return position.grch37.position, position.grch37.ref
-
-
-def header(samples: Sequence[str], build: GenomeBuild, chr_prefix: bool, fmt: str = "GT") -> str:
-    prefix = "chr" if chr_prefix else ""
-    lines = ["##fileformat=VCFv4.2", "##source=painpath scripts/make_pgx_vcf.py"]
-    lines += [
-        f"##contig=<ID={prefix}{chrom},length={length}>"
-        for chrom, length in CONTIG_LENGTHS[build].items()
-    ]
-    lines.append('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">')
-    if "PS" in fmt:
-        lines.append('##FORMAT=<ID=PS,Number=1,Type=Integer,Description="Phase set">')
-    if "DP" in fmt:
-        lines.append('##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">')
-    columns = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]
-    return "\n".join([*lines, "\t".join(columns)]) + "\n"
-
-
-def _sites(
-    definitions: Sequence[GeneDefinition], build: GenomeBuild
-) -> Iterator[tuple[GeneDefinition, int, int, str]]:
-    """(definition, position index, position on build, REF on build) in file order."""
-    sites = []
-    for definition in definitions:
-        for position in definition.positions:
-            where = _where(definition, position.index, build)
-            if where is not None:
-                sites.append((definition, position.index, *where))
-    chrom_order = {"6": 0, "10": 1, "22": 2}
-    sites.sort(key=lambda s: (chrom_order[s[0].chromosome.removeprefix("chr")], s[2]))
-    yield from sites
 
 
 def diplotype_vcf(
@@ -162,133 +107,6 @@ def samples_vcf(
             calls.append((bases(definition, first)[index], bases(definition, second)[index]))
         out.append(_record(definition, index, pos, ref, calls, phased, chr_prefix))
     return "".join(out)
-
-
-def _record(
-    definition: GeneDefinition,
-    index: int,
-    pos: int,
-    ref: str,
-    genotypes: Sequence[tuple[str, str]],
-    phased: bool,
-    chr_prefix: bool = True,
-) -> str:
-    """A record whose ALT lists every allele the genotypes use besides REF."""
-    position = definition.positions[index]
-    alts: list[str] = []
-    for pair in genotypes:
-        for allele in pair:
-            if allele != ref and allele not in alts:
-                alts.append(allele)
-    code = {ref: "0", **{alt: str(i + 1) for i, alt in enumerate(alts)}}
-    sep = "|" if phased else "/"
-    calls = [f"{code[a]}{sep}{code[b]}" for a, b in genotypes]
-    chrom = definition.chromosome if chr_prefix else definition.chromosome.removeprefix("chr")
-    rsid = position.locus.rsid or "."
-    fields = [chrom, str(pos), rsid, ref, ",".join(alts) or ".", ".", "PASS", ".", "GT", *calls]
-    return "\t".join(fields) + "\n"
-
-
-def _star_frequencies(gene: Gene, table: Mapping[str, object]) -> tuple[list[str], list[float]]:
-    definition = next(d for d in all_definitions() if d.gene is gene)
-    known = {allele.name for allele in definition.alleles}
-    rows = table["genes"][gene.value]["alleles"]  # type: ignore[index]
-    names, weights = [], []
-    for name, row in rows.items():
-        base = re.sub(r"x\d+$", "", name)
-        base = base if base in known else definition.reference_allele
-        if gene is Gene.CYP2C19 and base == "*38":
-            base = "*1"
-        names.append("*1" if base == "*5" else base)
-        weights.append(float(row["frequency"]))
-    return names, weights
-
-
-def cohort_vcf(
-    stream: IO[str],
-    samples: int,
-    *,
-    seed: int = 1,
-    build: GenomeBuild = GenomeBuild.GRCH38,
-    phased: bool = False,
-    fmt: str = "GT",
-    chr_prefix: bool = True,
-) -> None:
-    """Write a cohort VCF: per sample and gene two alleles drawn from population frequencies."""
-    table = json.loads(FREQUENCIES.read_text())
-    rng = random.Random(seed)
-    definitions = all_definitions()
-    chosen: dict[Gene, list[tuple[str, str]]] = {}
-    for definition in definitions:
-        gene = definition.gene
-        if gene in (Gene.OPRM1, Gene.COMT):
-            site = table["variants"][gene.value]
-            names = [site["reference"], site["alternate"]]
-            p = float(site["alternate_frequency"])
-            weights = [1 - p, p]
-        else:
-            names, weights = _star_frequencies(gene, table)
-        draws = rng.choices(names, weights, k=2 * samples)
-        chosen[gene] = list(zip(draws[0::2], draws[1::2], strict=True))
-    haplotypes = {
-        d.gene: {name: haplotype(d, name) for pair in chosen[d.gene] for name in pair}
-        for d in definitions
-    }
-    names = [f"S{i:06d}" for i in range(1, samples + 1)]
-    stream.write(header(names, build, chr_prefix, fmt))
-    for definition, index, pos, ref in _sites(definitions, build):
-        seqs = haplotypes[definition.gene]
-        genotypes = [(seqs[a][index], seqs[b][index]) for a, b in chosen[definition.gene]]
-        line = _record(definition, index, pos, ref, genotypes, phased, chr_prefix)
-        if fmt != "GT":
-            head, _, calls = line.rstrip("\n").rpartition("\tGT\t")
-            extra = {"GT:DP": ":30", "GT:PS": ":1", "GT:DP:PS": ":30:1"}[fmt]
-            line = f"{head}\t{fmt}\t" + "\t".join(c + extra for c in calls.split("\t")) + "\n"
-        stream.write(line)
-
-
-class BgzfWriter(io.RawIOBase):
-    """Minimal BGZF (bgzip) writer: 64 KiB blocks, each a gzip member with the BC extra field."""
-
-    def __init__(self, target: Path | IO[bytes]):
-        self._owned = isinstance(target, Path)
-        self._file: IO[bytes] = target.open("wb") if isinstance(target, Path) else target
-        self._buffer = bytearray()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        self._buffer += data
-        while len(self._buffer) >= 65280:
-            self._block(bytes(self._buffer[:65280]))
-            del self._buffer[:65280]
-        return len(data)
-
-    def _block(self, data: bytes) -> None:
-        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-        body = compressor.compress(data) + compressor.flush()
-        size = len(body) + 25
-        head = struct.pack("<4BI2BH2BH", 31, 139, 8, 4, 0, 0, 255, 6, 66, 67, 2) + struct.pack(
-            "<H", size
-        )
-        tail = struct.pack("<2I", zlib.crc32(data), len(data))
-        self._file.write(head + body + tail)
-
-    def close(self) -> None:
-        if not self.closed:
-            if self._buffer:
-                self._block(bytes(self._buffer))
-            self._block(b"")  # the BGZF end-of-file marker
-            if self._owned:
-                self._file.close()
-        super().close()
-
-
-def open_output(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(io.BufferedWriter(BgzfWriter(path)), encoding="utf-8")  # type: ignore[type-var]
-    return path.open("w", encoding="utf-8")
 
 
 def main() -> int:

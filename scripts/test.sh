@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/system-deps.sh
-scripts/setup.sh dev,postgres,fhir,pgx
+scripts/setup.sh dev,postgres,fhir,pgx,analytics
 export PATH="$PWD/.venv/bin:$PATH"
 status=0
 echo "== ruff check";        ruff check || status=1

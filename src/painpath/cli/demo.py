@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from painpath.cli.common import console, load_settings, refuse_in_production, reported_errors
+from painpath.cli.common import (
+    CliError,
+    console,
+    load_settings,
+    refuse_in_production,
+    reported_errors,
+)
 from painpath.cli.database import display_url, require_head, upgrade_database
 from painpath.cli.serve import HostOption, PortOption, prepare_app, run_server
 from painpath.config import Settings
@@ -158,3 +165,42 @@ def run(
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     _print_logins(f"http://{shown}:{port}")
     run_server(app, host, port)
+
+
+@demo_app.command()
+def population(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for the files (created).")
+    ] = Path("population"),
+    patients: Annotated[
+        int, typer.Option(min=1, max=20_000_000, help="How many synthetic patients.")
+    ] = 100_000,
+    seed: SeedOption = 1,
+    year: Annotated[
+        int, typer.Option(min=1901, max=2100, help="Measurement year the claims end in.")
+    ] = 2025,
+    vcf_samples: Annotated[
+        int | None,
+        typer.Option(
+            "--vcf-samples", min=0, help="Samples in cohort.vcf.gz (default: every patient)."
+        ),
+    ] = None,
+) -> None:
+    """Synthetic claims, diagnoses, prescriptions and a matching multi-sample VCF (population
+    jobs); the same seed gives the same files."""
+    with reported_errors():
+        try:
+            from painpath.demo.population import write_population
+        except ModuleNotFoundError as error:
+            raise CliError(
+                f"demo population needs {error.name}: install the analytics extra"
+            ) from error
+        if output.exists() and not output.is_dir():
+            raise CliError(f"-o {output}: not a folder")
+        files = write_population(output, patients, seed=seed, year=year, vcf_samples=vcf_samples)
+        err = console()
+        err.print(
+            f"{counted(files.patients, 'patient')}, {counted(files.claim_rows, 'claim')}:"
+            f" {files.claims}, {files.diagnoses}, {files.prescriptions}"
+            + (f", {files.vcf}" if files.vcf else "")
+        )

@@ -20,6 +20,11 @@ from painpath import __version__
 
 #: name -> (module, attribute, help); the attribute is a Typer app or a command function.
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    "analytics": (
+        "painpath.cli.analytics",
+        "analytics_app",
+        "Population jobs on Dask: opioid-safety measures, cohort pharmacogenomics.",
+    ),
     "audit": ("painpath.cli.audit", "audit_app", "The audit trail: verify its hash chain."),
     "db": ("painpath.cli.database", "db_app", "Database schema: upgrade, downgrade, current."),
     "users": ("painpath.cli.users", "users_app", "Manage accounts."),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,16 +206,21 @@ def write_cohort(
     on_start: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     limits: InputLimits = DEFAULT_LIMITS,
+    sample_meds: Mapping[str, Sequence[str]] | None = None,
 ) -> BatchSummary:
     """Write RESULTS.parquet and RESULTS.drugs.parquet for a cohort VCF/BCF (see module doc).
 
     `on_start(total samples)` is called once the file is read; `on_progress(n)` as every n more
     samples are interpreted. Raises VcfError (before anything is written) for a bad file.
+    `sample_meds`: per-sample medicines (phenoconversion) for samples that have their own;
+    the others take `meds`. Population jobs call this once per shard of samples.
     """
     genotypes = read_vcf(path, samples, build, limits=limits)
     if on_start is not None:
         on_start(len(genotypes.samples))
-    reports = iter_genotype_patterns(genotypes, meds=meds, drugs=drugs, include_dpwg=include_dpwg)
+    reports = iter_genotype_patterns(
+        genotypes, meds=meds, drugs=drugs, include_dpwg=include_dpwg, sample_meds=sample_meds
+    )
     metadata = {
         "painpath.batch_schema": BATCH_SCHEMA,
         "painpath.version": __version__,

@@ -142,8 +142,12 @@ def iter_genotype_patterns(
     meds: Sequence[str] = (),
     drugs: Sequence[str] | None = None,
     include_dpwg: bool = False,
+    sample_meds: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[tuple[str, SampleReport]]:
     """(sample id, the report of its genotype pattern) for every sample, in file order.
+
+    `sample_meds` gives some samples their own medicines (a cohort's prescriptions, for
+    phenoconversion); the others take `meds`. A pattern is then genotype calls × medicines.
 
     The matcher shares one GeneCall object between samples with the same genotype pattern, so
     the interpretation is memoized on those objects' identities: a cohort costs about as much
@@ -151,12 +155,13 @@ def iter_genotype_patterns(
     the id of the pattern's first sample; `iter_genotype_reports` gives each its own.
     """
     # The memo keeps each pattern's calls alive, so their ids cannot be reused meanwhile.
-    memo: dict[tuple[int, ...], tuple[Mapping[Gene, GeneCall], SampleReport]] = {}
+    memo: dict[tuple[Any, ...], tuple[Mapping[Gene, GeneCall], SampleReport]] = {}
     # Far fewer distinct calls per gene than patterns (100,000 samples: 45 CYP2D6 calls in
     # 5,409 patterns), so each call becomes a gene result once; the memo above keeps it alive.
     results: dict[int, GeneResult] = {}
     for sample_id, calls in iter_calls(genotypes):
-        key = tuple(id(call) for call in calls.values())
+        own = meds if sample_meds is None else sample_meds.get(sample_id, meds)
+        key = (*(id(call) for call in calls.values()), tuple(own))
         found = memo.get(key)
         if found is None:
             for call in calls.values():
@@ -166,7 +171,7 @@ def iter_genotype_patterns(
                 sample_id,
                 calls,
                 outside_calls=outside_calls,
-                meds=meds,
+                meds=own,
                 drugs=drugs,
                 include_dpwg=include_dpwg,
                 vcf_results={g: results[id(c)] for g, c in calls.items()},

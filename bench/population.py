@@ -1,0 +1,221 @@
+"""Benchmark: the population jobs on one and two workers against single-process baselines.
+
+    .venv/bin/python bench/population.py [--patients 20000] [--vcf-samples 5000] [--full]
+
+`--full` is the issue's size: 1,000,000 patients (about 10 million claims) and a 100,000-sample
+cohort VCF. In one run, interleaved: the opioid measures by the straightforward pandas baseline
+(bench/population_baseline.py, whose totals must equal painpath's), by
+`painpath analytics opioid-measures` on a LocalCluster of 1 and of 2 workers; then the cohort
+by `painpath pgx batch` (one process) and `painpath analytics pgx-cohort` on 1 and 2 workers.
+Each is a fresh process, wall clock; peak memory is each shard-running process's own
+(getrusage, reported by every shard) and the baseline's; the load average (1 min) is read
+before and after each run. Data: `painpath demo population --seed 1`, kept in
+bench/results/data/population-N/. Raw numbers: bench/results/population-N.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+PAINPATH = ROOT / ".venv" / "bin" / "painpath"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(command: list[str]) -> dict[str, Any]:
+    """Wall seconds, CPU seconds of the whole process tree (workers are reaped children, so
+    they count) and the 1-minute load average before and after."""
+    before, cpu = load(), _cpu()
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(_cpu() - cpu, 2),
+        "load_before": before,
+        "load_after": load(),
+    }
+
+
+def worker_peaks(out: Path) -> list[int]:
+    summary = json.loads((out / "summary.json").read_text())
+    return sorted(summary.get("worker_peak_rss_mib", {}).values())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=20_000)
+    parser.add_argument("--vcf-samples", type=int, default=5_000)
+    parser.add_argument(
+        "--shard-rows", type=int, default=None, help="default: claims ÷ 8, at most 500,000"
+    )
+    parser.add_argument("--full", action="store_true", help="1,000,000 patients, 100,000 samples")
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    if args.full:
+        args.patients, args.vcf_samples = 1_000_000, 100_000
+    data = RESULTS / "data" / f"population-{args.patients}"
+    if not (data / "claims.parquet").exists():
+        generated = timed(
+            [
+                str(PAINPATH),
+                "demo",
+                "population",
+                "--patients",
+                str(args.patients),
+                "--vcf-samples",
+                str(args.vcf_samples),
+                "-o",
+                str(data),
+            ]
+        )
+        print(f"data generated in {generated['seconds']} s")
+    claims, diagnoses, vcf = (
+        data / "claims.parquet",
+        data / "diagnoses.parquet",
+        data / "cohort.vcf.gz",
+    )
+    import pyarrow.parquet as pq
+
+    rows = pq.ParquetFile(claims).metadata.num_rows
+    shard_rows = args.shard_rows or max(1_000, min(500_000, rows // 8))
+    block_samples = max(100, min(25_000, args.vcf_samples // 8))
+    work = RESULTS / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    results: dict[str, Any] = {
+        "patients": args.patients,
+        "claims": rows,
+        "vcf_samples": args.vcf_samples,
+        "cpus": os.cpu_count(),
+        "shard_rows": shard_rows,
+    }
+    if not args.skip_baseline:
+        out = work / "baseline.json"
+        run = timed(
+            [
+                str(PYTHON),
+                str(BENCH / "population_baseline.py"),
+                str(claims),
+                str(diagnoses),
+                "2025",
+                str(out),
+            ]
+        )
+        base = json.loads(out.read_text())
+        results["baseline"] = {
+            **run,
+            "peak_rss_mib": [base["peak_rss_mib"]],
+            "totals": base["totals"],
+        }
+    for workers in (1, 2):
+        out = work / f"opioids-{workers}"
+        run = timed(
+            [
+                str(PAINPATH),
+                "analytics",
+                "opioid-measures",
+                str(claims),
+                "--diagnoses",
+                str(diagnoses),
+                "-o",
+                str(out),
+                "--workers",
+                str(workers),
+                "--year",
+                "2025",
+                "--shard-rows",
+                str(shard_rows),
+                "--quiet",
+            ]
+        )
+        results[f"opioids_{workers}"] = {**run, "peak_rss_mib": worker_peaks(out)}
+    if "baseline" in results:
+        import polars as pl
+
+        measures = pl.read_parquet(work / "opioids-1" / "measures.parquet")
+        ours = {}
+        for measure, den, num in measures.select("measure", "denominator", "numerator").rows():
+            base_name = measure.split("_")[0]
+            ours[base_name] = den
+            ours[f"{measure}_n"] = num
+        results["totals_equal"] = ours == results["baseline"]["totals"]
+    out = work / "batch.parquet"
+    results["pgx_batch"] = timed(
+        [str(PAINPATH), "pgx", "batch", str(vcf), "-o", str(out), "--quiet"]
+    )
+    for workers in (1, 2):
+        out = work / f"pgx-{workers}"
+        run = timed(
+            [
+                str(PAINPATH),
+                "analytics",
+                "pgx-cohort",
+                str(vcf),
+                "--meds",
+                str(data / "prescriptions.parquet"),
+                "-o",
+                str(out),
+                "--workers",
+                str(workers),
+                "--block-samples",
+                str(block_samples),
+                "--quiet",
+            ]
+        )
+        results[f"pgx_{workers}"] = {**run, "peak_rss_mib": worker_peaks(out)}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"population-{args.patients}.json").write_text(json.dumps(results, indent=1))
+    print(
+        f"{args.patients:,} patients, {rows:,} claims; cohort {args.vcf_samples:,} samples; "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'run':34} {'seconds':>9} {'CPU s':>8} {'load 1-min before→after':>24}"
+        "  peak MiB per process"
+    )
+    for key, label in (
+        ("baseline", "measures: pandas baseline, 1 proc"),
+        ("opioids_1", "measures: painpath, 1 worker"),
+        ("opioids_2", "measures: painpath, 2 workers"),
+        ("pgx_batch", "cohort: painpath pgx batch"),
+        ("pgx_1", "cohort: pgx-cohort, 1 worker"),
+        ("pgx_2", "cohort: pgx-cohort, 2 workers"),
+    ):
+        if key in results:
+            r = results[key]
+            print(
+                f"{label:34} {r['seconds']:9.1f} {r['cpu_seconds']:8.1f} {r['load_before']:11.1f}"
+                f" → {r['load_after']:<10.1f}  {r.get('peak_rss_mib', '')}"
+            )
+    if "baseline" in results:
+        base, one, two = (results[k]["seconds"] for k in ("baseline", "opioids_1", "opioids_2"))
+        print(
+            f"baseline ÷ 1 worker: {base / one:.2f}×; 1 ÷ 2 workers: {one / two:.2f}×;"
+            f" totals equal: {results['totals_equal']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Where shards run: in this process, on a LocalCluster, or on an existing Dask scheduler.
+
+`--scheduler local` (the default) starts a LocalCluster of `--workers` single-threaded worker
+processes; `--scheduler tcp://HOST:8786` connects to a running cluster (its workers need only
+painpath installed with the `analytics` extra); `--scheduler synchronous` runs every shard in
+this process, one after another (no Dask at all). Shard functions are plain module-level
+functions of `painpath.analytics`, so a worker imports them from the installed package. A
+worker that dies mid-shard has its shard run again elsewhere (the scheduler reschedules it;
+shards are idempotent: outputs are renamed into place and a marker is written last).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+SYNCHRONOUS = "synchronous"
+LOCAL = "local"
+
+
+def peak_memory() -> dict[str, int]:
+    """This process's id and peak resident memory (MiB): shards report it with their result."""
+    import os
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return {"pid": os.getpid(), "peak_rss_mib": peak * scale // (1024 * 1024)}
+
+
+@dataclass(frozen=True)
+class Shard:
+    key: str
+    function: Callable[..., dict[str, Any]]
+    arguments: tuple[Any, ...]
+
+
+class SchedulerError(ValueError):
+    """The scheduler option is not understood, or the cluster cannot be reached."""
+
+
+def check_scheduler(scheduler: str) -> str:
+    if scheduler in (SYNCHRONOUS, LOCAL) or scheduler.startswith(("tcp://", "tls://")):
+        return scheduler
+    raise SchedulerError(
+        f"--scheduler {scheduler!r}: expected local, synchronous or tcp://HOST:PORT"
+    )
+
+
+class Runner:
+    """Runs shards and reports each one's result as it completes."""
+
+    def __init__(self, client: Any | None):
+        self.client = client
+
+    def run(self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]) -> None:
+        if not shards:
+            return
+        if self.client is None:
+            for shard in shards:
+                on_done(shard.key, shard.function(*shard.arguments))
+            return
+        distributed: Any = import_module("distributed")
+        futures = {
+            self.client.submit(shard.function, *shard.arguments, key=shard.key, pure=False): shard
+            for shard in shards
+        }
+        try:
+            for future in distributed.as_completed(futures):
+                on_done(futures[future].key, future.result())
+        finally:
+            for future in futures:
+                future.release()
+
+
+@contextmanager
+def runner(scheduler: str, workers: int, memory_limit: str = "auto") -> Iterator[Runner]:
+    """A Runner for the scheduler option (see the module doc); closes what it started."""
+    scheduler = check_scheduler(scheduler)
+    if scheduler == SYNCHRONOUS:
+        yield Runner(None)
+        return
+    try:
+        distributed: Any = import_module("distributed")
+    except ModuleNotFoundError as error:
+        raise SchedulerError(
+            f"--scheduler {scheduler} needs {error.name}: install the analytics extra"
+        ) from error
+    if scheduler == LOCAL:
+        cluster = distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit=memory_limit,
+            silence_logs=40,
+        )
+        client = distributed.Client(cluster)
+        try:
+            yield Runner(client)
+        finally:
+            client.close()
+            cluster.close()
+        return
+    try:
+        client = distributed.Client(scheduler, timeout="20s")
+    except OSError as error:
+        raise SchedulerError(f"--scheduler {scheduler}: cannot connect ({error})") from error
+    try:
+        yield Runner(client)
+    finally:
+        client.close()

@@ -1,0 +1,517 @@
+"""The opioid-safety measures for the claims of a set of patients (one shard), as polars frames.
+
+Pure functions: claims (validated, products resolved) and diagnoses in; per-patient results,
+per-entity partial counts and the piecewise daily MME out. A patient's claims are always in
+one shard, so partial counts add up exactly across shards. Definitions, sources and versions:
+knowledge/measures.json and docs/analytics.md.
+
+Daily MME is kept as integer ten-thousandths so sums over overlapping fills are exact: a sweep
+over fill starts and ends gives, per patient, segments of constant MME, opioid and
+benzodiazepine counts; days covered are the union of fills (a day counts once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from painpath.analytics.knowledge import EXCLUSION_CATEGORIES, categories_of
+from painpath.analytics.products import BENZODIAZEPINE, OPIOID
+
+MME_SCALE = 10_000
+HIGH_MME = 90
+OHD_MIN_EPISODE_DAYS = 90
+MIN_DAYS_SUPPLY = 15
+OMP_PRESCRIBERS = 4
+OMP_PHARMACIES = 4
+OMP_WINDOW_DAYS = 180
+COB_MIN_OVERLAP_DAYS = 30
+COU_NEGATIVE_HISTORY_DAYS = 180
+ADULT_AGE = 18
+ENTITIES = ("prescriber_id", "pharmacy_id", "clinic_id")
+PID = "patient_id"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The measurement year, and the COU intake period (Nov 1 of the prior year–Oct 31)."""
+
+    year: int
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.year, 12, 31)
+
+    @property
+    def intake_start(self) -> date:
+        return date(self.year - 1, 11, 1)
+
+    @property
+    def intake_end(self) -> date:
+        return date(self.year, 10, 31)
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    patients: pl.DataFrame
+    entities: pl.DataFrame
+    daily_mme: pl.DataFrame
+
+
+def with_products(claims: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
+    """Claims with class, ingredient, scope, supply end and MME/day (scaled; null: unknown)."""
+    joined = claims.join(products, on="rxnorm", how="left")
+    mme = (
+        pl.when(pl.col("mme_per_day_fixed").is_not_null())
+        .then(pl.col("mme_per_day_fixed"))
+        .otherwise(pl.col("mme_per_unit") * pl.col("quantity") / pl.col("days_supply"))
+    )
+    return joined.with_columns(
+        (pl.col("fill_date") + pl.duration(days=pl.col("days_supply") - 1)).alias("supply_end"),
+        (mme * MME_SCALE).round(0).cast(pl.Int64).alias("mme_scaled"),
+        ((pl.col("measure_class") == OPIOID) & pl.col("out_of_scope").is_null())
+        .fill_null(False)
+        .alias("is_opioid"),
+        (pl.col("measure_class") == BENZODIAZEPINE).fill_null(False).alias("is_benzo"),
+    )
+
+
+def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    return (later - earlier).dt.total_days()
+
+
+def covered_days(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Per patient, the number of days in the union of [s, e] intervals (each day once)."""
+    if frame.is_empty():
+        return pl.DataFrame(schema={PID: pl.Utf8, name: pl.Int64})
+    ordered = frame.filter(pl.col("s") <= pl.col("e")).sort(PID, "s")
+    ordered = ordered.with_columns(
+        pl.col("e").cum_max().shift(1).over(PID).alias("reach")
+    ).with_columns(pl.max_horizontal("s", pl.col("reach") + pl.duration(days=1)).alias("from"))
+    return ordered.group_by(PID).agg(
+        (_days(pl.col("e"), pl.col("from")) + 1).clip(lower_bound=0).sum().alias(name)
+    )
+
+
+def sweep(opioids: pl.DataFrame, benzos: pl.DataFrame) -> pl.DataFrame:
+    """Segments [date, next) of constant opioid count, benzodiazepine count and scaled MME."""
+    parts = []
+    for frame, is_op in ((opioids, True), (benzos, False)):
+        if frame.is_empty():
+            continue
+        one = pl.lit(1, pl.Int32)
+        zero = pl.lit(0, pl.Int32)
+        mme = pl.col("mme_scaled").fill_null(0) if is_op else pl.lit(0, pl.Int64)
+        start = frame.select(
+            PID,
+            pl.col("s").alias("date"),
+            (one if is_op else zero).alias("d_op"),
+            (zero if is_op else one).alias("d_bz"),
+            mme.alias("d_mme"),
+        )
+        stop = frame.select(
+            PID,
+            (pl.col("e") + pl.duration(days=1)).alias("date"),
+            (-one if is_op else zero).alias("d_op"),
+            (zero if is_op else -one).alias("d_bz"),
+            (-mme).alias("d_mme"),
+        )
+        parts += [start, stop]
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                PID: pl.Utf8,
+                "date": pl.Date,
+                "next": pl.Date,
+                "op": pl.Int32,
+                "bz": pl.Int32,
+                "mme": pl.Int64,
+                "days": pl.Int64,
+            }
+        )
+    events = (
+        pl.concat(parts)
+        .group_by(PID, "date")
+        .agg(pl.col("d_op").sum(), pl.col("d_bz").sum(), pl.col("d_mme").sum())
+        .sort(PID, "date")
+    )
+    segments = events.with_columns(
+        pl.col("d_op").cum_sum().over(PID).alias("op"),
+        pl.col("d_bz").cum_sum().over(PID).alias("bz"),
+        pl.col("d_mme").cum_sum().over(PID).alias("mme"),
+        pl.col("date").shift(-1).over(PID).alias("next"),
+    )
+    return segments.filter(pl.col("next").is_not_null()).select(
+        PID,
+        "date",
+        "next",
+        pl.col("op").cast(pl.Int32),
+        pl.col("bz").cast(pl.Int32),
+        "mme",
+        _days(pl.col("next"), pl.col("date")).alias("days"),
+    )
+
+
+def _clip(frame: pl.DataFrame, low: date, high: date) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.max_horizontal(pl.col("fill_date"), pl.lit(low)).alias("s"),
+        pl.min_horizontal(pl.col("supply_end"), pl.lit(high)).alias("e"),
+    )
+
+
+def _multiple_providers(opioids: pl.DataFrame) -> set[str]:
+    """Patients with ≥4 prescribers and ≥4 pharmacies among fills within 180 days."""
+    candidates = opioids.group_by(PID).agg(
+        pl.col("prescriber_id").n_unique().alias("n_p"), pl.col("pharmacy_id").n_unique()
+    )
+    wanted = candidates.filter(
+        (pl.col("n_p") >= OMP_PRESCRIBERS) & (pl.col("pharmacy_id") >= OMP_PHARMACIES)
+    )[PID]
+    found: set[str] = set()
+    if wanted.is_empty():
+        return found
+    rows = (
+        opioids.filter(pl.col(PID).is_in(wanted.implode()))
+        .sort(PID, "fill_date")
+        .select(PID, "fill_date", "prescriber_id", "pharmacy_id")
+        .partition_by(PID, as_dict=True)
+    )
+    window = timedelta(days=OMP_WINDOW_DAYS - 1)
+    for key, fills in rows.items():
+        dates = fills["fill_date"].to_list()
+        prescribers = fills["prescriber_id"].to_list()
+        pharmacies = fills["pharmacy_id"].to_list()
+        for first in range(len(dates)):
+            last = first
+            while last + 1 < len(dates) and dates[last + 1] <= dates[first] + window:
+                last += 1
+            span = slice(first, last + 1)
+            if (
+                len(set(prescribers[span])) >= OMP_PRESCRIBERS
+                and len(set(pharmacies[span])) >= OMP_PHARMACIES
+            ):
+                found.add(str(key[0]))
+                break
+    return found
+
+
+def exclusions(diagnoses: pl.DataFrame | None, low: date, high: date) -> pl.DataFrame:
+    """Per patient, the exclusion categories of diagnoses dated in [low, high] (or undated)."""
+    schema = {PID: pl.Utf8, **{c: pl.Boolean for c in EXCLUSION_CATEGORIES}}
+    if diagnoses is None or diagnoses.is_empty():
+        return pl.DataFrame(schema=schema)
+    dated = diagnoses.filter(
+        pl.col("date").is_null() | ((pl.col("date") >= low) & (pl.col("date") <= high))
+    )
+    codes = dated.select("code_system", "code").unique()
+    mapping = {
+        (system, code): categories_of(system, code)
+        for system, code in codes.iter_rows()
+        if system is not None and code is not None
+    }
+    rows = [
+        {"code_system": s, "code": c, **{cat: cat in cats for cat in EXCLUSION_CATEGORIES}}
+        for (s, c), cats in mapping.items()
+        if cats
+    ]
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "code_system": pl.Utf8,
+            "code": pl.Utf8,
+            **{c: pl.Boolean for c in EXCLUSION_CATEGORIES},
+        },
+    )
+    return (
+        dated.join(table, on=["code_system", "code"], how="inner")
+        .group_by(PID)
+        .agg(*[pl.col(c).any() for c in EXCLUSION_CATEGORIES])
+    )
+
+
+def _exclusion_flag(frame: pl.DataFrame, prefix: str) -> pl.Expr:
+    return pl.any_horizontal(
+        *[pl.col(f"{prefix}{c}").fill_null(False) for c in EXCLUSION_CATEGORIES]
+    )
+
+
+def _adult_on(birth: pl.Expr, day: date) -> pl.Expr:
+    """18 or older on `day`; a patient without a birth date is taken as an adult."""
+    cutoff = date(day.year - ADULT_AGE, day.month, day.day)
+    return birth.is_null() | (birth <= cutoff)
+
+
+def _year_measures(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame) -> pl.DataFrame:
+    """OHD, OMP, COB and HDO per patient with an opioid fill in the measurement year."""
+    in_year = (pl.col("fill_date") >= period.start) & (pl.col("fill_date") <= period.end)
+    opioids = _clip(claims.filter(pl.col("is_opioid") & in_year), period.start, period.end)
+    benzos = _clip(claims.filter(pl.col("is_benzo") & in_year), period.start, period.end)
+    if opioids.is_empty():
+        return pl.DataFrame()
+    base = opioids.group_by(PID).agg(
+        pl.len().alias("opioid_claims"),
+        pl.col("fill_date").n_unique().alias("opioid_fill_dates"),
+        pl.col("days_supply").sum().alias("cumulative_days_supply"),
+        pl.col("fill_date").min().alias("episode_start"),
+        pl.col("e").max().alias("episode_end"),
+        pl.col("mme_scaled").is_not_null().all().alias("mme_complete"),
+        pl.col("prescriber_id").n_unique().alias("prescribers"),
+        pl.col("pharmacy_id").n_unique().alias("pharmacies"),
+        pl.col("birth_date").drop_nulls().first().alias("birth_date"),
+    )
+    bz = benzos.group_by(PID).agg(pl.col("fill_date").n_unique().alias("benzo_fill_dates"))
+    covered = covered_days(opioids, "days_covered")
+    segments = sweep(opioids, benzos)
+    per_segment = segments.group_by(PID).agg(
+        (pl.col("days") * ((pl.col("op") > 0) & (pl.col("bz") > 0))).sum().alias("concurrent_days"),
+        (pl.col("mme") * pl.col("days")).sum().alias("mme_days_scaled"),
+        pl.col("mme").max().alias("max_mme_scaled"),
+    )
+    multi = _multiple_providers(opioids)
+    table = (
+        base.join(bz, on=PID, how="left")
+        .join(covered, on=PID, how="left")
+        .join(per_segment, on=PID, how="left")
+        .join(excluded, on=PID, how="left")
+        .with_columns(
+            (_days(pl.col("episode_end"), pl.col("episode_start")) + 1).alias("episode_days"),
+            pl.col("benzo_fill_dates").fill_null(0),
+            pl.col("concurrent_days").fill_null(0),
+        )
+    )
+    # Average MME over the episode, exactly: compare scaled integers, no float rounding.
+    high = pl.col("mme_days_scaled") >= pl.col("episode_days") * HIGH_MME * MME_SCALE
+    adult = _adult_on(pl.col("birth_date"), period.start)
+    is_excluded = _exclusion_flag(table, "")
+    pqa_base = (
+        adult
+        & (pl.col("opioid_fill_dates") >= 2)
+        & (pl.col("cumulative_days_supply") >= MIN_DAYS_SUPPLY)
+    )
+    table = table.with_columns(
+        (pl.col("mme_days_scaled") / pl.col("episode_days") / MME_SCALE).alias("average_daily_mme"),
+        (pl.col("max_mme_scaled") / MME_SCALE).alias("max_daily_mme"),
+        is_excluded.alias("excluded"),
+        (pqa_base & (pl.col("episode_days") >= OHD_MIN_EPISODE_DAYS) & ~is_excluded).alias(
+            "OHD_denominator"
+        ),
+        (pqa_base & ~is_excluded).alias("OMP_denominator"),
+        (pqa_base & ~is_excluded).alias("COB_denominator"),
+        (
+            adult
+            & (pl.col("opioid_fill_dates") >= 2)
+            & (pl.col("days_covered") >= MIN_DAYS_SUPPLY)
+            & ~is_excluded
+        ).alias("HDO_denominator"),
+        high.alias("_high"),
+        pl.col(PID).is_in(sorted(multi)).alias("_multi"),
+    )
+    return table.with_columns(
+        (pl.col("OHD_denominator") & pl.col("_high")).alias("OHD_numerator"),
+        (pl.col("OMP_denominator") & pl.col("_multi")).alias("OMP_numerator"),
+        (
+            pl.col("COB_denominator")
+            & (pl.col("benzo_fill_dates") >= 2)
+            & (pl.col("concurrent_days") >= COB_MIN_OVERLAP_DAYS)
+        ).alias("COB_numerator"),
+        (pl.col("HDO_denominator") & pl.col("_high")).alias("HDO_numerator"),
+    ).drop("_high", "_multi", "mme_days_scaled", "max_mme_scaled", *EXCLUSION_CATEGORIES)
+
+
+def _continued_use(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame) -> pl.DataFrame:
+    """COU per patient with an opioid fill in the intake period."""
+    opioids = claims.filter(pl.col("is_opioid"))
+    intake = opioids.filter(
+        (pl.col("fill_date") >= period.intake_start) & (pl.col("fill_date") <= period.intake_end)
+    )
+    if intake.is_empty():
+        return pl.DataFrame()
+    index = intake.group_by(PID).agg(
+        pl.col("fill_date").min().alias("ipsd"),
+        pl.col("birth_date").drop_nulls().first().alias("cou_birth_date"),
+    )
+    with_index = opioids.join(index, on=PID, how="inner")
+    history = (
+        with_index.filter(
+            (pl.col("fill_date") < pl.col("ipsd"))
+            & (pl.col("fill_date") >= pl.col("ipsd") - pl.duration(days=COU_NEGATIVE_HISTORY_DAYS))
+        )
+        .select(PID)
+        .unique()
+        .with_columns(pl.lit(True).alias("prior_opioid"))
+    )
+    windows = []
+    for days, name in ((30, "cou_days_30"), (62, "cou_days_62")):
+        window = with_index.filter(
+            (pl.col("fill_date") >= pl.col("ipsd"))
+            & (pl.col("fill_date") <= pl.col("ipsd") + pl.duration(days=days - 1))
+        ).with_columns(
+            pl.col("fill_date").alias("s"),
+            pl.min_horizontal("supply_end", pl.col("ipsd") + pl.duration(days=days - 1)).alias("e"),
+        )
+        windows.append(covered_days(window.select(PID, "s", "e"), name))
+    table = (
+        index.join(history, on=PID, how="left")
+        .join(windows[0], on=PID, how="left")
+        .join(windows[1], on=PID, how="left")
+        .join(excluded, on=PID, how="left")
+    )
+    is_excluded = _exclusion_flag(table, "")
+    denominator = (
+        _adult_on(pl.col("cou_birth_date"), period.intake_start)
+        & pl.col("prior_opioid").is_null()
+        & ~is_excluded
+    )
+    return table.select(
+        PID,
+        "ipsd",
+        pl.col("cou_days_30").fill_null(0),
+        pl.col("cou_days_62").fill_null(0),
+        denominator.alias("COU_denominator"),
+        (denominator & (pl.col("cou_days_30").fill_null(0) >= 15)).alias("COU_15_30_numerator"),
+        (denominator & (pl.col("cou_days_62").fill_null(0) >= 31)).alias("COU_31_62_numerator"),
+        is_excluded.alias("cou_excluded"),
+    )
+
+
+def _entity_counts(claims: pl.DataFrame, patients: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Per prescriber, pharmacy and clinic: each measure's denominator and numerator patients.
+
+    A patient counts for every entity on one of their opioid fills in the measurement year
+    (OHD, OMP, COB, HDO), and for the entities on their index fill (COU).
+    """
+    schema = {
+        "entity_type": pl.Utf8,
+        "entity_id": pl.Utf8,
+        "measure": pl.Utf8,
+        "denominator": pl.Int64,
+        "numerator": pl.Int64,
+    }
+    if patients.is_empty():
+        return pl.DataFrame(schema=schema)
+    in_year = (pl.col("fill_date") >= period.start) & (pl.col("fill_date") <= period.end)
+    opioids = claims.filter(pl.col("is_opioid"))
+    parts = []
+    rates = (
+        ("OHD", "OHD_denominator", "OHD_numerator"),
+        ("OMP", "OMP_denominator", "OMP_numerator"),
+        ("COB", "COB_denominator", "COB_numerator"),
+        ("HDO", "HDO_denominator", "HDO_numerator"),
+        ("COU_15_30", "COU_denominator", "COU_15_30_numerator"),
+        ("COU_31_62", "COU_denominator", "COU_31_62_numerator"),
+    )
+    year_claims = opioids.filter(in_year)
+    index_claims = opioids.join(
+        patients.select(PID, "ipsd").drop_nulls(), on=PID, how="inner"
+    ).filter(pl.col("fill_date") == pl.col("ipsd"))
+    for entity in ENTITIES:
+        for source, names in ((year_claims, rates[:4]), (index_claims, rates[4:])):
+            links = source.select(PID, pl.col(entity).alias("entity_id")).unique()
+            joined = links.join(patients, on=PID, how="inner")
+            for measure, den, num in names:
+                parts.append(
+                    joined.group_by("entity_id")
+                    .agg(
+                        pl.col(den).fill_null(False).sum().cast(pl.Int64).alias("denominator"),
+                        pl.col(num).fill_null(False).sum().cast(pl.Int64).alias("numerator"),
+                    )
+                    .select(
+                        pl.lit(entity.removesuffix("_id")).alias("entity_type"),
+                        "entity_id",
+                        pl.lit(measure).alias("measure"),
+                        "denominator",
+                        "numerator",
+                    )
+                )
+    return pl.concat(parts).filter(pl.col("denominator") > 0).cast(schema)  # type: ignore[arg-type]
+
+
+PATIENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    PID: pl.Utf8,
+    "opioid_claims": pl.UInt32,
+    "opioid_fill_dates": pl.UInt32,
+    "cumulative_days_supply": pl.Int64,
+    "days_covered": pl.Int64,
+    "episode_start": pl.Date,
+    "episode_end": pl.Date,
+    "episode_days": pl.Int64,
+    "average_daily_mme": pl.Float64,
+    "max_daily_mme": pl.Float64,
+    "mme_complete": pl.Boolean,
+    "prescribers": pl.UInt32,
+    "pharmacies": pl.UInt32,
+    "benzo_fill_dates": pl.UInt32,
+    "concurrent_days": pl.Int64,
+    "excluded": pl.Boolean,
+    "OHD_denominator": pl.Boolean,
+    "OHD_numerator": pl.Boolean,
+    "OMP_denominator": pl.Boolean,
+    "OMP_numerator": pl.Boolean,
+    "COB_denominator": pl.Boolean,
+    "COB_numerator": pl.Boolean,
+    "HDO_denominator": pl.Boolean,
+    "HDO_numerator": pl.Boolean,
+    "ipsd": pl.Date,
+    "cou_days_30": pl.Int64,
+    "cou_days_62": pl.Int64,
+    "COU_denominator": pl.Boolean,
+    "COU_15_30_numerator": pl.Boolean,
+    "COU_31_62_numerator": pl.Boolean,
+}
+
+
+def measure_shard(
+    claims: pl.DataFrame, diagnoses: pl.DataFrame | None, period: Period
+) -> ShardResult:
+    """Every measure for the patients of `claims` (see `with_products` for its columns)."""
+    year_excluded = exclusions(diagnoses, period.start, period.end)
+    cou_excluded = exclusions(diagnoses, period.intake_start, period.end)
+    year = _year_measures(claims, period, year_excluded)
+    cou = _continued_use(claims, period, cou_excluded)
+    frames = [f for f in (year, cou) if not f.is_empty()]
+    if not frames:
+        patients = pl.DataFrame(schema=PATIENT_SCHEMA)
+    elif len(frames) == 1:
+        patients = frames[0]
+    else:
+        patients = year.join(cou, on=PID, how="full", coalesce=True)
+    if not patients.is_empty():
+        if "cou_excluded" in patients.columns:
+            excluded = pl.col("excluded") if "excluded" in patients.columns else pl.lit(False)
+            patients = patients.with_columns(
+                (excluded.fill_null(False) | pl.col("cou_excluded").fill_null(False)).alias(
+                    "excluded"
+                )
+            ).drop("cou_excluded")
+        missing = [name for name in PATIENT_SCHEMA if name not in patients.columns]
+        patients = patients.with_columns(*[pl.lit(None).alias(name) for name in missing]).select(
+            [pl.col(name).cast(dtype) for name, dtype in PATIENT_SCHEMA.items()]
+        )
+        for name in PATIENT_SCHEMA:
+            if name.endswith(("_denominator", "_numerator")):
+                patients = patients.with_columns(pl.col(name).fill_null(False))
+        patients = patients.sort(PID)
+    in_year = (pl.col("fill_date") >= period.start) & (pl.col("fill_date") <= period.end)
+    daily = sweep(
+        _clip(claims.filter(pl.col("is_opioid") & in_year), period.start, period.end),
+        pl.DataFrame(),
+    )
+    daily_mme = (
+        daily.filter(pl.col("op") > 0)
+        .select(
+            PID,
+            pl.col("date").alias("start"),
+            (pl.col("next") - pl.duration(days=1)).alias("end"),
+            (pl.col("mme") / MME_SCALE).alias("mme_per_day"),
+        )
+        .sort(PID, "start")
+    )
+    return ShardResult(patients, _entity_counts(claims, patients, period), daily_mme)

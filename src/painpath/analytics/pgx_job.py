@@ -1,0 +1,329 @@
+"""`painpath analytics pgx-cohort`: multi-sample VCF/BCFs → phenotypes and actionable advice.
+
+Shards are blocks of samples of each file (`--block-samples`); every shard calls its samples
+with `painpath.pgx.batch.write_cohort`, the engine behind `painpath pgx batch`, reading only
+the PGx gene regions (through a tabix/CSI index when the file has one). With prescriptions,
+each sample's own current medicines go to the engine, so CYP inhibitors phenoconvert before
+the advice is chosen. Outputs in OUT/:
+
+    phenotypes.parquet   sample, gene, diplotypes, activity_score, phenotype,
+                         phenoconverted_phenotype, … (the `pgx batch` gene table)
+    advice.parquet       sample, drug, source, strength, action, recommendation_key, genes
+    actionable.parquet   sample, drug, action, …: advice that changes prescribing (avoid,
+                         adjust_dose, monitor) for a pain medicine the patient takes now
+    drugs.parquet        drug, samples, actionable_samples, actionable_share, taking,
+                         actionable_taking: the cohort's share with actionable advice per drug
+    summary.json, summary.html
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from painpath.analytics.executor import Runner, Shard, peak_memory
+from painpath.analytics.summary_html import bar_chart, write_summary
+from painpath.analytics.workdir import Workdir, fingerprint, write_json, write_parquet
+
+BLOCK_SAMPLES = 25_000
+ACTIONABLE = ("avoid", "adjust_dose", "monitor")
+
+
+class CohortInputError(ValueError):
+    """A VCF or prescriptions file that cannot be used (named, with the reason)."""
+
+
+@dataclass
+class CohortReport:
+    files: int = 0
+    samples: int = 0
+    shards: int = 0
+    ran_shards: int = 0
+    skipped_shards: int = 0
+    with_prescriptions: int = 0
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+def sample_names(path: Path) -> list[str]:
+    """The sample columns of a VCF (plain or gzipped) or BCF, from its header only."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    try:
+        if head[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as stream:
+                if stream.read(4) == b"BCF\x02":
+                    return _bcf_samples(path)
+            opener: Any = gzip.open
+        else:
+            opener = open
+        with opener(path, "rb") as stream:
+            for count, raw in enumerate(stream):
+                if raw.startswith(b"#CHROM"):
+                    line: str = raw.decode("utf-8")
+                    return line.rstrip("\r\n").split("\t")[9:]
+                if not raw.startswith(b"##") or count > 100_000:
+                    break
+    except (OSError, EOFError, UnicodeDecodeError) as error:
+        raise CohortInputError(f"{path}: cannot read the header ({error})") from error
+    raise CohortInputError(f"{path}: no #CHROM header line")
+
+
+def _bcf_samples(path: Path) -> list[str]:
+    try:
+        import cyvcf2
+    except ImportError as error:
+        raise CohortInputError(f"{path}: BCF needs cyvcf2 (the pgx extra)") from error
+    vcf = cyvcf2.VCF(str(path))
+    names = [str(name) for name in vcf.samples]
+    vcf.close()
+    return names
+
+
+def current_medicines(path: Path | None) -> dict[str, list[str]]:
+    """Patient id → current medicines (ingredient names), from a prescriptions Parquet.
+
+    Columns: patient_id (the VCF sample id) and medication (an ingredient name such as
+    paroxetine) or rxnorm (resolved to its primary ingredient). Every row is a current medicine.
+    """
+    if path is None:
+        return {}
+    from painpath.terminology.formulary import ingredient_of
+
+    frame = pl.read_parquet(path)
+    if "patient_id" not in frame.columns or not {"medication", "rxnorm"} & set(frame.columns):
+        raise CohortInputError(f"{path}: needs patient_id and medication (or rxnorm) columns")
+    name = (
+        pl.col("medication").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+        if "medication" in frame.columns
+        else pl.lit(None, pl.Utf8)
+    )
+    rows = frame.select(
+        pl.col("patient_id").cast(pl.Utf8).str.strip_chars().alias("patient_id"),
+        name.alias("medication"),
+        (
+            pl.col("rxnorm").cast(pl.Utf8) if "rxnorm" in frame.columns else pl.lit(None, pl.Utf8)
+        ).alias("rxnorm"),
+    )
+    medicines: dict[str, list[str]] = {}
+    for patient, medication, rxnorm in rows.iter_rows():
+        found = medication or (ingredient_of(rxnorm.strip()) if rxnorm else None)
+        if patient and found:
+            listed = medicines.setdefault(patient, [])
+            if found not in listed:
+                listed.append(found)
+    return {patient: sorted(names) for patient, names in medicines.items()}
+
+
+def call_block(
+    work: str,
+    vcf: str,
+    shard: str,
+    samples: list[str],
+    sample_meds: dict[str, list[str]],
+    build: str | None,
+) -> dict[str, Any]:
+    """One shard: `pgx batch`'s engine over these samples, into the shard's Parquet pair."""
+    from painpath.pgx.batch import write_cohort
+    from painpath.pgx.build import GenomeBuild
+
+    output = Path(work) / "pgx" / f"{shard}.parquet"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    summary = write_cohort(
+        vcf,
+        output,
+        samples=samples,
+        build=GenomeBuild(build) if build else None,
+        sample_meds=sample_meds,
+    )
+    return {**peak_memory(), "samples": summary.samples, "patterns": summary.patterns}
+
+
+def plan_blocks(files: Sequence[Path], block_samples: int) -> list[tuple[str, Path, list[str]]]:
+    blocks = []
+    seen: dict[str, Path] = {}
+    for number, path in enumerate(files):
+        names = sample_names(path)
+        for name in names:
+            if name in seen:
+                raise CohortInputError(f"sample {name!r} is in both {seen[name]} and {path}")
+            seen[name] = path
+        for start in range(0, len(names), block_samples):
+            key = f"call-{number:03d}-{start // block_samples:05d}"
+            blocks.append((key, path, names[start : start + block_samples]))
+    return blocks
+
+
+def run_pgx_cohort(
+    files: Sequence[Path],
+    output: Path,
+    *,
+    runner: Runner,
+    prescriptions: Path | None = None,
+    build: str | None = None,
+    block_samples: int = BLOCK_SAMPLES,
+    restart: bool = False,
+    on_plan: Callable[[int], None] = lambda total: None,
+    on_done: Callable[[str], None] = lambda key: None,
+) -> CohortReport:
+    blocks = plan_blocks(files, block_samples)
+    medicines = current_medicines(prescriptions)
+    output.mkdir(parents=True, exist_ok=True)
+    inputs = [*files, *([prescriptions] if prescriptions else [])]
+    workdir = Workdir(output)
+    workdir.open(
+        fingerprint(inputs, {"job": "pgx-cohort", "block_samples": block_samples, "build": build}),
+        restart=restart,
+    )
+    report = CohortReport(files=len(files), shards=len(blocks))
+    work = str(workdir.root)
+    shards = [
+        Shard(
+            key,
+            call_block,
+            (
+                work,
+                str(path),
+                key,
+                names,
+                {n: medicines[n] for n in names if n in medicines},
+                build,
+            ),
+        )
+        for key, path, names in blocks
+    ]
+    workdir.record_shards([s.key for s in shards])
+    on_plan(len(shards))
+    pending = []
+    for shard in shards:
+        if workdir.done(shard.key) is not None:
+            report.skipped_shards += 1
+            on_done(shard.key)
+        else:
+            pending.append(shard)
+
+    def done(key: str, result: dict[str, Any]) -> None:
+        write_json(workdir.marker(key), result)
+        report.ran_shards += 1
+        on_done(key)
+
+    runner.run(pending, done)
+    _gather(workdir, output, [key for key, _, _ in blocks], medicines, report)
+    return report
+
+
+def _gather(
+    workdir: Workdir,
+    output: Path,
+    keys: list[str],
+    medicines: dict[str, list[str]],
+    report: CohortReport,
+) -> None:
+    from painpath.pgx.tables import known_drugs
+
+    folder = workdir.path("pgx")
+    genes = pl.concat([pl.read_parquet(folder / f"{key}.parquet") for key in keys])
+    advice = pl.concat([pl.read_parquet(folder / f"{key}.drugs.parquet") for key in keys])
+    write_parquet(output / "phenotypes.parquet", genes)
+    write_parquet(output / "advice.parquet", advice)
+    samples = genes["sample"].n_unique()
+    report.samples = samples
+    taking = pl.DataFrame(
+        [
+            (patient, drug)
+            for patient, names in medicines.items()
+            for drug in names
+            if drug in known_drugs()
+        ],
+        schema={"sample": pl.Utf8, "drug": pl.Utf8},
+        orient="row",
+    )
+    report.with_prescriptions = len(medicines)
+    flagged = (
+        advice.with_columns(pl.col(c).cast(pl.Utf8) for c in advice.columns)
+        .filter(pl.col("action").is_in(ACTIONABLE))
+        .unique(["sample", "drug"], keep="first", maintain_order=True)
+    )
+    actionable = flagged.join(taking, on=["sample", "drug"], how="inner")
+    write_parquet(output / "actionable.parquet", actionable)
+    per_drug = (
+        pl.DataFrame({"drug": list(known_drugs())})
+        .join(flagged.group_by("drug").len("actionable_samples"), on="drug", how="left")
+        .join(taking.group_by("drug").len("taking"), on="drug", how="left")
+        .join(actionable.group_by("drug").len("actionable_taking"), on="drug", how="left")
+        .with_columns(pl.col(pl.UInt32).fill_null(0), pl.lit(samples).alias("samples"))
+        .with_columns((pl.col("actionable_samples") / pl.col("samples")).alias("actionable_share"))
+        .select(
+            "drug",
+            "samples",
+            "actionable_samples",
+            "actionable_share",
+            "taking",
+            "actionable_taking",
+        )
+        .sort("drug")
+    )
+    write_parquet(output / "drugs.parquet", per_drug)
+    phenotype_counts = (
+        genes.with_columns(pl.col(c).cast(pl.Utf8) for c in ("gene", "phenotype"))
+        .group_by("gene", "phenotype")
+        .len("samples")
+        .sort("gene", "samples", descending=[False, True])
+    )
+    write_json(
+        output / "summary.json",
+        {
+            "job": "pgx-cohort",
+            "files": report.files,
+            "samples": samples,
+            "with_prescriptions": report.with_prescriptions,
+            "drugs": per_drug.to_dicts(),
+            "worker_peak_rss_mib": workdir.worker_peaks(),
+        },
+    )
+    figures = [
+        (
+            "Share of the cohort with actionable advice, per drug (avoid, adjust dose, monitor)",
+            bar_chart(
+                per_drug["drug"].to_list(),
+                [float(v) * 100 for v in per_drug["actionable_share"].to_list()],
+                "% of samples",
+            ),
+        )
+    ]
+    tables = [
+        (
+            "Per drug",
+            ["drug", "samples", "actionable", "share", "taking it now", "actionable and taking"],
+            [
+                [
+                    r["drug"],
+                    r["samples"],
+                    r["actionable_samples"],
+                    f"{r['actionable_share']:.1%}",
+                    r["taking"],
+                    r["actionable_taking"],
+                ]
+                for r in per_drug.to_dicts()
+            ],
+        ),
+        (
+            "Phenotypes per gene",
+            ["gene", "phenotype", "samples"],
+            [[r["gene"], r["phenotype"] or "–", r["samples"]] for r in phenotype_counts.to_dicts()],
+        ),
+    ]
+    facts = [
+        ("files", str(report.files)),
+        ("samples", f"{samples:,}"),
+        ("patients with prescriptions", f"{report.with_prescriptions:,}"),
+        ("actionable pairs for current medicines", f"{actionable.height:,}"),
+    ]
+    write_summary(output / "summary.html", "Cohort pharmacogenomics", facts, figures, tables)
+    for name in ("phenotypes", "advice", "actionable", "drugs"):
+        report.outputs[name] = str(output / f"{name}.parquet")
+    report.outputs["summary"] = str(output / "summary.html")

@@ -1,0 +1,227 @@
+"""`painpath analytics …`: population jobs on one machine or a Dask cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from painpath.cli.common import CliError, console, reported_errors
+
+analytics_app = typer.Typer(
+    help="Population jobs: opioid-safety measures from claims, cohort pharmacogenomics.",
+    no_args_is_help=True,
+)
+
+SchedulerOption = Annotated[
+    str,
+    typer.Option(
+        "--scheduler",
+        help="local (a LocalCluster), tcp://HOST:8786 (an existing cluster) or synchronous.",
+    ),
+]
+WorkersOption = Annotated[
+    int, typer.Option("--workers", min=1, max=512, help="Worker processes of a local cluster.")
+]
+OutOption = Annotated[Path, typer.Option("-o", "--output", help="Output folder (created).")]
+RestartOption = Annotated[
+    bool, typer.Option("--restart", help="Discard unfinished work of a different job in OUT.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress bar.")]
+MemoryOption = Annotated[
+    str, typer.Option("--memory-limit", help="Per local worker, e.g. 2GB (default: auto).")
+]
+
+
+def _needs_extra() -> None:
+    try:
+        import distributed  # noqa: F401
+        import matplotlib  # noqa: F401
+        import polars  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ModuleNotFoundError as error:
+        raise CliError(
+            f"analytics needs {error.name}: install the analytics extra "
+            "(scripts/setup.sh analytics)"
+        ) from error
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    err = console()
+    err.stderr = True
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("shards", total=None)
+        yield (
+            lambda total: progress.update(task, total=total),
+            lambda key: progress.update(task, advance=1, description=key),
+        )
+
+
+def _check_output(output: Path) -> None:
+    if output.exists() and not output.is_dir():
+        raise CliError(f"-o {output}: not a folder")
+
+
+def _report(lines: list[str], outputs: dict[str, Any], quiet: bool) -> None:
+    if quiet:
+        return
+    err = console()
+    err.stderr = True
+    for line in lines:
+        err.print(line)
+    for name, path in outputs.items():
+        err.print(f"  {name}: {path}")
+
+
+@analytics_app.command("opioid-measures")
+def opioid_measures(
+    claims: Annotated[Path, typer.Argument(help="Pharmacy claims (Parquet).", show_default=False)],
+    output: OutOption,
+    diagnoses: Annotated[
+        Path | None,
+        typer.Option("--diagnoses", help="Diagnoses Parquet for the exclusions (optional)."),
+    ] = None,
+    ndc_map: Annotated[
+        Path | None,
+        typer.Option("--ndc-map", help="NDC → RxNorm map (Parquet or CSV: ndc, rxnorm)."),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", min=1901, max=2100, help="Measurement year (default: latest fill)."),
+    ] = None,
+    shard_rows: Annotated[
+        int, typer.Option("--shard-rows", min=1_000, help="Claims per shard (memory per worker).")
+    ] = 500_000,
+    scheduler: SchedulerOption = "local",
+    workers: WorkersOption = 2,
+    memory_limit: MemoryOption = "auto",
+    restart: RestartOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """PQA OHD, OMP, COB and HEDIS-style HDO, COU, with daily MME, per patient, prescriber,
+    pharmacy and clinic; every bad row reported in rejects.parquet."""
+    with reported_errors():
+        _needs_extra()
+        from painpath.analytics.claims import ClaimsError
+        from painpath.analytics.executor import SchedulerError, runner
+        from painpath.analytics.opioid_job import Inputs, run_opioid_measures
+        from painpath.analytics.workdir import WorkdirError
+
+        for path in (claims, diagnoses, ndc_map):
+            if path is not None and not path.is_file():
+                raise CliError(f"{path}: no such file")
+        _check_output(output)
+        try:
+            with (
+                runner(scheduler, workers, memory_limit) as run,
+                _progress(quiet) as (
+                    on_plan,
+                    on_done,
+                ),
+            ):
+                report = run_opioid_measures(
+                    Inputs(claims, diagnoses, ndc_map),
+                    output,
+                    runner=run,
+                    year=year,
+                    shard_rows=shard_rows,
+                    restart=restart,
+                    on_plan=on_plan,
+                    on_done=on_done,
+                )
+        except (ClaimsError, SchedulerError, WorkdirError) as error:
+            raise CliError(str(error)) from error
+        _report(
+            [
+                f"{report.rows:,} claim rows: {report.valid:,} valid, {report.rejected:,} "
+                f"rejected (rejects.parquet), {report.unresolved_ndc:,} with an unmapped NDC",
+                f"measurement year {report.year}: {report.patients:,} patients with opioid fills;"
+                f" {report.ran_shards} shards run, {report.skipped_shards} already done",
+            ],
+            report.outputs,
+            quiet,
+        )
+
+
+@analytics_app.command("pgx-cohort")
+def pgx_cohort(
+    files: Annotated[
+        list[Path], typer.Argument(help="Multi-sample VCF/BCF files.", show_default=False)
+    ],
+    output: OutOption,
+    meds: Annotated[
+        Path | None,
+        typer.Option(
+            "--meds", help="Current prescriptions (Parquet: patient_id, medication or rxnorm)."
+        ),
+    ] = None,
+    build: Annotated[
+        str | None, typer.Option("--build", help="GRCh37 or GRCh38 (default: from the file).")
+    ] = None,
+    block_samples: Annotated[
+        int, typer.Option("--block-samples", min=100, help="Samples per shard.")
+    ] = 25_000,
+    scheduler: SchedulerOption = "local",
+    workers: WorkersOption = 2,
+    memory_limit: MemoryOption = "auto",
+    restart: RestartOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Phenotypes, actionable gene–drug pairs for current pain medicines, share per drug."""
+    with reported_errors():
+        _needs_extra()
+        from painpath.analytics.executor import SchedulerError, runner
+        from painpath.analytics.pgx_job import CohortInputError, run_pgx_cohort
+        from painpath.analytics.workdir import WorkdirError
+        from painpath.cli.pgx import parse_build
+        from painpath.pgx.vcf import VcfError
+
+        for path in (*files, meds):
+            if path is not None and not path.is_file():
+                raise CliError(f"{path}: no such file")
+        _check_output(output)
+        chosen = parse_build(build)
+        try:
+            with (
+                runner(scheduler, workers, memory_limit) as run,
+                _progress(quiet) as (
+                    on_plan,
+                    on_done,
+                ),
+            ):
+                report = run_pgx_cohort(
+                    files,
+                    output,
+                    runner=run,
+                    prescriptions=meds,
+                    build=chosen.value if chosen else None,
+                    block_samples=block_samples,
+                    restart=restart,
+                    on_plan=on_plan,
+                    on_done=on_done,
+                )
+        except (CohortInputError, SchedulerError, WorkdirError, VcfError) as error:
+            raise CliError(str(error)) from error
+        _report(
+            [
+                f"{report.samples:,} samples in {report.files} file(s),"
+                f" {report.with_prescriptions:,} with prescriptions;"
+                f" {report.ran_shards} shards run, {report.skipped_shards} already done"
+            ],
+            report.outputs,
+            quiet,
+        )

@@ -1,0 +1,133 @@
+"""`painpath analytics …` and `painpath demo population` from the command line."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from painpath.cli.main import app
+from tests.cli.helpers import error_line
+
+pytest.importorskip("distributed")
+
+runner = CliRunner()
+
+
+def run(*args: str | Path) -> Result:
+    return runner.invoke(app, [*map(str, args)])
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("population")
+    result = run("demo", "population", "--patients", "400", "--seed", "5", "-o", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_demo_population_is_deterministic_by_seed(population: Path, tmp_path: Path) -> None:
+    """The same seed writes the same bytes; another seed other claims. The VCF's samples are
+    the patients P0000001-P0000400, and every claim is one of theirs."""
+    again = run("demo", "population", "--patients", "400", "--seed", "5", "-o", tmp_path / "a")
+    other = run("demo", "population", "--patients", "400", "--seed", "6", "-o", tmp_path / "b")
+    assert again.exit_code == 0, again.output
+    assert other.exit_code == 0, other.output
+    for name in ("claims.parquet", "diagnoses.parquet", "prescriptions.parquet", "cohort.vcf.gz"):
+        assert digest(population / name) == digest(tmp_path / "a" / name), name
+    assert digest(population / "claims.parquet") != digest(tmp_path / "b" / "claims.parquet")
+    from painpath.analytics.pgx_job import sample_names
+
+    patients = set(pl.read_parquet(population / "claims.parquet")["patient_id"])
+    samples = sample_names(population / "cohort.vcf.gz")
+    assert samples == [f"P{i:07d}" for i in range(1, 401)]
+    assert patients <= set(samples)
+
+
+def test_opioid_measures_command(population: Path, tmp_path: Path) -> None:
+    out = tmp_path / "measures"
+    result = run(
+        "analytics",
+        "opioid-measures",
+        population / "claims.parquet",
+        "--diagnoses",
+        population / "diagnoses.parquet",
+        "-o",
+        out,
+        "--scheduler",
+        "synchronous",
+        "--shard-rows",
+        "1000",
+    )
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.stderr
+    assert "measurement year 2025" in result.stderr
+    measures = pl.read_parquet(out / "measures.parquet")
+    assert measures["measure"].to_list() == ["OHD", "OMP", "COB", "HDO", "COU_15_30", "COU_31_62"]
+    assert measures["steward"].to_list() == [
+        "Pharmacy Quality Alliance (PQA)",
+        "Pharmacy Quality Alliance (PQA)",
+        "Pharmacy Quality Alliance (PQA)",
+        "National Committee for Quality Assurance (NCQA)",
+        "National Committee for Quality Assurance (NCQA)",
+        "National Committee for Quality Assurance (NCQA)",
+    ]
+    assert measures["version"].unique().to_list() == ["painpath-population-measures-2026.12"]
+    assert (out / "summary.html").read_text().count("<img") >= 2
+
+
+def test_pgx_cohort_command(population: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cohort"
+    result = run(
+        "analytics",
+        "pgx-cohort",
+        population / "cohort.vcf.gz",
+        "--meds",
+        population / "prescriptions.parquet",
+        "-o",
+        out,
+        "--scheduler",
+        "synchronous",
+        "--block-samples",
+        "100",
+    )
+    assert result.exit_code == 0, result.output
+    assert "400 samples in 1 file(s)" in result.stderr
+    drugs = pl.read_parquet(out / "drugs.parquet")
+    assert set(drugs["samples"].to_list()) == {400}
+    assert drugs.filter(pl.col("drug") == "codeine")["actionable_samples"].item() > 0
+
+
+def test_a_claims_file_without_a_required_column_is_refused_before_writing(
+    tmp_path: Path,
+) -> None:
+    claims = tmp_path / "claims.parquet"
+    pl.DataFrame({"patient_id": ["A"], "rxnorm": ["1049621"]}).write_parquet(claims)
+    result = run(
+        "analytics", "opioid-measures", claims, "-o", tmp_path / "out", "--scheduler", "synchronous"
+    )
+    assert result.exit_code == 1
+    assert "missing column(s) prescriber_id, pharmacy_id, clinic_id" in error_line(result)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_scheduler_is_refused(population: Path, tmp_path: Path) -> None:
+    result = run(
+        "analytics",
+        "opioid-measures",
+        population / "claims.parquet",
+        "-o",
+        tmp_path / "out",
+        "--scheduler",
+        "mars",
+    )
+    assert result.exit_code == 1
+    assert "--scheduler 'mars'" in error_line(result)
