@@ -86,7 +86,8 @@ def tiles_for(patient_id: int, unread_messages: int) -> list[AppTile]:
     (with the unread count), video visits and the care plan (these need a connection)."""
     unread = f" {unread_messages} unread." if unread_messages else ""
     record = f"/patients/{patient_id}"
-    return TILES + [
+    return [
+        *TILES,
         AppTile(f"{record}/messages", "Messages", "Write to your care team." + unread, False),
         AppTile(f"{record}/visits", "Video visits", "Book, join or cancel a visit.", False),
         AppTile(f"{record}/care", "My care plan", "Your goals and what is due next.", False),
