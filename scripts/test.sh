@@ -14,5 +14,7 @@ echo "== ruff format";       ruff format --check || status=1
 echo "== mypy";              mypy || status=1
 echo "== import-linter";     lint-imports || status=1
 echo "== pytest"
-pytest "$@" || status=$?
+# Two test processes (one per core of the reference machine), each file kept in one process
+# so its module fixtures (demo servers, browsers) start once.
+pytest -n "${PAINPATH_TEST_PROCESSES:-2}" --dist loadfile "$@" || status=$?
 exit "$status"

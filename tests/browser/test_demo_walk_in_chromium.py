@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.routing import iter_route_contexts
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, expect
 
 from painpath.demo.staff import featured_logins
 from painpath.web.ui import ui_router
@@ -95,11 +95,15 @@ def _walk(page: Page, base_url: str, walk: BrowserWalk) -> None:
         walk.pages.append(f"{path} {response.status}")
         if page.locator("[data-live-alerts]").count():
             # The panel's script loads the alert list once connected; let it finish.
-            page.wait_for_function(
-                "document.querySelector('[data-live-state]').textContent.trim() !== "
-                "'New alerts appear here as they are raised.'",
+            # A locator assertion, not wait_for_function: a string predicate is evaluated as
+            # code in the page, which the Content-Security-Policy (no unsafe-eval) may refuse.
+            expect(page.locator("[data-live-state]").first).not_to_have_text(
+                "New alerts appear here as they are raised."
             )
-        links = page.eval_on_selector_all("a[href]", "links => links.map(link => link.href)")
+        # Links marked `download` (calendar files, attachments) save a file: not a page to open.
+        links = page.eval_on_selector_all(
+            "a[href]:not([download])", "links => links.map(link => link.href)"
+        )
         for link in links:
             parts = urlsplit(link)
             if f"{parts.scheme}://{parts.netloc}" == base_url and parts.path not in SKIPPED_PATHS:

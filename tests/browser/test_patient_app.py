@@ -259,6 +259,9 @@ def test_offline_pain_and_prn_dose_sync_once_and_alert_the_open_panel(
     _setup_prn(live_server)
     doses_before = count(live_server, MedicationAdministration, patient_id=patient)
     assert doses_before == 2
+    # The live server is shared by the session's browser tests: count from what is there.
+    diary_before = count(live_server, PainDiaryEntry, patient_id=patient)
+    nines_before = count(live_server, PainDiaryEntry, patient_id=patient, pain=9)
 
     dashboard = desk_context.new_page()
     dashboard.goto("/login")
@@ -299,7 +302,7 @@ def test_offline_pain_and_prn_dose_sync_once_and_alert_the_open_panel(
     status = phone.locator("#sync-status")
     expect(status).to_contain_text("2 entries saved on this phone")
     keep_screenshot(phone, "app-offline-waiting")
-    assert count(live_server, PainDiaryEntry, patient_id=patient) == 0
+    assert count(live_server, PainDiaryEntry, patient_id=patient) == diary_before
     assert count(live_server, MedicationAdministration, patient_id=patient) == 2
 
     phone.route("**/api/patients/*/sync", drop_first_answer)
@@ -311,7 +314,7 @@ def test_offline_pain_and_prn_dose_sync_once_and_alert_the_open_panel(
     assert len({batch["batch_id"] for batch in sent}) == len(sent) - 1 == 2
     kinds = [item["kind"] for batch in sent[1:] for item in batch["items"]]
     assert sorted(kinds) == ["dose_log", "pain_diary_entry"]
-    assert count(live_server, PainDiaryEntry, patient_id=patient, pain=9) == 1
+    assert count(live_server, PainDiaryEntry, patient_id=patient, pain=9) == nines_before + 1
     assert count(live_server, MedicationAdministration, patient_id=patient) == 3
 
     # Replaying the batch by hand changes nothing either.
@@ -327,7 +330,7 @@ def test_offline_pain_and_prn_dose_sync_once_and_alert_the_open_panel(
         {"patient": patient, "batch": sent[0]},
     )
     assert replay == [200, "true"]
-    assert count(live_server, PainDiaryEntry, patient_id=patient) == 1
+    assert count(live_server, PainDiaryEntry, patient_id=patient) == diary_before + 1
     assert count(live_server, MedicationAdministration, patient_id=patient) == 3
 
     urgent = alerts.get_by_role("listitem").filter(has_text=PRN_ALERT)

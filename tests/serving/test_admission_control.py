@@ -3,14 +3,32 @@ a 503 with Retry-After for what cannot get a slot in time, and the exempt paths 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Awaitable, Callable
+
 import anyio
 import httpx
-import pytest
 from starlette.types import Receive, Scope, Send
 
 from painpath.web.admission import AdmissionControlMiddleware
 
-pytestmark = pytest.mark.anyio
+
+def run_in_own_loop(test: Callable[[], Awaitable[None]]) -> None:
+    """Run an async test body on an event loop of its own thread: the browser tests' sync
+    Playwright keeps a loop running on the main thread, where another cannot start."""
+    failures: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            anyio.run(test)
+        except BaseException as error:  # re-raised in the test's thread below
+            failures.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
 
 
 class HeldApp:
@@ -33,12 +51,15 @@ class HeldApp:
             self.inside -= 1
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+def test_requests_beyond_the_limit_wait_then_get_503_with_retry_after() -> None:
+    run_in_own_loop(_beyond_the_limit)
 
 
-async def test_requests_beyond_the_limit_wait_then_get_503_with_retry_after() -> None:
+def test_a_request_that_gets_a_slot_within_the_queue_timeout_is_served() -> None:
+    run_in_own_loop(_within_the_queue_timeout)
+
+
+async def _beyond_the_limit() -> None:
     held = HeldApp()
     app = AdmissionControlMiddleware(held, limit=2, queue_timeout=0.2)
     transport = httpx.ASGITransport(app=app)
@@ -71,7 +92,7 @@ async def test_requests_beyond_the_limit_wait_then_get_503_with_retry_after() ->
         assert (await client.get("/api/patients")).status_code == 200
 
 
-async def test_a_request_that_gets_a_slot_within_the_queue_timeout_is_served() -> None:
+async def _within_the_queue_timeout() -> None:
     held = HeldApp()
     app = AdmissionControlMiddleware(held, limit=1, queue_timeout=5.0)
     transport = httpx.ASGITransport(app=app)
