@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from painpath.auth.permissions import Permission
-from painpath.care.plans import StopReason, plan_knowledge
+from painpath.care.plans import GoalLifecycle, PlanStatus, StopReason, plan_knowledge
 from painpath.kit.clock import utcnow
 from painpath.models.audit_event import AuditOutcome
 from painpath.schemas.base import MAX_ROW_ID
@@ -64,7 +64,6 @@ RowPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def _suggestions(
-    request: Request,
     session: Session,
     grant: PatientAccess,
     default_profile: str,
@@ -126,13 +125,13 @@ def _page(
         patient=grant.patient,
         plan=plan,
         can_write=can_write,
-        suggestions=_suggestions(request, session, grant, settings_profile, condition),
+        suggestions=_suggestions(session, grant, settings_profile, condition),
         condition=condition or "",
         goal_kinds=views.goal_kind_choices(),
         therapies=views.therapy_choices(),
         stop_reasons=[r.value for r in StopReason],
-        plan_statuses=["draft", "active", "on-hold", "completed", "revoked"],
-        goal_statuses=["proposed", "active", "on-hold", "completed", "cancelled"],
+        plan_statuses=[status.value for status in PlanStatus],
+        goal_statuses=[status.value for status in GoalLifecycle],
         schedules=plan_knowledge().schedules,
         error=error,
     )
