@@ -221,11 +221,12 @@ def _answer(
     request: Request, service: CdsService, hook_request: HookRequest, client: CdsClient
 ) -> Response:
     settings = _settings(request)
+    issuer = settings.cds_issuers()[client.issuer]  # builds every issuer entry: once a call
     try:
         prefetched = resolve_prefetch(
             hook_request,
             service,
-            settings.cds_issuers()[client.issuer],
+            issuer,
             transport=getattr(request.app.state, "cds_transport", None),
             timeout=settings.cds_fhir_timeout_seconds,
         )
@@ -235,7 +236,7 @@ def _answer(
         service,
         hook_request,
         client,
-        settings.cds_issuers()[client.issuer],
+        issuer,
         prefetched,
         _now(request),
         settings.public_base_url,
