@@ -1,5 +1,6 @@
 """Follow every page link a signed-in browser can reach, breadth first, and report what a
-browser should never see: a server error, or raw JSON where a page was asked for.
+browser should never see: a server error, raw JSON where a page was asked for, or markup the
+HTML5 parser has to repair (`tests/support/html_check.py`).
 
 A client here behaves like a browser: it sends a browser's Accept header, keeps one keep-alive
 connection, signs in through the login form (its CSRF token included) and follows links
@@ -24,6 +25,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 import pytest
+
+from tests.support.html_check import markup_errors
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 MAX_QUERIES_PER_PATH = 100
@@ -190,6 +193,7 @@ def walk_pages(
         elif content_type.startswith("text/html"):
             report.pages += 1
             links = page_links(response.text, str(response.url))
+            report.problems.extend(f"{where}: {error}" for error in markup_errors(response.text))
         for link in links:
             found = _same_site(link, origin)
             if found is None or found in seen or found.split("?")[0] in SKIPPED_PATHS:

@@ -1,0 +1,32 @@
+"""Markup a browser would silently repair: the HTML5 parser's errors for one page.
+
+A stray end tag is not harmless: the parser closes the enclosing elements early, so a
+section's second half lands outside it (a `#monitoring` section lost its scores table that way
+whenever the patient had diary entries). html5lib implements the WHATWG parsing algorithm, so
+its parse errors are the ones a browser recovers from without a word.
+"""
+
+from __future__ import annotations
+
+import html5lib
+
+#: Parse errors about what pages may legitimately contain (none so far).
+ALLOWED: frozenset[str] = frozenset()
+
+
+def markup_errors(text: str) -> list[str]:
+    """Each parse error as "line L, column C: code (details)", in document order. A text
+    without a doctype is a fragment a page's script inserts (the panel's live alerts), and is
+    parsed as one."""
+    parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=False)
+    if text.lstrip()[:9].lower() == "<!doctype":
+        parser.parse(text)
+    else:
+        parser.parseFragment(text)
+    found = []
+    for (line, column), code, details in parser.errors:
+        if code in ALLOWED:
+            continue
+        extra = f" {details}" if details else ""
+        found.append(f"line {line}, column {column}: {code}{extra}")
+    return found
