@@ -20,6 +20,7 @@ from painpath.config import Environment, Settings
 from painpath.db.engine import make_engine
 from painpath.db.migrate import upgrade
 from tests.support.cohort import Cast, build_cast
+from tests.support.html_check import refuse_malformed_pages
 from tests.support.postgres import PostgresCluster, PostgresUnavailable
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -140,7 +141,10 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+    """The app in process; every HTML page it answers is parsed as a browser would and must
+    need no repair (`tests/support/html_check.py`)."""
     with TestClient(app) as test_client:
+        test_client.event_hooks["response"].append(refuse_malformed_pages)
         yield test_client
 
 

@@ -195,7 +195,10 @@ def test_questionnaire_answered_offline_is_sent_once_back_online(
         arg=path,
     )
     phone_context.set_offline(True)
+    # What a person sees before tapping: the page knows it is offline (app.js marks the root).
+    expect(page.locator("html")).to_have_attribute("data-online", "false")
     answer.click()
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
     expect(page.get_by_role("heading", name="PEG-3", level=1)).to_be_visible()
     for group in page.locator("fieldset[data-item]").all():
         group.locator("label").nth(4).click()

@@ -9,6 +9,7 @@ its parse errors are the ones a browser recovers from without a word.
 from __future__ import annotations
 
 import html5lib
+import httpx
 
 #: Parse errors about what pages may legitimately contain (none so far).
 ALLOWED: frozenset[str] = frozenset()
@@ -30,3 +31,18 @@ def markup_errors(text: str) -> list[str]:
         extra = f" {details}" if details else ""
         found.append(f"line {line}, column {column}: {code}{extra}")
     return found
+
+
+class MalformedPage(AssertionError):
+    """A page the app answered needs the HTML5 parser's repairs."""
+
+
+def refuse_malformed_pages(response: httpx.Response) -> None:
+    """An httpx response hook: an HTML answer with parse errors fails the test that asked."""
+    if not response.headers.get("content-type", "").startswith("text/html"):
+        return
+    response.read()
+    errors = markup_errors(response.text)
+    if errors:
+        where = f"{response.request.method} {response.request.url.path}"
+        raise MalformedPage(f"{where}: " + "; ".join(errors[:5]))
