@@ -16,7 +16,7 @@ ALLOWED: frozenset[str] = frozenset()
 
 
 def markup_errors(text: str) -> list[str]:
-    """Each parse error as "line L, column C: code (details)", in document order. A text
+    """Each parse error as "line L, column C: code (details) in 'the line'", in document order. A text
     without a doctype is a fragment a page's script inserts (the panel's live alerts), and is
     parsed as one."""
     parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=False)
@@ -24,12 +24,14 @@ def markup_errors(text: str) -> list[str]:
         parser.parse(text)
     else:
         parser.parseFragment(text)
+    lines = text.splitlines()
     found = []
     for (line, column), code, details in parser.errors:
         if code in ALLOWED:
             continue
         extra = f" {details}" if details else ""
-        found.append(f"line {line}, column {column}: {code}{extra}")
+        source = lines[line - 1].strip()[:160] if 0 < line <= len(lines) else ""
+        found.append(f"line {line}, column {column}: {code}{extra} in {source!r}")
     return found
 
 
