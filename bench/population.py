@@ -3,10 +3,12 @@
     .venv/bin/python bench/population.py [--patients 20000] [--vcf-samples 5000] [--full]
 
 `--full` is the issue's size: 1,000,000 patients (about 10 million claims) and a 100,000-sample
-cohort VCF. In one run, interleaved: the opioid measures by the straightforward pandas baseline
-(bench/population_baseline.py, whose totals must equal painpath's), by
-`painpath analytics opioid-measures` on a LocalCluster of 1 and of 2 workers; then the cohort
-by `painpath pgx batch` (one process) and `painpath analytics pgx-cohort` on 1 and 2 workers.
+cohort VCF. In one run, interleaved: the opioid measures by the straightforward polars baseline
+(bench/population_baseline_polars.py: whole-table expressions in one process) and, up to
+50,000 patients, the pandas one (bench/population_baseline.py, one pass per patient) — the
+totals of each must equal painpath's — then `painpath analytics opioid-measures` on a
+LocalCluster of 1 and of 2 workers; then the cohort by `painpath pgx batch` (one process) and
+`painpath analytics pgx-cohort` on 1 and 2 workers.
 Each is a fresh process, wall clock; peak memory is each shard-running process's own
 (getrusage, reported by every shard) and the baseline's; the load average (1 min) is read
 before and after each run. Data: `painpath demo population --seed 1`, kept in
@@ -16,6 +18,7 @@ bench/results/data/population-N/. Raw numbers: bench/results/population-N.json.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -31,6 +34,8 @@ ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 PAINPATH = ROOT / ".venv" / "bin" / "painpath"
 PYTHON = ROOT / ".venv" / "bin" / "python"
+#: The pandas baseline (one pass per patient) only up to this size: 751 s at 20,000 patients.
+PANDAS_MAX_PATIENTS = 50_000
 
 
 def load() -> float:
@@ -110,20 +115,20 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "shard_rows": shard_rows,
     }
-    if not args.skip_baseline:
-        out = work / "baseline.json"
+    baselines = [] if args.skip_baseline else ["polars"]
+    if not args.skip_baseline and args.patients <= PANDAS_MAX_PATIENTS:
+        if importlib.util.find_spec("pandas") is None:
+            print("pandas is not installed: the pandas baseline is skipped")
+        else:
+            baselines.append("pandas")
+    for engine in baselines:
+        out = work / f"baseline-{engine}.json"
+        script = "population_baseline.py" if engine == "pandas" else "population_baseline_polars.py"
         run = timed(
-            [
-                str(PYTHON),
-                str(BENCH / "population_baseline.py"),
-                str(claims),
-                str(diagnoses),
-                "2025",
-                str(out),
-            ]
+            [str(PYTHON), str(BENCH / script), str(claims), str(diagnoses), "2025", str(out)]
         )
         base = json.loads(out.read_text())
-        results["baseline"] = {
+        results[f"baseline_{engine}"] = {
             **run,
             "peak_rss_mib": [base["peak_rss_mib"]],
             "totals": base["totals"],
@@ -150,7 +155,7 @@ def main() -> int:
             ]
         )
         results[f"opioids_{workers}"] = {**run, "peak_rss_mib": worker_peaks(out)}
-    if "baseline" in results:
+    if baselines:
         import polars as pl
 
         measures = pl.read_parquet(work / "opioids-1" / "measures.parquet")
@@ -159,7 +164,9 @@ def main() -> int:
             base_name = measure.split("_")[0]
             ours[base_name] = den
             ours[f"{measure}_n"] = num
-        results["totals_equal"] = ours == results["baseline"]["totals"]
+        results["totals_equal"] = {
+            engine: ours == results[f"baseline_{engine}"]["totals"] for engine in baselines
+        }
     out = work / "batch.parquet"
     results["pgx_batch"] = timed(
         [str(PAINPATH), "pgx", "batch", str(vcf), "-o", str(out), "--quiet"]
@@ -195,7 +202,8 @@ def main() -> int:
         "  peak MiB per process"
     )
     for key, label in (
-        ("baseline", "measures: pandas baseline, 1 proc"),
+        ("baseline_polars", "measures: polars baseline, 1 proc"),
+        ("baseline_pandas", "measures: pandas baseline, 1 proc"),
         ("opioids_1", "measures: painpath, 1 worker"),
         ("opioids_2", "measures: painpath, 2 workers"),
         ("pgx_batch", "cohort: painpath pgx batch"),
@@ -208,12 +216,17 @@ def main() -> int:
                 f"{label:34} {r['seconds']:9.1f} {r['cpu_seconds']:8.1f} {r['load_before']:11.1f}"
                 f" → {r['load_after']:<10.1f}  {r.get('peak_rss_mib', '')}"
             )
-    if "baseline" in results:
-        base, one, two = (results[k]["seconds"] for k in ("baseline", "opioids_1", "opioids_2"))
-        print(
-            f"baseline ÷ 1 worker: {base / one:.2f}×; 1 ÷ 2 workers: {one / two:.2f}×;"
-            f" totals equal: {results['totals_equal']}"
-        )
+    one, two = (results[k]["seconds"] for k in ("opioids_1", "opioids_2"))
+    print(f"measures 1 ÷ 2 workers: {one / two:.2f}×", end="")
+    for engine in baselines:
+        base = results[f"baseline_{engine}"]["seconds"]
+        print(f"; {engine} baseline ÷ 1 worker: {base / one:.2f}×", end="")
+    print(f"; totals equal: {results.get('totals_equal', '-')}")
+    cohort_one, cohort_two = (results[k]["seconds"] for k in ("pgx_1", "pgx_2"))
+    print(
+        f"cohort: pgx batch ÷ 1 worker: {results['pgx_batch']['seconds'] / cohort_one:.2f}×;"
+        f" 1 ÷ 2 workers: {cohort_one / cohort_two:.2f}×"
+    )
     return 0
 
 
