@@ -77,9 +77,21 @@ class Runner:
                 future.release()
 
 
+def worker_environment(threads: int) -> dict[str, str]:
+    """Thread pools of a worker process: polars and Arrow (OMP_NUM_THREADS) read these when
+    they start. Each worker runs one shard at a time (one Dask thread: the shard functions hold
+    the GIL between polars calls), so its native pools are what it may use of the machine;
+    CPUs ÷ workers by default, so that workers do not fight over the same cores."""
+    return {"POLARS_MAX_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
+
+
 @contextmanager
-def runner(scheduler: str, workers: int, memory_limit: str = "auto") -> Iterator[Runner]:
-    """A Runner for the scheduler option (see the module doc); closes what it started."""
+def runner(
+    scheduler: str, workers: int, memory_limit: str = "auto", threads: int | None = None
+) -> Iterator[Runner]:
+    """A Runner for the scheduler option (see the module doc); closes what it started.
+
+    `threads`: native threads per local worker (default: CPUs ÷ workers, at least 1)."""
     scheduler = check_scheduler(scheduler)
     if scheduler == SYNCHRONOUS:
         yield Runner(None)
@@ -91,6 +103,9 @@ def runner(scheduler: str, workers: int, memory_limit: str = "auto") -> Iterator
             f"--scheduler {scheduler} needs {error.name}: install the analytics extra"
         ) from error
     if scheduler == LOCAL:
+        import os
+
+        per_worker = threads or max(1, (os.cpu_count() or 1) // workers)
         cluster = distributed.LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -98,6 +113,7 @@ def runner(scheduler: str, workers: int, memory_limit: str = "auto") -> Iterator
             dashboard_address=None,
             memory_limit=memory_limit,
             silence_logs=40,
+            env=worker_environment(per_worker),  # set in each worker before polars starts
         )
         client = distributed.Client(cluster)
         try:
