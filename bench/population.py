@@ -76,6 +76,12 @@ def main() -> int:
     )
     parser.add_argument("--full", action="store_true", help="1,000,000 patients, 100,000 samples")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--threads-per-worker",
+        type=int,
+        default=1,
+        help="polars/Arrow threads per painpath worker (default 1: a worker is one core)",
+    )
     args = parser.parse_args()
     if args.full:
         args.patients, args.vcf_samples = 1_000_000, 100_000
@@ -104,7 +110,8 @@ def main() -> int:
 
     rows = pq.ParquetFile(claims).metadata.num_rows
     shard_rows = args.shard_rows or max(1_000, min(500_000, rows // 8))
-    block_samples = max(100, min(25_000, args.vcf_samples // 8))
+    # Few large blocks: each block re-interprets the genotype patterns it shares with the others.
+    block_samples = max(100, min(25_000, args.vcf_samples // 4))
     work = RESULTS / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -114,6 +121,8 @@ def main() -> int:
         "vcf_samples": args.vcf_samples,
         "cpus": os.cpu_count(),
         "shard_rows": shard_rows,
+        "block_samples": block_samples,
+        "threads_per_worker": args.threads_per_worker,
     }
     baselines = [] if args.skip_baseline else ["polars"]
     if not args.skip_baseline and args.patients <= PANDAS_MAX_PATIENTS:
@@ -151,6 +160,8 @@ def main() -> int:
                 "2025",
                 "--shard-rows",
                 str(shard_rows),
+                "--threads-per-worker",
+                str(args.threads_per_worker),
                 "--quiet",
             ]
         )
@@ -187,6 +198,8 @@ def main() -> int:
                 str(workers),
                 "--block-samples",
                 str(block_samples),
+                "--threads-per-worker",
+                str(args.threads_per_worker),
                 "--quiet",
             ]
         )
