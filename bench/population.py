@@ -8,7 +8,8 @@ cohort VCF. In one run, interleaved: the opioid measures by the straightforward 
 50,000 patients, the pandas one (bench/population_baseline.py, one pass per patient) — the
 totals of each must equal painpath's — then `painpath analytics opioid-measures` on a
 LocalCluster of 1 and of 2 workers; then the cohort by `painpath pgx batch` (one process) and
-`painpath analytics pgx-cohort` on 1 and 2 workers.
+`painpath analytics pgx-cohort` on 1 and 2 workers (no prescriptions: the same work as
+`pgx batch`), then on 2 workers with each patient's medicines (`--meds`).
 Each is a fresh process, wall clock; peak memory is each shard-running process's own
 (getrusage, reported by every shard) and the baseline's; the load average (1 min) is read
 before and after each run. Data: `painpath demo population --seed 1`, kept in
@@ -182,16 +183,18 @@ def main() -> int:
     results["pgx_batch"] = timed(
         [str(PAINPATH), "pgx", "batch", str(vcf), "-o", str(out), "--quiet"]
     )
-    for workers in (1, 2):
-        out = work / f"pgx-{workers}"
+    # pgx-cohort without prescriptions does what `pgx batch` does (like for like); then once
+    # with each patient's medicines (phenoconversion: more distinct patterns to interpret).
+    for workers, meds in ((1, False), (2, False), (2, True)):
+        name = f"pgx_{workers}" + ("_meds" if meds else "")
+        out = work / name
         run = timed(
             [
                 str(PAINPATH),
                 "analytics",
                 "pgx-cohort",
                 str(vcf),
-                "--meds",
-                str(data / "prescriptions.parquet"),
+                *(["--meds", str(data / "prescriptions.parquet")] if meds else []),
                 "-o",
                 str(out),
                 "--workers",
@@ -203,7 +206,7 @@ def main() -> int:
                 "--quiet",
             ]
         )
-        results[f"pgx_{workers}"] = {**run, "peak_rss_mib": worker_peaks(out)}
+        results[name] = {**run, "peak_rss_mib": worker_peaks(out)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"population-{args.patients}.json").write_text(json.dumps(results, indent=1))
     print(
@@ -222,6 +225,7 @@ def main() -> int:
         ("pgx_batch", "cohort: painpath pgx batch"),
         ("pgx_1", "cohort: pgx-cohort, 1 worker"),
         ("pgx_2", "cohort: pgx-cohort, 2 workers"),
+        ("pgx_2_meds", "cohort: pgx-cohort, 2 w., --meds"),
     ):
         if key in results:
             r = results[key]

@@ -111,3 +111,33 @@ def test_a_job_resumed_after_the_first_pass_does_not_read_the_file_again(
     assert again.keys == ["call-000-00000", "call-000-00001", "call-000-00002"]
     assert (report.skipped_shards, report.ran_shards) == (1, 3)
     same_as_batch(vcf, tmp_path / "out", tmp_path / "batch.parquet")
+
+
+def test_blocks_with_each_patients_medicines_equal_pgx_batch(tmp_path: Path) -> None:
+    """With prescriptions, blocks run one after another in one process share the patterns
+    already interpreted (a worker's cache): the result still equals one `pgx batch` call
+    given every sample's own medicines (paroxetine phenoconverts CYP2D6)."""
+    from painpath.analytics.pgx_job import current_medicines
+
+    vcf = tmp_path / "cohort.vcf"
+    with vcf.open("w") as stream:
+        cohort_vcf(stream, 40, seed=8)
+    taking = ["paroxetine", "codeine", "tramadol", "celecoxib"]
+    prescriptions = tmp_path / "prescriptions.parquet"
+    pl.DataFrame(
+        {
+            "patient_id": [f"S{i:06d}" for i in range(1, 41) if i % 3],
+            "medication": [taking[i % 4] for i in range(1, 41) if i % 3],
+        }
+    ).write_parquet(prescriptions)
+    medicines = current_medicines(prescriptions)
+    write_cohort(str(vcf), tmp_path / "batch.parquet", sample_meds=medicines)
+    report = run_pgx_cohort(
+        [vcf], tmp_path / "out", runner=Recording(), block_samples=9, prescriptions=prescriptions
+    )
+    assert report.shards == 1 + 5
+    same_as_batch(vcf, tmp_path / "out", tmp_path / "batch.parquet")
+    phenoconverted = pl.read_parquet(tmp_path / "out" / "phenotypes.parquet").filter(
+        pl.col("phenoconverted_phenotype").is_not_null()
+    )
+    assert phenoconverted.height > 0

@@ -36,6 +36,10 @@ from painpath.analytics.summary_html import bar_chart, write_summary
 from painpath.analytics.workdir import Workdir, fingerprint, write_json, write_parquet
 
 BLOCK_SAMPLES = 25_000
+#: Reports of genotype patterns this worker process has interpreted (per genome build), so
+#: its later blocks do not interpret patterns again; emptied past this many patterns.
+_REPORTS: dict[str | None, dict[Any, Any]] = {}
+REPORTS_KEPT = 50_000
 ACTIONABLE = ("avoid", "adjust_dose", "monitor")
 
 
@@ -173,12 +177,16 @@ def call_block(
         block_vcf(Path(parts[0]), [Path(p) for p in parts[1:]], joined)
         source, chosen = str(joined), None
     try:
+        shared = _REPORTS.setdefault(build, {})
+        if len(shared) > REPORTS_KEPT:
+            shared.clear()
         summary = write_cohort(
             source,
             output,
             samples=chosen,
             build=GenomeBuild(build) if build else None,
             sample_meds=sample_meds,
+            shared_reports=shared,
         )
     finally:
         if parts:
