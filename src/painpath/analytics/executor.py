@@ -12,6 +12,7 @@ shards are idempotent: outputs are renamed into place and a marker is written la
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
@@ -52,10 +53,22 @@ def check_scheduler(scheduler: str) -> str:
 
 
 class Runner:
-    """Runs shards and reports each one's result as it completes."""
+    """Runs shards and reports each one's result as it completes.
 
-    def __init__(self, client: Any | None):
-        self.client = client
+    `client` may be given as a future (a LocalCluster still starting): the job plans its shards
+    meanwhile, and the first use of `client` waits for it.
+    """
+
+    def __init__(self, client: Any | None, starting: Future[Any] | None = None):
+        self._client = client
+        self._starting = starting
+
+    @property
+    def client(self) -> Any | None:
+        if self._starting is not None:
+            self._client = self._starting.result()
+            self._starting = None
+        return self._client
 
     def run(self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]) -> None:
         if not shards:
@@ -106,21 +119,31 @@ def runner(
         import os
 
         per_worker = threads or max(1, (os.cpu_count() or 1) // workers)
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            memory_limit=memory_limit,
-            silence_logs=40,
-            env=worker_environment(per_worker),  # set in each worker before polars starts
-        )
-        client = distributed.Client(cluster)
-        try:
-            yield Runner(client)
-        finally:
-            client.close()
-            cluster.close()
+
+        def start() -> tuple[Any, Any]:
+            cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                memory_limit=memory_limit,
+                silence_logs=40,
+                env=worker_environment(per_worker),  # set in each worker before polars starts
+            )
+            return cluster, distributed.Client(cluster)
+
+        # Worker processes spawn and import while this process plans the job.
+        with ThreadPoolExecutor(1, thread_name_prefix="painpath-cluster") as pool:
+            starting = pool.submit(start)
+            clients: Future[Any] = pool.submit(lambda: starting.result()[1])
+            try:
+                yield Runner(None, clients)
+            finally:
+                # A failed start has nothing to close (its error reached the job, if it asked).
+                if starting.exception() is None:
+                    cluster, client = starting.result()
+                    client.close()
+                    cluster.close()
         return
     try:
         client = distributed.Client(scheduler, timeout="20s")
