@@ -117,7 +117,7 @@ def test_blocks_with_each_patients_medicines_equal_pgx_batch(tmp_path: Path) -> 
     """With prescriptions, blocks run one after another in one process share the patterns
     already interpreted (a worker's cache): the result still equals one `pgx batch` call
     given every sample's own medicines (paroxetine phenoconverts CYP2D6)."""
-    from painpath.analytics.pgx_job import current_medicines
+    from painpath.analytics.cohort_inputs import current_medicines
 
     vcf = tmp_path / "cohort.vcf"
     with vcf.open("w") as stream:

@@ -22,29 +22,22 @@ chosen. Outputs in OUT/:
 
 from __future__ import annotations
 
-import gzip
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
+from painpath.analytics.cohort_inputs import CohortInputError, current_medicines, sample_names
+from painpath.analytics.cohort_outputs import gather
 from painpath.analytics.executor import Runner, Shard, peak_memory
-from painpath.analytics.summary_html import bar_chart, write_summary
-from painpath.analytics.workdir import Workdir, fingerprint, write_json, write_parquet
+from painpath.analytics.workdir import Workdir, fingerprint, write_json
 
 BLOCK_SAMPLES = 25_000
 #: Reports of genotype patterns this worker process has interpreted (per genome build), so
 #: its later blocks do not interpret patterns again; emptied past this many patterns.
 _REPORTS: dict[str | None, dict[Any, Any]] = {}
 REPORTS_KEPT = 50_000
-ACTIONABLE = ("avoid", "adjust_dose", "monitor")
-
-
-class CohortInputError(ValueError):
-    """A VCF or prescriptions file that cannot be used (named, with the reason)."""
 
 
 @dataclass
@@ -56,76 +49,6 @@ class CohortReport:
     skipped_shards: int = 0
     with_prescriptions: int = 0
     outputs: dict[str, str] = field(default_factory=dict)
-
-
-def sample_names(path: Path) -> list[str]:
-    """The sample columns of a VCF (plain or gzipped) or BCF, from its header only."""
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    try:
-        if head[:2] == b"\x1f\x8b":
-            with gzip.open(path, "rb") as stream:
-                if stream.read(4) == b"BCF\x02":
-                    return _bcf_samples(path)
-            opener: Any = gzip.open
-        else:
-            opener = open
-        with opener(path, "rb") as stream:
-            for count, raw in enumerate(stream):
-                if raw.startswith(b"#CHROM"):
-                    line: str = raw.decode("utf-8")
-                    return line.rstrip("\r\n").split("\t")[9:]
-                if not raw.startswith(b"##") or count > 100_000:
-                    break
-    except (OSError, EOFError, UnicodeDecodeError) as error:
-        raise CohortInputError(f"{path}: cannot read the header ({error})") from error
-    raise CohortInputError(f"{path}: no #CHROM header line")
-
-
-def _bcf_samples(path: Path) -> list[str]:
-    try:
-        import cyvcf2
-    except ImportError as error:
-        raise CohortInputError(f"{path}: BCF needs cyvcf2 (the pgx extra)") from error
-    vcf = cyvcf2.VCF(str(path))
-    names = [str(name) for name in vcf.samples]
-    vcf.close()
-    return names
-
-
-def current_medicines(path: Path | None) -> dict[str, list[str]]:
-    """Patient id → current medicines (ingredient names), from a prescriptions Parquet.
-
-    Columns: patient_id (the VCF sample id) and medication (an ingredient name such as
-    paroxetine) or rxnorm (resolved to its primary ingredient). Every row is a current medicine.
-    """
-    if path is None:
-        return {}
-    from painpath.terminology.formulary import ingredient_of
-
-    frame = pl.read_parquet(path)
-    if "patient_id" not in frame.columns or not {"medication", "rxnorm"} & set(frame.columns):
-        raise CohortInputError(f"{path}: needs patient_id and medication (or rxnorm) columns")
-    name = (
-        pl.col("medication").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
-        if "medication" in frame.columns
-        else pl.lit(None, pl.Utf8)
-    )
-    rows = frame.select(
-        pl.col("patient_id").cast(pl.Utf8).str.strip_chars().alias("patient_id"),
-        name.alias("medication"),
-        (
-            pl.col("rxnorm").cast(pl.Utf8) if "rxnorm" in frame.columns else pl.lit(None, pl.Utf8)
-        ).alias("rxnorm"),
-    )
-    medicines: dict[str, list[str]] = {}
-    for patient, medication, rxnorm in rows.iter_rows():
-        found = medication or (ingredient_of(rxnorm.strip()) if rxnorm else None)
-        if patient and found:
-            listed = medicines.setdefault(patient, [])
-            if found not in listed:
-                listed.append(found)
-    return {patient: sorted(names) for patient, names in medicines.items()}
 
 
 def split_file(
@@ -311,119 +234,6 @@ def run_pgx_cohort(
             else:
                 pending.append(shard)
         runner.run(pending, done)
-    _gather(workdir, output, [block.key for block in blocks], medicines, report)
+    gather(workdir, output, [block.key for block in blocks], medicines, report)
     shutil.rmtree(workdir.path("split"), ignore_errors=True)
     return report
-
-
-def _gather(
-    workdir: Workdir,
-    output: Path,
-    keys: list[str],
-    medicines: dict[str, list[str]],
-    report: CohortReport,
-) -> None:
-    from painpath.pgx.tables import known_drugs
-
-    folder = workdir.path("pgx")
-    genes = pl.concat([pl.read_parquet(folder / f"{key}.parquet") for key in keys])
-    advice = pl.concat([pl.read_parquet(folder / f"{key}.drugs.parquet") for key in keys])
-    write_parquet(output / "phenotypes.parquet", genes)
-    write_parquet(output / "advice.parquet", advice)
-    samples = genes["sample"].n_unique()
-    report.samples = samples
-    taking = pl.DataFrame(
-        [
-            (patient, drug)
-            for patient, names in medicines.items()
-            for drug in names
-            if drug in known_drugs()
-        ],
-        schema={"sample": pl.Utf8, "drug": pl.Utf8},
-        orient="row",
-    )
-    report.with_prescriptions = len(medicines)
-    flagged = (
-        advice.with_columns(pl.col(c).cast(pl.Utf8) for c in advice.columns)
-        .filter(pl.col("action").is_in(ACTIONABLE))
-        .unique(["sample", "drug"], keep="first", maintain_order=True)
-    )
-    actionable = flagged.join(taking, on=["sample", "drug"], how="inner")
-    write_parquet(output / "actionable.parquet", actionable)
-    per_drug = (
-        pl.DataFrame({"drug": list(known_drugs())})
-        .join(flagged.group_by("drug").len("actionable_samples"), on="drug", how="left")
-        .join(taking.group_by("drug").len("taking"), on="drug", how="left")
-        .join(actionable.group_by("drug").len("actionable_taking"), on="drug", how="left")
-        .with_columns(pl.col(pl.UInt32).fill_null(0), pl.lit(samples).alias("samples"))
-        .with_columns((pl.col("actionable_samples") / pl.col("samples")).alias("actionable_share"))
-        .select(
-            "drug",
-            "samples",
-            "actionable_samples",
-            "actionable_share",
-            "taking",
-            "actionable_taking",
-        )
-        .sort("drug")
-    )
-    write_parquet(output / "drugs.parquet", per_drug)
-    phenotype_counts = (
-        genes.with_columns(pl.col(c).cast(pl.Utf8) for c in ("gene", "phenotype"))
-        .group_by("gene", "phenotype")
-        .len("samples")
-        .sort("gene", "samples", descending=[False, True])
-    )
-    write_json(
-        output / "summary.json",
-        {
-            "job": "pgx-cohort",
-            "files": report.files,
-            "samples": samples,
-            "with_prescriptions": report.with_prescriptions,
-            "drugs": per_drug.to_dicts(),
-            "worker_peak_rss_mib": workdir.worker_peaks(),
-        },
-    )
-    figures = [
-        (
-            "Share of the cohort with actionable advice, per drug (avoid, adjust dose, monitor)",
-            bar_chart(
-                per_drug["drug"].to_list(),
-                [float(v) * 100 for v in per_drug["actionable_share"].to_list()],
-                "% of samples",
-            ),
-        )
-    ]
-    tables = [
-        (
-            "Per drug",
-            ["drug", "samples", "actionable", "share", "taking it now", "actionable and taking"],
-            [
-                [
-                    r["drug"],
-                    r["samples"],
-                    r["actionable_samples"],
-                    f"{r['actionable_share']:.1%}",
-                    r["taking"],
-                    r["actionable_taking"],
-                ]
-                for r in per_drug.to_dicts()
-            ],
-        ),
-        (
-            "Phenotypes per gene",
-            ["gene", "phenotype", "samples"],
-            [[r["gene"], r["phenotype"] or "–", r["samples"]] for r in phenotype_counts.to_dicts()],
-        ),
-    ]
-    facts = [
-        ("files", str(report.files)),
-        ("samples", f"{samples:,}"),
-        ("patients with prescriptions", f"{report.with_prescriptions:,}"),
-        ("actionable pairs for current medicines", f"{actionable.height:,}"),
-    ]
-    write_summary(output / "summary.html", "Cohort pharmacogenomics", facts, figures, tables)
-    for name in ("phenotypes", "advice", "actionable", "drugs"):
-        report.outputs[name] = str(output / f"{name}.parquet")
-    report.outputs["summary"] = str(output / "summary.html")

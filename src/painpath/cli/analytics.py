@@ -194,8 +194,9 @@ def pgx_cohort(
     """Phenotypes, actionable gene–drug pairs for current pain medicines, share per drug."""
     with reported_errors():
         _needs_extra()
+        from painpath.analytics.cohort_inputs import CohortInputError
         from painpath.analytics.executor import SchedulerError, runner
-        from painpath.analytics.pgx_job import CohortInputError, run_pgx_cohort
+        from painpath.analytics.pgx_job import run_pgx_cohort
         from painpath.analytics.workdir import WorkdirError
         from painpath.cli.pgx import parse_build
         from painpath.pgx.vcf import VcfError
