@@ -3,10 +3,13 @@
     .venv/bin/python bench/population.py [--patients 20000] [--vcf-samples 5000] [--full]
 
 `--full` is the issue's size: 1,000,000 patients (about 10 million claims) and a 100,000-sample
-cohort VCF. In one run, interleaved: the opioid measures by the straightforward pandas baseline
-(bench/population_baseline.py, whose totals must equal painpath's), by
-`painpath analytics opioid-measures` on a LocalCluster of 1 and of 2 workers; then the cohort
-by `painpath pgx batch` (one process) and `painpath analytics pgx-cohort` on 1 and 2 workers.
+cohort VCF. In one run, interleaved: the opioid measures by the straightforward polars baseline
+(bench/population_baseline_polars.py: whole-table expressions in one process) and, up to
+50,000 patients, the pandas one (bench/population_baseline.py, one pass per patient) — the
+totals of each must equal painpath's — then `painpath analytics opioid-measures` on a
+LocalCluster of 1 and of 2 workers; then the cohort by `painpath pgx batch` (one process) and
+`painpath analytics pgx-cohort` on 1 and 2 workers (no prescriptions: the same work as
+`pgx batch`), then on 2 workers with each patient's medicines (`--meds`).
 Each is a fresh process, wall clock; peak memory is each shard-running process's own
 (getrusage, reported by every shard) and the baseline's; the load average (1 min) is read
 before and after each run. Data: `painpath demo population --seed 1`, kept in
@@ -16,6 +19,7 @@ bench/results/data/population-N/. Raw numbers: bench/results/population-N.json.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -31,6 +35,8 @@ ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 PAINPATH = ROOT / ".venv" / "bin" / "painpath"
 PYTHON = ROOT / ".venv" / "bin" / "python"
+#: The pandas baseline (one pass per patient) only up to this size: 751 s at 20,000 patients.
+PANDAS_MAX_PATIENTS = 50_000
 
 
 def load() -> float:
@@ -71,6 +77,12 @@ def main() -> int:
     )
     parser.add_argument("--full", action="store_true", help="1,000,000 patients, 100,000 samples")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--threads-per-worker",
+        type=int,
+        default=1,
+        help="polars/Arrow threads per painpath worker (default 1: a worker is one core)",
+    )
     args = parser.parse_args()
     if args.full:
         args.patients, args.vcf_samples = 1_000_000, 100_000
@@ -99,7 +111,8 @@ def main() -> int:
 
     rows = pq.ParquetFile(claims).metadata.num_rows
     shard_rows = args.shard_rows or max(1_000, min(500_000, rows // 8))
-    block_samples = max(100, min(25_000, args.vcf_samples // 8))
+    # Few large blocks: each block re-interprets the genotype patterns it shares with the others.
+    block_samples = max(100, min(25_000, args.vcf_samples // 4))
     work = RESULTS / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -109,21 +122,23 @@ def main() -> int:
         "vcf_samples": args.vcf_samples,
         "cpus": os.cpu_count(),
         "shard_rows": shard_rows,
+        "block_samples": block_samples,
+        "threads_per_worker": args.threads_per_worker,
     }
-    if not args.skip_baseline:
-        out = work / "baseline.json"
+    baselines = [] if args.skip_baseline else ["polars"]
+    if not args.skip_baseline and args.patients <= PANDAS_MAX_PATIENTS:
+        if importlib.util.find_spec("pandas") is None:
+            print("pandas is not installed: the pandas baseline is skipped")
+        else:
+            baselines.append("pandas")
+    for engine in baselines:
+        out = work / f"baseline-{engine}.json"
+        script = "population_baseline.py" if engine == "pandas" else "population_baseline_polars.py"
         run = timed(
-            [
-                str(PYTHON),
-                str(BENCH / "population_baseline.py"),
-                str(claims),
-                str(diagnoses),
-                "2025",
-                str(out),
-            ]
+            [str(PYTHON), str(BENCH / script), str(claims), str(diagnoses), "2025", str(out)]
         )
         base = json.loads(out.read_text())
-        results["baseline"] = {
+        results[f"baseline_{engine}"] = {
             **run,
             "peak_rss_mib": [base["peak_rss_mib"]],
             "totals": base["totals"],
@@ -146,11 +161,13 @@ def main() -> int:
                 "2025",
                 "--shard-rows",
                 str(shard_rows),
+                "--threads-per-worker",
+                str(args.threads_per_worker),
                 "--quiet",
             ]
         )
         results[f"opioids_{workers}"] = {**run, "peak_rss_mib": worker_peaks(out)}
-    if "baseline" in results:
+    if baselines:
         import polars as pl
 
         measures = pl.read_parquet(work / "opioids-1" / "measures.parquet")
@@ -159,31 +176,37 @@ def main() -> int:
             base_name = measure.split("_")[0]
             ours[base_name] = den
             ours[f"{measure}_n"] = num
-        results["totals_equal"] = ours == results["baseline"]["totals"]
+        results["totals_equal"] = {
+            engine: ours == results[f"baseline_{engine}"]["totals"] for engine in baselines
+        }
     out = work / "batch.parquet"
     results["pgx_batch"] = timed(
         [str(PAINPATH), "pgx", "batch", str(vcf), "-o", str(out), "--quiet"]
     )
-    for workers in (1, 2):
-        out = work / f"pgx-{workers}"
+    # pgx-cohort without prescriptions does what `pgx batch` does (like for like); then once
+    # with each patient's medicines (phenoconversion: more distinct patterns to interpret).
+    for workers, meds in ((1, False), (2, False), (2, True)):
+        name = f"pgx_{workers}" + ("_meds" if meds else "")
+        out = work / name
         run = timed(
             [
                 str(PAINPATH),
                 "analytics",
                 "pgx-cohort",
                 str(vcf),
-                "--meds",
-                str(data / "prescriptions.parquet"),
+                *(["--meds", str(data / "prescriptions.parquet")] if meds else []),
                 "-o",
                 str(out),
                 "--workers",
                 str(workers),
                 "--block-samples",
                 str(block_samples),
+                "--threads-per-worker",
+                str(args.threads_per_worker),
                 "--quiet",
             ]
         )
-        results[f"pgx_{workers}"] = {**run, "peak_rss_mib": worker_peaks(out)}
+        results[name] = {**run, "peak_rss_mib": worker_peaks(out)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"population-{args.patients}.json").write_text(json.dumps(results, indent=1))
     print(
@@ -195,12 +218,14 @@ def main() -> int:
         "  peak MiB per process"
     )
     for key, label in (
-        ("baseline", "measures: pandas baseline, 1 proc"),
+        ("baseline_polars", "measures: polars baseline, 1 proc"),
+        ("baseline_pandas", "measures: pandas baseline, 1 proc"),
         ("opioids_1", "measures: painpath, 1 worker"),
         ("opioids_2", "measures: painpath, 2 workers"),
         ("pgx_batch", "cohort: painpath pgx batch"),
         ("pgx_1", "cohort: pgx-cohort, 1 worker"),
         ("pgx_2", "cohort: pgx-cohort, 2 workers"),
+        ("pgx_2_meds", "cohort: pgx-cohort, 2 w., --meds"),
     ):
         if key in results:
             r = results[key]
@@ -208,12 +233,17 @@ def main() -> int:
                 f"{label:34} {r['seconds']:9.1f} {r['cpu_seconds']:8.1f} {r['load_before']:11.1f}"
                 f" → {r['load_after']:<10.1f}  {r.get('peak_rss_mib', '')}"
             )
-    if "baseline" in results:
-        base, one, two = (results[k]["seconds"] for k in ("baseline", "opioids_1", "opioids_2"))
-        print(
-            f"baseline ÷ 1 worker: {base / one:.2f}×; 1 ÷ 2 workers: {one / two:.2f}×;"
-            f" totals equal: {results['totals_equal']}"
-        )
+    one, two = (results[k]["seconds"] for k in ("opioids_1", "opioids_2"))
+    print(f"measures 1 ÷ 2 workers: {one / two:.2f}×", end="")
+    for engine in baselines:
+        base = results[f"baseline_{engine}"]["seconds"]
+        print(f"; {engine} baseline ÷ 1 worker: {base / one:.2f}×", end="")
+    print(f"; totals equal: {results.get('totals_equal', '-')}")
+    cohort_one, cohort_two = (results[k]["seconds"] for k in ("pgx_1", "pgx_2"))
+    print(
+        f"cohort: pgx batch ÷ 1 worker: {results['pgx_batch']['seconds'] / cohort_one:.2f}×;"
+        f" 1 ÷ 2 workers: {cohort_one / cohort_two:.2f}×"
+    )
     return 0
 
 

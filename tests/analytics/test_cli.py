@@ -44,7 +44,7 @@ def test_demo_population_is_deterministic_by_seed(population: Path, tmp_path: Pa
     for name in ("claims.parquet", "diagnoses.parquet", "prescriptions.parquet", "cohort.vcf.gz"):
         assert digest(population / name) == digest(tmp_path / "a" / name), name
     assert digest(population / "claims.parquet") != digest(tmp_path / "b" / "claims.parquet")
-    from painpath.analytics.pgx_job import sample_names
+    from painpath.analytics.cohort_inputs import sample_names
 
     patients = set(pl.read_parquet(population / "claims.parquet")["patient_id"])
     samples = sample_names(population / "cohort.vcf.gz")

@@ -151,9 +151,9 @@ def test_resume_skips_finished_shards(
     assert third.ran_shards == 0
     assert third.skipped_shards == second.skipped_shards + second.ran_shards
     with pytest.raises(Crash):
-        pgx_job(population, tmp_path / "pgx", CrashingRunner(2))
+        pgx_job(population, tmp_path / "pgx", CrashingRunner(2))  # the first pass, one block
     resumed = pgx_job(population, tmp_path / "pgx", Runner(None))
-    assert (resumed.skipped_shards, resumed.ran_shards) == (2, 2)
+    assert (resumed.skipped_shards, resumed.ran_shards) == (2, 3)
     same_outputs(single / "pgx", tmp_path / "pgx", PGX_FILES)
 
 
@@ -226,3 +226,23 @@ def test_an_existing_cluster_by_address(
         with runner(address, 1) as run:
             opioid_job(population, tmp_path / "opioids", run)
     same_outputs(single / "opioids", tmp_path / "opioids", OPIOID_FILES)
+
+
+def _thread_pools() -> tuple[str | None, int]:
+    import polars
+
+    return os.environ.get("POLARS_MAX_THREADS"), polars.thread_pool_size()
+
+
+@pytest.mark.parametrize(("workers", "threads", "expected"), [(2, None, None), (1, 3, 3)])
+def test_local_workers_get_their_share_of_the_cores(
+    workers: int, threads: int | None, expected: int | None
+) -> None:
+    """Each local worker's polars pool is CPUs ÷ workers (at least 1) unless
+    --threads-per-worker says otherwise, so two workers do not both use every core."""
+    share = expected or max(1, (os.cpu_count() or 1) // workers)
+    with runner("local", workers, threads=threads) as run:
+        assert run.client is not None
+        pools = run.client.run(_thread_pools)
+    assert len(pools) == workers
+    assert set(pools.values()) == {(str(share), share)}

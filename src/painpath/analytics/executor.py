@@ -12,6 +12,7 @@ shards are idempotent: outputs are renamed into place and a marker is written la
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
@@ -52,10 +53,22 @@ def check_scheduler(scheduler: str) -> str:
 
 
 class Runner:
-    """Runs shards and reports each one's result as it completes."""
+    """Runs shards and reports each one's result as it completes.
 
-    def __init__(self, client: Any | None):
-        self.client = client
+    `client` may be given as a future (a LocalCluster still starting): the job plans its shards
+    meanwhile, and the first use of `client` waits for it.
+    """
+
+    def __init__(self, client: Any | None, starting: Future[Any] | None = None):
+        self._client = client
+        self._starting = starting
+
+    @property
+    def client(self) -> Any | None:
+        if self._starting is not None:
+            self._client = self._starting.result()
+            self._starting = None
+        return self._client
 
     def run(self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]) -> None:
         if not shards:
@@ -77,9 +90,21 @@ class Runner:
                 future.release()
 
 
+def worker_environment(threads: int) -> dict[str, str]:
+    """Thread pools of a worker process: polars and Arrow (OMP_NUM_THREADS) read these when
+    they start. Each worker runs one shard at a time (one Dask thread: the shard functions hold
+    the GIL between polars calls), so its native pools are what it may use of the machine;
+    CPUs ÷ workers by default, so that workers do not fight over the same cores."""
+    return {"POLARS_MAX_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
+
+
 @contextmanager
-def runner(scheduler: str, workers: int, memory_limit: str = "auto") -> Iterator[Runner]:
-    """A Runner for the scheduler option (see the module doc); closes what it started."""
+def runner(
+    scheduler: str, workers: int, memory_limit: str = "auto", threads: int | None = None
+) -> Iterator[Runner]:
+    """A Runner for the scheduler option (see the module doc); closes what it started.
+
+    `threads`: native threads per local worker (default: CPUs ÷ workers, at least 1)."""
     scheduler = check_scheduler(scheduler)
     if scheduler == SYNCHRONOUS:
         yield Runner(None)
@@ -91,20 +116,34 @@ def runner(scheduler: str, workers: int, memory_limit: str = "auto") -> Iterator
             f"--scheduler {scheduler} needs {error.name}: install the analytics extra"
         ) from error
     if scheduler == LOCAL:
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            memory_limit=memory_limit,
-            silence_logs=40,
-        )
-        client = distributed.Client(cluster)
-        try:
-            yield Runner(client)
-        finally:
-            client.close()
-            cluster.close()
+        import os
+
+        per_worker = threads or max(1, (os.cpu_count() or 1) // workers)
+
+        def start() -> tuple[Any, Any]:
+            cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                memory_limit=memory_limit,
+                silence_logs=40,
+                env=worker_environment(per_worker),  # set in each worker before polars starts
+            )
+            return cluster, distributed.Client(cluster)
+
+        # Worker processes spawn and import while this process plans the job.
+        with ThreadPoolExecutor(1, thread_name_prefix="painpath-cluster") as pool:
+            starting = pool.submit(start)
+            clients: Future[Any] = pool.submit(lambda: starting.result()[1])
+            try:
+                yield Runner(None, clients)
+            finally:
+                # A failed start has nothing to close (its error reached the job, if it asked).
+                if starting.exception() is None:
+                    cluster, client = starting.result()
+                    client.close()
+                    cluster.close()
         return
     try:
         client = distributed.Client(scheduler, timeout="20s")

@@ -17,7 +17,10 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from painpath.analytics.knowledge import EXCLUSION_CATEGORIES, categories_of
+from painpath.analytics.eligibility import adult_on, exclusion_flag, exclusions
+from painpath.analytics.entity_counts import entity_counts
+from painpath.analytics.intervals import PID, clip_to, covered_days, days_between, sweep
+from painpath.analytics.knowledge import EXCLUSION_CATEGORIES
 from painpath.analytics.products import BENZODIAZEPINE, OPIOID
 
 MME_SCALE = 10_000
@@ -29,9 +32,6 @@ OMP_PHARMACIES = 4
 OMP_WINDOW_DAYS = 180
 COB_MIN_OVERLAP_DAYS = 30
 COU_NEGATIVE_HISTORY_DAYS = 180
-ADULT_AGE = 18
-ENTITIES = ("prescriber_id", "pharmacy_id", "clinic_id")
-PID = "patient_id"
 
 
 @dataclass(frozen=True)
@@ -82,89 +82,6 @@ def with_products(claims: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _days(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
-    return (later - earlier).dt.total_days()
-
-
-def covered_days(frame: pl.DataFrame, name: str) -> pl.DataFrame:
-    """Per patient, the number of days in the union of [s, e] intervals (each day once)."""
-    if frame.is_empty():
-        return pl.DataFrame(schema={PID: pl.Utf8, name: pl.Int64})
-    ordered = frame.filter(pl.col("s") <= pl.col("e")).sort(PID, "s")
-    ordered = ordered.with_columns(
-        pl.col("e").cum_max().shift(1).over(PID).alias("reach")
-    ).with_columns(pl.max_horizontal("s", pl.col("reach") + pl.duration(days=1)).alias("from"))
-    return ordered.group_by(PID).agg(
-        (_days(pl.col("e"), pl.col("from")) + 1).clip(lower_bound=0).sum().alias(name)
-    )
-
-
-def sweep(opioids: pl.DataFrame, benzos: pl.DataFrame) -> pl.DataFrame:
-    """Segments [date, next) of constant opioid count, benzodiazepine count and scaled MME."""
-    parts = []
-    for frame, is_op in ((opioids, True), (benzos, False)):
-        if frame.is_empty():
-            continue
-        one = pl.lit(1, pl.Int32)
-        zero = pl.lit(0, pl.Int32)
-        mme = pl.col("mme_scaled").fill_null(0) if is_op else pl.lit(0, pl.Int64)
-        start = frame.select(
-            PID,
-            pl.col("s").alias("date"),
-            (one if is_op else zero).alias("d_op"),
-            (zero if is_op else one).alias("d_bz"),
-            mme.alias("d_mme"),
-        )
-        stop = frame.select(
-            PID,
-            (pl.col("e") + pl.duration(days=1)).alias("date"),
-            (-one if is_op else zero).alias("d_op"),
-            (zero if is_op else -one).alias("d_bz"),
-            (-mme).alias("d_mme"),
-        )
-        parts += [start, stop]
-    if not parts:
-        return pl.DataFrame(
-            schema={
-                PID: pl.Utf8,
-                "date": pl.Date,
-                "next": pl.Date,
-                "op": pl.Int32,
-                "bz": pl.Int32,
-                "mme": pl.Int64,
-                "days": pl.Int64,
-            }
-        )
-    events = (
-        pl.concat(parts)
-        .group_by(PID, "date")
-        .agg(pl.col("d_op").sum(), pl.col("d_bz").sum(), pl.col("d_mme").sum())
-        .sort(PID, "date")
-    )
-    segments = events.with_columns(
-        pl.col("d_op").cum_sum().over(PID).alias("op"),
-        pl.col("d_bz").cum_sum().over(PID).alias("bz"),
-        pl.col("d_mme").cum_sum().over(PID).alias("mme"),
-        pl.col("date").shift(-1).over(PID).alias("next"),
-    )
-    return segments.filter(pl.col("next").is_not_null()).select(
-        PID,
-        "date",
-        "next",
-        pl.col("op").cast(pl.Int32),
-        pl.col("bz").cast(pl.Int32),
-        "mme",
-        _days(pl.col("next"), pl.col("date")).alias("days"),
-    )
-
-
-def _clip(frame: pl.DataFrame, low: date, high: date) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.max_horizontal(pl.col("fill_date"), pl.lit(low)).alias("s"),
-        pl.min_horizontal(pl.col("supply_end"), pl.lit(high)).alias("e"),
-    )
-
-
 def _multiple_providers(opioids: pl.DataFrame) -> set[str]:
     """Patients with ≥4 prescribers and ≥4 pharmacies among fills within 180 days."""
     candidates = opioids.group_by(PID).agg(
@@ -201,59 +118,11 @@ def _multiple_providers(opioids: pl.DataFrame) -> set[str]:
     return found
 
 
-def exclusions(diagnoses: pl.DataFrame | None, low: date, high: date) -> pl.DataFrame:
-    """Per patient, the exclusion categories of diagnoses dated in [low, high] (or undated)."""
-    schema = {PID: pl.Utf8, **{c: pl.Boolean for c in EXCLUSION_CATEGORIES}}
-    if diagnoses is None or diagnoses.is_empty():
-        return pl.DataFrame(schema=schema)
-    dated = diagnoses.filter(
-        pl.col("date").is_null() | ((pl.col("date") >= low) & (pl.col("date") <= high))
-    )
-    codes = dated.select("code_system", "code").unique()
-    mapping = {
-        (system, code): categories_of(system, code)
-        for system, code in codes.iter_rows()
-        if system is not None and code is not None
-    }
-    rows = [
-        {"code_system": s, "code": c, **{cat: cat in cats for cat in EXCLUSION_CATEGORIES}}
-        for (s, c), cats in mapping.items()
-        if cats
-    ]
-    if not rows:
-        return pl.DataFrame(schema=schema)
-    table = pl.DataFrame(
-        rows,
-        schema={
-            "code_system": pl.Utf8,
-            "code": pl.Utf8,
-            **{c: pl.Boolean for c in EXCLUSION_CATEGORIES},
-        },
-    )
-    return (
-        dated.join(table, on=["code_system", "code"], how="inner")
-        .group_by(PID)
-        .agg(*[pl.col(c).any() for c in EXCLUSION_CATEGORIES])
-    )
-
-
-def _exclusion_flag(frame: pl.DataFrame, prefix: str) -> pl.Expr:
-    return pl.any_horizontal(
-        *[pl.col(f"{prefix}{c}").fill_null(False) for c in EXCLUSION_CATEGORIES]
-    )
-
-
-def _adult_on(birth: pl.Expr, day: date) -> pl.Expr:
-    """18 or older on `day`; a patient without a birth date is taken as an adult."""
-    cutoff = date(day.year - ADULT_AGE, day.month, day.day)
-    return birth.is_null() | (birth <= cutoff)
-
-
 def _year_measures(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame) -> pl.DataFrame:
     """OHD, OMP, COB and HDO per patient with an opioid fill in the measurement year."""
     in_year = (pl.col("fill_date") >= period.start) & (pl.col("fill_date") <= period.end)
-    opioids = _clip(claims.filter(pl.col("is_opioid") & in_year), period.start, period.end)
-    benzos = _clip(claims.filter(pl.col("is_benzo") & in_year), period.start, period.end)
+    opioids = clip_to(claims.filter(pl.col("is_opioid") & in_year), period.start, period.end)
+    benzos = clip_to(claims.filter(pl.col("is_benzo") & in_year), period.start, period.end)
     if opioids.is_empty():
         return pl.DataFrame()
     base = opioids.group_by(PID).agg(
@@ -282,15 +151,17 @@ def _year_measures(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame)
         .join(per_segment, on=PID, how="left")
         .join(excluded, on=PID, how="left")
         .with_columns(
-            (_days(pl.col("episode_end"), pl.col("episode_start")) + 1).alias("episode_days"),
+            (days_between(pl.col("episode_end"), pl.col("episode_start")) + 1).alias(
+                "episode_days"
+            ),
             pl.col("benzo_fill_dates").fill_null(0),
             pl.col("concurrent_days").fill_null(0),
         )
     )
     # Average MME over the episode, exactly: compare scaled integers, no float rounding.
     high = pl.col("mme_days_scaled") >= pl.col("episode_days") * HIGH_MME * MME_SCALE
-    adult = _adult_on(pl.col("birth_date"), period.start)
-    is_excluded = _exclusion_flag(table, "")
+    adult = adult_on(pl.col("birth_date"), period.start)
+    is_excluded = exclusion_flag(table, "")
     pqa_base = (
         adult
         & (pl.col("opioid_fill_dates") >= 2)
@@ -364,9 +235,9 @@ def _continued_use(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame)
         .join(windows[1], on=PID, how="left")
         .join(excluded, on=PID, how="left")
     )
-    is_excluded = _exclusion_flag(table, "")
+    is_excluded = exclusion_flag(table, "")
     denominator = (
-        _adult_on(pl.col("cou_birth_date"), period.intake_start)
+        adult_on(pl.col("cou_birth_date"), period.intake_start)
         & pl.col("prior_opioid").is_null()
         & ~is_excluded
     )
@@ -380,58 +251,6 @@ def _continued_use(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame)
         (denominator & (pl.col("cou_days_62").fill_null(0) >= 31)).alias("COU_31_62_numerator"),
         is_excluded.alias("cou_excluded"),
     )
-
-
-def _entity_counts(claims: pl.DataFrame, patients: pl.DataFrame, period: Period) -> pl.DataFrame:
-    """Per prescriber, pharmacy and clinic: each measure's denominator and numerator patients.
-
-    A patient counts for every entity on one of their opioid fills in the measurement year
-    (OHD, OMP, COB, HDO), and for the entities on their index fill (COU).
-    """
-    schema = {
-        "entity_type": pl.Utf8,
-        "entity_id": pl.Utf8,
-        "measure": pl.Utf8,
-        "denominator": pl.Int64,
-        "numerator": pl.Int64,
-    }
-    if patients.is_empty():
-        return pl.DataFrame(schema=schema)
-    in_year = (pl.col("fill_date") >= period.start) & (pl.col("fill_date") <= period.end)
-    opioids = claims.filter(pl.col("is_opioid"))
-    parts = []
-    rates = (
-        ("OHD", "OHD_denominator", "OHD_numerator"),
-        ("OMP", "OMP_denominator", "OMP_numerator"),
-        ("COB", "COB_denominator", "COB_numerator"),
-        ("HDO", "HDO_denominator", "HDO_numerator"),
-        ("COU_15_30", "COU_denominator", "COU_15_30_numerator"),
-        ("COU_31_62", "COU_denominator", "COU_31_62_numerator"),
-    )
-    year_claims = opioids.filter(in_year)
-    index_claims = opioids.join(
-        patients.select(PID, "ipsd").drop_nulls(), on=PID, how="inner"
-    ).filter(pl.col("fill_date") == pl.col("ipsd"))
-    for entity in ENTITIES:
-        for source, names in ((year_claims, rates[:4]), (index_claims, rates[4:])):
-            links = source.select(PID, pl.col(entity).alias("entity_id")).unique()
-            joined = links.join(patients, on=PID, how="inner")
-            for measure, den, num in names:
-                parts.append(
-                    joined.group_by("entity_id")
-                    .agg(
-                        pl.col(den).fill_null(False).sum().cast(pl.Int64).alias("denominator"),
-                        pl.col(num).fill_null(False).sum().cast(pl.Int64).alias("numerator"),
-                    )
-                    .select(
-                        pl.lit(entity.removesuffix("_id")).alias("entity_type"),
-                        "entity_id",
-                        pl.lit(measure).alias("measure"),
-                        "denominator",
-                        "numerator",
-                    )
-                )
-    return pl.concat(parts).filter(pl.col("denominator") > 0).cast(schema)  # type: ignore[arg-type]
 
 
 PATIENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -501,7 +320,7 @@ def measure_shard(
         patients = patients.sort(PID)
     in_year = (pl.col("fill_date") >= period.start) & (pl.col("fill_date") <= period.end)
     daily = sweep(
-        _clip(claims.filter(pl.col("is_opioid") & in_year), period.start, period.end),
+        clip_to(claims.filter(pl.col("is_opioid") & in_year), period.start, period.end),
         pl.DataFrame(),
     )
     daily_mme = (
@@ -514,4 +333,4 @@ def measure_shard(
         )
         .sort(PID, "start")
     )
-    return ShardResult(patients, _entity_counts(claims, patients, period), daily_mme)
+    return ShardResult(patients, entity_counts(claims, patients, period), daily_mme)

@@ -24,7 +24,7 @@ import polars as pl
 from painpath.analytics.claims import REJECT_SCHEMA
 from painpath.analytics.knowledge import RATES
 from painpath.analytics.summary_html import bar_chart, histogram, write_summary
-from painpath.analytics.workdir import Workdir, write_json, write_parquet
+from painpath.analytics.workdir import Workdir, sink_parquet, write_json, write_parquet
 
 if TYPE_CHECKING:
     from painpath.analytics.opioid_job import JobReport
@@ -33,9 +33,10 @@ ENTITY_FILES = {"prescriber": "prescribers", "pharmacy": "pharmacies", "clinic":
 
 
 def _concat(files: list[Path], target: Path) -> None:
+    """The shard files one after another into `target`, streamed (never all in memory)."""
     existing = [f for f in files if f.exists()]
-    frame = pl.concat([pl.read_parquet(f) for f in existing], how="vertical_relaxed")
-    write_parquet(target, frame)
+    frames = pl.concat([pl.scan_parquet(f) for f in existing], how="vertical_relaxed")
+    sink_parquet(target, frames)
 
 
 def _rates(patients: pl.DataFrame) -> pl.DataFrame:
@@ -64,7 +65,13 @@ def gather(workdir: Workdir, output: Path, report: JobReport, buckets: int) -> N
     order = [f"{bucket:05d}" for bucket in range(buckets)]
     _concat([measured / f"patients-{b}.parquet" for b in order], output / "patients.parquet")
     _concat([measured / f"daily-{b}.parquet" for b in order], output / "daily_mme.parquet")
-    patients = pl.read_parquet(output / "patients.parquet")
+    # The client reads only the columns the rates and the histogram need, not the whole table.
+    wanted = [
+        name
+        for name in pl.read_parquet_schema(output / "patients.parquet")
+        if name.endswith(("_denominator", "_numerator")) or name == "max_daily_mme"
+    ]
+    patients = pl.read_parquet(output / "patients.parquet", columns=wanted)
     report.patients = patients.height
     entities = pl.concat([pl.read_parquet(measured / f"entities-{b}.parquet") for b in order])
     totals = (

@@ -1,10 +1,14 @@
 """`painpath analytics pgx-cohort`: multi-sample VCF/BCFs → phenotypes and actionable advice.
 
-Shards are blocks of samples of each file (`--block-samples`); every shard calls its samples
-with `painpath.pgx.batch.write_cohort`, the engine behind `painpath pgx batch`, reading only
-the PGx gene regions (through a tabix/CSI index when the file has one). With prescriptions,
-each sample's own current medicines go to the engine, so CYP inhibitors phenoconvert before
-the advice is chosen. Outputs in OUT/:
+Two phases of shards. First pass (`split-FILE-REGION`): a text VCF's PGx records are read
+once (per chromosome of the gene regions through a tabix/CSI index, else in one pass) and cut
+into per-block fragments of the block's own genotype columns in the work folder
+(`painpath.pgx.vcf.split`). Then each block of samples (`call-FILE-BLOCK`, `--block-samples`)
+is called with `painpath.pgx.batch.write_cohort`, the engine behind `painpath pgx batch`,
+from its fragments (a BCF is read directly, its samples chosen by the BCF reader). Both
+phases are resumable: a finished first pass is not redone. With prescriptions, each sample's
+own current medicines go to the engine, so CYP inhibitors phenoconvert before the advice is
+chosen. Outputs in OUT/:
 
     phenotypes.parquet   sample, gene, diplotypes, activity_score, phenotype,
                          phenoconverted_phenotype, … (the `pgx batch` gene table)
@@ -18,24 +22,22 @@ the advice is chosen. Outputs in OUT/:
 
 from __future__ import annotations
 
-import gzip
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
+from painpath.analytics.cohort_inputs import CohortInputError, current_medicines, sample_names
+from painpath.analytics.cohort_outputs import gather
 from painpath.analytics.executor import Runner, Shard, peak_memory
-from painpath.analytics.summary_html import bar_chart, write_summary
-from painpath.analytics.workdir import Workdir, fingerprint, write_json, write_parquet
+from painpath.analytics.workdir import Workdir, fingerprint, write_json
 
 BLOCK_SAMPLES = 25_000
-ACTIONABLE = ("avoid", "adjust_dose", "monitor")
-
-
-class CohortInputError(ValueError):
-    """A VCF or prescriptions file that cannot be used (named, with the reason)."""
+#: Reports of genotype patterns this worker process has interpreted (per genome build), so
+#: its later blocks do not interpret patterns again; emptied past this many patterns.
+_REPORTS: dict[str | None, dict[Any, Any]] = {}
+REPORTS_KEPT = 50_000
 
 
 @dataclass
@@ -49,74 +51,26 @@ class CohortReport:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-def sample_names(path: Path) -> list[str]:
-    """The sample columns of a VCF (plain or gzipped) or BCF, from its header only."""
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    try:
-        if head[:2] == b"\x1f\x8b":
-            with gzip.open(path, "rb") as stream:
-                if stream.read(4) == b"BCF\x02":
-                    return _bcf_samples(path)
-            opener: Any = gzip.open
-        else:
-            opener = open
-        with opener(path, "rb") as stream:
-            for count, raw in enumerate(stream):
-                if raw.startswith(b"#CHROM"):
-                    line: str = raw.decode("utf-8")
-                    return line.rstrip("\r\n").split("\t")[9:]
-                if not raw.startswith(b"##") or count > 100_000:
-                    break
-    except (OSError, EOFError, UnicodeDecodeError) as error:
-        raise CohortInputError(f"{path}: cannot read the header ({error})") from error
-    raise CohortInputError(f"{path}: no #CHROM header line")
+def split_file(
+    work: str, vcf: str, number: int, region: str, blocks: list[list[str]], first: bool
+) -> dict[str, Any]:
+    """First pass over one region of a text VCF: its PGx records, cut by sample block (the
+    region's fragments; with `first`, the blocks' headers too)."""
+    from painpath.pgx.vcf.split import split_region
 
-
-def _bcf_samples(path: Path) -> list[str]:
-    try:
-        import cyvcf2
-    except ImportError as error:
-        raise CohortInputError(f"{path}: BCF needs cyvcf2 (the pgx extra)") from error
-    vcf = cyvcf2.VCF(str(path))
-    names = [str(name) for name in vcf.samples]
-    vcf.close()
-    return names
-
-
-def current_medicines(path: Path | None) -> dict[str, list[str]]:
-    """Patient id → current medicines (ingredient names), from a prescriptions Parquet.
-
-    Columns: patient_id (the VCF sample id) and medication (an ingredient name such as
-    paroxetine) or rxnorm (resolved to its primary ingredient). Every row is a current medicine.
-    """
-    if path is None:
-        return {}
-    from painpath.terminology.formulary import ingredient_of
-
-    frame = pl.read_parquet(path)
-    if "patient_id" not in frame.columns or not {"medication", "rxnorm"} & set(frame.columns):
-        raise CohortInputError(f"{path}: needs patient_id and medication (or rxnorm) columns")
-    name = (
-        pl.col("medication").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
-        if "medication" in frame.columns
-        else pl.lit(None, pl.Utf8)
+    folder = Path(work) / "split"
+    records = split_region(
+        vcf,
+        region,
+        blocks,
+        [_part(folder, number, region, block) for block in range(len(blocks))],
+        [_part(folder, number, "header", block) for block in range(len(blocks))] if first else (),
     )
-    rows = frame.select(
-        pl.col("patient_id").cast(pl.Utf8).str.strip_chars().alias("patient_id"),
-        name.alias("medication"),
-        (
-            pl.col("rxnorm").cast(pl.Utf8) if "rxnorm" in frame.columns else pl.lit(None, pl.Utf8)
-        ).alias("rxnorm"),
-    )
-    medicines: dict[str, list[str]] = {}
-    for patient, medication, rxnorm in rows.iter_rows():
-        found = medication or (ingredient_of(rxnorm.strip()) if rxnorm else None)
-        if patient and found:
-            listed = medicines.setdefault(patient, [])
-            if found not in listed:
-                listed.append(found)
-    return {patient: sorted(names) for patient, names in medicines.items()}
+    return {**peak_memory(), "records": records}
+
+
+def _part(folder: Path, file: int, region: str, block: int) -> Path:
+    return folder / f"{file:03d}-{region}" / f"{block:05d}.vcf"
 
 
 def call_block(
@@ -126,24 +80,53 @@ def call_block(
     samples: list[str],
     sample_meds: dict[str, list[str]],
     build: str | None,
+    parts: list[str] | None = None,
 ) -> dict[str, Any]:
-    """One shard: `pgx batch`'s engine over these samples, into the shard's Parquet pair."""
+    """One shard: `pgx batch`'s engine over these samples, into the shard's Parquet pair.
+
+    With `parts` (the block's header and region fragments from the first pass) the engine
+    reads a VCF of the block's own columns; otherwise it picks the samples from `vcf`.
+    """
     from painpath.pgx.batch import write_cohort
     from painpath.pgx.build import GenomeBuild
+    from painpath.pgx.vcf.split import block_vcf
 
     output = Path(work) / "pgx" / f"{shard}.parquet"
     output.parent.mkdir(parents=True, exist_ok=True)
-    summary = write_cohort(
-        vcf,
-        output,
-        samples=samples,
-        build=GenomeBuild(build) if build else None,
-        sample_meds=sample_meds,
-    )
+    source: str = vcf
+    chosen: list[str] | None = samples
+    if parts:
+        joined = Path(work) / "split" / f"{shard}.vcf"
+        block_vcf(Path(parts[0]), [Path(p) for p in parts[1:]], joined)
+        source, chosen = str(joined), None
+    try:
+        shared = _REPORTS.setdefault(build, {})
+        if len(shared) > REPORTS_KEPT:
+            shared.clear()
+        summary = write_cohort(
+            source,
+            output,
+            samples=chosen,
+            build=GenomeBuild(build) if build else None,
+            sample_meds=sample_meds,
+            shared_reports=shared,
+        )
+    finally:
+        if parts:
+            Path(source).unlink(missing_ok=True)
     return {**peak_memory(), "samples": summary.samples, "patterns": summary.patterns}
 
 
-def plan_blocks(files: Sequence[Path], block_samples: int) -> list[tuple[str, Path, list[str]]]:
+@dataclass(frozen=True)
+class Block:
+    key: str
+    file: int
+    path: Path
+    number: int
+    names: list[str]
+
+
+def plan_blocks(files: Sequence[Path], block_samples: int) -> list[Block]:
     blocks = []
     seen: dict[str, Path] = {}
     for number, path in enumerate(files):
@@ -154,8 +137,57 @@ def plan_blocks(files: Sequence[Path], block_samples: int) -> list[tuple[str, Pa
             seen[name] = path
         for start in range(0, len(names), block_samples):
             key = f"call-{number:03d}-{start // block_samples:05d}"
-            blocks.append((key, path, names[start : start + block_samples]))
+            blocks.append(
+                Block(
+                    key, number, path, start // block_samples, names[start : start + block_samples]
+                )
+            )
     return blocks
+
+
+def plan_shards(
+    work: str,
+    blocks: Sequence[Block],
+    medicines: dict[str, list[str]],
+    build: str | None,
+) -> tuple[list[Shard], list[Shard]]:
+    """The first-pass shards (file × region) and the calling shards (file × sample block)."""
+    from painpath.pgx.vcf.split import split_regions
+
+    splits: list[Shard] = []
+    calls: list[Shard] = []
+    by_file: dict[int, list[Block]] = {}
+    for block in blocks:
+        by_file.setdefault(block.file, []).append(block)
+    for number, own in by_file.items():
+        path = own[0].path
+        regions = split_regions(str(path))
+        for order, region in enumerate(regions or ()):
+            key = f"split-{number:03d}-{region}"
+            splits.append(
+                Shard(
+                    key,
+                    split_file,
+                    (work, str(path), number, region, [b.names for b in own], order == 0),
+                )
+            )
+        for block in own:
+            parts = None
+            if regions:
+                folder = Path(work) / "split"
+                parts = [
+                    str(_part(folder, number, region, block.number))
+                    for region in ("header", *regions)
+                ]
+            meds = {n: medicines[n] for n in block.names if n in medicines}
+            calls.append(
+                Shard(
+                    block.key,
+                    call_block,
+                    (work, str(path), block.key, block.names, meds, build, parts),
+                )
+            )
+    return splits, calls
 
 
 def run_pgx_cohort(
@@ -176,154 +208,32 @@ def run_pgx_cohort(
     inputs = [*files, *([prescriptions] if prescriptions else [])]
     workdir = Workdir(output)
     workdir.open(
-        fingerprint(inputs, {"job": "pgx-cohort", "block_samples": block_samples, "build": build}),
+        fingerprint(
+            inputs,
+            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 1},
+        ),
         restart=restart,
     )
-    report = CohortReport(files=len(files), shards=len(blocks))
     work = str(workdir.root)
-    shards = [
-        Shard(
-            key,
-            call_block,
-            (
-                work,
-                str(path),
-                key,
-                names,
-                {n: medicines[n] for n in names if n in medicines},
-                build,
-            ),
-        )
-        for key, path, names in blocks
-    ]
-    workdir.record_shards([s.key for s in shards])
-    on_plan(len(shards))
-    pending = []
-    for shard in shards:
-        if workdir.done(shard.key) is not None:
-            report.skipped_shards += 1
-            on_done(shard.key)
-        else:
-            pending.append(shard)
+    splits, calls = plan_shards(work, blocks, medicines, build)
+    report = CohortReport(files=len(files), shards=len(splits) + len(calls))
+    workdir.record_shards([s.key for s in (*splits, *calls)])
+    on_plan(report.shards)
 
     def done(key: str, result: dict[str, Any]) -> None:
         write_json(workdir.marker(key), result)
         report.ran_shards += 1
         on_done(key)
 
-    runner.run(pending, done)
-    _gather(workdir, output, [key for key, _, _ in blocks], medicines, report)
+    for phase in (splits, calls):
+        pending = []
+        for shard in phase:
+            if workdir.done(shard.key) is not None:
+                report.skipped_shards += 1
+                on_done(shard.key)
+            else:
+                pending.append(shard)
+        runner.run(pending, done)
+    gather(workdir, output, [block.key for block in blocks], medicines, report)
+    shutil.rmtree(workdir.path("split"), ignore_errors=True)
     return report
-
-
-def _gather(
-    workdir: Workdir,
-    output: Path,
-    keys: list[str],
-    medicines: dict[str, list[str]],
-    report: CohortReport,
-) -> None:
-    from painpath.pgx.tables import known_drugs
-
-    folder = workdir.path("pgx")
-    genes = pl.concat([pl.read_parquet(folder / f"{key}.parquet") for key in keys])
-    advice = pl.concat([pl.read_parquet(folder / f"{key}.drugs.parquet") for key in keys])
-    write_parquet(output / "phenotypes.parquet", genes)
-    write_parquet(output / "advice.parquet", advice)
-    samples = genes["sample"].n_unique()
-    report.samples = samples
-    taking = pl.DataFrame(
-        [
-            (patient, drug)
-            for patient, names in medicines.items()
-            for drug in names
-            if drug in known_drugs()
-        ],
-        schema={"sample": pl.Utf8, "drug": pl.Utf8},
-        orient="row",
-    )
-    report.with_prescriptions = len(medicines)
-    flagged = (
-        advice.with_columns(pl.col(c).cast(pl.Utf8) for c in advice.columns)
-        .filter(pl.col("action").is_in(ACTIONABLE))
-        .unique(["sample", "drug"], keep="first", maintain_order=True)
-    )
-    actionable = flagged.join(taking, on=["sample", "drug"], how="inner")
-    write_parquet(output / "actionable.parquet", actionable)
-    per_drug = (
-        pl.DataFrame({"drug": list(known_drugs())})
-        .join(flagged.group_by("drug").len("actionable_samples"), on="drug", how="left")
-        .join(taking.group_by("drug").len("taking"), on="drug", how="left")
-        .join(actionable.group_by("drug").len("actionable_taking"), on="drug", how="left")
-        .with_columns(pl.col(pl.UInt32).fill_null(0), pl.lit(samples).alias("samples"))
-        .with_columns((pl.col("actionable_samples") / pl.col("samples")).alias("actionable_share"))
-        .select(
-            "drug",
-            "samples",
-            "actionable_samples",
-            "actionable_share",
-            "taking",
-            "actionable_taking",
-        )
-        .sort("drug")
-    )
-    write_parquet(output / "drugs.parquet", per_drug)
-    phenotype_counts = (
-        genes.with_columns(pl.col(c).cast(pl.Utf8) for c in ("gene", "phenotype"))
-        .group_by("gene", "phenotype")
-        .len("samples")
-        .sort("gene", "samples", descending=[False, True])
-    )
-    write_json(
-        output / "summary.json",
-        {
-            "job": "pgx-cohort",
-            "files": report.files,
-            "samples": samples,
-            "with_prescriptions": report.with_prescriptions,
-            "drugs": per_drug.to_dicts(),
-            "worker_peak_rss_mib": workdir.worker_peaks(),
-        },
-    )
-    figures = [
-        (
-            "Share of the cohort with actionable advice, per drug (avoid, adjust dose, monitor)",
-            bar_chart(
-                per_drug["drug"].to_list(),
-                [float(v) * 100 for v in per_drug["actionable_share"].to_list()],
-                "% of samples",
-            ),
-        )
-    ]
-    tables = [
-        (
-            "Per drug",
-            ["drug", "samples", "actionable", "share", "taking it now", "actionable and taking"],
-            [
-                [
-                    r["drug"],
-                    r["samples"],
-                    r["actionable_samples"],
-                    f"{r['actionable_share']:.1%}",
-                    r["taking"],
-                    r["actionable_taking"],
-                ]
-                for r in per_drug.to_dicts()
-            ],
-        ),
-        (
-            "Phenotypes per gene",
-            ["gene", "phenotype", "samples"],
-            [[r["gene"], r["phenotype"] or "–", r["samples"]] for r in phenotype_counts.to_dicts()],
-        ),
-    ]
-    facts = [
-        ("files", str(report.files)),
-        ("samples", f"{samples:,}"),
-        ("patients with prescriptions", f"{report.with_prescriptions:,}"),
-        ("actionable pairs for current medicines", f"{actionable.height:,}"),
-    ]
-    write_summary(output / "summary.html", "Cohort pharmacogenomics", facts, figures, tables)
-    for name in ("phenotypes", "advice", "actionable", "drugs"):
-        report.outputs[name] = str(output / f"{name}.parquet")
-    report.outputs["summary"] = str(output / "summary.html")

@@ -58,6 +58,19 @@ def write_parquet(path: Path, frame: pl.DataFrame) -> None:
         raise
 
 
+def sink_parquet(path: Path, frame: pl.LazyFrame) -> None:
+    """Stream a lazy frame to `path` atomically (temporary name in the same folder, renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        frame.sink_parquet(temporary, compression="zstd", statistics=True)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def fingerprint(inputs: Sequence[Path], options: dict[str, Any]) -> dict[str, Any]:
     """What makes two runs the same job: inputs (size, mtime), options and versions."""
     files = []

@@ -34,12 +34,20 @@ QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress bar.")]
 MemoryOption = Annotated[
     str, typer.Option("--memory-limit", help="Per local worker, e.g. 2GB (default: auto).")
 ]
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--threads-per-worker",
+        min=1,
+        max=256,
+        help="Threads of polars and Arrow in each local worker (default: CPUs ÷ workers).",
+    ),
+]
 
 
 def _needs_extra() -> None:
     try:
         import distributed  # noqa: F401
-        import matplotlib  # noqa: F401
         import polars  # noqa: F401
         import pyarrow  # noqa: F401
     except ModuleNotFoundError as error:
@@ -109,6 +117,7 @@ def opioid_measures(
     scheduler: SchedulerOption = "local",
     workers: WorkersOption = 2,
     memory_limit: MemoryOption = "auto",
+    threads_per_worker: ThreadsOption = None,
     restart: RestartOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -127,7 +136,7 @@ def opioid_measures(
         _check_output(output)
         try:
             with (
-                runner(scheduler, workers, memory_limit) as run,
+                runner(scheduler, workers, memory_limit, threads_per_worker) as run,
                 _progress(quiet) as (
                     on_plan,
                     on_done,
@@ -178,14 +187,16 @@ def pgx_cohort(
     scheduler: SchedulerOption = "local",
     workers: WorkersOption = 2,
     memory_limit: MemoryOption = "auto",
+    threads_per_worker: ThreadsOption = None,
     restart: RestartOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Phenotypes, actionable gene–drug pairs for current pain medicines, share per drug."""
     with reported_errors():
         _needs_extra()
+        from painpath.analytics.cohort_inputs import CohortInputError
         from painpath.analytics.executor import SchedulerError, runner
-        from painpath.analytics.pgx_job import CohortInputError, run_pgx_cohort
+        from painpath.analytics.pgx_job import run_pgx_cohort
         from painpath.analytics.workdir import WorkdirError
         from painpath.cli.pgx import parse_build
         from painpath.pgx.vcf import VcfError
@@ -197,7 +208,7 @@ def pgx_cohort(
         chosen = parse_build(build)
         try:
             with (
-                runner(scheduler, workers, memory_limit) as run,
+                runner(scheduler, workers, memory_limit, threads_per_worker) as run,
                 _progress(quiet) as (
                     on_plan,
                     on_done,

@@ -39,6 +39,9 @@ import pyarrow.parquet as pq
 from painpath.terminology.formulary import DrugClass, formulary
 
 BLOCK = 50_000
+#: Rows per Parquet row group: the opioid job's first stage splits its input by row group, so
+#: groups much smaller than a shard let several workers share one file.
+ROW_GROUP_ROWS = 100_000
 DEFAULT_YEAR = 2025
 OPIOIDS = ("oxycodone", "hydrocodone", "morphine", "tramadol", "hydromorphone", "tapentadol")
 BENZODIAZEPINES = ("alprazolam", "lorazepam", "clonazepam", "diazepam")
@@ -375,7 +378,7 @@ def write_population(
                     writers[name] = pq.ParquetWriter(
                         temporary[name], table.schema, compression="zstd"
                     )
-                writers[name].write_table(table, row_group_size=500_000)
+                writers[name].write_table(table, row_group_size=ROW_GROUP_ROWS)
             on_progress(count)
     finally:
         for writer in writers.values():

@@ -207,19 +207,26 @@ def write_cohort(
     on_progress: Callable[[int], None] | None = None,
     limits: InputLimits = DEFAULT_LIMITS,
     sample_meds: Mapping[str, Sequence[str]] | None = None,
+    shared_reports: dict[Any, SampleReport] | None = None,
 ) -> BatchSummary:
     """Write RESULTS.parquet and RESULTS.drugs.parquet for a cohort VCF/BCF (see module doc).
 
     `on_start(total samples)` is called once the file is read; `on_progress(n)` as every n more
     samples are interpreted. Raises VcfError (before anything is written) for a bad file.
     `sample_meds`: per-sample medicines (phenoconversion) for samples that have their own;
-    the others take `meds`. Population jobs call this once per shard of samples.
+    the others take `meds`. Population jobs call this once per shard of samples, with
+    `shared_reports` (see report.iter_genotype_patterns) kept across the shards of a worker.
     """
     genotypes = read_vcf(path, samples, build, limits=limits)
     if on_start is not None:
         on_start(len(genotypes.samples))
     reports = iter_genotype_patterns(
-        genotypes, meds=meds, drugs=drugs, include_dpwg=include_dpwg, sample_meds=sample_meds
+        genotypes,
+        meds=meds,
+        drugs=drugs,
+        include_dpwg=include_dpwg,
+        sample_meds=sample_meds,
+        shared=shared_reports,
     )
     metadata = {
         "painpath.batch_schema": BATCH_SCHEMA,

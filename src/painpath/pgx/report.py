@@ -143,8 +143,14 @@ def iter_genotype_patterns(
     drugs: Sequence[str] | None = None,
     include_dpwg: bool = False,
     sample_meds: Mapping[str, Sequence[str]] | None = None,
+    shared: dict[Any, SampleReport] | None = None,
 ) -> Iterator[tuple[str, SampleReport]]:
     """(sample id, the report of its genotype pattern) for every sample, in file order.
+
+    `shared`: reports of patterns interpreted by earlier calls with the same options (drugs,
+    include_dpwg, no outside calls), keyed by the calls' values and the medicines; a
+    population job passes one per worker so its blocks of samples do not interpret the same
+    patterns again. Found reports are reused, new ones added.
 
     `sample_meds` gives some samples their own medicines (a cohort's prescriptions, for
     phenoconversion); the others take `meds`. A pattern is then genotype calls × medicines.
@@ -164,18 +170,23 @@ def iter_genotype_patterns(
         key = (*(id(call) for call in calls.values()), tuple(own))
         found = memo.get(key)
         if found is None:
-            for call in calls.values():
-                if id(call) not in results:
-                    results[id(call)] = _vcf_result(call)
-            report = interpret_sample(
-                sample_id,
-                calls,
-                outside_calls=outside_calls,
-                meds=own,
-                drugs=drugs,
-                include_dpwg=include_dpwg,
-                vcf_results={g: results[id(c)] for g, c in calls.items()},
-            )
+            value = (tuple(calls.items()), tuple(own)) if shared is not None else None
+            report = shared.get(value) if shared is not None else None
+            if report is None:
+                for call in calls.values():
+                    if id(call) not in results:
+                        results[id(call)] = _vcf_result(call)
+                report = interpret_sample(
+                    sample_id,
+                    calls,
+                    outside_calls=outside_calls,
+                    meds=own,
+                    drugs=drugs,
+                    include_dpwg=include_dpwg,
+                    vcf_results={g: results[id(c)] for g, c in calls.items()},
+                )
+                if shared is not None:
+                    shared[value] = report
             found = memo[key] = (calls, report)
         yield sample_id, found[1]
 

@@ -1,0 +1,194 @@
+"""Stage 1 of `painpath analytics opioid-measures`: validate the claims (one shard per block of
+input row groups) and the diagnoses, and write the valid rows into patient buckets (a hash of
+patient_id), so that stage 2 finds each patient's claims in one bucket. Bad rows go to a
+rejects part with their row numbers; NDCs are mapped to RxNorm when a map is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from painpath.analytics.claims import check_claims, normalize_ndc
+from painpath.analytics.executor import peak_memory
+from painpath.analytics.workdir import write_parquet
+
+DIAGNOSIS_SYSTEMS = ("ICD-10-CM", "HCPCS")
+KEEP = (
+    "row",
+    "patient_id",
+    "prescriber_id",
+    "pharmacy_id",
+    "clinic_id",
+    "rxnorm",
+    "ndc",
+    "quantity",
+    "days_supply",
+    "fill_date",
+    "birth_date",
+)
+
+
+def bucket_of(column: str, buckets: int) -> pl.Expr:
+    return (pl.col(column).hash(seed=20261207) % buckets).cast(pl.Int32)
+
+
+def row_blocks(path: Path, shard_rows: int) -> list[tuple[int, int, int]]:
+    """(first row group, end row group, first row number) blocks of about `shard_rows` rows."""
+    metadata = pq.ParquetFile(path).metadata
+    blocks: list[tuple[int, int, int]] = []
+    start, rows, first_row = 0, 0, 1
+    for group in range(metadata.num_row_groups):
+        rows += metadata.row_group(group).num_rows
+        if rows >= shard_rows:
+            blocks.append((start, group + 1, first_row))
+            first_row += rows
+            start, rows = group + 1, 0
+    if rows or not blocks:
+        blocks.append((start, metadata.num_row_groups, first_row))
+    return blocks
+
+
+def _read_groups(path: Path, start: int, end: int) -> pl.DataFrame:
+    handle = pq.ParquetFile(path)
+    if end <= start:
+        return pl.from_arrow(handle.schema_arrow.empty_table())  # type: ignore[return-value]
+    table = handle.read_row_groups(list(range(start, end)))
+    return pl.from_arrow(table)  # type: ignore[return-value]
+
+
+def _ndc_map(path: Path | None) -> pl.DataFrame | None:
+    if path is None:
+        return None
+    raw = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
+    return (
+        raw.select(
+            normalize_ndc(pl.col("ndc")).alias("ndc"),
+            pl.col("rxnorm").cast(pl.Utf8).str.strip_chars().alias("mapped_rxnorm"),
+        )
+        .drop_nulls()
+        .unique("ndc", keep="first")
+    )
+
+
+def split_claims(
+    work: str,
+    claims: str,
+    ndc_map: str | None,
+    block: int,
+    start: int,
+    end: int,
+    first_row: int,
+    buckets: int,
+) -> dict[str, Any]:
+    """Stage 1 shard: validate a block of claims and write its valid rows into buckets."""
+    root = Path(work)
+    frame = _read_groups(Path(claims), start, end)
+    checked = check_claims(frame, first_row)
+    valid = checked.valid
+    mapping = _ndc_map(Path(ndc_map) if ndc_map else None)
+    if mapping is not None:
+        valid = (
+            valid.join(mapping, on="ndc", how="left")
+            .with_columns(pl.coalesce("rxnorm", "mapped_rxnorm").alias("rxnorm"))
+            .drop("mapped_rxnorm")
+        )
+    unresolved = valid.filter(pl.col("rxnorm").is_null())
+    write_parquet(root / "rejects" / f"claims-{block:05d}.parquet", checked.rejects)
+    write_parquet(
+        root / "unresolved" / f"{block:05d}.parquet",
+        unresolved.group_by("ndc").len("claims"),
+    )
+    valid = valid.filter(pl.col("rxnorm").is_not_null()).select(KEEP)
+    valid = valid.with_columns(bucket_of("patient_id", buckets).alias("_bucket"))
+    for (bucket,), part in valid.partition_by("_bucket", as_dict=True).items():
+        write_parquet(
+            root / "buckets" / f"{int(str(bucket)):05d}" / f"claims-{block:05d}.parquet",
+            part.drop("_bucket"),
+        )
+    return {
+        **peak_memory(),
+        "rows": frame.height,
+        "valid": valid.height,
+        "rejected": checked.rejects.height,
+        "unresolved_ndc": unresolved.height,
+    }
+
+
+def split_diagnoses(work: str, diagnoses: str, buckets: int) -> dict[str, Any]:
+    """Stage 1 shard for the diagnoses file: validate, normalise codes, write into buckets."""
+    root = Path(work)
+    frame = pl.read_parquet(diagnoses)
+    missing = [name for name in ("patient_id", "code") if name not in frame.columns]
+    if missing:
+        raise ValueError(f"{diagnoses}: missing column(s) {', '.join(missing)}")
+    system = (
+        pl.col("code_system").cast(pl.Utf8).str.strip_chars()
+        if "code_system" in frame.columns
+        else pl.lit("ICD-10-CM")
+    )
+    day: pl.Expr = pl.lit(None, pl.Date)
+    raw_day: pl.Expr = pl.lit(None, pl.Utf8)
+    if "date" in frame.columns:
+        raw_day = pl.col("date").cast(pl.Utf8)
+        dtype = frame.schema["date"]
+        day = (
+            pl.col("date")
+            if dtype == pl.Date
+            else pl.col("date")
+            .cast(pl.Utf8)
+            .str.strip_chars()
+            .str.to_date("%Y-%m-%d", strict=False)
+        )
+    typed = frame.select(
+        pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("row"),
+        pl.col("patient_id").cast(pl.Utf8).str.strip_chars().alias("patient_id"),
+        pl.col("code")
+        .cast(pl.Utf8)
+        .str.strip_chars()
+        .str.replace_all(r"\.", "")
+        .str.to_uppercase()
+        .alias("code"),
+        system.alias("code_system"),
+        day.alias("date"),
+        raw_day.alias("_raw_date"),
+    )
+    rules = [
+        ("patient_id", pl.col("patient_id").is_null() | (pl.col("patient_id") == ""), "is empty"),
+        (
+            "code",
+            pl.col("code").is_null() | ~pl.col("code").str.contains(r"^[A-Z0-9]{3,7}$"),
+            "is not an ICD-10-CM or HCPCS code",
+        ),
+        (
+            "code_system",
+            ~pl.col("code_system").is_in(DIAGNOSIS_SYSTEMS).fill_null(False),
+            f"must be one of {', '.join(DIAGNOSIS_SYSTEMS)}",
+        ),
+        (
+            "date",
+            pl.col("date").is_null() & pl.col("_raw_date").is_not_null(),
+            "is not a date (YYYY-MM-DD)",
+        ),
+    ]
+    problem, column = pl.lit(None, pl.Utf8), pl.lit(None, pl.Utf8)
+    for name, broken, text in reversed(rules):
+        problem = pl.when(broken.fill_null(False)).then(pl.lit(text)).otherwise(problem)
+        column = pl.when(broken.fill_null(False)).then(pl.lit(name)).otherwise(column)
+    judged = typed.with_columns(problem.alias("problem"), column.alias("column"))
+    rejects = judged.filter(pl.col("problem").is_not_null()).select(
+        "row", "column", "problem", pl.lit(None, pl.Utf8).alias("value")
+    )
+    valid = judged.filter(pl.col("problem").is_null()).select(
+        "patient_id", "code", "code_system", "date"
+    )
+    write_parquet(root / "rejects" / "diagnoses.parquet", rejects)
+    valid = valid.with_columns(bucket_of("patient_id", buckets).alias("_bucket"))
+    for (bucket,), part in valid.partition_by("_bucket", as_dict=True).items():
+        write_parquet(
+            root / "buckets" / f"{int(str(bucket)):05d}" / "diagnoses.parquet",
+            part.drop("_bucket"),
+        )
+    return {**peak_memory(), "diagnosis_rows": frame.height, "diagnoses_rejected": rejects.height}

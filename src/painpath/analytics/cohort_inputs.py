@@ -1,0 +1,84 @@
+"""What pgx-cohort reads besides the genotypes: the sample columns of each VCF/BCF (from its
+header only) and each patient's current medicines (from a prescriptions Parquet)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+
+class CohortInputError(ValueError):
+    """A VCF or prescriptions file that cannot be used (named, with the reason)."""
+
+
+def sample_names(path: Path) -> list[str]:
+    """The sample columns of a VCF (plain or gzipped) or BCF, from its header only."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    try:
+        if head[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as stream:
+                if stream.read(4) == b"BCF\x02":
+                    return _bcf_samples(path)
+            opener: Any = gzip.open
+        else:
+            opener = open
+        with opener(path, "rb") as stream:
+            for count, raw in enumerate(stream):
+                if raw.startswith(b"#CHROM"):
+                    line: str = raw.decode("utf-8")
+                    return line.rstrip("\r\n").split("\t")[9:]
+                if not raw.startswith(b"##") or count > 100_000:
+                    break
+    except (OSError, EOFError, UnicodeDecodeError) as error:
+        raise CohortInputError(f"{path}: cannot read the header ({error})") from error
+    raise CohortInputError(f"{path}: no #CHROM header line")
+
+
+def _bcf_samples(path: Path) -> list[str]:
+    try:
+        import cyvcf2
+    except ImportError as error:
+        raise CohortInputError(f"{path}: BCF needs cyvcf2 (the pgx extra)") from error
+    vcf = cyvcf2.VCF(str(path))
+    names = [str(name) for name in vcf.samples]
+    vcf.close()
+    return names
+
+
+def current_medicines(path: Path | None) -> dict[str, list[str]]:
+    """Patient id → current medicines (ingredient names), from a prescriptions Parquet.
+
+    Columns: patient_id (the VCF sample id) and medication (an ingredient name such as
+    paroxetine) or rxnorm (resolved to its primary ingredient). Every row is a current medicine.
+    """
+    if path is None:
+        return {}
+    from painpath.terminology.formulary import ingredient_of
+
+    frame = pl.read_parquet(path)
+    if "patient_id" not in frame.columns or not {"medication", "rxnorm"} & set(frame.columns):
+        raise CohortInputError(f"{path}: needs patient_id and medication (or rxnorm) columns")
+    name = (
+        pl.col("medication").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+        if "medication" in frame.columns
+        else pl.lit(None, pl.Utf8)
+    )
+    rows = frame.select(
+        pl.col("patient_id").cast(pl.Utf8).str.strip_chars().alias("patient_id"),
+        name.alias("medication"),
+        (
+            pl.col("rxnorm").cast(pl.Utf8) if "rxnorm" in frame.columns else pl.lit(None, pl.Utf8)
+        ).alias("rxnorm"),
+    )
+    medicines: dict[str, list[str]] = {}
+    for patient, medication, rxnorm in rows.iter_rows():
+        found = medication or (ingredient_of(rxnorm.strip()) if rxnorm else None)
+        if patient and found:
+            listed = medicines.setdefault(patient, [])
+            if found not in listed:
+                listed.append(found)
+    return {patient: sorted(names) for patient, names in medicines.items()}
