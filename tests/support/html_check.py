@@ -16,9 +16,9 @@ ALLOWED: frozenset[str] = frozenset()
 
 
 def markup_errors(text: str) -> list[str]:
-    """Each parse error as "line L, column C: code (details) in 'the line'", in document order. A text
-    without a doctype is a fragment a page's script inserts (the panel's live alerts), and is
-    parsed as one."""
+    """Each parse error as "line L, column C: code (details) in 'the line'", in document
+    order. A text without a doctype is a fragment a page's script inserts (the panel's live
+    alerts), and is parsed as one."""
     parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=False)
     if text.lstrip()[:9].lower() == "<!doctype":
         parser.parse(text)
