@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, Table, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from painpath import audit
@@ -30,6 +31,11 @@ class CardSubject:
     patient_id: int | None
 
 
+_ISSUED = cast("Table", CdsIssuedCard.__table__)
+# Built once: a Core statement hits the compiled cache (one INSERT for all of a call's cards).
+_REMEMBER = insert(_ISSUED)
+
+
 def remember_cards(
     session: Session,
     *,
@@ -38,20 +44,26 @@ def remember_cards(
     cards: Iterable[tuple[str, str]],
     now: datetime,
 ) -> None:
-    """Store (card uuid, alert code) pairs; prune cards past retention."""
-    session.execute(delete(CdsIssuedCard).where(CdsIssuedCard.issued_at < now - CARD_RETENTION))
-    session.add_all(
-        CdsIssuedCard(
-            uuid=card_uuid,
-            service_id=service_id,
-            alert_code=code,
-            issuer=subject.issuer,
-            ehr_patient_id=subject.ehr_patient_id,
-            patient_id=subject.patient_id,
-            issued_at=now,
-        )
+    """Store (card uuid, alert code) pairs, in one statement."""
+    rows = [
+        {
+            "uuid": card_uuid,
+            "service_id": service_id,
+            "alert_code": code,
+            "issuer": subject.issuer,
+            "ehr_patient_id": subject.ehr_patient_id,
+            "patient_id": subject.patient_id,
+            "issued_at": now,
+        }
         for card_uuid, code in cards
-    )
+    ]
+    if rows:
+        session.connection().execute(_REMEMBER, rows)
+
+
+def prune_issued_cards(session: Session, *, now: datetime) -> None:
+    """Forget cards past retention (run now and then, not on every call)."""
+    session.execute(delete(CdsIssuedCard).where(CdsIssuedCard.issued_at < now - CARD_RETENTION))
 
 
 def snoozed_codes(session: Session, *, subject: CardSubject, now: datetime) -> set[str]:
