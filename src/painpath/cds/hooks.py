@@ -119,10 +119,13 @@ def run_hook(
     session: Session, call: HookCall, assessed: Assessed, *, spend_jti: bool = True
 ) -> list[dict[str, Any]]:
     """The cards for one hook call (already filtered by snoozes and remembered), with the
-    client's jti spent in the same transaction: two reads (patient with genotypes, snoozes)
-    and two inserts (the jti, the issued cards), then the audit rows at commit."""
+    client's jti spent first in the same transaction: the jti insert, two reads (patient with
+    genotypes, snoozes), one insert of the issued cards, then the audit rows at commit."""
     request, prefetched = call.request, call.prefetched
     drafts, inputs, assessment = assessed.drafts, assessed.inputs, assessed.assessment
+    if spend_jti:
+        # First: a replay raises here, before any patient data is read (nothing to audit).
+        record_once(session, call.client)
     patient, results = find_patient_with_genotypes(
         session,
         prefetched.patient,
@@ -166,10 +169,6 @@ def run_hook(
                 coded.append((f"PGX_{drug.upper()}", card))
     snoozed = snoozed_codes(session, subject=subject, now=call.now)
     kept = [(code, card) for code, card in coded if code not in snoozed]
-    # The writes: the client's jti first (a replay raises here and nothing is kept), then
-    # the cards; on SQLite the write lock is held from here to the commit only.
-    if spend_jti:
-        record_once(session, call.client)
     remember_cards(
         session,
         service_id=call.service.id,

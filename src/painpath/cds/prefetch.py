@@ -177,9 +177,15 @@ def _why_not_fetched(request: HookRequest, issuer: CdsIssuer) -> str:
 
 
 def missing_prefetch(request: HookRequest, service: CdsService) -> list[str]:
-    """The service's prefetch keys the request did not send (to read from the FHIR server)."""
+    """The service's prefetch keys the request did not send."""
     given = request.prefetch or {}
     return [key for key in service.prefetch if given.get(key) is None]
+
+
+def reads_from_ehr(request: HookRequest, service: CdsService, issuer: CdsIssuer) -> bool:
+    """Whether `resolve_prefetch` will read the EHR's FHIR server for this call."""
+    server = (request.fhir_server or "").rstrip("/")
+    return bool(server and server in issuer.fhir_servers and missing_prefetch(request, service))
 
 
 def resolve_prefetch(

@@ -23,12 +23,12 @@ from painpath.cds.client_auth import (
     verify_client_jwt,
 )
 from painpath.cds.hooks import HookCall, assess_call, run_hook
-from painpath.cds.prefetch import PrefetchUnavailable, missing_prefetch, resolve_prefetch
+from painpath.cds.prefetch import PrefetchUnavailable, reads_from_ehr, resolve_prefetch
 from painpath.cds.replay import PruneSchedule, accept_once, prune_expired
 from painpath.cds.requests import FeedbackRequest, HookRequest
 from painpath.cds.services import SERVICES, CdsService, discovery
 from painpath.cds.snoozes import prune_issued_cards, record_feedback
-from painpath.config import Environment, Settings
+from painpath.config import CdsIssuer, Environment, Settings
 from painpath.kit.clock import utcnow
 from painpath.models.audit_event import AuditOutcome
 from painpath.services.transaction import unit_of_work
@@ -252,11 +252,13 @@ def _answer(request: Request, service_id: str, raw: bytes, client: CdsClient) ->
         _spend(request, client)
         return validated
     service, hook_request = validated
-    spent = bool(missing_prefetch(hook_request, service))
+    settings = _settings(request)
+    issuer = settings.cds_issuers()[client.issuer]  # builds every issuer entry: once a call
+    spent = reads_from_ehr(hook_request, service, issuer)
     if spent:
         _spend(request, client)
     try:
-        call = _hook_call(request, service, hook_request, client)
+        call = _hook_call(request, service, hook_request, client, issuer)
     except PrefetchUnavailable as error:
         if not spent:
             _spend(request, client)
@@ -297,11 +299,14 @@ def _validated(
 
 
 def _hook_call(
-    request: Request, service: CdsService, hook_request: HookRequest, client: CdsClient
+    request: Request,
+    service: CdsService,
+    hook_request: HookRequest,
+    client: CdsClient,
+    issuer: CdsIssuer,
 ) -> HookCall:
     """The call with its prefetch (read from the EHR where not sent); PrefetchUnavailable."""
     settings = _settings(request)
-    issuer = settings.cds_issuers()[client.issuer]  # builds every issuer entry: once a call
     prefetched = resolve_prefetch(
         hook_request,
         service,
