@@ -208,12 +208,26 @@ class _Pool:
         self.idle: list[_Connection] = []
 
     async def post(self, head: bytes, body: bytes) -> tuple[int, bytes]:
-        if self.idle:
+        reused = bool(self.idle)
+        if reused:
             connection = self.idle.pop()
         else:
             connection = _Connection(*await asyncio.open_connection(self.host, self.port))
         try:
             status, content, reusable = await connection.post(head, body)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            connection.writer.close()
+            if not reused:
+                raise
+            # The server closed an idle keep-alive connection as we reused it (as any HTTP
+            # client does): send once more on a new connection. The token was not spent: the
+            # server never read the request.
+            connection = _Connection(*await asyncio.open_connection(self.host, self.port))
+            try:
+                status, content, reusable = await connection.post(head, body)
+            except BaseException:
+                connection.writer.close()
+                raise
         except BaseException:
             connection.writer.close()
             raise

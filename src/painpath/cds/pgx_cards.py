@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from painpath import audit
@@ -42,6 +42,15 @@ def _mrns(ehr_patient: Mapping[str, Any], identifier_system: str | None) -> list
     ][:20]
 
 
+# Built once (building the statement cost more than running it): one round trip.
+_PATIENT_WITH_GENOTYPES = (
+    select(Patient, GenotypeResult)
+    .outerjoin(GenotypeResult, GenotypeResult.patient_id == Patient.id)
+    .where(Patient.mrn.in_(bindparam("mrns", expanding=True)))
+    .order_by(Patient.id, GenotypeResult.id)
+)
+
+
 def find_patient_with_genotypes(
     session: Session,
     ehr_patient: Mapping[str, Any],
@@ -58,12 +67,7 @@ def find_patient_with_genotypes(
     values = _mrns(ehr_patient, identifier_system)
     if not values:
         return None, {}
-    rows = session.execute(
-        select(Patient, GenotypeResult)
-        .outerjoin(GenotypeResult, GenotypeResult.patient_id == Patient.id)
-        .where(Patient.mrn.in_(values))
-        .order_by(Patient.id, GenotypeResult.id)
-    ).all()
+    rows = session.execute(_PATIENT_WITH_GENOTYPES, {"mrns": values}).all()
     patients = {patient.id: patient for patient, _ in rows}
     if len(patients) != 1:
         return None, {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, delete, insert, or_, select
+from sqlalchemy import Table, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from painpath import audit
@@ -66,15 +66,27 @@ def prune_issued_cards(session: Session, *, now: datetime) -> None:
     session.execute(delete(CdsIssuedCard).where(CdsIssuedCard.issued_at < now - CARD_RETENTION))
 
 
+_SNOOZES = cast("Table", CdsSnooze.__table__)
+_SAME_EHR_PATIENT = (_SNOOZES.c.issuer == bindparam("issuer")) & (
+    _SNOOZES.c.ehr_patient_id == bindparam("ehr_patient_id")
+)
+_UNEXPIRED = _SNOOZES.c.expires_at > bindparam("now")
+# Built once, Core: the compiled cache answers (building them cost more than running them).
+_SNOOZED_FOR_EHR_PATIENT = select(_SNOOZES.c.alert_code).where(_SAME_EHR_PATIENT, _UNEXPIRED)
+_SNOOZED_FOR_EITHER = select(_SNOOZES.c.alert_code).where(
+    or_(_SAME_EHR_PATIENT, _SNOOZES.c.patient_id == bindparam("patient_id")), _UNEXPIRED
+)
+
+
 def snoozed_codes(session: Session, *, subject: CardSubject, now: datetime) -> set[str]:
-    """Alert codes snoozed for this patient at `now`."""
-    same_patient: ColumnElement[bool] = (CdsSnooze.issuer == subject.issuer) & (
-        CdsSnooze.ehr_patient_id == subject.ehr_patient_id
-    )
-    if subject.patient_id is not None:
-        same_patient = or_(same_patient, CdsSnooze.patient_id == subject.patient_id)
-    query = select(CdsSnooze.alert_code).where(same_patient, CdsSnooze.expires_at > now)
-    return set(session.scalars(query))
+    """Alert codes snoozed for this patient at `now` (by the EHR's id at this client, or by
+    painpath's patient when known)."""
+    params = {"issuer": subject.issuer, "ehr_patient_id": subject.ehr_patient_id, "now": now}
+    if subject.patient_id is None:
+        query = _SNOOZED_FOR_EHR_PATIENT
+    else:
+        query, params = _SNOOZED_FOR_EITHER, {**params, "patient_id": subject.patient_id}
+    return set(session.connection().execute(query, params).scalars())
 
 
 def snooze_days(reason_code: str | None, days_by_reason: Mapping[str, int]) -> int:

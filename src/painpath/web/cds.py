@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -173,12 +173,19 @@ def _audit_refusal(request: Request, service_id: str, reason: str) -> None:
 
 
 def _parsed(raw: bytes) -> Any:
-    """The JSON body, or None; parsed in the worker thread, never on the event loop (a 50 KB
-    prefetch takes milliseconds that every other request would wait for)."""
+    """The JSON body, or None; parsed once, in the worker thread, never on the event loop (a
+    50 KB prefetch takes a millisecond that every other request would wait for). orjson: a
+    third of the standard library's time; it refuses NaN, integers beyond 64 bits and nesting
+    deeper than 1024, which no CDS Hooks request needs."""
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:  # not JSON, or nested deeper than the decoder goes
         return None
+
+
+def _json(content: Any, status_code: int = 200) -> Response:
+    """A JSON answer encoded by orjson (compact UTF-8, as Starlette's JSONResponse writes)."""
+    return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
 
 
 def _invalid(request: Request, error: ValidationError | str) -> JSONResponse:
@@ -269,7 +276,7 @@ def _answer(request: Request, service_id: str, raw: bytes, client: CdsClient) ->
             prune_expired(session, now=call.now)
             prune_issued_cards(session, now=call.now)
         cards = run_hook(session, call, assessed, spend_jti=not spent)
-    return JSONResponse({"cards": cards})
+    return _json({"cards": cards})
 
 
 def _prune_schedule(request: Request) -> PruneSchedule:
