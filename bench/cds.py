@@ -69,7 +69,10 @@ class Step:
     errors: int = 0
     wrong_cards: int = 0
     server_cpu_percent: float = 0.0
-    #: Server CPU seconds over the step divided by the requests sent in it (warm-up included).
+    #: The server processes' CPU while idle (stream watchers, timers), before the steps.
+    server_idle_cpu_percent: float = 0.0
+    #: Server CPU seconds over the step, less its idle CPU over the same time, divided by the
+    #: requests sent in the step (warm-up included).
     server_cpu_ms_per_call: float = 0.0
     #: The load generator's own CPU (this process) over the step: sending and checking.
     generator_cpu_seconds: float = 0.0
@@ -301,6 +304,13 @@ async def _load(
     return latencies, statuses, wrong, finished - counted_from
 
 
+def _idle_cpu_per_second(pid: int, seconds: float = 5.0) -> float:
+    """The server's CPU seconds per second while it serves nothing."""
+    before = _cpu_seconds(pid)
+    time.sleep(seconds)
+    return (_cpu_seconds(pid) - before) / seconds
+
+
 def _percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
@@ -326,6 +336,8 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                 "PYTHONPATH": str(ROOT),
             }
             request = order_sign(_seeded_mrn(url, env))
+            if args.server_src:  # serve another version's code (e.g. `git archive` of a commit)
+                env["PYTHONPATH"] = f"{Path(args.server_src).resolve()}{os.pathsep}{ROOT}"
             audience = f"{base}{request.path}"
             for processes in args.processes:
                 for path in args.paths:
@@ -338,6 +350,7 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                         )
                         single.raise_for_status()
                         expected = _card_key(single.json()["cards"])
+                        idle = _idle_cpu_per_second(pid)
                         for rate in args.rates:
                             total = int(rate * (args.warmup + args.seconds))
                             tokens = [signer.token(audience) for _ in range(total)]
@@ -376,7 +389,10 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                                 errors=len(latencies) - ok,
                                 wrong_cards=wrong,
                                 server_cpu_percent=round(100 * cpu / wall, 1),
-                                server_cpu_ms_per_call=round(1000 * cpu / total, 2),
+                                server_idle_cpu_percent=round(100 * idle, 1),
+                                server_cpu_ms_per_call=round(
+                                    1000 * max(0.0, cpu - idle * wall) / total, 2
+                                ),
                                 generator_cpu_seconds=round(own, 2),
                                 generator_cpu_ms_per_call=round(1000 * own / total, 2),
                                 statuses=statuses,
@@ -472,6 +488,11 @@ def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--paths", nargs="+", default=["painpath", "naive"])
     parser.add_argument("--quick", action="store_true", help="10 s steps, 25 and 100 req/s")
+    parser.add_argument(
+        "--server-src",
+        metavar="DIR",
+        help="serve painpath from this src folder (another version, for before/after)",
+    )
     parser.add_argument("--profile", type=int, metavar="N", nargs="?", const=300)
     args = parser.parse_args()
     if args.profile:
