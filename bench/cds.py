@@ -69,6 +69,14 @@ class Step:
     errors: int = 0
     wrong_cards: int = 0
     server_cpu_percent: float = 0.0
+    #: The server processes' CPU while idle (stream watchers, timers), before the steps.
+    server_idle_cpu_percent: float = 0.0
+    #: Server CPU seconds over the step, less its idle CPU over the same time, divided by the
+    #: requests sent in the step (warm-up included).
+    server_cpu_ms_per_call: float = 0.0
+    #: The load generator's own CPU (this process) over the step: sending and checking.
+    generator_cpu_seconds: float = 0.0
+    generator_cpu_ms_per_call: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -172,49 +180,135 @@ def _card_key(cards: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     )
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection: asyncio streams, no HTTP library on the hot path
+    (an HTTP library's per-request work would run on the server's two cores)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def post(self, head: bytes, body: bytes) -> tuple[int, bytes, bool]:
+        """Status, body, and whether the connection may be reused."""
+        self.writer.write(head)
+        self.writer.write(body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in lines[1:] if line)
+        }
+        length = int(headers.get("content-length", "0"))
+        content = await self.reader.readexactly(length)
+        return status, content, headers.get("connection", "").lower() != "close"
+
+
+class _Pool:
+    """Idle connections to the server, opened on demand (as many as requests in flight)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.idle: list[_Connection] = []
+
+    async def post(self, head: bytes, body: bytes) -> tuple[int, bytes]:
+        reused = bool(self.idle)
+        if reused:
+            connection = self.idle.pop()
+        else:
+            connection = _Connection(*await asyncio.open_connection(self.host, self.port))
+        try:
+            status, content, reusable = await connection.post(head, body)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            connection.writer.close()
+            if not reused:
+                raise
+            # The server closed an idle keep-alive connection as we reused it (as any HTTP
+            # client does): send once more on a new connection. The token was not spent: the
+            # server never read the request.
+            connection = _Connection(*await asyncio.open_connection(self.host, self.port))
+            try:
+                status, content, reusable = await connection.post(head, body)
+            except BaseException:
+                connection.writer.close()
+                raise
+        except BaseException:
+            connection.writer.close()
+            raise
+        if reusable:
+            self.idle.append(connection)
+        else:
+            connection.writer.close()
+        return status, content
+
+    def close(self) -> None:
+        for connection in self.idle:
+            connection.writer.close()
+
+
+def _heads(host: str, port: int, url_path: str, tokens: list[str], length: int) -> list[bytes]:
+    """The request line and headers of each request, encoded before the step starts."""
+    return [
+        (
+            f"POST {url_path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {length}\r\n\r\n"
+        ).encode()
+        for token in tokens
+    ]
+
+
 async def _load(
-    base: str,
+    host: str,
+    port: int,
     body: bytes,
-    url_path: str,
-    tokens: list[str],
+    heads: list[bytes],
     rate: float,
     warmup: float,
     expected: list[tuple[str, str, str]],
 ) -> tuple[list[float], dict[str, int], int, float]:
-    """Latencies (ms) of counted requests, statuses, wrong answers, counted wall seconds."""
+    """Latencies (ms) of counted requests, statuses, wrong answers, counted wall seconds.
+
+    One asyncio loop; every request's bytes were built before the step (a fresh, signed JWT
+    each, used once), so the generator's work during the step is sending and checking."""
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     wrong = 0
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        loop = asyncio.get_running_loop()
-        start = loop.time() + 0.5
-        counted_from = start + warmup
+    pool = _Pool(host, port)
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.5
+    counted_from = start + warmup
 
-        async def one(due: float, token: str) -> None:
-            nonlocal wrong
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            try:
-                answer = await client.post(url_path, content=body, headers=headers)
-                status = str(answer.status_code)
-                if answer.status_code == 200 and _card_key(answer.json()["cards"]) != expected:
-                    wrong += 1
-            except httpx.HTTPError as error:
-                status = type(error).__name__
-            if due >= counted_from:
-                latencies.append((loop.time() - due) * 1000)
-                statuses[status] = statuses.get(status, 0) + 1
+    async def one(due: float, head: bytes) -> None:
+        nonlocal wrong
+        try:
+            status_code, content = await pool.post(head, body)
+            status = str(status_code)
+            if status_code == 200 and _card_key(json.loads(content)["cards"]) != expected:
+                wrong += 1
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            status = type(error).__name__
+        if due >= counted_from:
+            latencies.append((loop.time() - due) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
 
-        tasks = []
-        for index, token in enumerate(tokens):
-            due = start + index / rate
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(due, token)))
-        await asyncio.gather(*tasks)
-        finished = loop.time()
+    tasks = []
+    for index, head in enumerate(heads):
+        due = start + index / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(due, head)))
+    await asyncio.gather(*tasks)
+    finished = loop.time()
+    pool.close()
     return latencies, statuses, wrong, finished - counted_from
+
+
+def _idle_cpu_per_second(pid: int, seconds: float = 5.0) -> float:
+    """The server's CPU seconds per second while it serves nothing."""
+    before = _cpu_seconds(pid)
+    time.sleep(seconds)
+    return (_cpu_seconds(pid) - before) / seconds
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -242,6 +336,8 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                 "PYTHONPATH": str(ROOT),
             }
             request = order_sign(_seeded_mrn(url, env))
+            if args.server_src:  # serve another version's code (e.g. `git archive` of a commit)
+                env["PYTHONPATH"] = f"{Path(args.server_src).resolve()}{os.pathsep}{ROOT}"
             audience = f"{base}{request.path}"
             for processes in args.processes:
                 for path in args.paths:
@@ -254,21 +350,27 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                         )
                         single.raise_for_status()
                         expected = _card_key(single.json()["cards"])
+                        idle = _idle_cpu_per_second(pid)
                         for rate in args.rates:
                             total = int(rate * (args.warmup + args.seconds))
                             tokens = [signer.token(audience) for _ in range(total)]
+                            heads = _heads(
+                                "127.0.0.1", port, request.path, tokens, len(request.body)
+                            )
                             cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
+                            own_before = time.process_time()
                             latencies, statuses, wrong, counted = asyncio.run(
                                 _load(
-                                    base,
+                                    "127.0.0.1",
+                                    port,
                                     request.body,
-                                    request.path,
-                                    tokens,
+                                    heads,
                                     rate,
                                     args.warmup,
                                     expected,
                                 )
                             )
+                            own = time.process_time() - own_before
                             cpu = _cpu_seconds(pid) - cpu_before
                             wall = time.monotonic() - wall_before
                             ok = statuses.get("200", 0)
@@ -287,6 +389,12 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                                 errors=len(latencies) - ok,
                                 wrong_cards=wrong,
                                 server_cpu_percent=round(100 * cpu / wall, 1),
+                                server_idle_cpu_percent=round(100 * idle, 1),
+                                server_cpu_ms_per_call=round(
+                                    1000 * max(0.0, cpu - idle * wall) / total, 2
+                                ),
+                                generator_cpu_seconds=round(own, 2),
+                                generator_cpu_ms_per_call=round(1000 * own / total, 2),
                                 statuses=statuses,
                             )
                             print(_row(step), flush=True)
@@ -296,8 +404,9 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
 
 HEADER = (
     "| database | path | processes | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms"
-    " | max ms | errors | wrong cards | server CPU % |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    " | max ms | errors | wrong cards | server CPU % | server CPU ms/call"
+    " | generator CPU ms/call |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -306,6 +415,7 @@ def _row(step: Step) -> str:
         f"| {step.database} | {step.path} | {step.processes} | {step.offered:g} |"
         f" {step.achieved:g} | {step.p50_ms} | {step.p90_ms} | {step.p99_ms} | {step.max_ms} |"
         f" {step.errors} | {step.wrong_cards} | {step.server_cpu_percent:g} |"
+        f" {step.server_cpu_ms_per_call:g} | {step.generator_cpu_ms_per_call:g} |"
     )
 
 
@@ -357,6 +467,8 @@ def profile(requests: int) -> str:
                 answer = client.post(request.path, content=request.body, headers=_auth(token))
                 assert answer.status_code == 200, answer.text
         cds._call = handler
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    profiler.dump_stats(RESULTS / "cds-profile.pstats")  # re-sort with python -m pstats
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
@@ -376,6 +488,11 @@ def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--paths", nargs="+", default=["painpath", "naive"])
     parser.add_argument("--quick", action="store_true", help="10 s steps, 25 and 100 req/s")
+    parser.add_argument(
+        "--server-src",
+        metavar="DIR",
+        help="serve painpath from this src folder (another version, for before/after)",
+    )
     parser.add_argument("--profile", type=int, metavar="N", nargs="?", const=300)
     args = parser.parse_args()
     if args.profile:

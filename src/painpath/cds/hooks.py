@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from painpath.cds.cards import alert_card, make_card
 from painpath.cds.client_auth import CdsClient
-from painpath.cds.pgx_cards import find_patient, gene_results, pgx_cards, phenotype_lines
+from painpath.cds.pgx_cards import find_patient_with_genotypes, pgx_cards, phenotype_lines
 from painpath.cds.prefetch import Prefetched
+from painpath.cds.replay import record_once
 from painpath.cds.requests import HookRequest
 from painpath.cds.services import CdsService
 from painpath.cds.snoozes import CardSubject, remember_cards, snoozed_codes
 from painpath.config import CdsIssuer
-from painpath.fhir import assessment_input_from_fhir
+from painpath.fhir import OpioidInputs, assessment_input_from_fhir
 from painpath.opioids import Alert, Assessment, assess
 from painpath.opioids.mme import display
 from painpath.pgx.genes import Gene
@@ -92,8 +93,17 @@ def _summary_card(
     )
 
 
-def run_hook(session: Session, call: HookCall) -> list[dict[str, Any]]:
-    """The cards for one hook call (already filtered by snoozes and remembered)."""
+@dataclass(frozen=True, slots=True)
+class Assessed:
+    """A call's FHIR mapped to the opioid engine and assessed: work that needs no database,
+    done before the call's transaction opens (so no lock is held while it runs)."""
+
+    drafts: list[dict[str, Any]]
+    inputs: OpioidInputs
+    assessment: Assessment
+
+
+def assess_call(call: HookCall) -> Assessed:
     request, prefetched = call.request, call.prefetched
     drafts = request.draft_order_resources() if call.service.orders else []
     inputs = assessment_input_from_fhir(
@@ -102,8 +112,21 @@ def run_hook(session: Session, call: HookCall) -> list[dict[str, Any]]:
         draft_orders=drafts,
         today=call.now.date(),
     )
-    assessment = assess(inputs.data, today=call.now.date())
-    patient = find_patient(
+    return Assessed(drafts, inputs, assess(inputs.data, today=call.now.date()))
+
+
+def run_hook(
+    session: Session, call: HookCall, assessed: Assessed, *, spend_jti: bool = True
+) -> list[dict[str, Any]]:
+    """The cards for one hook call (already filtered by snoozes and remembered), with the
+    client's jti spent first in the same transaction: the jti insert, two reads (patient with
+    genotypes, snoozes), one insert of the issued cards, then the audit rows at commit."""
+    request, prefetched = call.request, call.prefetched
+    drafts, inputs, assessment = assessed.drafts, assessed.inputs, assessed.assessment
+    if spend_jti:
+        # First: a replay raises here, before any patient data is read (nothing to audit).
+        record_once(session, call.client)
+    patient, results = find_patient_with_genotypes(
         session,
         prefetched.patient,
         issuer=call.client.issuer,
@@ -112,7 +135,6 @@ def run_hook(session: Session, call: HookCall) -> list[dict[str, Any]]:
     subject = CardSubject(
         call.client.issuer, request.context.patient_id, patient.id if patient else None
     )
-    results = gene_results(session, patient, issuer=call.client.issuer) if patient else {}
     links = _links(call, subject.patient_id)
     patient_ref = f"Patient/{request.context.patient_id}"
     medications = inputs.data.medications

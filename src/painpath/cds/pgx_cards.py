@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from painpath import audit
@@ -28,33 +28,51 @@ ACTIONABLE = frozenset({"Strong", "Moderate", "Optional"})
 ONE_LEVEL_LOWER = {"critical": "warning", "warning": "info", "info": "info"}
 
 
-def find_patient(
-    session: Session,
-    ehr_patient: Mapping[str, Any],
-    *,
-    issuer: str,
-    identifier_system: str | None,
-) -> Patient | None:
-    """painpath's patient whose MRN is the value of one of the EHR Patient's identifiers in
-    `identifier_system` (the system this client is configured to carry painpath's MRN in),
-    audited. The same value in another system (an insurance member id, another hospital's
-    MRN) is another person's number and matches nothing; without a system, nothing matches."""
+def _mrns(ehr_patient: Mapping[str, Any], identifier_system: str | None) -> list[str]:
+    """The EHR Patient's identifier values in `identifier_system` (at most 20)."""
     if not identifier_system:
-        return None
-    values = [
+        return []
+    return [
         identifier["value"]
         for identifier in ehr_patient.get("identifier") or []
         if isinstance(identifier, dict)
         and identifier.get("system") == identifier_system
         and isinstance(identifier.get("value"), str)
         and identifier["value"]
-    ]
+    ][:20]
+
+
+# Built once (building the statement cost more than running it): one round trip.
+_PATIENT_WITH_GENOTYPES = (
+    select(Patient, GenotypeResult)
+    .outerjoin(GenotypeResult, GenotypeResult.patient_id == Patient.id)
+    .where(Patient.mrn.in_(bindparam("mrns", expanding=True)))
+    .order_by(Patient.id, GenotypeResult.id)
+)
+
+
+def find_patient_with_genotypes(
+    session: Session,
+    ehr_patient: Mapping[str, Any],
+    *,
+    issuer: str,
+    identifier_system: str | None,
+) -> tuple[Patient | None, dict[Gene | str, GeneResult]]:
+    """painpath's patient whose MRN is the value of one of the EHR Patient's identifiers in
+    `identifier_system` (the system this client is configured to carry painpath's MRN in), and
+    their stored genotypes as engine results — one query, both reads audited. The same value in
+    another system (an insurance member id, another hospital's MRN) is another person's number
+    and matches nothing; without a system, nothing matches; two painpath patients for one EHR
+    patient match no one. Rows that cannot be read are skipped."""
+    values = _mrns(ehr_patient, identifier_system)
     if not values:
-        return None
-    matches = session.scalars(select(Patient).where(Patient.mrn.in_(values[:20]))).all()
-    if len(matches) != 1:
-        return None  # none, or two painpath patients for one EHR patient: match no one
-    patient = matches[0]
+        return None, {}
+    rows = session.execute(_PATIENT_WITH_GENOTYPES, {"mrns": values}).all()
+    patients = {patient.id: patient for patient, _ in rows}
+    if len(patients) != 1:
+        return None, {}
+    patient = rows[0][0]
+    genotypes = [genotype for _, genotype in rows if genotype is not None]
     audit.record(
         session,
         actor=None,
@@ -64,31 +82,21 @@ def find_patient(
         resource_id=patient.id,
         detail=f"CDS Hooks: matched EHR patient {ehr_patient.get('id')} for client {issuer}",
     )
-    return patient
-
-
-def gene_results(
-    session: Session, patient: Patient, *, issuer: str
-) -> dict[Gene | str, GeneResult]:
-    """The patient's stored genotypes as engine results (rows that cannot be read are skipped)."""
-    rows = session.scalars(
-        select(GenotypeResult).where(GenotypeResult.patient_id == patient.id)
-    ).all()
     audit.record(
         session,
         actor=None,
         action="read",
         resource_type="GenotypeResult",
         patient_id=patient.id,
-        detail=f"CDS Hooks: {len(rows)} genotype results read for client {issuer}",
+        detail=f"CDS Hooks: {len(genotypes)} genotype results read for client {issuer}",
     )
     results: dict[Gene | str, GeneResult] = {}
-    for row in rows:
+    for row in genotypes:
         try:
             results[Gene(row.gene)] = stored_gene_result(row)
         except ValueError:
             continue
-    return results
+    return patient, results
 
 
 def phenotype_lines(results: Mapping[Gene | str, GeneResult]) -> list[str]:

@@ -176,6 +176,18 @@ def _why_not_fetched(request: HookRequest, issuer: CdsIssuer) -> str:
     return "the fhirServer is not one configured for this client"
 
 
+def missing_prefetch(request: HookRequest, service: CdsService) -> list[str]:
+    """The service's prefetch keys the request did not send."""
+    given = request.prefetch or {}
+    return [key for key in service.prefetch if given.get(key) is None]
+
+
+def reads_from_ehr(request: HookRequest, service: CdsService, issuer: CdsIssuer) -> bool:
+    """Whether `resolve_prefetch` will read the EHR's FHIR server for this call."""
+    server = (request.fhir_server or "").rstrip("/")
+    return bool(server and server in issuer.fhir_servers and missing_prefetch(request, service))
+
+
 def resolve_prefetch(
     request: HookRequest,
     service: CdsService,
@@ -188,7 +200,7 @@ def resolve_prefetch(
     that `issuer` lists). Reasons for a failed read go to the log, not into the 412."""
     given = request.prefetch or {}
     results: dict[str, list[dict[str, Any]]] = {}
-    missing = [key for key in service.prefetch if given.get(key) is None]
+    missing = missing_prefetch(request, service)
     for key in service.prefetch:
         if key not in missing:
             results[key] = flatten(given[key])

@@ -2,35 +2,81 @@
 expires (CDS Hooks 2.0: `jti` is "a nonce string value that uniquely identifies this
 authentication JWT"; RFC 7519 §4.1.7 "can be used to prevent the JWT from being replayed").
 
-The ids live in the database, so every worker process refuses the same replay; expired ones
-are pruned on the way.
+The ids live in the database, so every worker process refuses the same replay. A hook call
+records its jti in the transaction that writes its cards and audit rows (one INSERT; the
+unique key refuses a replay, also one racing in another process); expired ids are pruned by
+`prune_expired`, which the web layer runs at most once a minute per process.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete
+from sqlalchemy import Table, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from painpath.cds.client_auth import CdsClient, ClientNotAuthenticated
 from painpath.models.cds import CdsSeenToken
 
+ALREADY_USED = "this CDS client JWT was already used (its jti was seen before); send a new one"
+#: Housekeeping (expired jti, issued cards past retention) runs at most this often per process.
+PRUNE_INTERVAL_SECONDS = 60.0
+
+_SEEN = cast("Table", CdsSeenToken.__table__)
+# Built once: a Core statement hits the compiled cache.
+_REMEMBER = insert(_SEEN)
+
+
+def record_once(session: Session, client: CdsClient) -> None:
+    """Record the token's jti in `session`'s transaction, or raise ClientNotAuthenticated when
+    it was seen before (the caller rolls the transaction back)."""
+    try:
+        session.connection().execute(
+            _REMEMBER,
+            {"issuer": client.issuer, "jti": client.jti, "expires_at": client.expires_at},
+        )
+    except IntegrityError as error:
+        raise ClientNotAuthenticated(ALREADY_USED) from error
+
+
+def prune_expired(session: Session, *, now: datetime) -> None:
+    session.execute(delete(CdsSeenToken).where(CdsSeenToken.expires_at < now))
+
 
 def accept_once(
     session_factory: sessionmaker[Session], client: CdsClient, *, now: datetime
 ) -> None:
-    """Record the token's jti, or raise ClientNotAuthenticated when it was seen before."""
+    """Record the token's jti in a transaction of its own (pruning expired ones), or raise
+    ClientNotAuthenticated when it was seen before."""
     with session_factory() as session:
-        session.execute(delete(CdsSeenToken).where(CdsSeenToken.expires_at < now))
-        session.add(
-            CdsSeenToken(issuer=client.issuer, jti=client.jti, expires_at=client.expires_at)
-        )
+        prune_expired(session, now=now)
         try:
+            record_once(session, client)
             session.commit()
-        except IntegrityError as error:
+        except ClientNotAuthenticated:
             session.rollback()
-            raise ClientNotAuthenticated(
-                "this CDS client JWT was already used (its jti was seen before); send a new one"
-            ) from error
+            raise
+
+
+@dataclass
+class PruneSchedule:
+    """Whether this process's housekeeping is due: the first call, then once per interval."""
+
+    interval: float = PRUNE_INTERVAL_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    _last: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def due(self) -> bool:
+        with self._lock:
+            now = self.clock()
+            if self._last is not None and now - self._last < self.interval:
+                return False
+            self._last = now
+            return True

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import Table, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from painpath import audit
@@ -30,6 +31,11 @@ class CardSubject:
     patient_id: int | None
 
 
+_ISSUED = cast("Table", CdsIssuedCard.__table__)
+# Built once: a Core statement hits the compiled cache (one INSERT for all of a call's cards).
+_REMEMBER = insert(_ISSUED)
+
+
 def remember_cards(
     session: Session,
     *,
@@ -38,31 +44,49 @@ def remember_cards(
     cards: Iterable[tuple[str, str]],
     now: datetime,
 ) -> None:
-    """Store (card uuid, alert code) pairs; prune cards past retention."""
-    session.execute(delete(CdsIssuedCard).where(CdsIssuedCard.issued_at < now - CARD_RETENTION))
-    session.add_all(
-        CdsIssuedCard(
-            uuid=card_uuid,
-            service_id=service_id,
-            alert_code=code,
-            issuer=subject.issuer,
-            ehr_patient_id=subject.ehr_patient_id,
-            patient_id=subject.patient_id,
-            issued_at=now,
-        )
+    """Store (card uuid, alert code) pairs, in one statement."""
+    rows = [
+        {
+            "uuid": card_uuid,
+            "service_id": service_id,
+            "alert_code": code,
+            "issuer": subject.issuer,
+            "ehr_patient_id": subject.ehr_patient_id,
+            "patient_id": subject.patient_id,
+            "issued_at": now,
+        }
         for card_uuid, code in cards
-    )
+    ]
+    if rows:
+        session.connection().execute(_REMEMBER, rows)
+
+
+def prune_issued_cards(session: Session, *, now: datetime) -> None:
+    """Forget cards past retention (run now and then, not on every call)."""
+    session.execute(delete(CdsIssuedCard).where(CdsIssuedCard.issued_at < now - CARD_RETENTION))
+
+
+_SNOOZES = cast("Table", CdsSnooze.__table__)
+_SAME_EHR_PATIENT = (_SNOOZES.c.issuer == bindparam("issuer")) & (
+    _SNOOZES.c.ehr_patient_id == bindparam("ehr_patient_id")
+)
+_UNEXPIRED = _SNOOZES.c.expires_at > bindparam("now")
+# Built once, Core: the compiled cache answers (building them cost more than running them).
+_SNOOZED_FOR_EHR_PATIENT = select(_SNOOZES.c.alert_code).where(_SAME_EHR_PATIENT, _UNEXPIRED)
+_SNOOZED_FOR_EITHER = select(_SNOOZES.c.alert_code).where(
+    or_(_SAME_EHR_PATIENT, _SNOOZES.c.patient_id == bindparam("patient_id")), _UNEXPIRED
+)
 
 
 def snoozed_codes(session: Session, *, subject: CardSubject, now: datetime) -> set[str]:
-    """Alert codes snoozed for this patient at `now`."""
-    same_patient: ColumnElement[bool] = (CdsSnooze.issuer == subject.issuer) & (
-        CdsSnooze.ehr_patient_id == subject.ehr_patient_id
-    )
-    if subject.patient_id is not None:
-        same_patient = or_(same_patient, CdsSnooze.patient_id == subject.patient_id)
-    query = select(CdsSnooze.alert_code).where(same_patient, CdsSnooze.expires_at > now)
-    return set(session.scalars(query))
+    """Alert codes snoozed for this patient at `now` (by the EHR's id at this client, or by
+    painpath's patient when known)."""
+    params = {"issuer": subject.issuer, "ehr_patient_id": subject.ehr_patient_id, "now": now}
+    if subject.patient_id is None:
+        query = _SNOOZED_FOR_EHR_PATIENT
+    else:
+        query, params = _SNOOZED_FOR_EITHER, {**params, "patient_id": subject.patient_id}
+    return set(session.connection().execute(query, params).scalars())
 
 
 def snooze_days(reason_code: str | None, days_by_reason: Mapping[str, int]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from painpath.fhir.resources import has_code
+from painpath.fhir.resources import JSON_OBJECT, has_code
 from painpath.opioids import DosageLine
 
 _MASS_OR_VOLUME = {"mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "ml": "mL"}
@@ -32,17 +32,17 @@ def _quantity(dosage: Mapping[str, Any]) -> Mapping[str, Any] | None:
     `doseAndRate` first (the `ordered` entry when several are typed), then STU3 elements."""
     rates = dosage.get("doseAndRate")
     holders = (
-        sorted((r for r in rates if isinstance(r, Mapping)), key=_rank)
+        sorted((r for r in rates if isinstance(r, JSON_OBJECT)), key=_rank)
         if isinstance(rates, list)
         else []
     )
     for holder in [*holders, dosage]:
         quantity = holder.get("doseQuantity")
-        if isinstance(quantity, Mapping) and "value" in quantity:
+        if isinstance(quantity, JSON_OBJECT) and "value" in quantity:
             return quantity
         dose_range = holder.get("doseRange")
-        high = dose_range.get("high") if isinstance(dose_range, Mapping) else None
-        if isinstance(high, Mapping) and "value" in high:
+        high = dose_range.get("high") if isinstance(dose_range, JSON_OBJECT) else None
+        if isinstance(high, JSON_OBJECT) and "value" in high:
             return high
     return None
 
@@ -65,8 +65,8 @@ def dose_unit(quantity: Mapping[str, Any]) -> str | None:
 def dosage_line(dosage: Mapping[str, Any]) -> tuple[DosageLine | None, str | None]:
     """One sig line, or (None, why) when it cannot be read at all."""
     timing = dosage.get("timing")
-    repeat = timing.get("repeat", {}) if isinstance(timing, Mapping) else {}
-    repeat = repeat if isinstance(repeat, Mapping) else {}
+    repeat = timing.get("repeat", {}) if isinstance(timing, JSON_OBJECT) else {}
+    repeat = repeat if isinstance(repeat, JSON_OBJECT) else {}
     fields: dict[str, Any] = {
         "prn": bool(dosage.get("asNeededBoolean")) or "asNeededCodeableConcept" in dosage
     }

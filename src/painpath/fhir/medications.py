@@ -16,6 +16,7 @@ from typing import Any
 
 from painpath.fhir.dosage import dosage_line
 from painpath.fhir.resources import (
+    JSON_OBJECT,
     RXNORM,
     Resource,
     codings,
@@ -78,12 +79,12 @@ def drug_of(concept: Any) -> tuple[Drug | None, list[str]]:
 def supply_days(resource: Resource) -> float | None:
     """Days supply: expectedSupplyDuration, else the validityPeriod span, else daysSupply."""
     request = resource.get("dispenseRequest")
-    if isinstance(request, Mapping):
+    if isinstance(request, JSON_OBJECT):
         days = duration_days(request.get("expectedSupplyDuration"))
         if days is not None:
             return days
         period = request.get("validityPeriod")
-        if isinstance(period, Mapping):
+        if isinstance(period, JSON_OBJECT):
             start, end = parse_date(period.get("start")), parse_date(period.get("end"))
             if start is not None and end is not None and end >= start:
                 return float((end - start).days)
@@ -91,7 +92,7 @@ def supply_days(resource: Resource) -> float | None:
     if days is not None:
         return days
     period = resource.get("effectivePeriod")
-    if isinstance(period, Mapping):
+    if isinstance(period, JSON_OBJECT):
         start, end = parse_date(period.get("start")), parse_date(period.get("end"))
         if start is not None and end is not None and end >= start:
             return float((end - start).days)
@@ -154,7 +155,7 @@ def _unknown_drug(resource: Resource, concept: Any, rx: list[str]) -> Medication
     """A medication painpath's formulary does not know. The formulary holds every code of the CDC
     opioid value sets, so an unknown code is not a known opioid: it goes in as `other` (no rule
     counts it) and the caller's note says it was not assessed."""
-    name = concept.get("text") if isinstance(concept, Mapping) else None
+    name = concept.get("text") if isinstance(concept, JSON_OBJECT) else None
     label = f"RxNorm {rx[0]}" if rx else "uncoded medication"
     return Medication(
         id=str(resource.get("id")) if resource.get("id") else None,

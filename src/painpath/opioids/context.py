@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from painpath.opioids.alerts import Alert
@@ -20,10 +20,16 @@ class RuleContext:
     mme: MmeSummary
     today: date
     knowledge: RuleKnowledge
+    #: The opioids with their indexes, computed once (every rule reads them).
+    _opioids: tuple[tuple[int, Medication], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        opioids = tuple((i, m) for i, m in enumerate(self.data.medications) if m.is_opioid)
+        object.__setattr__(self, "_opioids", opioids)
 
     @property
     def opioids(self) -> list[tuple[int, Medication]]:
-        return [(i, m) for i, m in enumerate(self.data.medications) if m.is_opioid]
+        return list(self._opioids)
 
     def of_class(self, *classes: str) -> list[tuple[int, Medication]]:
         return [(i, m) for i, m in enumerate(self.data.medications) if m.drug_class in classes]

@@ -68,8 +68,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     install_problem_handlers(app, page=error_page)
     install_openapi(app)
-    app.include_router(api_router)
+    # CDS hook calls first: every request is matched against the routes in order, and the
+    # hook call is the hot path (issue 15); no /api route shares its prefix.
     app.include_router(cds_router)
+    app.include_router(api_router)
     app.include_router(ui_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
