@@ -45,10 +45,17 @@ async def _hold_streams(
     `stop`; the number that opened."""
     limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=0)
     ready = 0
-    timeout = httpx.Timeout(30, read=None)
+    failures: list[str] = []
+    timeout = httpx.Timeout(120, read=None)
     async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
 
         async def one(token: str) -> None:
+            try:
+                await held(token)
+            except Exception as error:  # reported: a stream that could not open or broke
+                failures.append(repr(error)[:200])
+
+        async def held(token: str) -> None:
             nonlocal ready
             headers = {"Authorization": f"Bearer {token}"}
             async with client.stream(
@@ -69,6 +76,8 @@ async def _hold_streams(
         if count == 0:
             opened.set()
         await stop.wait()
+        if failures:
+            print(f"<!-- {len(failures)} streams failed; first: {failures[0]} -->", flush=True)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -76,8 +85,9 @@ async def _hold_streams(
 
 
 async def _phase(
-    base: str, cast: Cast, streams: int, args: argparse.Namespace, seed_value: int
-) -> tuple[list[tuple[str, float, str]], list[tuple[str, float, str]], int]:
+    base: str, pid: int, cast: Cast, streams: int, args: argparse.Namespace, seed_value: int
+) -> tuple[list[tuple[str, float, str]], list[tuple[str, float, str]], int, float]:
+    """API and /health results, the streams that opened, the server's CPU % while measuring."""
     api_calls = plan(cast, int(args.rate * (args.warmup + args.seconds)), seed_value)
     health_calls = [
         Call("health", "GET", "/health", cast.clinicians[0])
@@ -85,14 +95,19 @@ async def _phase(
     ]
     opened, stop = asyncio.Event(), asyncio.Event()
     holder = asyncio.create_task(_hold_streams(base, cast.clinicians, streams, opened, stop))
-    await asyncio.wait_for(opened.wait(), timeout=300)
+    try:
+        await asyncio.wait_for(opened.wait(), timeout=args.open_timeout)
+    except TimeoutError:
+        print(f"<!-- not every stream opened within {args.open_timeout:g} s -->", flush=True)
     await asyncio.sleep(args.settle)
+    cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
     (api, _), (health, _) = await asyncio.gather(
         load(base, api_calls, args.rate, args.warmup),
         load(base, health_calls, args.health_rate, args.warmup),
     )
+    cpu = 100 * (_cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
     stop.set()
-    return api, health, await holder
+    return api, health, await holder, round(cpu, 1)
 
 
 def _summary(results: list[tuple[str, float, str]]) -> dict[str, Any]:
@@ -117,18 +132,16 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             with _server("painpath", args.processes, env, port) as pid:
                 for number, streams in enumerate((0, args.streams)):
                     load_before = os.getloadavg()[0]
-                    cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
-                    api, health, opened = asyncio.run(_phase(base, cast, streams, args, number))
-                    wall = time.monotonic() - wall_before
+                    api, health, opened, cpu = asyncio.run(
+                        _phase(base, pid, cast, streams, args, number)
+                    )
                     row = {
                         "database": database,
                         "processes": args.processes,
                         "streams": opened,
                         "api": _summary(api),
                         "health": _summary(health),
-                        "server_cpu_percent": round(
-                            100 * (_cpu_seconds(pid) - cpu_before) / wall, 1
-                        ),
+                        "server_cpu_percent": cpu,
                         "load": f"{load_before:.2f} → {os.getloadavg()[0]:.2f}",
                     }
                     print(_row(row, rows[-1] if streams else None), flush=True)
@@ -170,6 +183,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--settle", type=float, default=5, help="after the streams open")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--open-timeout", type=float, default=180)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--patients", type=int, default=200)
     args = parser.parse_args()
