@@ -29,7 +29,7 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
     from painpath.web.app import create_app
 
     small = settings.model_copy(
-        update={"max_concurrent_requests": ADMISSION_LIMIT, "queue_timeout_seconds": 0.5}
+        update={"max_concurrent_requests": ADMISSION_LIMIT, "queue_timeout_seconds": 5.0}
     )
     return create_app(small, engine=engine)
 
