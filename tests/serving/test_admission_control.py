@@ -84,7 +84,7 @@ async def _beyond_the_limit() -> None:
         assert refused.headers["content-type"] == "application/problem+json"
         assert refused.json()["status"] == 503
         assert health.status_code == 200, "/health is never made to wait"
-        assert streamed.status_code == 200, "alert streams are not counted"
+        assert streamed.status_code == 200, "a stream connect is served once a slot is free"
         assert sorted(a.status_code for a in answers) == [200, 200]
         assert held.most_inside <= 3, "two counted requests and one exempt at most"
         # Recovered: the slots are free again.
@@ -110,3 +110,39 @@ async def _within_the_queue_timeout() -> None:
             held.release.set()
         assert answers == [200, 200, 200]
         assert held.most_inside == 1
+
+
+def test_a_stream_takes_a_slot_for_its_setup_and_gives_it_back_when_it_starts() -> None:
+    run_in_own_loop(_stream_slot)
+
+
+async def _stream_slot() -> None:
+    started = anyio.Event()
+    finish = anyio.Event()
+
+    async def streaming(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        started.set()
+        await finish.wait()  # a long-lived stream
+        await send({"type": "http.response.body", "body": b""})
+
+    app = AdmissionControlMiddleware(streaming, limit=1, queue_timeout=0.2)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://painpath") as client:
+        async with anyio.create_task_group() as group:
+            group.start_soon(client.get, "/api/monitoring/alerts/stream")
+            await started.wait()
+            # Streaming: the stream holds no slot, so the only slot is free for a request.
+            assert app.in_use == 0
+            finish.set()
+        held = HeldApp()
+        busy = AdmissionControlMiddleware(held, limit=1, queue_timeout=0.2)
+        transport = httpx.ASGITransport(app=busy)
+        async with httpx.AsyncClient(transport=transport, base_url="http://painpath") as other:
+            async with anyio.create_task_group() as group:
+                group.start_soon(other.get, "/api/patients")
+                await anyio.sleep(0.05)
+                # Setting up: a stream connect waits for a slot like any request.
+                refused = await other.get("/api/monitoring/alerts/stream")
+                held.release.set()
+            assert refused.status_code == 503

@@ -42,6 +42,25 @@ def prepare_app(settings: Settings) -> FastAPI:
     return create_app(settings)
 
 
+#: Open files a server process asks for: every open connection (an idle alert stream too) is
+#: one, and the common soft limit of 1024 would refuse connections at about a thousand.
+OPEN_FILES_WANTED = 65536
+
+
+def raise_open_file_limit() -> int:
+    """Raise this process's soft open-file limit towards `OPEN_FILES_WANTED` (never above the
+    hard limit, which only the administrator can raise); the soft limit now in force. Worker
+    processes inherit it."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = OPEN_FILES_WANTED if hard == resource.RLIM_INFINITY else min(hard, OPEN_FILES_WANTED)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    return int(soft)
+
+
 def run_server(
     app: FastAPI | str, host: str, port: int, *, workers: int = 1, grace_seconds: float = 10.0
 ) -> None:
@@ -49,6 +68,7 @@ def run_server(
     `grace_seconds`, then closes what is left (alert streams included) and exits."""
     import uvicorn
 
+    raise_open_file_limit()
     uvicorn.run(
         app,
         host=host,

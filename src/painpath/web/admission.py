@@ -7,9 +7,11 @@ timing out). Here each process admits at most `limit` requests; a request that c
 within `queue_timeout` seconds is answered at once with 503 and `Retry-After`, so the requests
 that are admitted finish in time and the server recovers as soon as the load falls.
 
-Not counted: `/health` (a load balancer must see a live server), static files, and the
-long-lived Server-Sent Event streams (a slot held for minutes would starve the API); those have
-their own bounds.
+Not counted: `/health` (a load balancer must see a live server) and static files. A long-lived
+Server-Sent Event stream is counted only until its response starts: its setup (authentication,
+the session) is admitted like any request — 500 streams connecting at once would otherwise hold
+every pooled connection while waiting for threads — and the slot is given back when the stream
+begins, so a stream held open for minutes takes no slot.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import math
 import re
 
 import anyio
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Paths that never wait for a slot.
-EXEMPT_PATHS = re.compile(r"^/(health|favicon\.ico|static/.*|api/monitoring/alerts/stream)$")
+EXEMPT_PATHS = re.compile(r"^/(health|favicon\.ico|static/.*)$")
+#: Paths whose slot is given back once the response starts (long-lived streams).
+STREAM_PATHS = re.compile(r"^/api/monitoring/alerts/stream$")
 
 
 class AdmissionControlMiddleware:
@@ -50,10 +54,26 @@ class AdmissionControlMiddleware:
         if not admitted:
             await self._refuse(scope, send)
             return
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                slots.release()
+
+        forward = send
+        if STREAM_PATHS.match(scope.get("path", "")):
+
+            async def forward(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    release()  # the stream has started: its long life takes no slot
+                await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, forward)
         finally:
-            slots.release()
+            release()
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         body = json.dumps(

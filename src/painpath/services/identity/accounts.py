@@ -110,11 +110,21 @@ def issue_token(session: Session, *, user: User, minutes: int) -> tuple[str, dat
 
 
 def live_token(session: Session, token: str) -> tuple[ApiToken, User] | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        return None
-    user = session.get(User, row.user_id)
-    return (row, user) if user and user.is_active else None
+    """The token and its user when the token is unrevoked, unexpired and the user active.
+
+    One statement on every bearer request: the token's unique digest index, joined to its user
+    (no cache, so a revocation or deactivation holds from the next request on)."""
+    found = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(
+            ApiToken.token_sha256 == _token_digest(token),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    ).one_or_none()
+    return None if found is None else (found[0], found[1])
 
 
 def revoke_token(session: Session, token: str) -> None:

@@ -7,6 +7,7 @@ the server — a copied cookie dies with it — and bearer tokens are revoked al
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -125,3 +126,36 @@ def credential_is_live(session: Session, credential: Credential) -> bool:
         and user is not None
         and user.is_active
     )
+
+
+CredentialKey = tuple[str, int, int]
+
+
+def credential_key(credential: Credential) -> CredentialKey:
+    return (credential.kind, credential.row_id, credential.user_id)
+
+
+def live_credentials(session: Session, keys: Collection[CredentialKey]) -> set[CredentialKey]:
+    """Which of `keys` are still valid, as `credential_is_live` decides it, in one statement per
+    kind however many there are (a server process checks all its open streams at once)."""
+    now = utcnow()
+    live: set[CredentialKey] = set()
+    for kind, model in (("session", AuthSession), ("token", ApiToken)):
+        row_ids = sorted({row_id for k, row_id, _ in keys if k == kind})
+        for start in range(0, len(row_ids), LIVE_CHECK_CHUNK):
+            rows = session.execute(
+                select(model.id, model.user_id)
+                .join(User, User.id == model.user_id)
+                .where(
+                    model.id.in_(row_ids[start : start + LIVE_CHECK_CHUNK]),
+                    model.revoked_at.is_(None),
+                    model.expires_at > now,
+                    User.is_active.is_(True),
+                )
+            )
+            live.update((kind, row_id, user_id) for row_id, user_id in rows)
+    return live & set(keys)
+
+
+#: Ids per IN list (SQLite's default bound-parameter limit is far above this).
+LIVE_CHECK_CHUNK = 500

@@ -37,8 +37,7 @@ from painpath.monitoring.alerts.engine import MAX_EPISODE_DAYS
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring.alerts import raise_alerts
 from painpath.services.monitoring.series import (
-    last_data_at,
-    monitoring_start,
+    data_span,
     pain_values,
     prn_uses,
     questionnaire_results,
@@ -65,10 +64,12 @@ def _history_days(overrides: Thresholds) -> int:
     return longest + MAX_EPISODE_DAYS + 1
 
 
-def _as_needed_requests(session: Session, patient_id: int) -> set[int]:
-    return set(
+def as_needed_orders(session: Session, patient_id: int) -> list[MedicationRequest]:
+    """The patient's as-needed prescriptions (the low-PDC rule leaves their fills out; the PRN
+    rule counts their doses): read once per evaluation."""
+    return list(
         session.scalars(
-            select(MedicationRequest.id).where(
+            select(MedicationRequest).where(
                 MedicationRequest.patient_id == patient_id, MedicationRequest.as_needed.is_(True)
             )
         )
@@ -95,12 +96,10 @@ def as_fill(row: MedicationFill) -> Fill:
     return Fill(row.drug, row.fill_date, row.days_supply, row.quantity)
 
 
-def class_pdc(
-    session: Session, patient_id: int, fills: list[MedicationFill], today: date
-) -> dict[str, PdcResult]:
-    """PDC per drug class over the year to date, for maintenance (not as-needed) fills."""
+def class_pdc(fills: list[MedicationFill], today: date, prn: set[int]) -> dict[str, PdcResult]:
+    """PDC per drug class over the year to date, for maintenance fills (not tied to one of the
+    as-needed prescriptions `prn`)."""
     year_start = date(today.year, 1, 1)
-    prn = _as_needed_requests(session, patient_id)
     by_class: dict[str, list[Fill]] = defaultdict(list)
     for row in fills:
         if row.fill_date >= year_start and row.medication_request_id not in prn:
@@ -122,6 +121,8 @@ def build_snapshot(
     settings = settings or settings_for(session, patient.id)
     since = today - timedelta(days=_history_days(settings.overrides))
     fills = stored_fills(session, patient.id, min(since, date(today.year, 1, 1)), today)
+    as_needed = as_needed_orders(session, patient.id)
+    last_data, started = data_span(session, patient.id, zone)
     return PatientSnapshot(
         patient_id=str(patient.id),
         time_zone=patient.time_zone,
@@ -129,11 +130,11 @@ def build_snapshot(
         pain_baseline=settings.pain_baseline,
         questionnaires=tuple(questionnaire_results(session, patient, zone, since)),
         steps=tuple(v for v in step_values(session, patient, zone, since) if v.day <= today),
-        adherence=class_pdc(session, patient.id, fills, today),
-        prn=tuple(prn_uses(session, patient, zone, since, opioids_only=True)),
+        adherence=class_pdc(fills, today, {order.id for order in as_needed}),
+        prn=tuple(prn_uses(session, patient, zone, since, opioids_only=True, orders=as_needed)),
         opioid_fills=tuple(as_fill(row) for row in fills if row.drug_class == OPIOID),
-        last_data_at=last_data_at(session, patient.id),
-        monitoring_start=monitoring_start(session, patient.id, zone),
+        last_data_at=last_data,
+        monitoring_start=started,
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -182,22 +183,33 @@ def _is_opioid(rxnorm_code: str) -> bool:
 
 
 def prn_uses(
-    session: Session, patient: Patient, zone: ZoneInfo, since: date, *, opioids_only: bool
+    session: Session,
+    patient: Patient,
+    zone: ZoneInfo,
+    since: date,
+    *,
+    opioids_only: bool,
+    orders: Sequence[MedicationRequest] | None = None,
 ) -> list[PrnUse]:
     """As-needed doses taken per local day, per drug (ingredient), against the largest maximum
     per day among the drug's as-needed orders (orders whose stored timing is outside the
-    plausible range are left out; the adherence report names them)."""
-    orders = [
-        order
-        for order in session.scalars(
-            select(MedicationRequest).where(
-                MedicationRequest.patient_id == patient.id,
-                MedicationRequest.as_needed.is_(True),
+    plausible range are left out; the adherence report names them). `orders`: the patient's
+    as-needed prescriptions, when the caller has read them already."""
+    if orders is None:
+        orders = list(
+            session.scalars(
+                select(MedicationRequest).where(
+                    MedicationRequest.patient_id == patient.id,
+                    MedicationRequest.as_needed.is_(True),
+                )
             )
         )
+    counted = [
+        order
+        for order in orders
         if order.status in COUNTED_STATUSES and (not opioids_only or _is_opioid(order.rxnorm_code))
     ]
-    drug_of = {order.id: (lookup_rxnorm(order.rxnorm_code), order) for order in orders}
+    drug_of = {order.id: (lookup_rxnorm(order.rxnorm_code), order) for order in counted}
     limits: dict[str, int] = {}
     for order_id, (drug, order) in list(drug_of.items()):
         try:
@@ -231,16 +243,21 @@ def prn_uses(
     ]
 
 
-def last_data_at(session: Session, patient_id: int) -> datetime | None:
-    """The latest time any patient-generated data describe: diary entries, questionnaire
-    answers, dose logs, and observations sent by an app or device (they carry a client id or an
-    acquisition modality) or holding pain or step counts."""
+def data_span(
+    session: Session, patient_id: int, zone: ZoneInfo
+) -> tuple[datetime | None, date | None]:
+    """(last data, monitoring start) in one statement: it runs on every sync POST.
+
+    Last data: the latest time any patient-generated data describe: diary entries,
+    questionnaire answers, dose logs, and observations sent by an app or device (they carry a
+    client id or an acquisition modality) or holding pain or step counts. Monitoring start:
+    the local day of the patient's first questionnaire assignment (monitoring began then)."""
     device_made = or_(
         Observation.client_id.is_not(None),
         Observation.modality.is_not(None),
         Observation.loinc_code.in_((PAIN_NRS_LOINC, STEPS_LOINC)),
     )
-    latest = (
+    columns = (
         select(func.max(PainDiaryEntry.recorded_at))
         .where(PainDiaryEntry.patient_id == patient_id)
         .scalar_subquery(),
@@ -253,19 +270,14 @@ def last_data_at(session: Session, patient_id: int) -> datetime | None:
         select(func.max(Observation.effective_at))
         .where(Observation.patient_id == patient_id, device_made, _VALID)
         .scalar_subquery(),
-    )
-    # One statement (four indexed MAX subqueries): this runs on every sync POST.
-    candidates = session.execute(select(*latest)).one()
-    found = [as_utc(moment) for moment in candidates if moment is not None]
-    return max(found, default=None)
-
-
-def monitoring_start(session: Session, patient_id: int, zone: ZoneInfo) -> date | None:
-    """The local day of the patient's first questionnaire assignment: monitoring began then."""
-    first = session.scalar(
-        select(func.min(QuestionnaireAssignment.starts_at)).where(
+        select(func.min(QuestionnaireAssignment.starts_at))
+        .where(
             QuestionnaireAssignment.patient_id == patient_id,
             QuestionnaireAssignment.starts_at >= local_start(EARLIEST_DATE, zone),
         )
+        .scalar_subquery(),
     )
-    return None if first is None else _day_of(first, zone)
+    *latest, first_assigned = session.execute(select(*columns)).one()
+    found = [as_utc(moment) for moment in latest if moment is not None]
+    start = None if first_assigned is None else _day_of(first_assigned, zone)
+    return max(found, default=None), start

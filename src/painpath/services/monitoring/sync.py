@@ -12,11 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from painpath.db.base import Base
 from painpath.kit.clock import utcnow
+from painpath.models.medication import MedicationAdministration, MedicationRequest
 from painpath.models.observation import Observation
+from painpath.models.pain_diary import PainDiaryEntry
 from painpath.models.sync import SyncBatch
 from painpath.schemas.monitoring_sync import (
+    DoseLogItem,
     ObservationItem,
+    PainDiaryItem,
     SyncBatchIn,
     SyncBatchResult,
     SyncItemResult,
@@ -24,7 +29,14 @@ from painpath.schemas.monitoring_sync import (
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, ServiceError
 from painpath.services.monitoring.evaluation import evaluate_patient
-from painpath.services.monitoring.ingest import known_observations, new_observation, store_item
+from painpath.services.monitoring.ingest import (
+    known_client_ids,
+    new_diary_entry,
+    new_dose_log,
+    new_observation,
+    prescriptions,
+    store_item,
+)
 
 
 def fingerprint(batch: SyncBatchIn) -> str:
@@ -53,30 +65,52 @@ def _item_error(error: ServiceError, index: int) -> ServiceError:
     return named
 
 
+#: Kinds looked up a batch at a time and inserted in the batch's one flush.
+BATCHED: dict[str, type[Observation | PainDiaryEntry | MedicationAdministration]] = {
+    "observation": Observation,
+    "pain_diary_entry": PainDiaryEntry,
+    "dose_log": MedicationAdministration,
+}
+
+
+def _known(
+    session: Session, access: PatientAccess, batch: SyncBatchIn
+) -> dict[tuple[str, str], int]:
+    """Stored ids of the batch's batched items by (kind, client id): one query per kind present."""
+    found: dict[tuple[str, str], int] = {}
+    for kind, model in BATCHED.items():
+        client_ids = [item.client_id for item in batch.items if item.kind == kind]
+        stored = known_client_ids(
+            session, model, patient_id=access.patient_id, client_ids=client_ids
+        )
+        for client_id, row_id in stored.items():
+            found[(kind, client_id)] = row_id
+    return found
+
+
 def _store_items(
     session: Session, access: PatientAccess, batch: SyncBatchIn
 ) -> list[SyncItemResult]:
-    readings = [item for item in batch.items if isinstance(item, ObservationItem)]
-    known = known_observations(
-        session, patient_id=access.patient_id, client_ids=[item.client_id for item in readings]
-    )
-    outcomes: list[tuple[int, bool] | Observation] = []
+    known = _known(session, access, batch)
+    doses = [item for item in batch.items if isinstance(item, DoseLogItem)]
+    orders = prescriptions(session, patient_id=access.patient_id, items=doses)
+    outcomes: list[tuple[int, bool] | Base] = []
     for index, item in enumerate(batch.items):
         try:
-            if not isinstance(item, ObservationItem):
-                outcomes.append(store_item(session, access=access, item=item))
-            elif item.client_id in known:
-                outcomes.append((known[item.client_id], False))
+            if (item.kind, item.client_id) in known:
+                outcomes.append((known[(item.kind, item.client_id)], False))
+            elif isinstance(item, ObservationItem | PainDiaryItem | DoseLogItem):
+                record = _new_record(access, item, orders)
+                session.add(record)
+                outcomes.append(record)
             else:
-                observation = new_observation(access, item)
-                session.add(observation)
-                outcomes.append(observation)
+                outcomes.append(store_item(session, access=access, item=item))
         except ServiceError as error:
             raise _item_error(error, index) from error
-    session.flush()
+    session.flush()  # one insert per table for the batched kinds, one change-log entry run
     results = []
     for index, (item, outcome) in enumerate(zip(batch.items, outcomes, strict=True)):
-        record_id, created = (outcome.id, True) if isinstance(outcome, Observation) else outcome
+        record_id, created = outcome if isinstance(outcome, tuple) else (_row_id(outcome), True)
         results.append(
             SyncItemResult(
                 index=index,
@@ -87,6 +121,23 @@ def _store_items(
             )
         )
     return results
+
+
+def _new_record(
+    access: PatientAccess,
+    item: ObservationItem | PainDiaryItem | DoseLogItem,
+    orders: dict[int, MedicationRequest],
+) -> Observation | PainDiaryEntry | MedicationAdministration:
+    if isinstance(item, ObservationItem):
+        return new_observation(access, item)
+    if isinstance(item, PainDiaryItem):
+        return new_diary_entry(access, item)
+    return new_dose_log(access, item, orders.get(item.medication_request_id))
+
+
+def _row_id(record: Base) -> int:
+    row_id: int = record.id  # type: ignore[attr-defined]
+    return row_id
 
 
 def receive_batch(

@@ -8,8 +8,11 @@ in a short transaction of its own (the request's own session is closed before st
 starts), and audits each alert it sends as a read. Each event carries the alert id as its SSE
 `id`, so a reconnecting EventSource resumes after the last alert it saw (`Last-Event-ID`). The
 server ends a stream after `STREAM_SECONDS`; browsers reconnect by themselves after `retry`.
-Every `CREDENTIAL_SECONDS` an idle stream checks that the session or token behind it is still
-live (one small query), and ends when it is not.
+Every `CREDENTIAL_SECONDS` one checker per process looks at the sessions and tokens behind all
+its open streams at once (web.stream_credentials) and wakes a stream whose credential ended,
+which then closes; an idle stream runs no query of its own. Streams take no admission slot
+(web.admission) and do their database work on `STREAM_THREADS` threads of their own, so open
+streams, however many, never hold a thread that a request needs.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from painpath.auth.actor import Actor
 from painpath.auth.permissions import Permission
@@ -37,11 +41,14 @@ from painpath.services.monitoring import alerts as monitoring_alerts
 from painpath.services.transaction import unit_of_work
 from painpath.web.alert_signal import AlertSignal, alert_signal
 from painpath.web.deps import ActorDep, SessionDep, request_credential
+from painpath.web.stream_credentials import CredentialWatch, credential_watch
 
 router = APIRouter(tags=["alerts"])
 
-#: How often an idle stream checks its session or token (and sends a keep-alive when due).
+#: How often the process checks the sessions and tokens behind its open streams (all at once).
 CREDENTIAL_SECONDS = 5.0
+#: Worker threads for the streams' database work, apart from those serving requests.
+STREAM_THREADS = 2
 STREAM_SECONDS = 300.0
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 3000
@@ -96,42 +103,49 @@ def _event(alert: AlertRead) -> str:
     return f"id: {alert.id}\nevent: alert\ndata: {data}\n\n"
 
 
-def _credential_is_live(factory: sessionmaker[Session], credential: Credential) -> bool:
-    with unit_of_work(factory) as session:
-        return sessions.credential_is_live(session, credential)
-
-
 async def _events(
     request: Request,
     factory: sessionmaker[Session],
     signal: AlertSignal,
+    watch: CredentialWatch,
     actor: Actor,
     credential: Credential,
     cursor: FeedCursor,
 ) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MILLISECONDS}\n\n"
+    limiter = stream_limiter(request.app.state)
     deadline = time.monotonic() + STREAM_SECONDS
     quiet_since = time.monotonic()
-    with signal.subscribe() as doorbell:
+    with signal.subscribe() as doorbell, watch.watch(credential, doorbell.event):
         woken = True  # read once on connecting: the catch-up after Last-Event-ID
         while time.monotonic() < deadline and not await request.is_disconnected():
-            if woken:
-                alerts = await run_in_threadpool(_poll, factory, actor, credential, cursor)
-            else:
-                live = await run_in_threadpool(_credential_is_live, factory, credential)
-                alerts = [] if live else None
-            if alerts is None:
-                yield SIGNED_OUT_EVENT
-                return
-            for alert in alerts:
-                yield _event(alert)
-            if alerts:
-                quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+            if woken:  # an alert may have been raised, or the credential may have ended
+                alerts = await anyio.to_thread.run_sync(
+                    _poll, factory, actor, credential, cursor, limiter=limiter
+                )
+                if alerts is None:
+                    yield SIGNED_OUT_EVENT
+                    return
+                for alert in alerts:
+                    yield _event(alert)
+                if alerts:
+                    quiet_since = time.monotonic()
+            if time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
                 yield ": keep-alive\n\n"
                 quiet_since = time.monotonic()
+            until_heartbeat = HEARTBEAT_SECONDS - (time.monotonic() - quiet_since)
             remaining = max(deadline - time.monotonic(), 0.0)
-            woken = await doorbell.wait(min(CREDENTIAL_SECONDS, remaining))
+            woken = await doorbell.wait(max(min(until_heartbeat, remaining), 0.0))
+
+
+def stream_limiter(state: object) -> anyio.CapacityLimiter:
+    """The worker threads the process's streams share (made on first use, in the event loop):
+    a stream's database work never takes one of the threads that serve requests."""
+    limiter = getattr(state, "stream_limiter", None)
+    if not isinstance(limiter, anyio.CapacityLimiter):
+        limiter = anyio.CapacityLimiter(STREAM_THREADS)
+        setattr(state, "stream_limiter", limiter)  # noqa: B010 (Starlette State is dynamic)
+    return limiter
 
 
 @router.get(
@@ -160,6 +174,9 @@ def alert_stream(
             request,
             request.app.state.session_factory,
             alert_signal(request.app.state, request.app.state.engine),
+            credential_watch(
+                request.app.state, request.app.state.session_factory, CREDENTIAL_SECONDS
+            ),
             actor,
             request_credential(request),
             FeedCursor(floor),

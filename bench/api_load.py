@@ -1,0 +1,387 @@
+"""The patient API under load: open loop, a fixed arrival schedule, the mix issue 15 names (sync
+batches, record reads, panel loads), 1 and 2 server processes, SQLite and PostgreSQL.
+
+    .venv/bin/python bench/api_load.py                         # the full matrix
+    .venv/bin/python bench/api_load.py --quick                 # 10 s steps, 25/50 req/s, SQLite
+    .venv/bin/python bench/api_load.py --soak 150 --minutes 10 --databases postgresql --processes 2
+
+Setup (before anything is measured): a fresh database, `painpath db upgrade`, `painpath demo seed
+--patients N`, then, in this process, one patient account per demo patient without one and one
+bearer token per patient and per demo clinician, issued straight through the service layer (no
+argon2 log-ins during the run). Every request body is built before the step: each sync batch has
+a unique batch id and unique client ids (a pain-diary entry for a past day and two dose logs
+against one of the patient's own prescriptions), so every batch is stored and runs the alert
+rules. The mix, by request: 50 % sync POST (`/api/patients/{id}/sync`, as the patient), 30 %
+record reads (the patient's pain diary, observations or prescriptions, as the patient), 20 %
+panel loads (the clinician's patient list or panel-wide alerts).
+
+Each step sends requests at fixed times (t0 + i / rate) whatever the server does, so a slow
+server cannot slow the load (no coordinated omission); latency runs from the time a request was
+due. The first `--warmup` seconds are sent but not counted. Reported per step: achieved rate
+(2xx answers per counted second), p50/p90/p99/max, errors (anything but 2xx), of which 503
+(admission control), the server's CPU (user + system of its process tree, % of one core), the
+generator's own CPU (this process), and the machine's 1-minute load average before and after.
+`--soak` runs one rate for `--minutes` and reports the same per minute. Nothing here is a test;
+no time is asserted. Results: bench/results/api_load.json and a markdown table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "src")]
+
+from cds import _cpu_seconds, _database, _free_port, _percentile, _server  # noqa: E402
+
+PAINPATH = ROOT / ".venv" / "bin" / "painpath"
+RESULTS = ROOT / "bench" / "results"
+#: Share of each kind of request in the mix (by count).
+MIX = (("sync", 0.5), ("record", 0.3), ("panel", 0.2))
+TOKEN_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True)
+class Call:
+    kind: str
+    method: str
+    path: str
+    token: str
+    body: bytes | None = None
+
+
+@dataclass
+class Step:
+    database: str
+    processes: int
+    offered: float
+    seconds: float
+    sent: int = 0
+    achieved: float = 0.0
+    p50_ms: float | None = None
+    p90_ms: float | None = None
+    p99_ms: float | None = None
+    max_ms: float | None = None
+    errors: int = 0
+    refused_503: int = 0
+    server_cpu_percent: float = 0.0
+    generator_cpu_percent: float = 0.0
+    load_before: float = 0.0
+    load_after: float = 0.0
+    p99_by_kind: dict[str, float | None] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who calls: (patient id, patient token, one of the patient's prescription ids), clinicians."""
+
+    patients: list[tuple[int, str, int]]
+    clinicians: list[str]
+
+
+def seed(url: str, env: dict[str, str], patients: int) -> Cast:
+    """Migrate, seed the demo cohort, give every patient an account, issue every token."""
+    for command in (["db", "upgrade"], ["demo", "seed", "--patients", str(patients)]):
+        subprocess.run([str(PAINPATH), *command], env=env, check=True, capture_output=True)
+    from sqlalchemy import select
+
+    from painpath.auth.passwords import hash_password
+    from painpath.db.engine import make_engine, make_session_factory
+    from painpath.models import MedicationRequest, Patient, User
+    from painpath.models.enums import Role
+    from painpath.services.identity.accounts import issue_token
+    from painpath.services.transaction import unit_of_work
+
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    password_hash = hash_password(secrets.token_urlsafe(24))  # nobody logs in with it
+    with unit_of_work(factory) as session:
+        with_account = set(
+            session.scalars(select(User.patient_id).where(User.patient_id.is_not(None)))
+        )
+        for patient in session.scalars(select(Patient).order_by(Patient.id)):
+            if patient.id not in with_account:
+                session.add(
+                    User(
+                        username=f"bench.patient.{patient.id}",
+                        display_name=f"{patient.given_name} {patient.family_name}",
+                        password_hash=password_hash,
+                        role=Role.patient,
+                        patient_id=patient.id,
+                        is_active=True,
+                    )
+                )
+        session.flush()
+        prescriptions: dict[int, int] = {}
+        for patient_id, request_id in session.execute(
+            select(MedicationRequest.patient_id, MedicationRequest.id)
+            .where(MedicationRequest.start_date <= datetime.now(UTC).date() - timedelta(days=2))
+            .order_by(MedicationRequest.id)
+        ):
+            prescriptions.setdefault(patient_id, request_id)
+        chosen = []
+        for user in session.scalars(
+            select(User).where(User.role == Role.patient).order_by(User.patient_id)
+        ):
+            if user.patient_id in prescriptions:
+                token, _ = issue_token(session, user=user, minutes=TOKEN_MINUTES)
+                chosen.append((int(user.patient_id), token, prescriptions[user.patient_id]))
+        clinicians = [
+            issue_token(session, user=user, minutes=TOKEN_MINUTES)[0]
+            for user in session.scalars(select(User).where(User.role == Role.clinician))
+            for _ in range(4)
+        ]
+    engine.dispose()
+    if not chosen or not clinicians:
+        raise RuntimeError("the seeded cohort has no patient with a prescription or no clinician")
+    return Cast(chosen, clinicians)
+
+
+def _sync_body(run: str, index: int, request_id: int) -> bytes:
+    now = datetime.now(UTC)
+    day = (now - timedelta(days=1 + index % 20)).date().isoformat()
+    items = [
+        {
+            "kind": "pain_diary_entry",
+            "client_id": f"{run}-d-{index}",
+            "local_date": day,
+            "pain": 3 + index % 6,
+            "body_regions": ["lower-back"],
+        },
+        *(
+            {
+                "kind": "dose_log",
+                "client_id": f"{run}-m-{index}-{n}",
+                "medication_request_id": request_id,
+                "effective_at": (now - timedelta(hours=2 + n)).isoformat(),
+                "taken": True,
+            }
+            for n in range(2)
+        ),
+    ]
+    return json.dumps({"batch_id": f"{run}-b-{index}", "items": items}).encode()
+
+
+RECORD_PATHS = ("pain-diary?limit=20", "observations?limit=20", "medication-requests?limit=20")
+PANEL_PATHS = ("/api/patients?limit=50", "/api/monitoring/alerts?limit=50")
+
+
+def plan(cast: Cast, total: int, seed_value: int) -> list[Call]:
+    """`total` calls in the mix's proportions, in a shuffled but reproducible order."""
+    chooser = random.Random(seed_value)
+    run = secrets.token_hex(4)
+    kinds = [kind for kind, share in MIX for _ in range(round(share * 1000))]
+    calls = []
+    for index in range(total):
+        kind = chooser.choice(kinds)
+        patient_id, token, request_id = chooser.choice(cast.patients)
+        home = f"/api/patients/{patient_id}"
+        if kind == "sync":
+            body = _sync_body(run, index, request_id)
+            calls.append(Call(kind, "POST", f"{home}/sync", token, body))
+        elif kind == "record":
+            calls.append(Call(kind, "GET", f"{home}/{chooser.choice(RECORD_PATHS)}", token))
+        else:
+            path = chooser.choice(PANEL_PATHS)
+            calls.append(Call(kind, "GET", path, chooser.choice(cast.clinicians)))
+    return calls
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def load(
+    base: str, calls: list[Call], rate: float, warmup: float
+) -> tuple[list[tuple[str, float, str]], float]:
+    """(kind, latency ms, status) of each counted call, and the counted wall seconds."""
+    results: list[tuple[str, float, str]] = []
+    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
+    async with httpx.AsyncClient(
+        base_url=base, timeout=60, limits=limits, trust_env=False
+    ) as client:
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.5
+        counted_from = start + warmup
+
+        async def one(due: float, call: Call) -> None:
+            headers = {"Authorization": f"Bearer {call.token}"}
+            if call.body is not None:
+                headers["Content-Type"] = "application/json"
+            try:
+                answer = await client.request(
+                    call.method, call.path, content=call.body, headers=headers
+                )
+                status = str(answer.status_code)
+            except httpx.HTTPError as error:
+                status = type(error).__name__
+            if due >= counted_from:
+                results.append((call.kind, (loop.time() - due) * 1000, status))
+
+        tasks = []
+        for index, call in enumerate(calls):
+            due = start + index / rate
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(due, call)))
+        await asyncio.gather(*tasks)
+        finished = loop.time()
+    return results, finished - counted_from
+
+
+def measure(base: str, pid: int, cast: Cast, step: Step, warmup: float, seed_value: int) -> Step:
+    calls = plan(cast, int(step.offered * (warmup + step.seconds)), seed_value)
+    step.load_before = os.getloadavg()[0]
+    cpu_before, own_before, wall_before = _cpu_seconds(pid), _own_cpu(), time.monotonic()
+    results, counted = asyncio.run(load(base, calls, step.offered, warmup))
+    wall = time.monotonic() - wall_before
+    step.server_cpu_percent = round(100 * (_cpu_seconds(pid) - cpu_before) / wall, 1)
+    step.generator_cpu_percent = round(100 * (_own_cpu() - own_before) / wall, 1)
+    step.load_after = os.getloadavg()[0]
+    return summarize(step, results, counted)
+
+
+def summarize(step: Step, results: list[tuple[str, float, str]], counted: float) -> Step:
+    latencies = [latency for _, latency, _ in results]
+    for _, _, status in results:
+        step.statuses[status] = step.statuses.get(status, 0) + 1
+    ok = sum(count for status, count in step.statuses.items() if status.startswith("2"))
+    step.sent = len(results)
+    step.achieved = round(ok / counted, 1) if counted > 0 else 0.0
+    step.p50_ms = _percentile(latencies, 0.50)
+    step.p90_ms = _percentile(latencies, 0.90)
+    step.p99_ms = _percentile(latencies, 0.99)
+    step.max_ms = _percentile(latencies, 1.0)
+    step.errors = len(results) - ok
+    step.refused_503 = step.statuses.get("503", 0)
+    step.p99_by_kind = {
+        kind: _percentile([lat for k, lat, _ in results if k == kind], 0.99) for kind, _ in MIX
+    }
+    return step
+
+
+HEADER = (
+    "| database | processes | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | max ms"
+    " | p99 sync / record / panel ms | errors | of which 503 | server CPU % | generator CPU %"
+    " | load before → after |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def row(step: Step) -> str:
+    kinds = " / ".join(str(step.p99_by_kind.get(kind)) for kind, _ in MIX)
+    return (
+        f"| {step.database} | {step.processes} | {step.offered:g} | {step.achieved:g} |"
+        f" {step.p50_ms} | {step.p90_ms} | {step.p99_ms} | {step.max_ms} | {kinds} |"
+        f" {step.errors} | {step.refused_503} | {step.server_cpu_percent:g} |"
+        f" {step.generator_cpu_percent:g} | {step.load_before:.2f} → {step.load_after:.2f} |"
+    )
+
+
+def environment(url: str, folder: str, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PAINPATH_DATABASE_URL": url,
+        "PAINPATH_DATA_DIR": folder,
+        "PAINPATH_ENVIRONMENT": "development",
+        "PAINPATH_SECRET_KEY": secrets.token_urlsafe(48),
+        "PAINPATH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def run(args: argparse.Namespace) -> list[Step]:
+    steps: list[Step] = []
+    for database in args.databases:
+        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as url:
+            port = _free_port()
+            env = environment(url, folder, port)
+            cast = seed(url, env, args.patients)
+            print(
+                f"<!-- {database}: {len(cast.patients)} patients with tokens,"
+                f" {len(cast.clinicians)} clinician tokens -->",
+                flush=True,
+            )
+            base = f"http://127.0.0.1:{port}"
+            for processes in args.processes:
+                with _server("painpath", processes, env, port) as pid:
+                    if args.soak:
+                        steps.extend(soak(base, pid, cast, database, processes, args))
+                        continue
+                    for number, rate in enumerate(args.rates):
+                        step = Step(database, processes, rate, args.seconds)
+                        measure(base, pid, cast, step, args.warmup, number)
+                        print(row(step), flush=True)
+                        steps.append(step)
+    return steps
+
+
+def soak(
+    base: str, pid: int, cast: Cast, database: str, processes: int, args: argparse.Namespace
+) -> list[Step]:
+    """One rate for `--minutes`, reported a minute at a time (each minute its own schedule)."""
+    found = []
+    for minute in range(int(args.minutes)):
+        step = Step(database, processes, args.soak, 60.0)
+        measure(base, pid, cast, step, args.warmup if minute == 0 else 0.0, 1000 + minute)
+        print(row(step), flush=True)
+        found.append(step)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", type=float, nargs="+", default=[50, 100, 150, 200])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--soak", type=float, metavar="RATE", help="one rate for --minutes")
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--quick", action="store_true", help="10 s steps, 25/50 req/s, SQLite")
+    args = parser.parse_args()
+    if args.quick:
+        args.rates, args.seconds, args.warmup = [25, 50], 10, 3
+        args.databases, args.processes, args.patients = ["sqlite"], [1], 30
+    load_before = os.getloadavg()
+    print(f"load average before: {load_before}; {os.cpu_count()} CPUs")
+    print(HEADER)
+    steps = run(args)
+    load_after = os.getloadavg()
+    print(f"load average after: {load_after}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = "api_soak.json" if args.soak else "api_load.json"
+    (RESULTS / name).write_text(
+        json.dumps(
+            {
+                "load_before": load_before,
+                "load_after": load_after,
+                "cpus": os.cpu_count(),
+                "patients": args.patients,
+                "steps": [asdict(step) for step in steps],
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

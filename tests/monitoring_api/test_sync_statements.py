@@ -1,0 +1,98 @@
+"""What a sync POST costs the database, as a count of SQL statements (not a time): the bearer
+token is one statement, diary entries, readings and dose logs are looked up and inserted a
+batch at a time (no statement per item), and the alert rules read the patient's history in a
+fixed number of statements. A change that adds a statement to this hot path fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from tests.monitoring_api.conftest import Headers
+from tests.monitoring_api.test_sync import diary, dose, steps
+
+#: Besides the items' own row inserts: token 1, patient 1, replay check 1, known client ids 3
+#: (one per batched kind present), prescriptions 1, the batch row 1, change log 2, alert rules
+#: 10, audit 4. Raise it only with a reason in the commit message.
+SYNC_STATEMENTS = 24
+ITEM_INSERTS = (
+    "INSERT INTO observations",
+    "INSERT INTO pain_diary_entries",
+    "INSERT INTO medication_administrations",
+)
+
+
+@contextmanager
+def statements(app: FastAPI) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(app.state.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", note)
+
+
+def _batch(batch_id: str, size: int, prescription_id: int) -> dict[str, Any]:
+    # One of each a day, the same low pain and a steady step count: no rule fires, so the
+    # count is the cost of storing and evaluating, not of raising alerts.
+    items = []
+    for n in range(size):
+        day = f"2026-11-{n + 1 + (10 if batch_id == 'measured' else 0):02d}"
+        items.append({**diary(f"{batch_id}-d-{n}", pain=2), "local_date": day})
+        items.append(
+            {**dose(f"{batch_id}-m-{n}", prescription_id), "effective_at": f"{day}T09:00:00-06:00"}
+        )
+        items.append(
+            {
+                **steps(f"{batch_id}-s-{n}", value=6000),
+                "effective_at": f"{day}T00:00:00-06:00",
+                "effective_end": f"{day}T23:59:59-06:00",
+            }
+        )
+    return {"batch_id": batch_id, "items": items}
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_a_sync_post_costs_a_fixed_number_of_statements_whatever_its_size(
+    app: FastAPI,
+    client: TestClient,
+    patient: Headers,
+    home: str,
+    prescription_id: int,
+    size: int,
+) -> None:
+    warm = _batch("warm", 1, prescription_id)
+    assert client.post(f"{home}/sync", json=warm, headers=patient).status_code == 200
+    body = _batch("measured", size, prescription_id)
+    with statements(app) as seen:
+        response = client.post(f"{home}/sync", json=body, headers=patient)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 3 * size
+    listing = "\n".join(s.split("\n")[0][:120] for s in seen)
+    assert not [s for s in seen if "INSERT INTO alerts" in s], listing
+    # The ORM may insert the items' rows one statement per row (SQLite) or a batch at a time
+    # (PostgreSQL): everything else is counted.
+    row_inserts = [s for s in seen if s.lstrip().startswith(ITEM_INSERTS)]
+    assert len(row_inserts) <= 3 * size
+    assert len(seen) - len(row_inserts) == SYNC_STATEMENTS, listing
+
+
+def test_a_bearer_token_is_checked_in_one_statement(
+    app: FastAPI, client: TestClient, patient: Headers, home: str
+) -> None:
+    with statements(app) as seen:
+        assert client.get(f"{home}/pain-diary", headers=patient).status_code == 200
+    token_reads = [s for s in seen if "api_tokens" in s]
+    assert len(token_reads) == 1
+    assert "JOIN users" in token_reads[0]
+    assert not [s for s in seen if s.lstrip().startswith("SELECT users.")]
