@@ -48,12 +48,13 @@ def _cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def timed(command: list[str]) -> dict[str, Any]:
+def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     """Wall seconds, CPU seconds of the whole process tree (workers are reaped children, so
-    they count) and the 1-minute load average before and after."""
+    they count) and the 1-minute load average before and after. `env`: added variables."""
     before, cpu = load(), _cpu()
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    environment = {**os.environ, **env} if env else None
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=environment)
     seconds = time.perf_counter() - start
     return {
         "seconds": round(seconds, 2),
@@ -125,7 +126,9 @@ def main() -> int:
         "block_samples": block_samples,
         "threads_per_worker": args.threads_per_worker,
     }
-    baselines = [] if args.skip_baseline else ["polars"]
+    # The polars baseline twice: on all cores, and on one thread (POLARS_MAX_THREADS=1 in its
+    # fresh process), since one painpath worker is one core.
+    baselines = [] if args.skip_baseline else ["polars", "polars_1thread"]
     if not args.skip_baseline and args.patients <= PANDAS_MAX_PATIENTS:
         if importlib.util.find_spec("pandas") is None:
             print("pandas is not installed: the pandas baseline is skipped")
@@ -135,7 +138,8 @@ def main() -> int:
         out = work / f"baseline-{engine}.json"
         script = "population_baseline.py" if engine == "pandas" else "population_baseline_polars.py"
         run = timed(
-            [str(PYTHON), str(BENCH / script), str(claims), str(diagnoses), "2025", str(out)]
+            [str(PYTHON), str(BENCH / script), str(claims), str(diagnoses), "2025", str(out)],
+            env={"POLARS_MAX_THREADS": "1"} if engine == "polars_1thread" else None,
         )
         base = json.loads(out.read_text())
         results[f"baseline_{engine}"] = {
@@ -219,6 +223,7 @@ def main() -> int:
     )
     for key, label in (
         ("baseline_polars", "measures: polars baseline, 1 proc"),
+        ("baseline_polars_1thread", "measures: polars baseline, 1 thread"),
         ("baseline_pandas", "measures: pandas baseline, 1 proc"),
         ("opioids_1", "measures: painpath, 1 worker"),
         ("opioids_2", "measures: painpath, 2 workers"),
@@ -238,6 +243,7 @@ def main() -> int:
     for engine in baselines:
         base = results[f"baseline_{engine}"]["seconds"]
         print(f"; {engine} baseline ÷ 1 worker: {base / one:.2f}×", end="")
+        print(f"; {engine} baseline ÷ 2 workers: {base / two:.2f}×", end="")
     print(f"; totals equal: {results.get('totals_equal', '-')}")
     cohort_one, cohort_two = (results[k]["seconds"] for k in ("pgx_1", "pgx_2"))
     print(

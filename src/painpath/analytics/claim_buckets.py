@@ -107,6 +107,7 @@ def split_claims(
         write_parquet(
             root / "buckets" / f"{int(str(bucket)):05d}" / f"claims-{block:05d}.parquet",
             part.drop("_bucket"),
+            intermediate=True,
         )
     return {
         **peak_memory(),

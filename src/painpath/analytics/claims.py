@@ -111,12 +111,7 @@ def check_claims(frame: pl.DataFrame, first_row: int) -> Checked:
         pl.col("days_supply").cast(pl.Float64, strict=False).alias("days_supply_raw"),
         _as_date(frame, "fill_date").alias("fill_date"),
         (_as_date(frame, "birth_date") if has_birth else pl.lit(None, pl.Date)).alias("birth_date"),
-        *[pl.col(name).cast(pl.Utf8).alias(f"_raw_{name}") for name in REQUIRED],
-        (pl.col("rxnorm").cast(pl.Utf8) if has_rx else pl.lit(None, pl.Utf8)).alias("_raw_rxnorm"),
-        (pl.col("ndc").cast(pl.Utf8) if has_ndc else pl.lit(None, pl.Utf8)).alias("_raw_ndc"),
-        (pl.col("birth_date").cast(pl.Utf8) if has_birth else pl.lit(None, pl.Utf8)).alias(
-            "_raw_birth_date"
-        ),
+        (pl.col("birth_date").is_not_null() if has_birth else pl.lit(False)).alias("_has_birth"),
     ).with_columns(normalize_ndc(pl.col("ndc_raw")).alias("ndc"))
     rules: list[tuple[str, pl.Expr, str]] = []
     for name in REQUIRED_TEXT:
@@ -164,30 +159,41 @@ def check_claims(frame: pl.DataFrame, first_row: int) -> Checked:
     rules.append(
         (
             "birth_date",
-            pl.col("birth_date").is_null() & pl.col("_raw_birth_date").is_not_null(),
+            pl.col("birth_date").is_null() & pl.col("_has_birth"),
             "is not a date (YYYY-MM-DD)",
         )
     )
+    # One pass decides which rows are bad; the first broken rule and the raw value are then
+    # worked out for the bad rows only (few), never for the millions of good ones.
+    judged = typed.with_columns(
+        pl.any_horizontal(*[broken.fill_null(False) for _, broken, _ in rules]).alias("_bad")
+    )
+    bad = judged.filter(pl.col("_bad"))
     problem = pl.lit(None, pl.Utf8)
     column = pl.lit(None, pl.Utf8)
     for name, broken, text in reversed(rules):
         problem = pl.when(broken.fill_null(False)).then(pl.lit(text)).otherwise(problem)
         column = pl.when(broken.fill_null(False)).then(pl.lit(name)).otherwise(column)
-    judged = typed.with_columns(problem.alias("_problem"), column.alias("_column"))
-    bad = judged.filter(pl.col("_problem").is_not_null())
+    raw_names = [name for name in (*REQUIRED, "rxnorm", "ndc", "birth_date") if name in frame]
+    positions = bad["row"] - first_row
+    raw = frame.select(
+        pl.col(name).gather(positions).cast(pl.Utf8).alias(f"_raw_{name}") for name in raw_names
+    )
+    bad = pl.concat([bad, raw], how="horizontal").with_columns(
+        problem.alias("_problem"), column.alias("_column")
+    )
     raw_value = pl.lit(None, pl.Utf8)
-    for name in (*REQUIRED, "rxnorm", "ndc", "birth_date"):
-        if f"_raw_{name}" in bad.columns:
-            raw_value = (
-                pl.when(pl.col("_column") == name).then(pl.col(f"_raw_{name}")).otherwise(raw_value)
-            )
+    for name in raw_names:
+        raw_value = (
+            pl.when(pl.col("_column") == name).then(pl.col(f"_raw_{name}")).otherwise(raw_value)
+        )
     rejects = bad.select(
         "row",
         pl.col("_column").alias("column"),
         pl.col("_problem").alias("problem"),
         raw_value.str.slice(0, 80).alias("value"),
     )
-    valid = judged.filter(pl.col("_problem").is_null()).select(
+    valid = judged.filter(~pl.col("_bad")).select(
         "row",
         *REQUIRED_TEXT,
         pl.when(rx.str.len_chars() > 0).then(rx).otherwise(None).alias("rxnorm"),

@@ -47,21 +47,22 @@ def entity_counts(claims: pl.DataFrame, patients: pl.DataFrame, period: Period) 
     ).filter(pl.col("fill_date") == pl.col("ipsd"))
     for entity in ENTITIES:
         for source, names in ((year_claims, rates[:4]), (index_claims, rates[4:])):
+            flags = sorted({name for _, den, num in names for name in (den, num)})
             links = source.select(PID, pl.col(entity).alias("entity_id")).unique()
-            joined = links.join(patients, on=PID, how="inner")
+            # One group-by per entity and source sums every measure's flags at once.
+            sums = (
+                links.join(patients.select(PID, *flags), on=PID, how="inner")
+                .group_by("entity_id")
+                .agg(pl.col(flags).fill_null(False).sum().cast(pl.Int64))
+            )
             for measure, den, num in names:
                 parts.append(
-                    joined.group_by("entity_id")
-                    .agg(
-                        pl.col(den).fill_null(False).sum().cast(pl.Int64).alias("denominator"),
-                        pl.col(num).fill_null(False).sum().cast(pl.Int64).alias("numerator"),
-                    )
-                    .select(
+                    sums.select(
                         pl.lit(entity.removesuffix("_id")).alias("entity_type"),
                         "entity_id",
                         pl.lit(measure).alias("measure"),
-                        "denominator",
-                        "numerator",
+                        pl.col(den).alias("denominator"),
+                        pl.col(num).alias("numerator"),
                     )
                 )
     return pl.concat(parts).filter(pl.col("denominator") > 0).cast(schema)  # type: ignore[arg-type]

@@ -19,7 +19,16 @@ import polars as pl
 
 from painpath.analytics.eligibility import adult_on, exclusion_flag, exclusions
 from painpath.analytics.entity_counts import entity_counts
-from painpath.analytics.intervals import PID, clip_to, covered_days, days_between, sweep
+from painpath.analytics.intervals import (
+    PID,
+    clip_to,
+    covered_days,
+    days_between,
+    keyed,
+    patient_keys,
+    sweep,
+    with_ids,
+)
 from painpath.analytics.knowledge import EXCLUSION_CATEGORIES
 from painpath.analytics.products import BENZODIAZEPINE, OPIOID
 
@@ -82,7 +91,7 @@ def with_products(claims: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _multiple_providers(opioids: pl.DataFrame) -> set[str]:
+def _multiple_providers(opioids: pl.DataFrame) -> pl.Series:
     """Patients with ≥4 prescribers and ≥4 pharmacies among fills within 180 days."""
     candidates = opioids.group_by(PID).agg(
         pl.col("prescriber_id").n_unique().alias("n_p"), pl.col("pharmacy_id").n_unique()
@@ -90,9 +99,9 @@ def _multiple_providers(opioids: pl.DataFrame) -> set[str]:
     wanted = candidates.filter(
         (pl.col("n_p") >= OMP_PRESCRIBERS) & (pl.col("pharmacy_id") >= OMP_PHARMACIES)
     )[PID]
-    found: set[str] = set()
+    found: list[object] = []
     if wanted.is_empty():
-        return found
+        return pl.Series(PID, found, dtype=opioids.schema[PID])
     rows = (
         opioids.filter(pl.col(PID).is_in(wanted.implode()))
         .sort(PID, "fill_date")
@@ -113,9 +122,9 @@ def _multiple_providers(opioids: pl.DataFrame) -> set[str]:
                 len(set(prescribers[span])) >= OMP_PRESCRIBERS
                 and len(set(pharmacies[span])) >= OMP_PHARMACIES
             ):
-                found.add(str(key[0]))
+                found.append(key[0])
                 break
-    return found
+    return pl.Series(PID, found, dtype=opioids.schema[PID])
 
 
 def _year_measures(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame) -> pl.DataFrame:
@@ -183,7 +192,7 @@ def _year_measures(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame)
             & ~is_excluded
         ).alias("HDO_denominator"),
         high.alias("_high"),
-        pl.col(PID).is_in(sorted(multi)).alias("_multi"),
+        pl.col(PID).is_in(multi.implode()).alias("_multi"),
     )
     return table.with_columns(
         (pl.col("OHD_denominator") & pl.col("_high")).alias("OHD_numerator"),
@@ -291,13 +300,15 @@ def measure_shard(
     claims: pl.DataFrame, diagnoses: pl.DataFrame | None, period: Period
 ) -> ShardResult:
     """Every measure for the patients of `claims` (see `with_products` for its columns)."""
-    year_excluded = exclusions(diagnoses, period.start, period.end)
-    cou_excluded = exclusions(diagnoses, period.intake_start, period.end)
+    claims, names = patient_keys(claims)
+    year_excluded = keyed(exclusions(diagnoses, period.start, period.end), names)
+    cou_excluded = keyed(exclusions(diagnoses, period.intake_start, period.end), names)
     year = _year_measures(claims, period, year_excluded)
     cou = _continued_use(claims, period, cou_excluded)
     frames = [f for f in (year, cou) if not f.is_empty()]
+    key_schema = {**PATIENT_SCHEMA, PID: claims.schema[PID]}
     if not frames:
-        patients = pl.DataFrame(schema=PATIENT_SCHEMA)
+        patients = pl.DataFrame(schema=key_schema)
     elif len(frames) == 1:
         patients = frames[0]
     else:
@@ -311,19 +322,24 @@ def measure_shard(
                 )
             ).drop("cou_excluded")
         missing = [name for name in PATIENT_SCHEMA if name not in patients.columns]
-        patients = patients.with_columns(*[pl.lit(None).alias(name) for name in missing]).select(
-            [pl.col(name).cast(dtype) for name, dtype in PATIENT_SCHEMA.items()]
+        patients = (
+            patients.with_columns(*[pl.lit(None).alias(name) for name in missing])
+            .select(
+                [
+                    pl.col(name).cast(dtype).fill_null(False)
+                    if name.endswith(("_denominator", "_numerator"))
+                    else pl.col(name).cast(dtype)
+                    for name, dtype in key_schema.items()
+                ]
+            )
+            .sort(PID)
         )
-        for name in PATIENT_SCHEMA:
-            if name.endswith(("_denominator", "_numerator")):
-                patients = patients.with_columns(pl.col(name).fill_null(False))
-        patients = patients.sort(PID)
     in_year = (pl.col("fill_date") >= period.start) & (pl.col("fill_date") <= period.end)
     daily = sweep(
         clip_to(claims.filter(pl.col("is_opioid") & in_year), period.start, period.end),
         pl.DataFrame(),
     )
-    daily_mme = (
+    daily_mme = with_ids(
         daily.filter(pl.col("op") > 0)
         .select(
             PID,
@@ -331,6 +347,8 @@ def measure_shard(
             (pl.col("next") - pl.duration(days=1)).alias("end"),
             (pl.col("mme") / MME_SCALE).alias("mme_per_day"),
         )
-        .sort(PID, "start")
+        .sort(PID, "start"),
+        names,
     )
-    return ShardResult(patients, entity_counts(claims, patients, period), daily_mme)
+    entities = entity_counts(claims, patients, period)
+    return ShardResult(with_ids(patients, names), entities, daily_mme)

@@ -85,12 +85,13 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     )
     diagnosis_file = folder / "diagnoses.parquet"
     diagnoses = pl.read_parquet(diagnosis_file) if diagnosis_file.exists() else None
-    result = measure_shard(with_products(claims, products), diagnoses, Period(year))
+    resolved = with_products(claims, products)
+    result = measure_shard(resolved, diagnoses, Period(year))
     out = root / "measured"
-    write_parquet(out / f"patients-{bucket:05d}.parquet", result.patients)
-    write_parquet(out / f"entities-{bucket:05d}.parquet", result.entities)
-    write_parquet(out / f"daily-{bucket:05d}.parquet", result.daily_mme)
-    classes = claims.join(products, on="rxnorm", how="left")["measure_class"].value_counts()
+    write_parquet(out / f"patients-{bucket:05d}.parquet", result.patients, intermediate=True)
+    write_parquet(out / f"entities-{bucket:05d}.parquet", result.entities, intermediate=True)
+    write_parquet(out / f"daily-{bucket:05d}.parquet", result.daily_mme, intermediate=True)
+    classes = resolved["measure_class"].value_counts()
     return {
         **peak_memory(),
         "patients": result.patients.height,

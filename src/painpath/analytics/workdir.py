@@ -45,13 +45,19 @@ def write_json(path: Path, value: Any) -> None:
     _atomic_bytes(path, (json.dumps(value, indent=1, sort_keys=True, default=str) + "\n").encode())
 
 
-def write_parquet(path: Path, frame: pl.DataFrame) -> None:
-    """Write a frame to `path` atomically (temporary name in the same folder, then rename)."""
+def write_parquet(path: Path, frame: pl.DataFrame, *, intermediate: bool = False) -> None:
+    """Write a frame to `path` atomically (temporary name in the same folder, then rename).
+
+    `intermediate`: a file of the work folder that only the job itself reads back once
+    (buckets, shard results): fast LZ4 and no statistics instead of the outputs' zstd."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
     try:
-        frame.write_parquet(temporary, compression="zstd", statistics=True)
+        if intermediate:
+            frame.write_parquet(temporary, compression="lz4", statistics=False)
+        else:
+            frame.write_parquet(temporary, compression="zstd", statistics=True)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
