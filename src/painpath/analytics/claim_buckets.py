@@ -16,14 +16,13 @@ from painpath.analytics.executor import peak_memory
 from painpath.analytics.workdir import write_parquet
 
 DIAGNOSIS_SYSTEMS = ("ICD-10-CM", "HCPCS")
+#: What stage 2 reads of a valid claim (row numbers and NDCs matter only to stage 1's reports).
 KEEP = (
-    "row",
     "patient_id",
     "prescriber_id",
     "pharmacy_id",
     "clinic_id",
     "rxnorm",
-    "ndc",
     "quantity",
     "days_supply",
     "fill_date",

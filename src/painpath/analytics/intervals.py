@@ -29,12 +29,10 @@ def days_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
 
 
 def patient_keys(claims: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The claims sorted by patient with `patient_id` replaced by an integer key (1, 2, … in
-    the order of the ids), and the key → id table to put the ids back."""
-    ordered = claims.sort(PID, "fill_date")
-    new = pl.col(PID).ne_missing(pl.col(PID).shift(1))
-    keyed = ordered.with_columns(new.cum_sum().cast(pl.Int64).alias("_key"))
-    names = keyed.filter(new).select("_key", PID)
+    """The claims (same order) with `patient_id` replaced by an integer key (1, 2, … in the
+    order of the ids), and the key → id table to put the ids back."""
+    keyed = claims.with_columns(pl.col(PID).rank("dense").cast(pl.Int64).alias("_key"))
+    names = keyed.select("_key", PID).unique("_key").sort("_key")
     return keyed.drop(PID).rename({"_key": PID}), names
 
 

@@ -65,7 +65,6 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
         claims = pl.concat([pl.read_parquet(f) for f in files])
     else:
         claims = pl.DataFrame(schema={name: pl.Utf8 for name in KEEP}).with_columns(
-            pl.col("row").cast(pl.Int64),
             pl.col("quantity").cast(pl.Float64),
             pl.col("days_supply").cast(pl.Int32),
             pl.col("fill_date").cast(pl.Date),
