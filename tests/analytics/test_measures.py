@@ -229,3 +229,28 @@ def test_fentanyl_patch_mme_and_buprenorphine_out_of_scope() -> None:
     )
     assert patient(result, "T")["max_daily_mme"] == 180.0
     assert result.patients.filter(pl.col("patient_id") == "U").is_empty()
+
+
+def test_patients_of_one_shard_do_not_share_running_totals() -> None:
+    """Two patients in one shard, B's rows first: A has one 300-day fill at 30 MME/day from
+    Jan 1 (to Oct 27); B two 10-day fills at 60 MME/day on Feb 1 and Feb 5. B's days covered
+    are Feb 1-14 = 14 (A's later end must not carry into B's fills: that would leave 10), and
+    B's daily MME is Feb 1-4 at 60, Feb 5-10 at 120, Feb 11-14 at 60 (A's 30 MME/day must not
+    add to B's days). A: 300 days covered, one segment at 30."""
+    result = run(
+        [
+            fill("B", day(2, 1), 10, mme=60),
+            fill("B", day(2, 5), 10, mme=60),
+            fill("A", day(1, 1), 300, mme=30),
+        ]
+    )
+    a, b = patient(result, "A"), patient(result, "B")
+    assert (a["days_covered"], b["days_covered"]) == (300, 14)
+    assert (a["max_daily_mme"], b["max_daily_mme"]) == (30.0, 120.0)
+    assert result.patients["patient_id"].to_list() == ["A", "B"]
+    assert result.daily_mme.select("patient_id", "start", "end", "mme_per_day").rows() == [
+        ("A", day(1, 1), day(10, 27), 30.0),
+        ("B", day(2, 1), day(2, 4), 60.0),
+        ("B", day(2, 5), day(2, 10), 120.0),
+        ("B", day(2, 11), day(2, 14), 60.0),
+    ]
