@@ -37,6 +37,8 @@ from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.workdir import Workdir, fingerprint, write_json
 
 BLOCK_SAMPLES = 25_000
+#: What a worker imports as it starts (the calling shards' engine).
+WORKER_PRELOAD = ("painpath.pgx.batch", "painpath.pgx.vcf.split")
 #: Reports of genotype calls this worker process has interpreted (per genome build): patterns
 #: that differ in their columns may share their calls; emptied past this many.
 _REPORTS: dict[str | None, dict[Any, Any]] = {}
@@ -86,8 +88,12 @@ def call_patterns(
     """One shard: `pgx batch`'s engine over a share of a file's distinct patterns, into the
     shard's Parquet pair (one row set per pattern, under its name). `parts`: the file's
     header and region fragments; `columns[region]`: each pattern's column in that fragment."""
+    from painpath.pgx.batch import write_empty
     from painpath.pgx.vcf.split import pattern_vcf
 
+    if not names:
+        write_empty(Path(work) / "pgx" / f"{shard}.parquet")
+        return {**peak_memory(), "samples": 0, "patterns": 0}
     joined = Path(work) / "split" / f"{shard}.vcf"
     pattern_vcf(Path(parts[0]), [Path(p) for p in parts[1:]], columns, names, joined)
     try:
@@ -117,14 +123,11 @@ def _call(
     sample_meds: dict[str, list[str]],
     build: str | None,
 ) -> dict[str, Any]:
-    from painpath.pgx.batch import write_cohort, write_empty
+    from painpath.pgx.batch import write_cohort
     from painpath.pgx.build import GenomeBuild
 
     output = Path(work) / "pgx" / f"{shard}.parquet"
     output.parent.mkdir(parents=True, exist_ok=True)
-    if samples == []:
-        write_empty(output)
-        return {**peak_memory(), "samples": 0, "patterns": 0}
     shared = _REPORTS.setdefault(build, {})
     if len(shared) > REPORTS_KEPT:
         shared.clear()
@@ -315,7 +318,7 @@ def run_pgx_cohort(
         report.ran_shards += 1
         on_done(key)
 
-    def run(phase: Sequence[Shard]) -> None:
+    def run(phase: Sequence[Shard], first: bool = False) -> None:
         pending = []
         for shard in phase:
             if workdir.done(shard.key) is not None:
@@ -323,9 +326,10 @@ def run_pgx_cohort(
                 on_done(shard.key)
             else:
                 pending.append(shard)
-        runner.run(pending, done)
+        # The first pass reads each file once: it starts here while the workers start.
+        (runner.run_while_starting if first else runner.run)(pending, done)
 
-    run(splits)
+    run(splits, first=True)
     calls, patterns = call_shards(work, cohort, medicines, build)
     run(calls)
     gather(workdir, output, patterns, medicines, report)

@@ -206,6 +206,7 @@ def batch_metadata(build: GenomeBuild, meds: Sequence[str] = ()) -> dict[str, st
 
 def write_empty(output: Path) -> None:
     """Both files with no rows (a share of a cohort job with nothing in it)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
     for path, schema in ((output, GENE_SCHEMA), (drugs_path(output), DRUG_SCHEMA)):
         with atomic_writer(path, schema, {"painpath.batch_schema": BATCH_SCHEMA}) as writer:
             writer.write_table(schema.empty_table())

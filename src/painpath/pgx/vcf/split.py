@@ -123,16 +123,17 @@ class RegionPatterns:
     patterns: int
 
 
-#: A three-character call (`0/1`, `.|.`) as a number below 13³: each character's rank here.
-_CALL_CHARS = b"0123456789./|"
-_SYMBOL = np.full(256, 255, dtype=np.uint16)
-_SYMBOL[np.frombuffer(_CALL_CHARS, np.uint8)] = np.arange(len(_CALL_CHARS), dtype=np.uint16)
-_RADIX = len(_CALL_CHARS)
+#: A three-character call `a?b` (a, b in 0-9 or "."; ? in "/" "|") as the byte
+#: (2a + phased) * 11 + b, as the reader's compact path numbers it (see text._fixed_width).
+_ALLELE_CHARS = b"0123456789."
+_ALLELE_TABLE = bytes.maketrans(_ALLELE_CHARS, bytes(range(11)))
+_SEPARATOR_TABLE = bytes.maketrans(b"/|", b"\x00\x01")
 #: Code → the call's three characters and a tab.
-_CALL_TEXT = np.array(
-    [[a, b, c, ord("\t")] for a in _CALL_CHARS for b in _CALL_CHARS for c in _CALL_CHARS],
-    dtype=np.uint8,
-)
+_CALL_TEXT = np.zeros((256, 4), dtype=np.uint8)
+for _a, _first in enumerate(_ALLELE_CHARS):
+    for _phased, _separator in enumerate(b"/|"):
+        for _b, _second in enumerate(_ALLELE_CHARS):
+            _CALL_TEXT[(2 * _a + _phased) * 11 + _b] = (_first, _separator, _second, ord("\t"))
 
 
 @dataclass
@@ -193,17 +194,31 @@ def split_region(
 def distinct_rows(
     columns: Sequence[np.ndarray[Any, Any]], rows: int
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Rows of the matrix with these columns, numbered by distinct value in order of first
-    appearance: (each row's number, the first row of each number)."""
-    if not columns:
-        return np.zeros(rows, dtype=np.int32), np.zeros(min(rows, 1), dtype=np.int64)
-    matrix = np.ascontiguousarray(np.stack(columns, axis=1))
-    keys = matrix.view(np.dtype((np.void, matrix.dtype.itemsize * matrix.shape[1]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    """Rows of the matrix with these columns (non-negative integers), numbered by distinct
+    value in order of first appearance: (each row's number, the first row of each number).
+
+    Exact: each column is renumbered densely and packed into one 64-bit key per row, the keys
+    renumbered whenever the next column could overflow them."""
+    key = np.zeros(rows, dtype=np.int64)
+    distinct = 1
+    for column in columns:
+        present = np.bincount(column) > 0 if rows else np.zeros(1, dtype=bool)
+        values = int(present.sum())
+        if distinct * values >= 1 << 62:
+            key, distinct = _renumbered(key)
+        dense = np.cumsum(present, dtype=np.int64) - 1
+        key = key * values + dense[column]
+        distinct *= values
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     return rank[inverse.ravel()].astype(np.int32), first[order].astype(np.int64)
+
+
+def _renumbered(key: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], int]:
+    found, inverse = np.unique(key, return_inverse=True)
+    return inverse.ravel().astype(np.int64), len(found)
 
 
 def _records(
@@ -253,17 +268,21 @@ def _records(
 
 
 def _three_character_codes(rest: bytes, width: int) -> np.ndarray[Any, Any] | None:
-    """Each sample's call as a number below 13³ when every column is a three-character call
-    of the usual characters (the compact form); None otherwise."""
-    if len(rest) != 4 * width - 1:
+    """Each sample's call as one byte when every column is a three-character call (the
+    compact form); None otherwise."""
+    if len(rest) != 4 * width - 1 or rest[3::4].strip(b"\t"):
         return None
-    cells = np.frombuffer(rest + b"\t", dtype=np.uint8).reshape(width, 4)
-    if not (cells[:, 3] == ord("\t")).all():
+    firsts, separators, seconds = rest[0::4], rest[1::4], rest[2::4]
+    if (
+        firsts.translate(None, _ALLELE_CHARS)
+        or seconds.translate(None, _ALLELE_CHARS)
+        or separators.translate(None, b"/|")
+    ):
         return None
-    symbols = _SYMBOL[cells[:, :3]]
-    if (symbols == 255).any():
-        return None
-    return (symbols[:, 0] * _RADIX + symbols[:, 1]) * _RADIX + symbols[:, 2]
+    first = np.frombuffer(firsts.translate(_ALLELE_TABLE), dtype=np.uint8)
+    phased = np.frombuffer(separators.translate(_SEPARATOR_TABLE), dtype=np.uint8)
+    second = np.frombuffer(seconds.translate(_ALLELE_TABLE), dtype=np.uint8)
+    return (first * 2 + phased) * 11 + second  # at most 241: no uint8 overflow
 
 
 def _coded(head: bytes, format_field: bytes, columns: list[bytes]) -> _Record:
@@ -305,14 +324,27 @@ def pattern_vcf(
     with output.open("wb") as stream:
         stream.write(header.read_bytes() + "\t".join(names).encode() + b"\n")
         for fragment, chosen in zip(fragments, columns, strict=True):
-            picked = list(chosen)
+            picked = np.asarray(chosen, dtype=np.int64)
+            width = int(picked.max()) + 1 if len(picked) else 0
             with fragment.open("rb") as source:
                 for line in source:
-                    fields = line.rstrip(b"\r\n").split(b"\t")
-                    cells = fields[9:]
-                    stream.write(
-                        b"\t".join(fields[:9])
-                        + b"\t"
-                        + b"\t".join(map(cells.__getitem__, picked))
-                        + b"\n"
-                    )
+                    fields = line.rstrip(b"\r\n").split(b"\t", 9)
+                    cells = fields[9]
+                    if _three_character_columns(cells, width):
+                        grid = np.frombuffer(cells[: 4 * width - 1] + b"\t", dtype=np.uint8)
+                        row = grid.reshape(width, 4)[picked].tobytes()[:-1]
+                    else:
+                        row = b"\t".join(map(cells.split(b"\t").__getitem__, picked.tolist()))
+                    stream.write(b"\t".join(fields[:9]) + b"\t" + row + b"\n")
+
+
+def _three_character_columns(cells: bytes, width: int) -> bool:
+    """Whether the first `width` columns of `cells` are three characters each (then they are
+    cut by offset)."""
+    end = 4 * width - 1
+    return (
+        width > 0
+        and len(cells) >= end
+        and (len(cells) == end or cells[end] == ord("\t"))
+        and not cells[3:end:4].strip(b"\t")
+    )
