@@ -146,3 +146,22 @@ def test_blocks_with_each_patients_medicines_equal_pgx_batch(tmp_path: Path) -> 
         pl.col("phenoconverted_phenotype").is_not_null()
     )
     assert phenoconverted.height > 0
+
+
+def test_distinct_rows_are_exact_past_one_packed_key() -> None:
+    """Patterns numbered by first appearance, equal exactly when every column is equal: 80
+    columns of up to 7 values overflow one 64-bit key many times (renumbered in between)."""
+    import numpy as np
+
+    from painpath.pgx.vcf.split import distinct_rows
+
+    rng = np.random.default_rng(3)
+    matrix = rng.integers(0, 7, size=(500, 80), dtype=np.uint8)
+    matrix[250:] = matrix[rng.integers(0, 250, size=250)]  # rows repeated further down
+    numbers, firsts = distinct_rows(list(matrix.T), len(matrix))
+    rows = [bytes(row) for row in matrix]
+    expected: dict[bytes, int] = {}
+    for row in rows:
+        expected.setdefault(row, len(expected))
+    assert numbers.tolist() == [expected[row] for row in rows]
+    assert [rows[i] for i in firsts.tolist()] == list(expected)
