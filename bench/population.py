@@ -79,6 +79,12 @@ def main() -> int:
     parser.add_argument("--full", action="store_true", help="1,000,000 patients, 100,000 samples")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument(
+        "--only",
+        choices=("pgx",),
+        default=None,
+        help="pgx: only the cohort runs (pgx batch, pgx-cohort)",
+    )
+    parser.add_argument(
         "--threads-per-worker",
         type=int,
         default=1,
@@ -128,7 +134,7 @@ def main() -> int:
     }
     # The polars baseline twice: on all cores, and on one thread (POLARS_MAX_THREADS=1 in its
     # fresh process), since one painpath worker is one core.
-    baselines = [] if args.skip_baseline else ["polars", "polars_1thread"]
+    baselines = [] if args.skip_baseline or args.only else ["polars", "polars_1thread"]
     if not args.skip_baseline and args.patients <= PANDAS_MAX_PATIENTS:
         if importlib.util.find_spec("pandas") is None:
             print("pandas is not installed: the pandas baseline is skipped")
@@ -147,7 +153,7 @@ def main() -> int:
             "peak_rss_mib": [base["peak_rss_mib"]],
             "totals": base["totals"],
         }
-    for workers in (1, 2):
+    for workers in () if args.only else (1, 2):
         out = work / f"opioids-{workers}"
         run = timed(
             [
@@ -212,7 +218,8 @@ def main() -> int:
         )
         results[name] = {**run, "peak_rss_mib": worker_peaks(out)}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"population-{args.patients}.json").write_text(json.dumps(results, indent=1))
+    suffix = f"-{args.only}" if args.only else ""
+    (RESULTS / f"population-{args.patients}{suffix}.json").write_text(json.dumps(results, indent=1))
     print(
         f"{args.patients:,} patients, {rows:,} claims; cohort {args.vcf_samples:,} samples; "
         f"{os.cpu_count()} CPUs"
@@ -238,13 +245,14 @@ def main() -> int:
                 f"{label:34} {r['seconds']:9.1f} {r['cpu_seconds']:8.1f} {r['load_before']:11.1f}"
                 f" → {r['load_after']:<10.1f}  {r.get('peak_rss_mib', '')}"
             )
-    one, two = (results[k]["seconds"] for k in ("opioids_1", "opioids_2"))
-    print(f"measures 1 ÷ 2 workers: {one / two:.2f}×", end="")
-    for engine in baselines:
-        base = results[f"baseline_{engine}"]["seconds"]
-        print(f"; {engine} baseline ÷ 1 worker: {base / one:.2f}×", end="")
-        print(f"; {engine} baseline ÷ 2 workers: {base / two:.2f}×", end="")
-    print(f"; totals equal: {results.get('totals_equal', '-')}")
+    if not args.only:
+        one, two = (results[k]["seconds"] for k in ("opioids_1", "opioids_2"))
+        print(f"measures 1 ÷ 2 workers: {one / two:.2f}×", end="")
+        for engine in baselines:
+            base = results[f"baseline_{engine}"]["seconds"]
+            print(f"; {engine} baseline ÷ 1 worker: {base / one:.2f}×", end="")
+            print(f"; {engine} baseline ÷ 2 workers: {base / two:.2f}×", end="")
+        print(f"; totals equal: {results.get('totals_equal', '-')}")
     cohort_one, cohort_two = (results[k]["seconds"] for k in ("pgx_1", "pgx_2"))
     print(
         f"cohort: pgx batch ÷ 1 worker: {results['pgx_batch']['seconds'] / cohort_one:.2f}×;"

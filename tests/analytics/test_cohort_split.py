@@ -104,8 +104,13 @@ def test_a_job_resumed_after_the_first_pass_does_not_read_the_file_again(
     write_cohort(str(vcf), tmp_path / "batch.parquet")
     with pytest.raises(RuntimeError, match="crash"):
         run_pgx_cohort([vcf], tmp_path / "out", runner=Recording(limit=1), block_samples=8)
-    fragments = sorted((tmp_path / "out" / ".work" / "split").rglob("*.vcf"))
-    assert len(fragments) == 2 * 3  # the 3 blocks' headers and records
+    split = tmp_path / "out" / ".work" / "split"
+    # The header, the distinct columns of the records and each sample's pattern number.
+    assert sorted(p.name for p in split.iterdir()) == [
+        "000-all.npy",
+        "000-all.vcf",
+        "000-header.vcf",
+    ]
     again = Recording()
     report = run_pgx_cohort([vcf], tmp_path / "out", runner=again, block_samples=8)
     assert again.keys == ["call-000-00000", "call-000-00001", "call-000-00002"]
@@ -141,3 +146,22 @@ def test_blocks_with_each_patients_medicines_equal_pgx_batch(tmp_path: Path) -> 
         pl.col("phenoconverted_phenotype").is_not_null()
     )
     assert phenoconverted.height > 0
+
+
+def test_distinct_rows_are_exact_past_one_packed_key() -> None:
+    """Patterns numbered by first appearance, equal exactly when every column is equal: 80
+    columns of up to 7 values overflow one 64-bit key many times (renumbered in between)."""
+    import numpy as np
+
+    from painpath.pgx.vcf.split import distinct_rows
+
+    rng = np.random.default_rng(3)
+    matrix = rng.integers(0, 7, size=(500, 80), dtype=np.uint8)
+    matrix[250:] = matrix[rng.integers(0, 250, size=250)]  # rows repeated further down
+    numbers, firsts = distinct_rows(list(matrix.T), len(matrix))
+    rows = [bytes(row) for row in matrix]
+    expected: dict[bytes, int] = {}
+    for row in rows:
+        expected.setdefault(row, len(expected))
+    assert numbers.tolist() == [expected[row] for row in rows]
+    assert [rows[i] for i in firsts.tolist()] == list(expected)

@@ -1,14 +1,23 @@
-"""Gather pgx-cohort's block outputs into OUT/: phenotypes, advice, actionable pairs for the
+"""Gather pgx-cohort's results into OUT/: phenotypes and advice, actionable pairs for the
 current medicines, the cohort's share with actionable advice per drug, summary.json and
-summary.html. Blocks are read in plan order, so the files are the same however many workers
-ran."""
+summary.html.
+
+The calling shards hold rows per pattern (a BCF's: per sample); each sample's rows are its
+pattern's rows under its id, written in file order in row groups of samples, so the files are
+the same however many workers ran. Counts are taken per pattern, weighted by its samples.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from painpath.analytics.summary_html import bar_chart, write_summary
 from painpath.analytics.workdir import Workdir, write_json, write_parquet
@@ -17,48 +26,149 @@ if TYPE_CHECKING:
     from painpath.analytics.pgx_job import CohortReport
 
 ACTIONABLE = ("avoid", "adjust_dose", "monitor")
+ROW_GROUP_SAMPLES = 20_000
+_ADVICE_TEXT = ("sample", "drug", "source", "strength", "action", "recommendation_key", "genes")
+
+
+@dataclass(frozen=True)
+class FilePatterns:
+    """One input file's samples (file order), each one's pattern number, the names the
+    patterns' rows carry in the shards' `sample` column, and those shards (pattern order)."""
+
+    samples: list[str]
+    numbers: np.ndarray[Any, Any]
+    names: list[str]
+    shards: list[str]
+
+
+class _PatternRows:
+    """A table of rows per pattern, expanded to samples by `for_samples`."""
+
+    def __init__(self, table: pa.Table, names: list[str]):
+        number = pc.index_in(table["sample"], value_set=pa.array(names, pa.string()))
+        if number.null_count:
+            raise ValueError("a shard holds rows of an unknown pattern")
+        numbers = number.to_numpy()
+        order = np.argsort(numbers, kind="stable")
+        self.table = table.drop_columns(["sample"]).take(pa.array(order)).combine_chunks()
+        self.numbers = numbers[order]
+        self.counts = np.bincount(self.numbers, minlength=len(names))
+        self.starts = np.cumsum(self.counts) - self.counts
+
+    def for_samples(
+        self, samples: pa.Array, numbers: np.ndarray[Any, Any], field: pa.Field
+    ) -> pa.Table:
+        counts = self.counts[numbers]
+        total = int(counts.sum())
+        offsets = np.cumsum(counts) - counts
+        rows = np.arange(total, dtype=np.int64) + np.repeat(self.starts[numbers] - offsets, counts)
+        which = np.repeat(np.arange(len(numbers), dtype=np.int64), counts)
+        return self.table.take(pa.array(rows)).add_column(0, field, samples.take(pa.array(which)))
+
+    def frame(self, weights: np.ndarray[Any, Any], *columns: str) -> pl.DataFrame:
+        """These columns (as text) of every pattern row, with its pattern and sample count."""
+        chosen = {c: self.table[c].cast(pa.string()) for c in columns}
+        frame = pl.from_arrow(pa.table(chosen))
+        assert isinstance(frame, pl.DataFrame)
+        return frame.with_columns(
+            pl.Series("pattern", self.numbers, pl.Int64),
+            pl.Series("weight", weights[self.numbers], pl.Int64),
+        )
+
+
+def _read(folder: Path, shards: list[str], suffix: str) -> pa.Table:
+    tables = [pq.read_table(folder / f"{key}{suffix}") for key in shards]
+    return pa.concat_tables(tables).unify_dictionaries()
 
 
 def gather(
     workdir: Workdir,
     output: Path,
-    keys: list[str],
+    files: list[FilePatterns],
     medicines: dict[str, list[str]],
     report: CohortReport,
 ) -> None:
+    from painpath.pgx.batch import DRUG_SCHEMA, GENE_SCHEMA, atomic_writer, batch_metadata
+    from painpath.pgx.build import GenomeBuild
     from painpath.pgx.tables import known_drugs
 
     folder = workdir.path("pgx")
-    genes = pl.concat([pl.read_parquet(folder / f"{key}.parquet") for key in keys])
-    advice = pl.concat([pl.read_parquet(folder / f"{key}.drugs.parquet") for key in keys])
-    write_parquet(output / "phenotypes.parquet", genes)
-    write_parquet(output / "advice.parquet", advice)
-    samples = genes["sample"].n_unique()
-    report.samples = samples
+    known = set(known_drugs())
+    counts: list[pl.DataFrame] = []
+    flagged_counts: list[pl.DataFrame] = []
+    actionable_rows: list[tuple[str, ...]] = []
+    first = next((f for f in files if f.shards), None)
+    found = pq.read_schema(folder / f"{first.shards[0]}.parquet").metadata if first else None
+    metadata = (
+        {k.decode(): v.decode() for k, v in found.items() if k.startswith(b"painpath.")}
+        if found
+        else batch_metadata(GenomeBuild.GRCH38)
+    )
+    with (
+        atomic_writer(output / "phenotypes.parquet", GENE_SCHEMA, metadata) as genes_out,
+        atomic_writer(output / "advice.parquet", DRUG_SCHEMA, metadata) as advice_out,
+    ):
+        for file in files:
+            genes = _PatternRows(_read(folder, file.shards, ".parquet"), file.names)
+            advice = _PatternRows(_read(folder, file.shards, ".drugs.parquet"), file.names)
+            samples = pa.array(file.samples, pa.string())
+            for start in range(0, len(file.samples), ROW_GROUP_SAMPLES):
+                chosen = file.numbers[start : start + ROW_GROUP_SAMPLES]
+                some = samples.slice(start, ROW_GROUP_SAMPLES)
+                for rows, out, schema in (
+                    (genes, genes_out, GENE_SCHEMA),
+                    (advice, advice_out, DRUG_SCHEMA),
+                ):
+                    table = rows.for_samples(some, chosen, schema.field(0))
+                    out.write_table(table, row_group_size=max(table.num_rows, 1))
+            weights = np.bincount(file.numbers, minlength=len(file.names))
+            counts.append(
+                genes.frame(weights, "gene", "phenotype")
+                .group_by("gene", "phenotype")
+                .agg(pl.col("weight").sum().alias("samples"))
+            )
+            flagged = (
+                advice.frame(weights, *_ADVICE_TEXT[1:])
+                .with_row_index("row")
+                .filter(pl.col("action").is_in(ACTIONABLE))
+                .unique(["pattern", "drug"], keep="first")
+                .sort("row")
+            )
+            flagged_counts.append(
+                flagged.group_by("drug").agg(pl.col("weight").sum().alias("actionable_samples"))
+            )
+            actionable_rows.extend(_actionable(file, flagged, medicines, known))
+    samples_total = sum(len(f.samples) for f in files)
+    report.samples = samples_total
     taking = pl.DataFrame(
         [
             (patient, drug)
             for patient, names in medicines.items()
             for drug in names
-            if drug in known_drugs()
+            if drug in known
         ],
         schema={"sample": pl.Utf8, "drug": pl.Utf8},
         orient="row",
     )
     report.with_prescriptions = len(medicines)
-    flagged = (
-        advice.with_columns(pl.col(c).cast(pl.Utf8) for c in advice.columns)
-        .filter(pl.col("action").is_in(ACTIONABLE))
-        .unique(["sample", "drug"], keep="first", maintain_order=True)
+    actionable = pl.DataFrame(
+        actionable_rows, schema=dict.fromkeys(_ADVICE_TEXT, pl.Utf8), orient="row"
     )
-    actionable = flagged.join(taking, on=["sample", "drug"], how="inner")
     write_parquet(output / "actionable.parquet", actionable)
     per_drug = (
         pl.DataFrame({"drug": list(known_drugs())})
-        .join(flagged.group_by("drug").len("actionable_samples"), on="drug", how="left")
+        .join(
+            pl.concat(flagged_counts)
+            .group_by("drug")
+            .agg(pl.col("actionable_samples").sum().cast(pl.UInt32))
+            if flagged_counts
+            else pl.DataFrame(schema={"drug": pl.Utf8, "actionable_samples": pl.UInt32}),
+            on="drug",
+            how="left",
+        )
         .join(taking.group_by("drug").len("taking"), on="drug", how="left")
         .join(actionable.group_by("drug").len("actionable_taking"), on="drug", how="left")
-        .with_columns(pl.col(pl.UInt32).fill_null(0), pl.lit(samples).alias("samples"))
+        .with_columns(pl.col(pl.UInt32).fill_null(0), pl.lit(samples_total).alias("samples"))
         .with_columns((pl.col("actionable_samples") / pl.col("samples")).alias("actionable_share"))
         .select(
             "drug",
@@ -72,17 +182,21 @@ def gather(
     )
     write_parquet(output / "drugs.parquet", per_drug)
     phenotype_counts = (
-        genes.with_columns(pl.col(c).cast(pl.Utf8) for c in ("gene", "phenotype"))
+        (
+            pl.concat(counts)
+            if counts
+            else pl.DataFrame(schema={"gene": pl.Utf8, "phenotype": pl.Utf8, "samples": pl.Int64})
+        )
         .group_by("gene", "phenotype")
-        .len("samples")
-        .sort("gene", "samples", descending=[False, True])
+        .agg(pl.col("samples").sum())
+        .sort("gene", "samples", "phenotype", descending=[False, True, False])
     )
     write_json(
         output / "summary.json",
         {
             "job": "pgx-cohort",
             "files": report.files,
-            "samples": samples,
+            "samples": samples_total,
             "with_prescriptions": report.with_prescriptions,
             "drugs": per_drug.to_dicts(),
             "worker_peak_rss_mib": workdir.worker_peaks(),
@@ -122,7 +236,7 @@ def gather(
     ]
     facts = [
         ("files", str(report.files)),
-        ("samples", f"{samples:,}"),
+        ("samples", f"{samples_total:,}"),
         ("patients with prescriptions", f"{report.with_prescriptions:,}"),
         ("actionable pairs for current medicines", f"{actionable.height:,}"),
     ]
@@ -130,3 +244,22 @@ def gather(
     for name in ("phenotypes", "advice", "actionable", "drugs"):
         report.outputs[name] = str(output / f"{name}.parquet")
     report.outputs["summary"] = str(output / "summary.html")
+
+
+def _actionable(
+    file: FilePatterns, flagged: pl.DataFrame, medicines: dict[str, list[str]], known: set[str]
+) -> list[tuple[str, ...]]:
+    """Advice rows that change prescribing for a drug the sample takes now: per sample (file
+    order), its pattern's first such row per drug, in advice order."""
+    by_pattern: dict[int, list[tuple[str, ...]]] = {}
+    for row in flagged.select("pattern", *_ADVICE_TEXT[1:]).iter_rows():
+        by_pattern.setdefault(row[0], []).append(row[1:])
+    rows = []
+    for sample, number in zip(file.samples, file.numbers.tolist(), strict=True):
+        taken = medicines.get(sample)
+        if not taken:
+            continue
+        for advice in by_pattern.get(number, ()):
+            if advice[0] in known and advice[0] in taken:
+                rows.append((sample, *advice))
+    return rows

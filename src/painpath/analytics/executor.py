@@ -70,6 +70,17 @@ class Runner:
             self._starting = None
         return self._client
 
+    def run_while_starting(
+        self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]
+    ) -> None:
+        """Like `run`, but shards run in this process while the cluster is still starting
+        (a job's first pass need not wait for the workers); the rest run on the cluster."""
+        rest = list(shards)
+        while rest and self._starting is not None and not self._starting.done():
+            shard = rest.pop(0)
+            on_done(shard.key, shard.function(*shard.arguments))
+        self.run(rest, on_done)
+
     def run(self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]) -> None:
         if not shards:
             return
@@ -100,11 +111,16 @@ def worker_environment(threads: int) -> dict[str, str]:
 
 @contextmanager
 def runner(
-    scheduler: str, workers: int, memory_limit: str = "auto", threads: int | None = None
+    scheduler: str,
+    workers: int,
+    memory_limit: str = "auto",
+    threads: int | None = None,
+    preload: Sequence[str] = (),
 ) -> Iterator[Runner]:
     """A Runner for the scheduler option (see the module doc); closes what it started.
 
-    `threads`: native threads per local worker (default: CPUs ÷ workers, at least 1)."""
+    `threads`: native threads per local worker (default: CPUs ÷ workers, at least 1).
+    `preload`: modules each local worker imports as it starts (while the job plans)."""
     scheduler = check_scheduler(scheduler)
     if scheduler == SYNCHRONOUS:
         yield Runner(None)
@@ -129,6 +145,7 @@ def runner(
                 memory_limit=memory_limit,
                 silence_logs=40,
                 env=worker_environment(per_worker),  # set in each worker before polars starts
+                preload=list(preload),
             )
             return cluster, distributed.Client(cluster)
 

@@ -1,14 +1,15 @@
 """`painpath analytics pgx-cohort`: multi-sample VCF/BCFs → phenotypes and actionable advice.
 
 Two phases of shards. First pass (`split-FILE-REGION`): a text VCF's PGx records are read
-once (per chromosome of the gene regions through a tabix/CSI index, else in one pass) and cut
-into per-block fragments of the block's own genotype columns in the work folder
-(`painpath.pgx.vcf.split`). Then each block of samples (`call-FILE-BLOCK`, `--block-samples`)
-is called with `painpath.pgx.batch.write_cohort`, the engine behind `painpath pgx batch`,
-from its fragments (a BCF is read directly, its samples chosen by the BCF reader). Both
-phases are resumable: a finished first pass is not redone. With prescriptions, each sample's
-own current medicines go to the engine, so CYP inhibitors phenoconvert before the advice is
-chosen. Outputs in OUT/:
+once (per chromosome of the gene regions through a tabix/CSI index, else in one pass) and
+reduced to the distinct sample columns, with each sample's pattern number
+(`painpath.pgx.vcf.split`). A pattern is the calls × the sample's own current medicines
+(prescriptions phenoconvert CYP inhibitors before the advice is chosen). Then the file's
+distinct patterns are shared out over `call-FILE-N` shards (as many as blocks of
+`--block-samples` samples), each calling its share once with `painpath.pgx.batch.write_cohort`,
+the engine behind `painpath pgx batch`; the gather gives each sample its pattern's rows. A
+BCF is not split: each block of samples is called directly (the BCF reader decodes only the
+chosen samples). Both phases are resumable: a finished first pass is not redone. Outputs in OUT/:
 
     phenotypes.parquet   sample, gene, diplotypes, activity_score, phenotype,
                          phenoconverted_phenotype, … (the `pgx batch` gene table)
@@ -28,14 +29,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from painpath.analytics.cohort_inputs import CohortInputError, current_medicines, sample_names
-from painpath.analytics.cohort_outputs import gather
+from painpath.analytics.cohort_outputs import FilePatterns, gather
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.workdir import Workdir, fingerprint, write_json
 
 BLOCK_SAMPLES = 25_000
-#: Reports of genotype patterns this worker process has interpreted (per genome build), so
-#: its later blocks do not interpret patterns again; emptied past this many patterns.
+#: What a worker imports as it starts (the calling shards' engine).
+WORKER_PRELOAD = ("painpath.pgx.batch", "painpath.pgx.vcf.split")
+#: Reports of genotype calls this worker process has interpreted (per genome build): patterns
+#: that differ in their columns may share their calls; emptied past this many.
 _REPORTS: dict[str | None, dict[Any, Any]] = {}
 REPORTS_KEPT = 50_000
 
@@ -51,26 +56,50 @@ class CohortReport:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-def split_file(
-    work: str, vcf: str, number: int, region: str, blocks: list[list[str]], first: bool
-) -> dict[str, Any]:
-    """First pass over one region of a text VCF: its PGx records, cut by sample block (the
-    region's fragments; with `first`, the blocks' headers too)."""
+def split_file(work: str, vcf: str, number: int, region: str, first: bool) -> dict[str, Any]:
+    """First pass over one region of a text VCF: its PGx records reduced to the distinct
+    sample columns, and each sample's pattern number (with `first`, the header too)."""
     from painpath.pgx.vcf.split import split_region
 
     folder = Path(work) / "split"
-    records = split_region(
+    found = split_region(
         vcf,
         region,
-        blocks,
-        [_part(folder, number, region, block) for block in range(len(blocks))],
-        [_part(folder, number, "header", block) for block in range(len(blocks))] if first else (),
+        _part(folder, number, region, "vcf"),
+        _part(folder, number, region, "npy"),
+        _part(folder, number, "header", "vcf") if first else None,
     )
-    return {**peak_memory(), "records": records}
+    return {**peak_memory(), "records": found.records, "patterns": found.patterns}
 
 
-def _part(folder: Path, file: int, region: str, block: int) -> Path:
-    return folder / f"{file:03d}-{region}" / f"{block:05d}.vcf"
+def _part(folder: Path, file: int, name: str, suffix: str) -> Path:
+    return folder / f"{file:03d}-{name}.{suffix}"
+
+
+def call_patterns(
+    work: str,
+    shard: str,
+    parts: list[str],
+    columns: list[list[int]],
+    names: list[str],
+    meds: dict[str, list[str]],
+    build: str | None,
+) -> dict[str, Any]:
+    """One shard: `pgx batch`'s engine over a share of a file's distinct patterns, into the
+    shard's Parquet pair (one row set per pattern, under its name). `parts`: the file's
+    header and region fragments; `columns[region]`: each pattern's column in that fragment."""
+    from painpath.pgx.batch import write_empty
+    from painpath.pgx.vcf.split import pattern_vcf
+
+    if not names:
+        write_empty(Path(work) / "pgx" / f"{shard}.parquet")
+        return {**peak_memory(), "samples": 0, "patterns": 0}
+    joined = Path(work) / "split" / f"{shard}.vcf"
+    pattern_vcf(Path(parts[0]), [Path(p) for p in parts[1:]], columns, names, joined)
+    try:
+        return _call(work, shard, str(joined), None, meds, build)
+    finally:
+        joined.unlink(missing_ok=True)
 
 
 def call_block(
@@ -80,40 +109,36 @@ def call_block(
     samples: list[str],
     sample_meds: dict[str, list[str]],
     build: str | None,
-    parts: list[str] | None = None,
 ) -> dict[str, Any]:
-    """One shard: `pgx batch`'s engine over these samples, into the shard's Parquet pair.
+    """One shard of a BCF (not split: its reader decodes only the chosen samples): `pgx
+    batch`'s engine over these samples, into the shard's Parquet pair."""
+    return _call(work, shard, vcf, samples, sample_meds, build)
 
-    With `parts` (the block's header and region fragments from the first pass) the engine
-    reads a VCF of the block's own columns; otherwise it picks the samples from `vcf`.
-    """
+
+def _call(
+    work: str,
+    shard: str,
+    source: str,
+    samples: list[str] | None,
+    sample_meds: dict[str, list[str]],
+    build: str | None,
+) -> dict[str, Any]:
     from painpath.pgx.batch import write_cohort
     from painpath.pgx.build import GenomeBuild
-    from painpath.pgx.vcf.split import block_vcf
 
     output = Path(work) / "pgx" / f"{shard}.parquet"
     output.parent.mkdir(parents=True, exist_ok=True)
-    source: str = vcf
-    chosen: list[str] | None = samples
-    if parts:
-        joined = Path(work) / "split" / f"{shard}.vcf"
-        block_vcf(Path(parts[0]), [Path(p) for p in parts[1:]], joined)
-        source, chosen = str(joined), None
-    try:
-        shared = _REPORTS.setdefault(build, {})
-        if len(shared) > REPORTS_KEPT:
-            shared.clear()
-        summary = write_cohort(
-            source,
-            output,
-            samples=chosen,
-            build=GenomeBuild(build) if build else None,
-            sample_meds=sample_meds,
-            shared_reports=shared,
-        )
-    finally:
-        if parts:
-            Path(source).unlink(missing_ok=True)
+    shared = _REPORTS.setdefault(build, {})
+    if len(shared) > REPORTS_KEPT:
+        shared.clear()
+    summary = write_cohort(
+        source,
+        output,
+        samples=samples,
+        build=GenomeBuild(build) if build else None,
+        sample_meds=sample_meds,
+        shared_reports=shared,
+    )
     return {**peak_memory(), "samples": summary.samples, "patterns": summary.patterns}
 
 
@@ -127,6 +152,8 @@ class Block:
 
 
 def plan_blocks(files: Sequence[Path], block_samples: int) -> list[Block]:
+    """Each file's samples in blocks of `block_samples`: a BCF's calling shards; a text VCF's
+    distinct patterns are shared out over as many shards."""
     blocks = []
     seen: dict[str, Path] = {}
     for number, path in enumerate(files):
@@ -145,49 +172,114 @@ def plan_blocks(files: Sequence[Path], block_samples: int) -> list[Block]:
     return blocks
 
 
-def plan_shards(
-    work: str,
-    blocks: Sequence[Block],
-    medicines: dict[str, list[str]],
-    build: str | None,
-) -> tuple[list[Shard], list[Shard]]:
-    """The first-pass shards (file × region) and the calling shards (file × sample block)."""
+@dataclass
+class CohortFile:
+    """One input file: its blocks, and the regions of its first pass (None for a BCF)."""
+
+    number: int
+    path: Path
+    blocks: list[Block]
+    regions: list[str] | None
+
+    @property
+    def samples(self) -> list[str]:
+        return [name for block in self.blocks for name in block.names]
+
+
+def plan_files(blocks: Sequence[Block]) -> list[CohortFile]:
     from painpath.pgx.vcf.split import split_regions
 
-    splits: list[Shard] = []
-    calls: list[Shard] = []
-    by_file: dict[int, list[Block]] = {}
+    files: dict[int, CohortFile] = {}
     for block in blocks:
-        by_file.setdefault(block.file, []).append(block)
-    for number, own in by_file.items():
-        path = own[0].path
-        regions = split_regions(str(path))
-        for order, region in enumerate(regions or ()):
-            key = f"split-{number:03d}-{region}"
-            splits.append(
-                Shard(
-                    key,
-                    split_file,
-                    (work, str(path), number, region, [b.names for b in own], order == 0),
+        if block.file not in files:
+            files[block.file] = CohortFile(
+                block.file, block.path, [], split_regions(str(block.path))
+            )
+        files[block.file].blocks.append(block)
+    return list(files.values())
+
+
+def split_shards(work: str, files: Sequence[CohortFile]) -> list[Shard]:
+    """The first-pass shards: file × region of every text VCF."""
+    return [
+        Shard(
+            f"split-{file.number:03d}-{region}",
+            split_file,
+            (work, str(file.path), file.number, region, order == 0),
+        )
+        for file in files
+        for order, region in enumerate(file.regions or ())
+    ]
+
+
+def call_shards(
+    work: str,
+    files: Sequence[CohortFile],
+    medicines: dict[str, list[str]],
+    build: str | None,
+) -> tuple[list[Shard], list[FilePatterns]]:
+    """The calling shards (as many per file as it has blocks) and each file's patterns; for
+    a text VCF, read from its first pass (each pattern: calls × the sample's medicines)."""
+    from painpath.pgx.vcf.split import distinct_rows
+
+    folder = Path(work) / "split"
+    shards: list[Shard] = []
+    patterns: list[FilePatterns] = []
+    for file in files:
+        samples = file.samples
+        if file.regions is None:
+            for block in file.blocks:
+                meds = {n: medicines[n] for n in block.names if n in medicines}
+                shards.append(
+                    Shard(
+                        block.key,
+                        call_block,
+                        (work, str(file.path), block.key, block.names, meds, build),
+                    )
+                )
+            patterns.append(
+                FilePatterns(
+                    samples, np.arange(len(samples)), samples, [b.key for b in file.blocks]
                 )
             )
-        for block in own:
-            parts = None
-            if regions:
-                folder = Path(work) / "split"
-                parts = [
-                    str(_part(folder, number, region, block.number))
-                    for region in ("header", *regions)
-                ]
-            meds = {n: medicines[n] for n in block.names if n in medicines}
-            calls.append(
+            continue
+        codes = [np.load(_part(folder, file.number, r, "npy")) for r in file.regions]
+        lists: dict[tuple[str, ...], int] = {(): 0}
+        taking = np.fromiter(
+            (lists.setdefault(tuple(medicines.get(n, ())), len(lists)) for n in samples),
+            dtype=np.int32,
+            count=len(samples),
+        )
+        numbers, firsts = distinct_rows([*codes, taking], len(samples))
+        by_number = list(lists)
+        names = [f"p{i}" for i in range(len(firsts))]
+        parts = [str(_part(folder, file.number, name, "vcf")) for name in ("header", *file.regions)]
+        for block, share in zip(
+            file.blocks, np.array_split(np.arange(len(firsts)), len(file.blocks)), strict=True
+        ):
+            chosen = firsts[share]
+            meds = {
+                names[i]: list(by_number[taking[f]])
+                for i, f in zip(share.tolist(), chosen.tolist(), strict=True)
+                if taking[f]
+            }
+            shards.append(
                 Shard(
                     block.key,
-                    call_block,
-                    (work, str(path), block.key, block.names, meds, build, parts),
+                    call_patterns,
+                    (
+                        work,
+                        block.key,
+                        parts,
+                        [c[chosen].tolist() for c in codes],
+                        [names[i] for i in share],
+                        meds,
+                        build,
+                    ),
                 )
             )
-    return splits, calls
+        patterns.append(FilePatterns(samples, numbers, names, [b.key for b in file.blocks]))
+    return shards, patterns
 
 
 def run_pgx_cohort(
@@ -210,14 +302,15 @@ def run_pgx_cohort(
     workdir.open(
         fingerprint(
             inputs,
-            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 1},
+            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 2},
         ),
         restart=restart,
     )
     work = str(workdir.root)
-    splits, calls = plan_shards(work, blocks, medicines, build)
-    report = CohortReport(files=len(files), shards=len(splits) + len(calls))
-    workdir.record_shards([s.key for s in (*splits, *calls)])
+    cohort = plan_files(blocks)
+    splits = split_shards(work, cohort)
+    report = CohortReport(files=len(files), shards=len(splits) + len(blocks))
+    workdir.record_shards([s.key for s in splits] + [b.key for b in blocks])
     on_plan(report.shards)
 
     def done(key: str, result: dict[str, Any]) -> None:
@@ -225,7 +318,7 @@ def run_pgx_cohort(
         report.ran_shards += 1
         on_done(key)
 
-    for phase in (splits, calls):
+    def run(phase: Sequence[Shard], first: bool = False) -> None:
         pending = []
         for shard in phase:
             if workdir.done(shard.key) is not None:
@@ -233,7 +326,12 @@ def run_pgx_cohort(
                 on_done(shard.key)
             else:
                 pending.append(shard)
-        runner.run(pending, done)
-    gather(workdir, output, [block.key for block in blocks], medicines, report)
+        # The first pass reads each file once: it starts here while the workers start.
+        (runner.run_while_starting if first else runner.run)(pending, done)
+
+    run(splits, first=True)
+    calls, patterns = call_shards(work, cohort, medicines, build)
+    run(calls)
+    gather(workdir, output, patterns, medicines, report)
     shutil.rmtree(workdir.path("split"), ignore_errors=True)
     return report

@@ -196,7 +196,7 @@ def pgx_cohort(
         _needs_extra()
         from painpath.analytics.cohort_inputs import CohortInputError
         from painpath.analytics.executor import SchedulerError, runner
-        from painpath.analytics.pgx_job import run_pgx_cohort
+        from painpath.analytics.pgx_job import WORKER_PRELOAD, run_pgx_cohort
         from painpath.analytics.workdir import WorkdirError
         from painpath.cli.pgx import parse_build
         from painpath.pgx.vcf import VcfError
@@ -208,7 +208,7 @@ def pgx_cohort(
         chosen = parse_build(build)
         try:
             with (
-                runner(scheduler, workers, memory_limit, threads_per_worker) as run,
+                runner(scheduler, workers, memory_limit, threads_per_worker, WORKER_PRELOAD) as run,
                 _progress(quiet) as (
                     on_plan,
                     on_done,

@@ -178,7 +178,7 @@ def _file_mode() -> int:
 
 
 @contextmanager
-def _atomic_writer(path: Path, schema: pa.Schema, metadata: dict[str, str]) -> Iterator[Any]:
+def atomic_writer(path: Path, schema: pa.Schema, metadata: dict[str, str]) -> Iterator[Any]:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
     try:
@@ -191,6 +191,25 @@ def _atomic_writer(path: Path, schema: pa.Schema, metadata: dict[str, str]) -> I
         raise
     os.chmod(temporary, _file_mode())
     os.replace(temporary, path)
+
+
+def batch_metadata(build: GenomeBuild, meds: Sequence[str] = ()) -> dict[str, str]:
+    """The key-value metadata both files carry."""
+    return {
+        "painpath.batch_schema": BATCH_SCHEMA,
+        "painpath.version": __version__,
+        "painpath.knowledge_version": KNOWLEDGE_VERSION,
+        "painpath.build": build.value,
+        "painpath.meds": ",".join(meds),
+    }
+
+
+def write_empty(output: Path) -> None:
+    """Both files with no rows (a share of a cohort job with nothing in it)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    for path, schema in ((output, GENE_SCHEMA), (drugs_path(output), DRUG_SCHEMA)):
+        with atomic_writer(path, schema, {"painpath.batch_schema": BATCH_SCHEMA}) as writer:
+            writer.write_table(schema.empty_table())
 
 
 def write_cohort(
@@ -228,13 +247,7 @@ def write_cohort(
         sample_meds=sample_meds,
         shared=shared_reports,
     )
-    metadata = {
-        "painpath.batch_schema": BATCH_SCHEMA,
-        "painpath.version": __version__,
-        "painpath.knowledge_version": KNOWLEDGE_VERSION,
-        "painpath.build": genotypes.build.build.value,
-        "painpath.meds": ",".join(meds),
-    }
+    metadata = batch_metadata(genotypes.build.build, meds)
     gene_rows, drug_rows = _PatternRows(GENE_SCHEMA), _PatternRows(DRUG_SCHEMA)
     pattern_of: dict[int, tuple[int, SampleReport]] = {}
     advice_rows: dict[int, tuple[tuple[Advice, ...], list[dict[str, Any]]]] = {}
@@ -244,8 +257,8 @@ def write_cohort(
     patterns: list[int] = []
     drug_file = drugs_path(output)
     with ExitStack() as stack:
-        gene_writer = stack.enter_context(_atomic_writer(output, GENE_SCHEMA, metadata))
-        drug_writer = stack.enter_context(_atomic_writer(drug_file, DRUG_SCHEMA, metadata))
+        gene_writer = stack.enter_context(atomic_writer(output, GENE_SCHEMA, metadata))
+        drug_writer = stack.enter_context(atomic_writer(drug_file, DRUG_SCHEMA, metadata))
 
         def flush() -> None:
             chosen = np.asarray(patterns, dtype=np.int64)

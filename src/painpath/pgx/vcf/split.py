@@ -1,12 +1,15 @@
-"""Split a text VCF's PGx records by sample block, read once: the first pass of pgx-cohort.
+"""A text VCF's PGx records read once and reduced to its distinct sample columns: the first
+pass of pgx-cohort.
 
-A cohort job calls each block of samples separately. Reading the whole file once per block
-would parse every sample column once per block; instead `split_region` reads the records
-that the reader could use (the same filter as `read_vcf`'s scan, over the positions of every
-build) once and writes, for each block of samples, a fragment holding those records with
-only the block's genotype columns. `block_vcf` joins a block's header and its fragments into
-a small VCF that `read_vcf` (and so `pgx batch`'s engine) reads exactly as it would read the
-block's columns of the original file. Nothing here interprets a genotype.
+In a cohort most samples share their genotype pattern with others (100,000 samples: about
+5,400 patterns). `split_region` reads the records that the reader could use (the same filter
+as `read_vcf`'s scan, over the positions of every build) once, numbers each sample by its
+pattern — the calls the reader takes from its columns — and writes a fragment holding those
+records with one column per pattern (its first sample's), and each sample's pattern number.
+`pattern_vcf` joins the header and the fragments' chosen columns into a small VCF that
+`read_vcf` (and so `pgx batch`'s engine) reads exactly as it would read those samples of the
+original file, so each pattern is interpreted once for the whole job. Nothing here interprets
+a genotype.
 
 Regions: a bgzipped file with a usable tabix/CSI index is split per chromosome of the gene
 regions (each region's blocks are decompressed by its own task); any other text VCF is read
@@ -17,12 +20,14 @@ are not split (the BCF reader decodes only the chosen samples).
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+import numpy as np
 
 from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
 from painpath.pgx.build import GenomeBuild, normalize_chromosome, position_table
@@ -30,7 +35,14 @@ from painpath.pgx.definitions import all_definitions
 from painpath.pgx.vcf.collect import Collector
 from painpath.pgx.vcf.index import read_index
 from painpath.pgx.vcf.model import VcfError, VcfProblem
-from painpath.pgx.vcf.text import IsBcf, _indexed_lines, _Lines, check_header, open_vcf
+from painpath.pgx.vcf.text import (
+    IsBcf,
+    _indexed_lines,
+    _Lines,
+    check_header,
+    genotype_values,
+    open_vcf,
+)
 
 #: The region of a file read in one pass (no usable index).
 ALL = "all"
@@ -103,22 +115,60 @@ def _header(lines: _Lines, numbered: Iterator[bytes], limits: InputLimits) -> tu
     raise VcfError(lines.path, VcfProblem.NOT_VCF, "no #CHROM line", lines.number)
 
 
+@dataclass(frozen=True)
+class RegionPatterns:
+    """What a first pass found in one region: records kept, distinct sample columns."""
+
+    records: int
+    patterns: int
+
+
+#: A three-character call `a?b` (a, b in 0-9 or "."; ? in "/" "|") as the byte
+#: (2a + phased) * 11 + b, as the reader's compact path numbers it (see text._fixed_width).
+_ALLELE_CHARS = b"0123456789."
+_ALLELE_TABLE = bytes.maketrans(_ALLELE_CHARS, bytes(range(11)))
+_SEPARATOR_TABLE = bytes.maketrans(b"/|", b"\x00\x01")
+#: Code → the call's three characters and a tab.
+_CALL_TEXT = np.zeros((256, 4), dtype=np.uint8)
+for _a, _first in enumerate(_ALLELE_CHARS):
+    for _phased, _separator in enumerate(b"/|"):
+        for _b, _second in enumerate(_ALLELE_CHARS):
+            _CALL_TEXT[(2 * _a + _phased) * 11 + _b] = (_first, _separator, _second, ord("\t"))
+
+
+@dataclass
+class _Record:
+    """One kept record: its first nine fields, each sample's code, and (unless every column
+    is a three-character call) the column text of each code."""
+
+    head: bytes
+    codes: np.ndarray[Any, Any]
+    texts: list[bytes] | None
+
+    def columns(self, chosen: np.ndarray[Any, Any]) -> bytes:
+        picked = self.codes[chosen]
+        if self.texts is None:
+            return bytes(_CALL_TEXT[picked].tobytes()[:-1])
+        return b"\t".join(map(self.texts.__getitem__, picked.tolist()))
+
+
 def split_region(
     path: str,
     region: str,
-    samples: Sequence[Sequence[str]],
-    fragments: Sequence[Path],
-    headers: Sequence[Path] = (),
+    fragment: Path,
+    codes: Path,
+    header: Path | None = None,
     limits: InputLimits = DEFAULT_LIMITS,
-) -> int:
-    """Write the region's records, cut into the blocks `samples` (consecutive sample columns of
-    the file, in order), to `fragments` (one per block); with `headers`, each block's header
-    too. Returns the number of records written. VcfError/LimitExceeded for a bad file."""
+) -> RegionPatterns:
+    """The region's distinct sample columns: `fragment` gets its records with one column per
+    distinct pattern (the pattern's first sample's columns, patterns in order of first
+    appearance), `codes` (NumPy) each sample's pattern number; with `header`, the file's
+    header up to FORMAT. VcfError/LimitExceeded for a bad file; nothing is written then."""
     stream, bgzf = open_vcf(path)
     with stream:
         lines = _Lines(path, stream, limits)
         numbered = iter(lines)
-        header, width = _header(lines, numbered, limits)
+        head, width = _header(lines, numbered, limits)
         collector = _targets()
         body: Iterable[bytes] = numbered
         if region != ALL:
@@ -129,33 +179,55 @@ def split_region(
             collector.targets = {k: v for k, v in collector.targets.items() if k[0] == region}
             lines.number = None
             body = _indexed_lines(path, index, collector, limits)
-        bounds, start = [], 0
-        for block in samples:
-            bounds.append((start, start + len(block)))
-            start += len(block)
-        if start != width:
-            raise VcfError(path, VcfProblem.UNKNOWN_SAMPLE, f"{start} samples, file has {width}")
-        with ExitStack() as stack:
-            if headers:
-                for stream_out, block in zip(_atomic_outputs(stack, headers), samples, strict=True):
-                    stream_out.write(header + "\t".join(block).encode() + b"\n")
-            outputs = _atomic_outputs(stack, fragments)
-            return _split_records(lines, collector, body, width, bounds, outputs)
+        records = _records(lines, collector, body, width)
+    patterns, firsts = distinct_rows([r.codes for r in records], width)
+    with ExitStack() as stack:
+        outputs = _atomic_outputs(stack, [fragment, codes, *([header] if header else [])])
+        for record in records:
+            outputs[0].write(record.head + record.columns(firsts) + b"\n")
+        np.save(outputs[1], patterns)
+        if header:
+            outputs[2].write(head)
+    return RegionPatterns(len(records), len(firsts))
 
 
-def _split_records(
-    lines: _Lines,
-    collector: Collector,
-    body: Iterable[bytes],
-    width: int,
-    bounds: Sequence[tuple[int, int]],
-    outputs: Sequence[BinaryIO],
-) -> int:
-    """`read_vcf`'s record filter (see text._scan), then each kept record's columns cut."""
+def distinct_rows(
+    columns: Sequence[np.ndarray[Any, Any]], rows: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Rows of the matrix with these columns (non-negative integers), numbered by distinct
+    value in order of first appearance: (each row's number, the first row of each number).
+
+    Exact: each column is renumbered densely and packed into one 64-bit key per row, the keys
+    renumbered whenever the next column could overflow them."""
+    key = np.zeros(rows, dtype=np.int64)
+    distinct = 1
+    for column in columns:
+        present = np.bincount(column) > 0 if rows else np.zeros(1, dtype=bool)
+        values = int(present.sum())
+        if distinct * values >= 1 << 62:
+            key, distinct = _renumbered(key)
+        dense = np.cumsum(present, dtype=np.int64) - 1
+        key = key * values + dense[column]
+        distinct *= values
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[inverse.ravel()].astype(np.int32), first[order].astype(np.int64)
+
+
+def _renumbered(key: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], int]:
+    found, inverse = np.unique(key, return_inverse=True)
+    return inverse.ravel().astype(np.int64), len(found)
+
+
+def _records(
+    lines: _Lines, collector: Collector, body: Iterable[bytes], width: int
+) -> list[_Record]:
+    """`read_vcf`'s record filter (see text._scan), then each kept record's samples coded."""
     targets, regions = collector.targets, collector.regions
     chromosomes: dict[bytes, str] = {}
-    fixed = 4 * width - 1
-    written = 0
+    records = []
     for raw in body:
         tab = raw.find(b"\t")
         name = raw[:tab]
@@ -180,30 +252,99 @@ def _split_records(
         if len(fields) < 10:
             raise _error(lines, VcfProblem.MALFORMED_RECORD, f"{len(fields)} columns, no samples")
         head, rest = b"\t".join(fields[:9]) + b"\t", fields[9]
-        if len(rest) == fixed:  # every call three characters: cut by offset
-            for (low, high), output in zip(bounds, outputs, strict=True):
-                output.write(head + rest[4 * low : 4 * high - 1] + b"\n")
-        else:
-            columns = rest.split(b"\t")
-            if len(columns) != width:
-                raise _error(
-                    lines,
-                    VcfProblem.MALFORMED_RECORD,
-                    f"{len(columns)} sample columns, header has {width}",
-                )
-            for (low, high), output in zip(bounds, outputs, strict=True):
-                output.write(head + b"\t".join(columns[low:high]) + b"\n")
-        written += 1
-    return written
+        codes = _three_character_codes(rest, width) if fields[8] == b"GT" else None
+        if codes is not None:
+            records.append(_Record(head, codes, None))
+            continue
+        columns = rest.split(b"\t")
+        if len(columns) != width:
+            raise _error(
+                lines,
+                VcfProblem.MALFORMED_RECORD,
+                f"{len(columns)} sample columns, header has {width}",
+            )
+        records.append(_coded(head, fields[8], columns))
+    return records
+
+
+def _three_character_codes(rest: bytes, width: int) -> np.ndarray[Any, Any] | None:
+    """Each sample's call as one byte when every column is a three-character call (the
+    compact form); None otherwise."""
+    if len(rest) != 4 * width - 1 or rest[3::4].strip(b"\t"):
+        return None
+    firsts, separators, seconds = rest[0::4], rest[1::4], rest[2::4]
+    if (
+        firsts.translate(None, _ALLELE_CHARS)
+        or seconds.translate(None, _ALLELE_CHARS)
+        or separators.translate(None, b"/|")
+    ):
+        return None
+    first = np.frombuffer(firsts.translate(_ALLELE_TABLE), dtype=np.uint8)
+    phased = np.frombuffer(separators.translate(_SEPARATOR_TABLE), dtype=np.uint8)
+    second = np.frombuffer(seconds.translate(_ALLELE_TABLE), dtype=np.uint8)
+    return (first * 2 + phased) * 11 + second  # at most 241: no uint8 overflow
+
+
+def _coded(head: bytes, format_field: bytes, columns: list[bytes]) -> _Record:
+    """Samples coded by what the reader takes from their column (GT, and PS of a phased call;
+    see text.genotype_values), so DP and other fields do not make patterns distinct. A
+    column the reader would refuse is coded by its bytes (the reader then refuses it)."""
+    keys = format_field.decode("ascii", "replace").split(":")
+    values: Sequence[object] = columns
+    if "GT" in keys:
+        try:
+            values = genotype_values([c.decode("utf-8") for c in columns], keys)
+        except UnicodeDecodeError:
+            values = columns
+    number: dict[object, int] = {}
+    texts: list[bytes] = []
+    codes = np.empty(len(columns), dtype=np.uint32)
+    for i, value in enumerate(values):
+        code = number.get(value)
+        if code is None:
+            code = number[value] = len(texts)
+            texts.append(columns[i])
+        codes[i] = code
+    return _Record(head, codes.astype(np.uint16) if len(texts) < 1 << 16 else codes, texts)
 
 
 def _error(lines: _Lines, problem: VcfProblem, detail: str) -> VcfError:
     return VcfError(lines.path, problem, detail, lines.number)
 
 
-def block_vcf(header: Path, fragments: Sequence[Path], output: Path) -> None:
-    """Join a block's header and its region fragments (in order) into one VCF at `output`."""
+def pattern_vcf(
+    header: Path,
+    fragments: Sequence[Path],
+    columns: Sequence[Sequence[int]],
+    names: Sequence[str],
+    output: Path,
+) -> None:
+    """A VCF at `output` of chosen patterns: `header`, then each region's fragment with, per
+    pattern (named by `names`), the fragment column `columns[region][pattern]`."""
     with output.open("wb") as stream:
-        for part in (header, *fragments):
-            with part.open("rb") as source:
-                shutil.copyfileobj(source, stream, 1 << 20)
+        stream.write(header.read_bytes() + "\t".join(names).encode() + b"\n")
+        for fragment, chosen in zip(fragments, columns, strict=True):
+            picked = np.asarray(chosen, dtype=np.int64)
+            width = int(picked.max()) + 1 if len(picked) else 0
+            with fragment.open("rb") as source:
+                for line in source:
+                    fields = line.rstrip(b"\r\n").split(b"\t", 9)
+                    cells = fields[9]
+                    if _three_character_columns(cells, width):
+                        grid = np.frombuffer(cells[: 4 * width - 1] + b"\t", dtype=np.uint8)
+                        row = grid.reshape(width, 4)[picked].tobytes()[:-1]
+                    else:
+                        row = b"\t".join(map(cells.split(b"\t").__getitem__, picked.tolist()))
+                    stream.write(b"\t".join(fields[:9]) + b"\t" + row + b"\n")
+
+
+def _three_character_columns(cells: bytes, width: int) -> bool:
+    """Whether the first `width` columns of `cells` are three characters each (then they are
+    cut by offset)."""
+    end = 4 * width - 1
+    return (
+        width > 0
+        and len(cells) >= end
+        and (len(cells) == end or cells[end] == ord("\t"))
+        and not cells[3:end:4].strip(b"\t")
+    )
