@@ -7,7 +7,9 @@ denial of an unauthorized request is therefore never lost with its transaction.
 
 Rows are appended to the hash chain (painpath.audit.chain) under a lock on the chain's head
 row, taken in the same transaction as the data: on PostgreSQL a row lock, on SQLite the
-database's write lock (the lock is an UPDATE, so it is taken before the head is read).
+database's write lock. The lock is an UPDATE that returns the head, so the head is read under
+it in one round trip; `write_pending` runs as the last statements before COMMIT, so the lock is
+held for the chain's three statements and the commit only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from painpath.audit.chain import event_hash
@@ -182,8 +184,14 @@ _HEAD = cast("Table", AuditChainHead.__table__)
 _IS_HEAD = _HEAD.c.id == HEAD_ROW_ID
 # Built once: Core statements hit the compiled cache (the ORM's per-call cost tripled that of
 # an audited request on SQLite).
-_LOCK_HEAD = update(_HEAD).where(_IS_HEAD).values(event_id=_HEAD.c.event_id)
-_READ_HEAD = select(_HEAD.c.event_id, _HEAD.c.event_hash).where(_IS_HEAD)
+# The UPDATE takes the lock (PostgreSQL row lock, SQLite write lock) and RETURNING reads the
+# head under it: one round trip, not two (SQLite 3.35+, PostgreSQL).
+_LOCK_AND_READ_HEAD = (
+    update(_HEAD)
+    .where(_IS_HEAD)
+    .values(event_id=_HEAD.c.event_id)
+    .returning(_HEAD.c.event_id, _HEAD.c.event_hash)
+)
 _MOVE_HEAD = (
     update(_HEAD)
     .where(_IS_HEAD)
@@ -197,10 +205,10 @@ def _append(session: Session, drafts: list[AuditDraft]) -> int:
     if not rows:
         return 0
     connection = session.connection()
-    # The UPDATE takes the lock (PostgreSQL row lock, SQLite write lock) before the read.
-    if connection.execute(_LOCK_HEAD).rowcount != 1:
+    head = connection.execute(_LOCK_AND_READ_HEAD).one_or_none()
+    if head is None:
         raise AuditChainUnavailable("the audit chain head is missing: run `painpath db upgrade`")
-    head_id, head_hash = connection.execute(_READ_HEAD).one()
+    head_id, head_hash = head
     for row in rows:
         row["id"] = head_id + 1
         row["previous_hash"] = head_hash

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from painpath import audit
 from painpath.cds.client_auth import (
@@ -271,12 +273,16 @@ def _answer(request: Request, service_id: str, raw: bytes, client: CdsClient) ->
             _spend(request, client)
         return operation_outcome(412, str(error))
     assessed = assess_call(call)
+    housekeeping = partial(_prune, now=call.now) if _prune_schedule(request).due() else None
     with unit_of_work(request.app.state.session_factory) as session:
-        if _prune_schedule(request).due():
-            prune_expired(session, now=call.now)
-            prune_issued_cards(session, now=call.now)
-        cards = run_hook(session, call, assessed, spend_jti=not spent)
+        cards = run_hook(session, call, assessed, spend_jti=not spent, housekeeping=housekeeping)
     return _json({"cards": cards})
+
+
+def _prune(session: Session, *, now: datetime) -> None:
+    """Expired jti and cards past retention: in a call's write transaction, once a minute."""
+    prune_expired(session, now=now)
+    prune_issued_cards(session, now=now)
 
 
 def _prune_schedule(request: Request) -> PruneSchedule:
