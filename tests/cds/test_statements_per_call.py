@@ -1,8 +1,9 @@
 """SQL statements per order-sign call (issue 15), counted, never timed: the reads first, with
 no lock held — the client's jti (a replay is refused here, before any patient data is read),
 the patient with their genotypes in one join, the snoozes —, then one short write: BEGIN
-IMMEDIATE on SQLite (nothing on PostgreSQL), the jti, the issued cards in one insert, and the
-audit chain's three (lock and read the head, the rows, move the head). A replay is refused by
+IMMEDIATE on SQLite, the jti, the issued cards in one insert, and the audit chain's (SQLite:
+lock and read the head, the rows, move the head; PostgreSQL: the head read FOR UPDATE, then the
+rows and the move in one statement). A replay is refused by
 the first statement: no patient data read, no card kept, only the refusal audited."""
 
 from __future__ import annotations
@@ -28,14 +29,23 @@ READS = [
     "SELECT",  # the painpath patient matched by MRN, with their genotype results (one join)
     "SELECT",  # the alert codes snoozed for this patient
 ]
-#: Then the write transaction (after the cards are built).
-WRITES = [
-    "INSERT INTO cds_seen_tokens",  # the jti: its unique key refuses a replay that raced past
-    "INSERT INTO cds_issued_cards",  # every card of the call, one statement
-    "UPDATE audit_chain_head",  # the audit chain's lock, returning its head
-    "INSERT INTO audit_events",  # both audited reads
-    "UPDATE audit_chain_head",  # the new head
-]
+#: Then the write transaction (after the cards are built), by backend.
+WRITES = {
+    "sqlite": [
+        "BEGIN IMMEDIATE",  # the database's write lock, taken now
+        "INSERT INTO cds_seen_tokens",  # the jti: its unique key refuses a replay that raced
+        "INSERT INTO cds_issued_cards",  # every card of the call, one statement
+        "UPDATE audit_chain_head",  # the audit chain's lock, returning its head
+        "INSERT INTO audit_events",  # both audited reads
+        "UPDATE audit_chain_head",  # the new head
+    ],
+    "postgresql": [
+        "INSERT INTO cds_seen_tokens",
+        "INSERT INTO cds_issued_cards",
+        "SELECT",  # the audit chain's head, FOR UPDATE (a row lock, no new row version)
+        "WITH moved_head",  # both audited reads inserted, the head moved: one statement
+    ],
+}
 
 
 @pytest.fixture
@@ -70,13 +80,18 @@ def test_an_order_sign_call_reads_first_then_writes_in_one_short_transaction(
     statements.clear()
     cards = ehr.call(SERVICE, _body())
     assert cards, "the call gives cards, so the card insert is counted"
-    begin = ["BEGIN IMMEDIATE"] if engine.dialect.name == "sqlite" else []
-    assert [_kind(statement) for statement in statements] == READS + begin + WRITES, statements
+    writes = WRITES[engine.dialect.name]
+    assert [_kind(statement) for statement in statements] == READS + writes, statements
     assert "cds_seen_tokens" in statements[0]
     assert "genotype_results" in statements[1]
     assert "patients" in statements[1]
     assert "cds_snoozes" in statements[2]
-    assert "RETURNING" in statements[-3]
+    if engine.dialect.name == "sqlite":
+        assert "RETURNING" in statements[-3]
+    else:
+        assert "FOR UPDATE" in statements[-2]
+        assert "UPDATE audit_chain_head" in statements[-1]
+        assert "INSERT INTO audit_events" in statements[-1]
 
 
 def test_a_replay_is_refused_in_that_transaction_and_keeps_nothing(
