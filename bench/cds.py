@@ -77,6 +77,9 @@ class Step:
     #: The load generator's own CPU (this process) over the step: sending and checking.
     generator_cpu_seconds: float = 0.0
     generator_cpu_ms_per_call: float = 0.0
+    #: PostgreSQL's processes (postmaster and backends) over the step; 0 for SQLite, whose
+    #: work is inside the server processes.
+    database_cpu_percent: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -103,15 +106,18 @@ def _cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def _database(kind: str, folder: Path) -> Iterator[str]:
+def _database(kind: str, folder: Path) -> Iterator[tuple[str, int | None]]:
+    """The database's URL, and for PostgreSQL its postmaster's pid (its backends are children:
+    their CPU is on the same two cores as the servers', reported as database CPU)."""
     if kind == "sqlite":
-        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        yield f"sqlite:///{folder / 'bench.sqlite3'}", None
         return
     from tests.support.postgres import PostgresCluster
 
     cluster = PostgresCluster.start()
     try:
-        yield cluster.url
+        postmaster = (cluster.data_dir / "postmaster.pid").read_text().split()[0]
+        yield cluster.url, int(postmaster)
     finally:
         cluster.stop()
 
@@ -322,7 +328,10 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
     signer = Signer()
     steps: list[Step] = []
     for database in args.databases:
-        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as url:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            _database(database, Path(folder)) as (url, database_pid),
+        ):
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
             env = {
@@ -358,6 +367,7 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                                 "127.0.0.1", port, request.path, tokens, len(request.body)
                             )
                             cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
+                            db_before = _cpu_seconds(database_pid) if database_pid else 0.0
                             own_before = time.process_time()
                             latencies, statuses, wrong, counted = asyncio.run(
                                 _load(
@@ -372,6 +382,7 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                             )
                             own = time.process_time() - own_before
                             cpu = _cpu_seconds(pid) - cpu_before
+                            db_cpu = _cpu_seconds(database_pid) - db_before if database_pid else 0
                             wall = time.monotonic() - wall_before
                             ok = statuses.get("200", 0)
                             step = Step(
@@ -390,6 +401,7 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                                 wrong_cards=wrong,
                                 server_cpu_percent=round(100 * cpu / wall, 1),
                                 server_idle_cpu_percent=round(100 * idle, 1),
+                                database_cpu_percent=round(100 * db_cpu / wall, 1),
                                 server_cpu_ms_per_call=round(
                                     1000 * max(0.0, cpu - idle * wall) / total, 2
                                 ),
@@ -405,8 +417,8 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
 HEADER = (
     "| database | path | processes | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms"
     " | max ms | errors | wrong cards | server CPU % | server CPU ms/call"
-    " | generator CPU ms/call |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    " | generator CPU ms/call | database CPU % |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -416,6 +428,7 @@ def _row(step: Step) -> str:
         f" {step.achieved:g} | {step.p50_ms} | {step.p90_ms} | {step.p99_ms} | {step.max_ms} |"
         f" {step.errors} | {step.wrong_cards} | {step.server_cpu_percent:g} |"
         f" {step.server_cpu_ms_per_call:g} | {step.generator_cpu_ms_per_call:g} |"
+        f" {step.database_cpu_percent:g} |"
     )
 
 

@@ -206,6 +206,11 @@ class Settings(BaseSettings):
     )
     # Seconds to wait for an EHR FHIR server (CDS prefetch, JWKS) before giving up.
     cds_fhir_timeout_seconds: float = 5.0
+    # Hook calls per process that run their CPU and database work at once; the rest wait their
+    # turn (not counting the wait for an EHR's FHIR server). More threads than cores only share
+    # the process's GIL: a call holding the audit chain's lock then waits behind all of them
+    # (bench/README.md, CDS).
+    cds_concurrent_calls: int = Field(default=2, ge=1, le=64)
     # Public address of this server, for links in CDS cards (e.g. https://painpath.example).
     public_base_url: str | None = None
     # Guideline profile for care suggestions when a request names none: US (ACP, ACR, AAN,

@@ -1,17 +1,21 @@
-"""SQL statements per order-sign call (issue 15): one transaction of eight statements — the
-client's jti, the patient with their genotypes in one read, the snoozes, the issued cards in
-one insert, and the audit chain's four (lock, head, rows, move) — counted, never timed. A replay
-is refused by the transaction's first statement: no patient data read, no card kept, only the
-refusal audited."""
+"""SQL statements per order-sign call (issue 15), counted, never timed: the reads first, with
+no lock held — the client's jti (a replay is refused here, before any patient data is read),
+the patient with their genotypes in one join, the snoozes —, then one short write: BEGIN
+IMMEDIATE on SQLite, the jti, the issued cards in one insert, and the audit chain's (SQLite:
+lock and read the head, the rows, move the head; PostgreSQL: the head read FOR UPDATE, then the
+rows and the move in one statement). A replay is refused by
+the first statement: no patient data read, no card kept, only the refusal audited."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, func, insert, select
 
 from painpath.models import AuditEvent, CdsIssuedCard, CdsSeenToken
 from tests.cds.conftest import Ehr
@@ -19,17 +23,29 @@ from tests.cds.fhir_data import alprazolam, full_prefetch, hook_request, oxycodo
 
 SERVICE = "painpath-order-sign"
 SERVICE_PATH = f"/cds-services/{SERVICE}"
-#: The statements of one call, by their first words, in order.
-ONE_CALL = [
-    "INSERT INTO cds_seen_tokens",  # the jti: a replay fails here, before any patient read
+#: The reads of one call, by their first words, in order: no lock is held while they run.
+READS = [
+    "SELECT",  # the jti seen before? a replay is refused here, before any patient read
     "SELECT",  # the painpath patient matched by MRN, with their genotype results (one join)
     "SELECT",  # the alert codes snoozed for this patient
-    "INSERT INTO cds_issued_cards",  # every card of the call, one statement
-    "UPDATE audit_chain_head",  # the audit chain's lock
-    "SELECT",  # its head
-    "INSERT INTO audit_events",  # both audited reads
-    "UPDATE audit_chain_head",  # the new head
 ]
+#: Then the write transaction (after the cards are built), by backend.
+WRITES = {
+    "sqlite": [
+        "BEGIN IMMEDIATE",  # the database's write lock, taken now
+        "INSERT INTO cds_seen_tokens",  # the jti: its unique key refuses a replay that raced
+        "INSERT INTO cds_issued_cards",  # every card of the call, one statement
+        "UPDATE audit_chain_head",  # the audit chain's lock, returning its head
+        "INSERT INTO audit_events",  # both audited reads
+        "UPDATE audit_chain_head",  # the new head
+    ],
+    "postgresql": [
+        "INSERT INTO cds_seen_tokens",
+        "INSERT INTO cds_issued_cards",
+        "SELECT",  # the audit chain's head, FOR UPDATE (a row lock, no new row version)
+        "WITH moved_head",  # both audited reads inserted, the head moved: one statement
+    ],
+}
 
 
 @pytest.fixture
@@ -57,17 +73,25 @@ def _body() -> dict[str, Any]:
     )
 
 
-def test_an_order_sign_call_runs_eight_statements_in_one_transaction(
-    ehr: Ehr, painpath_patient: int, statements: list[str]
+def test_an_order_sign_call_reads_first_then_writes_in_one_short_transaction(
+    engine: Engine, ehr: Ehr, painpath_patient: int, statements: list[str]
 ) -> None:
     ehr.call(SERVICE, _body())  # the process's first call also prunes expired rows
     statements.clear()
     cards = ehr.call(SERVICE, _body())
     assert cards, "the call gives cards, so the card insert is counted"
-    assert [_kind(statement) for statement in statements] == ONE_CALL, statements
+    writes = WRITES[engine.dialect.name]
+    assert [_kind(statement) for statement in statements] == READS + writes, statements
+    assert "cds_seen_tokens" in statements[0]
     assert "genotype_results" in statements[1]
     assert "patients" in statements[1]
     assert "cds_snoozes" in statements[2]
+    if engine.dialect.name == "sqlite":
+        assert "RETURNING" in statements[-3]
+    else:
+        assert "FOR UPDATE" in statements[-2]
+        assert "UPDATE audit_chain_head" in statements[-1]
+        assert "INSERT INTO audit_events" in statements[-1]
 
 
 def test_a_replay_is_refused_in_that_transaction_and_keeps_nothing(
@@ -89,3 +113,45 @@ def test_a_replay_is_refused_in_that_transaction_and_keeps_nothing(
         ).all()
     assert [(e.outcome, e.resource_type) for e in new_events] == [("denied", "CdsService")]
     assert "already used" in (new_events[0].detail or "")
+
+
+def test_a_replay_racing_past_the_check_is_refused_by_the_write_and_keeps_nothing(
+    cds_app: FastAPI, engine: Engine, ehr: Ehr, painpath_patient: int
+) -> None:
+    """The same token recorded by another process between this call's jti check and its write
+    (simulated: the jti is committed on another connection while the call reads the patient):
+    the unique key refuses it, the call's transaction keeps no card, the refusal is audited."""
+    token = ehr.token(SERVICE)
+    ehr.post(SERVICE_PATH, _body(), ehr.token(SERVICE))  # prune on the first call, not this one
+    with cds_app.state.session_factory() as session:
+        cards_before = session.scalar(select(func.count()).select_from(CdsIssuedCard))
+    claims = jwt.decode(token, options={"verify_signature": False})
+    raced = False
+
+    def race(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        nonlocal raced
+        if raced or "genotype_results" not in statement:
+            return
+        raced = True
+        with engine.begin() as other:
+            other.execute(
+                insert(CdsSeenToken),
+                {
+                    "issuer": claims["iss"],
+                    "jti": claims["jti"],
+                    "expires_at": datetime.fromtimestamp(claims["exp"], UTC),
+                },
+            )
+
+    event.listen(engine, "before_cursor_execute", race)
+    try:
+        replay = ehr.post(SERVICE_PATH, _body(), token)
+    finally:
+        event.remove(engine, "before_cursor_execute", race)
+    assert raced
+    assert replay.status_code == 401
+    assert "already used" in replay.json()["detail"]
+    with cds_app.state.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(CdsIssuedCard)) == cards_before
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+    assert (last.outcome, last.resource_type) == ("denied", "CdsService")

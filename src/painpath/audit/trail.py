@@ -7,7 +7,9 @@ denial of an unauthorized request is therefore never lost with its transaction.
 
 Rows are appended to the hash chain (painpath.audit.chain) under a lock on the chain's head
 row, taken in the same transaction as the data: on PostgreSQL a row lock, on SQLite the
-database's write lock (the lock is an UPDATE, so it is taken before the head is read).
+database's write lock. The lock is an UPDATE that returns the head, so the head is read under
+it in one round trip; `write_pending` runs as the last statements before COMMIT, so the lock is
+held for the chain's three statements and the commit only.
 """
 
 from __future__ import annotations
@@ -182,8 +184,18 @@ _HEAD = cast("Table", AuditChainHead.__table__)
 _IS_HEAD = _HEAD.c.id == HEAD_ROW_ID
 # Built once: Core statements hit the compiled cache (the ORM's per-call cost tripled that of
 # an audited request on SQLite).
-_LOCK_HEAD = update(_HEAD).where(_IS_HEAD).values(event_id=_HEAD.c.event_id)
-_READ_HEAD = select(_HEAD.c.event_id, _HEAD.c.event_hash).where(_IS_HEAD)
+# The UPDATE takes the lock (PostgreSQL row lock, SQLite write lock) and RETURNING reads the
+# head under it: one round trip, not two (SQLite 3.35+, PostgreSQL).
+_LOCK_AND_READ_HEAD = (
+    update(_HEAD)
+    .where(_IS_HEAD)
+    .values(event_id=_HEAD.c.event_id)
+    .returning(_HEAD.c.event_id, _HEAD.c.event_hash)
+)
+# PostgreSQL: a row lock without writing a row version (the UPDATE above writes one per call).
+_LOCK_HEAD_FOR_UPDATE = (
+    select(_HEAD.c.event_id, _HEAD.c.event_hash).where(_IS_HEAD).with_for_update()
+)
 _MOVE_HEAD = (
     update(_HEAD)
     .where(_IS_HEAD)
@@ -197,17 +209,26 @@ def _append(session: Session, drafts: list[AuditDraft]) -> int:
     if not rows:
         return 0
     connection = session.connection()
-    # The UPDATE takes the lock (PostgreSQL row lock, SQLite write lock) before the read.
-    if connection.execute(_LOCK_HEAD).rowcount != 1:
+    postgresql = connection.dialect.name == "postgresql"
+    head = connection.execute(
+        _LOCK_HEAD_FOR_UPDATE if postgresql else _LOCK_AND_READ_HEAD
+    ).one_or_none()
+    if head is None:
         raise AuditChainUnavailable("the audit chain head is missing: run `painpath db upgrade`")
-    head_id, head_hash = connection.execute(_READ_HEAD).one()
+    head_id, head_hash = head
     for row in rows:
         row["id"] = head_id + 1
         row["previous_hash"] = head_hash
         row["event_hash"] = event_hash(head_hash, row)
         head_id, head_hash = row["id"], row["event_hash"]
-    connection.execute(_INSERT_EVENTS, rows)
-    connection.execute(_MOVE_HEAD, {"head_id": head_id, "head_hash": head_hash})
+    if postgresql:
+        # One round trip fewer while the head's row lock is held: the head moves in a
+        # data-modifying CTE of the rows' INSERT.
+        moved = _MOVE_HEAD.values(event_id=head_id, event_hash=head_hash).cte("moved_head")
+        connection.execute(insert(_EVENTS).values(rows).add_cte(moved))
+    else:
+        connection.execute(_INSERT_EVENTS, rows)
+        connection.execute(_MOVE_HEAD, {"head_id": head_id, "head_hash": head_hash})
     return len(rows)
 
 

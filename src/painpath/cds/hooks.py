@@ -4,6 +4,7 @@ so feedback can find them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,11 +15,12 @@ from painpath.cds.cards import alert_card, make_card
 from painpath.cds.client_auth import CdsClient
 from painpath.cds.pgx_cards import find_patient_with_genotypes, pgx_cards, phenotype_lines
 from painpath.cds.prefetch import Prefetched
-from painpath.cds.replay import record_once
+from painpath.cds.replay import record_once, refuse_if_seen
 from painpath.cds.requests import HookRequest
 from painpath.cds.services import CdsService
 from painpath.cds.snoozes import CardSubject, remember_cards, snoozed_codes
 from painpath.config import CdsIssuer
+from painpath.db.engine import begin_write
 from painpath.fhir import OpioidInputs, assessment_input_from_fhir
 from painpath.opioids import Alert, Assessment, assess
 from painpath.opioids.mme import display
@@ -116,16 +118,47 @@ def assess_call(call: HookCall) -> Assessed:
 
 
 def run_hook(
-    session: Session, call: HookCall, assessed: Assessed, *, spend_jti: bool = True
+    session: Session,
+    call: HookCall,
+    assessed: Assessed,
+    *,
+    spend_jti: bool = True,
+    housekeeping: Callable[[Session], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The cards for one hook call (already filtered by snoozes and remembered), with the
-    client's jti spent first in the same transaction: the jti insert, two reads (patient with
-    genotypes, snoozes), one insert of the issued cards, then the audit rows at commit."""
+    client's jti spent in the same transaction.
+
+    Reads and computation first, holding no lock: the jti check (a replay is refused here,
+    before any patient data is read), the patient with their genotypes, the snoozes, the cards.
+    Then one short write: BEGIN IMMEDIATE on SQLite, the jti insert (its unique key refuses a
+    replay that raced past the check), `housekeeping` when given, one insert of the issued
+    cards, and the audit rows at commit. So the two server processes queue on SQLite's write
+    lock (or PostgreSQL's audit head row lock) only for the writes, not the whole call."""
+    if spend_jti:
+        refuse_if_seen(session, call.client)
+    subject, kept = _cards(session, call, assessed)
+    begin_write(session)
+    if spend_jti:
+        record_once(session, call.client)
+    if housekeeping is not None:
+        housekeeping(session)
+    remember_cards(
+        session,
+        service_id=call.service.id,
+        subject=subject,
+        cards=[(card["uuid"], code) for code, card in kept],
+        now=call.now,
+    )
+    return [card for _, card in kept]
+
+
+def _cards(
+    session: Session, call: HookCall, assessed: Assessed
+) -> tuple[CardSubject, list[tuple[str, dict[str, Any]]]]:
+    """The call's (alert code, card) pairs that no snooze hides, and whom they are about: reads
+    only (the patient with genotypes, audited; the snoozes)."""
     request, prefetched = call.request, call.prefetched
     drafts, inputs, assessment = assessed.drafts, assessed.inputs, assessed.assessment
-    if spend_jti:
-        # First: a replay raises here, before any patient data is read (nothing to audit).
-        record_once(session, call.client)
     patient, results = find_patient_with_genotypes(
         session,
         prefetched.patient,
@@ -168,12 +201,4 @@ def run_hook(
             ):
                 coded.append((f"PGX_{drug.upper()}", card))
     snoozed = snoozed_codes(session, subject=subject, now=call.now)
-    kept = [(code, card) for code, card in coded if code not in snoozed]
-    remember_cards(
-        session,
-        service_id=call.service.id,
-        subject=subject,
-        cards=[(card["uuid"], code) for code, card in kept],
-        now=call.now,
-    )
-    return [card for _, card in kept]
+    return subject, [(code, card) for code, card in coded if code not in snoozed]

@@ -3,8 +3,10 @@ expires (CDS Hooks 2.0: `jti` is "a nonce string value that uniquely identifies 
 authentication JWT"; RFC 7519 §4.1.7 "can be used to prevent the JWT from being replayed").
 
 The ids live in the database, so every worker process refuses the same replay. A hook call
-records its jti in the transaction that writes its cards and audit rows (one INSERT; the
-unique key refuses a replay, also one racing in another process); expired ids are pruned by
+first checks its jti with a read (`refuse_if_seen`: a replay is refused before any patient data
+is read, and without taking a write lock), then records it in the short write transaction that
+stores its cards and audit rows (one INSERT; the unique key refuses a replay racing in another
+process atomically, and that transaction rolls back); expired ids are pruned by
 `prune_expired`, which the web layer runs at most once a minute per process.
 """
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +33,19 @@ PRUNE_INTERVAL_SECONDS = 60.0
 _SEEN = cast("Table", CdsSeenToken.__table__)
 # Built once: a Core statement hits the compiled cache.
 _REMEMBER = insert(_SEEN)
+_SEEN_BEFORE = (
+    select(_SEEN.c.jti)
+    .where(_SEEN.c.issuer == bindparam("issuer"), _SEEN.c.jti == bindparam("jti"))
+    .limit(1)
+)
+
+
+def refuse_if_seen(session: Session, client: CdsClient) -> None:
+    """Raise ClientNotAuthenticated when the token's jti was recorded before (a read: it takes
+    no lock; `record_once` in the write transaction still refuses a concurrent replay)."""
+    params = {"issuer": client.issuer, "jti": client.jti}
+    if session.connection().execute(_SEEN_BEFORE, params).first() is not None:
+        raise ClientNotAuthenticated(ALREADY_USED)
 
 
 def record_once(session: Session, client: CdsClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -52,3 +52,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def begin_write(session: Session) -> Connection:
+    """Make the rest of `session`'s transaction a writer now, before its first write.
+
+    On SQLite the driver (pysqlite's default transaction handling) runs SELECTs outside any
+    transaction and opens a deferred one at the first INSERT/UPDATE/DELETE. Call this right
+    before a transaction's writes, after its reads and computation: it sends `BEGIN IMMEDIATE`,
+    which takes the database's single write lock at once (waiting in the busy handler if another
+    connection holds it) instead of upgrading later, so the lock is held only for the writes
+    and the commit, and a writer never fails with SQLITE_BUSY mid-transaction. On PostgreSQL
+    (row locks, MVCC readers) nothing is sent. Returns the session's connection.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection
