@@ -372,6 +372,9 @@ def run(args: argparse.Namespace) -> list[Step]:
             for processes in args.processes:
                 with _server("painpath", processes, env, port) as pid:
                     pids = Servers(pid, database_dir)
+                    if args.prime > 0:  # fill the fresh processes' caches; not reported
+                        rate = min([args.soak or args.costs or min(args.rates), 50.0])
+                        measure(port, pids, cast, Step(kind, processes, rate, args.prime), 0, 99)
                     if args.soak:
                         steps.extend(soak(port, pids, cast, kind, processes, args))
                     elif args.costs:
@@ -417,6 +420,12 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[50, 100, 150, 200])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument(
+        "--prime",
+        type=float,
+        default=10,
+        help="seconds of load right after the server starts, before any step, not reported",
+    )
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--patients", type=int, default=200)
@@ -431,7 +440,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10 s steps, 25/50 req/s, SQLite")
     args = parser.parse_args()
     if args.quick:
-        args.rates, args.seconds, args.warmup = [25, 50], 10, 3
+        args.rates, args.seconds, args.warmup, args.prime = [25, 50], 10, 3, 3
         args.databases, args.processes, args.patients = ["sqlite"], [1], 30
     load_before = os.getloadavg()
     print(f"load average before: {load_before}; {os.cpu_count()} CPUs")
