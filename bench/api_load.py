@@ -4,6 +4,7 @@ batches, record reads, panel loads), 1 and 2 server processes, SQLite and Postgr
     .venv/bin/python bench/api_load.py                         # the full matrix
     .venv/bin/python bench/api_load.py --quick                 # 10 s steps, 25/50 req/s, SQLite
     .venv/bin/python bench/api_load.py --soak 150 --minutes 10 --databases postgresql --processes 2
+    .venv/bin/python bench/api_load.py --costs 30 --processes 2 --databases postgresql
 
 Setup (before anything is measured): a fresh database, `painpath db upgrade`, `painpath demo seed
 --patients N`, then, in this process, one patient account per demo patient without one and one
@@ -15,14 +16,18 @@ rules. The mix, by request: 50 % sync POST (`/api/patients/{id}/sync`, as the pa
 record reads (the patient's pain diary, observations or prescriptions, as the patient), 20 %
 panel loads (the clinician's patient list or panel-wide alerts).
 
-Each step sends requests at fixed times (t0 + i / rate) whatever the server does, so a slow
-server cannot slow the load (no coordinated omission); latency runs from the time a request was
-due. The first `--warmup` seconds are sent but not counted. Reported per step: achieved rate
-(2xx answers per counted second), p50/p90/p99/max, errors (anything but 2xx), of which 503
-(admission control), the server's CPU (user + system of its process tree, % of one core), the
-generator's own CPU (this process), and the machine's 1-minute load average before and after.
-`--soak` runs one rate for `--minutes` and reports the same per minute. Nothing here is a test;
-no time is asserted. Results: bench/results/api_load.json and a markdown table on stdout.
+The generator is bench/loadgen.py (raw asyncio streams, keep-alive connections, every request's
+bytes encoded before the step; about 0.5 ms of CPU per request): open loop, request i is sent at
+t0 + i / rate whatever the server does, so a slow server cannot slow the load (no coordinated
+omission); latency runs from the time a request was due. Right after a server starts, `--prime`
+seconds of load fill its caches, unreported; the first `--warmup` seconds of each step are sent
+but not counted. Reported per step: achieved rate (2xx answers per counted second),
+p50/p90/p99/max, errors (anything but 2xx), of which 503 (admission control), the CPU of the
+server's process tree, of PostgreSQL's processes (its backends share the cores) and of the
+generator, each as % of one core and in ms per request, and the machine's 1-minute load average
+before and after. `--soak RATE` runs one rate for `--minutes` and reports the same per minute;
+`--costs RATE` sends each kind of request alone, for its CPU per request. Nothing here is a
+test; no time is asserted. Results: bench/results/api_*.json and a markdown table on stdout.
 """
 
 from __future__ import annotations
@@ -84,6 +89,9 @@ class Step:
     generator_cpu_ms_per_request: float = 0.0
     #: Connections the generator opened (kept alive and reused).
     connections: int = 0
+    #: CPU of each server worker process, % of one core (one process runs Python on one core
+    #: at a time, so one near 100 % is saturated whatever the total says).
+    worker_cpu_percent: list[float] = field(default_factory=list)
     #: The request kinds sent, when not the whole mix (`--costs`).
     kinds: str = "mix"
     load_before: float = 0.0
@@ -98,6 +106,11 @@ class Servers:
 
     server: int
     database_dir: Path | None = None
+
+    def workers(self) -> list[int]:
+        """The server's worker processes (uvicorn's children; the server itself with one)."""
+        children = Path(f"/proc/{self.server}/task/{self.server}/children").read_text().split()
+        return [int(child) for child in children] or [self.server]
 
     def database_cpu(self) -> float:
         """CPU seconds of PostgreSQL's postmaster and its backends so far (0 on SQLite)."""
@@ -273,11 +286,16 @@ def measure(
     calls = plan(cast, total, seed_value, port, kinds)
     step.load_before = os.getloadavg()[0]
     cpu_before, db_before = _cpu_seconds(pids.server), pids.database_cpu()
+    workers_before = {pid: _cpu_seconds(pid) for pid in pids.workers()}
     own_before, wall_before = _own_cpu(), time.monotonic()
     outcome = asyncio.run(loadgen.run("127.0.0.1", port, calls, step.offered, warmup))
     wall = time.monotonic() - wall_before
     server_cpu, db_cpu = _cpu_seconds(pids.server) - cpu_before, pids.database_cpu() - db_before
     own_cpu = _own_cpu() - own_before
+    step.worker_cpu_percent = [
+        round(100 * (_cpu_seconds(pid) - before) / wall, 1)
+        for pid, before in workers_before.items()
+    ]
     step.server_cpu_percent = round(100 * server_cpu / wall, 1)
     step.database_cpu_percent = round(100 * db_cpu / wall, 1)
     step.generator_cpu_percent = round(100 * own_cpu / wall, 1)
@@ -311,8 +329,9 @@ def summarize(step: Step, results: list[tuple[str, float, str]], counted: float)
 HEADER = (
     "| database | processes | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | max ms"
     " | p99 sync / record / panel ms | errors | of which 503 | server CPU % | database CPU %"
-    " | generator CPU % | CPU ms/request server / database / generator | load before → after |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    " | generator CPU % | CPU % per worker | CPU ms/request server / database / generator"
+    " | load before → after |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -323,6 +342,7 @@ def row(step: Step) -> str:
         f" {step.p50_ms} | {step.p90_ms} | {step.p99_ms} | {step.max_ms} | {kinds} |"
         f" {step.errors} | {step.refused_503} | {step.server_cpu_percent:g} |"
         f" {step.database_cpu_percent:g} | {step.generator_cpu_percent:g} |"
+        f" {' / '.join(f'{cpu:g}' for cpu in step.worker_cpu_percent)} |"
         f" {step.server_cpu_ms_per_request:g} / {step.database_cpu_ms_per_request:g} /"
         f" {step.generator_cpu_ms_per_request:g} |"
         f" {step.load_before:.2f} → {step.load_after:.2f} |"

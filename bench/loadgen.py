@@ -16,6 +16,7 @@ not counted. Answers may carry Content-Length or be chunked; `Connection: close`
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -108,11 +109,16 @@ class _Connection:
 
 
 class Pool:
-    """Idle keep-alive connections to one server, opened on demand (one per request in flight)."""
+    """Idle keep-alive connections to one server, opened on demand (one per request in flight).
+
+    The connection idle longest is reused first, so requests rotate over every open connection
+    and so over every server process that accepted one (as requests from many clients would);
+    reusing the latest first piled the load onto the few connections, and the one process,
+    that answered fastest."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.idle: list[_Connection] = []
+        self.idle: deque[_Connection] = deque()
         self.opened = 0
 
     async def _open(self) -> _Connection:
@@ -121,7 +127,7 @@ class Pool:
 
     async def send(self, request: Prepared) -> tuple[int, bytes]:
         reused = bool(self.idle)
-        connection = self.idle.pop() if reused else await self._open()
+        connection = self.idle.popleft() if reused else await self._open()
         try:
             status, content, reusable = await connection.exchange(request)
         except (asyncio.IncompleteReadError, ConnectionError):
