@@ -4,6 +4,7 @@ batches, record reads, panel loads), 1 and 2 server processes, SQLite and Postgr
     .venv/bin/python bench/api_load.py                         # the full matrix
     .venv/bin/python bench/api_load.py --quick                 # 10 s steps, 25/50 req/s, SQLite
     .venv/bin/python bench/api_load.py --soak 150 --minutes 10 --databases postgresql --processes 2
+    .venv/bin/python bench/api_load.py --costs 30 --processes 2 --databases postgresql
 
 Setup (before anything is measured): a fresh database, `painpath db upgrade`, `painpath demo seed
 --patients N`, then, in this process, one patient account per demo patient without one and one
@@ -15,14 +16,18 @@ rules. The mix, by request: 50 % sync POST (`/api/patients/{id}/sync`, as the pa
 record reads (the patient's pain diary, observations or prescriptions, as the patient), 20 %
 panel loads (the clinician's patient list or panel-wide alerts).
 
-Each step sends requests at fixed times (t0 + i / rate) whatever the server does, so a slow
-server cannot slow the load (no coordinated omission); latency runs from the time a request was
-due. The first `--warmup` seconds are sent but not counted. Reported per step: achieved rate
-(2xx answers per counted second), p50/p90/p99/max, errors (anything but 2xx), of which 503
-(admission control), the server's CPU (user + system of its process tree, % of one core), the
-generator's own CPU (this process), and the machine's 1-minute load average before and after.
-`--soak` runs one rate for `--minutes` and reports the same per minute. Nothing here is a test;
-no time is asserted. Results: bench/results/api_load.json and a markdown table on stdout.
+The generator is bench/loadgen.py (raw asyncio streams, keep-alive connections, every request's
+bytes encoded before the step; about 0.5 ms of CPU per request): open loop, request i is sent at
+t0 + i / rate whatever the server does, so a slow server cannot slow the load (no coordinated
+omission); latency runs from the time a request was due. Right after a server starts, `--prime`
+seconds of load fill its caches, unreported; the first `--warmup` seconds of each step are sent
+but not counted. Reported per step: achieved rate (2xx answers per counted second),
+p50/p90/p99/max, errors (anything but 2xx), of which 503 (admission control), the CPU of the
+server's process tree, of PostgreSQL's processes (its backends share the cores) and of the
+generator, each as % of one core and in ms per request, and the machine's 1-minute load average
+before and after. `--soak RATE` runs one rate for `--minutes` and reports the same per minute;
+`--costs RATE` sends each kind of request alone, for its CPU per request. Nothing here is a
+test; no time is asserted. Results: bench/results/api_*.json and a markdown table on stdout.
 """
 
 from __future__ import annotations
@@ -38,31 +43,25 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "src")]
 
-from cds import _cpu_seconds, _database, _free_port, _percentile, _server  # noqa: E402
+import loadgen  # noqa: E402
+from loadgen import Prepared, percentile  # noqa: E402
+
+from cds import _cpu_seconds, _free_port, _server  # noqa: E402
 
 PAINPATH = ROOT / ".venv" / "bin" / "painpath"
 RESULTS = ROOT / "bench" / "results"
 #: Share of each kind of request in the mix (by count).
 MIX = (("sync", 0.5), ("record", 0.3), ("panel", 0.2))
 TOKEN_MINUTES = 24 * 60
-
-
-@dataclass(frozen=True)
-class Call:
-    kind: str
-    method: str
-    path: str
-    token: str
-    body: bytes | None = None
 
 
 @dataclass
@@ -80,11 +79,60 @@ class Step:
     errors: int = 0
     refused_503: int = 0
     server_cpu_percent: float = 0.0
+    #: PostgreSQL's processes (its backends do the statements' work on the same cores); 0 on
+    #: SQLite, whose work is inside the server processes.
+    database_cpu_percent: float = 0.0
     generator_cpu_percent: float = 0.0
+    #: CPU per request sent in the step (warm-up included): server, database, generator.
+    server_cpu_ms_per_request: float = 0.0
+    database_cpu_ms_per_request: float = 0.0
+    generator_cpu_ms_per_request: float = 0.0
+    #: Connections the generator opened (kept alive and reused).
+    connections: int = 0
+    #: CPU of each server worker process, % of one core (one process runs Python on one core
+    #: at a time, so one near 100 % is saturated whatever the total says).
+    worker_cpu_percent: list[float] = field(default_factory=list)
+    #: The request kinds sent, when not the whole mix (`--costs`).
+    kinds: str = "mix"
     load_before: float = 0.0
     load_after: float = 0.0
     p99_by_kind: dict[str, float | None] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Servers:
+    """The server's process id and, on PostgreSQL, the cluster's data directory."""
+
+    server: int
+    database_dir: Path | None = None
+
+    def workers(self) -> list[int]:
+        """The server's worker processes (uvicorn's children; the server itself with one)."""
+        children = Path(f"/proc/{self.server}/task/{self.server}/children").read_text().split()
+        return [int(child) for child in children] or [self.server]
+
+    def database_cpu(self) -> float:
+        """CPU seconds of PostgreSQL's postmaster and its backends so far (0 on SQLite)."""
+        if self.database_dir is None:
+            return 0.0
+        postmaster = int((self.database_dir / "postmaster.pid").read_text().split()[0])
+        return _cpu_seconds(postmaster)
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[tuple[str, Path | None]]:
+    """A fresh database: its URL and, on PostgreSQL, the throwaway cluster's data directory."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bench.sqlite3'}", None
+        return
+    from tests.support.postgres import PostgresCluster
+
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster.url, cluster.data_dir
+    finally:
+        cluster.stop()
 
 
 @dataclass(frozen=True)
@@ -182,11 +230,27 @@ RECORD_PATHS = ("pain-diary?limit=20", "observations?limit=20", "medication-requ
 PANEL_PATHS = ("/api/patients?limit=50", "/api/monitoring/alerts?limit=50")
 
 
-def plan(cast: Cast, total: int, seed_value: int) -> list[Call]:
-    """`total` calls in the mix's proportions, in a shuffled but reproducible order."""
+def prepare(
+    kind: str, method: str, path: str, token: str, port: int, body: bytes | None = None
+) -> Prepared:
+    """One request's bytes, as the bearer of `token` (JSON body when given)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    return loadgen.encode(
+        method, path, host="127.0.0.1", port=port, headers=headers, body=body, kind=kind
+    )
+
+
+def plan(
+    cast: Cast, total: int, seed_value: int, port: int, kinds: tuple[str, ...] | None = None
+) -> list[Prepared]:
+    """`total` requests in the mix's proportions (or of `kinds` only, equally), in a shuffled
+    but reproducible order, encoded for the server on `port`."""
     chooser = random.Random(seed_value)
     run = secrets.token_hex(4)
-    kinds = [kind for kind, share in MIX for _ in range(round(share * 1000))]
+    if kinds is None:
+        kinds = tuple(kind for kind, share in MIX for _ in range(round(share * 1000)))
     calls = []
     for index in range(total):
         kind = chooser.choice(kinds)
@@ -194,12 +258,13 @@ def plan(cast: Cast, total: int, seed_value: int) -> list[Call]:
         home = f"/api/patients/{patient_id}"
         if kind == "sync":
             body = _sync_body(run, index, request_id)
-            calls.append(Call(kind, "POST", f"{home}/sync", token, body))
+            calls.append(prepare(kind, "POST", f"{home}/sync", token, port, body))
         elif kind == "record":
-            calls.append(Call(kind, "GET", f"{home}/{chooser.choice(RECORD_PATHS)}", token))
+            path = f"{home}/{chooser.choice(RECORD_PATHS)}"
+            calls.append(prepare(kind, "GET", path, token, port))
         else:
             path = chooser.choice(PANEL_PATHS)
-            calls.append(Call(kind, "GET", path, chooser.choice(cast.clinicians)))
+            calls.append(prepare(kind, "GET", path, chooser.choice(cast.clinicians), port))
     return calls
 
 
@@ -208,55 +273,38 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def load(
-    base: str, calls: list[Call], rate: float, warmup: float
-) -> tuple[list[tuple[str, float, str]], float]:
-    """(kind, latency ms, status) of each counted call, and the counted wall seconds."""
-    results: list[tuple[str, float, str]] = []
-    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
-    async with httpx.AsyncClient(
-        base_url=base, timeout=60, limits=limits, trust_env=False
-    ) as client:
-        loop = asyncio.get_running_loop()
-        start = loop.time() + 0.5
-        counted_from = start + warmup
-
-        async def one(due: float, call: Call) -> None:
-            headers = {"Authorization": f"Bearer {call.token}"}
-            if call.body is not None:
-                headers["Content-Type"] = "application/json"
-            try:
-                answer = await client.request(
-                    call.method, call.path, content=call.body, headers=headers
-                )
-                status = str(answer.status_code)
-            except httpx.HTTPError as error:
-                status = type(error).__name__
-            if due >= counted_from:
-                results.append((call.kind, (loop.time() - due) * 1000, status))
-
-        tasks = []
-        for index, call in enumerate(calls):
-            due = start + index / rate
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(due, call)))
-        await asyncio.gather(*tasks)
-        finished = loop.time()
-    return results, finished - counted_from
-
-
-def measure(base: str, pid: int, cast: Cast, step: Step, warmup: float, seed_value: int) -> Step:
-    calls = plan(cast, int(step.offered * (warmup + step.seconds)), seed_value)
+def measure(
+    port: int,
+    pids: Servers,
+    cast: Cast,
+    step: Step,
+    warmup: float,
+    seed_value: int,
+    kinds: tuple[str, ...] | None = None,
+) -> Step:
+    total = int(step.offered * (warmup + step.seconds))
+    calls = plan(cast, total, seed_value, port, kinds)
     step.load_before = os.getloadavg()[0]
-    cpu_before, own_before, wall_before = _cpu_seconds(pid), _own_cpu(), time.monotonic()
-    results, counted = asyncio.run(load(base, calls, step.offered, warmup))
+    cpu_before, db_before = _cpu_seconds(pids.server), pids.database_cpu()
+    workers_before = {pid: _cpu_seconds(pid) for pid in pids.workers()}
+    own_before, wall_before = _own_cpu(), time.monotonic()
+    outcome = asyncio.run(loadgen.run("127.0.0.1", port, calls, step.offered, warmup))
     wall = time.monotonic() - wall_before
-    step.server_cpu_percent = round(100 * (_cpu_seconds(pid) - cpu_before) / wall, 1)
-    step.generator_cpu_percent = round(100 * (_own_cpu() - own_before) / wall, 1)
+    server_cpu, db_cpu = _cpu_seconds(pids.server) - cpu_before, pids.database_cpu() - db_before
+    own_cpu = _own_cpu() - own_before
+    step.worker_cpu_percent = [
+        round(100 * (_cpu_seconds(pid) - before) / wall, 1)
+        for pid, before in workers_before.items()
+    ]
+    step.server_cpu_percent = round(100 * server_cpu / wall, 1)
+    step.database_cpu_percent = round(100 * db_cpu / wall, 1)
+    step.generator_cpu_percent = round(100 * own_cpu / wall, 1)
+    step.server_cpu_ms_per_request = round(1000 * server_cpu / total, 2)
+    step.database_cpu_ms_per_request = round(1000 * db_cpu / total, 2)
+    step.generator_cpu_ms_per_request = round(1000 * own_cpu / total, 2)
+    step.connections = outcome.connections
     step.load_after = os.getloadavg()[0]
-    return summarize(step, results, counted)
+    return summarize(step, outcome.results, outcome.counted_seconds)
 
 
 def summarize(step: Step, results: list[tuple[str, float, str]], counted: float) -> Step:
@@ -266,22 +314,24 @@ def summarize(step: Step, results: list[tuple[str, float, str]], counted: float)
     ok = sum(count for status, count in step.statuses.items() if status.startswith("2"))
     step.sent = len(results)
     step.achieved = round(ok / counted, 1) if counted > 0 else 0.0
-    step.p50_ms = _percentile(latencies, 0.50)
-    step.p90_ms = _percentile(latencies, 0.90)
-    step.p99_ms = _percentile(latencies, 0.99)
-    step.max_ms = _percentile(latencies, 1.0)
+    step.p50_ms = percentile(latencies, 0.50)
+    step.p90_ms = percentile(latencies, 0.90)
+    step.p99_ms = percentile(latencies, 0.99)
+    step.max_ms = percentile(latencies, 1.0)
     step.errors = len(results) - ok
     step.refused_503 = step.statuses.get("503", 0)
     step.p99_by_kind = {
-        kind: _percentile([lat for k, lat, _ in results if k == kind], 0.99) for kind, _ in MIX
+        kind: percentile([lat for k, lat, _ in results if k == kind], 0.99) for kind, _ in MIX
     }
     return step
 
 
 HEADER = (
     "| database | processes | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | max ms"
-    " | p99 sync / record / panel ms | errors | of which 503 | server CPU % | generator CPU %"
-    " | load before → after |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    " | p99 sync / record / panel ms | errors | of which 503 | server CPU % | database CPU %"
+    " | generator CPU % | CPU % per worker | CPU ms/request server / database / generator"
+    " | load before → after |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -291,7 +341,26 @@ def row(step: Step) -> str:
         f"| {step.database} | {step.processes} | {step.offered:g} | {step.achieved:g} |"
         f" {step.p50_ms} | {step.p90_ms} | {step.p99_ms} | {step.max_ms} | {kinds} |"
         f" {step.errors} | {step.refused_503} | {step.server_cpu_percent:g} |"
-        f" {step.generator_cpu_percent:g} | {step.load_before:.2f} → {step.load_after:.2f} |"
+        f" {step.database_cpu_percent:g} | {step.generator_cpu_percent:g} |"
+        f" {' / '.join(f'{cpu:g}' for cpu in step.worker_cpu_percent)} |"
+        f" {step.server_cpu_ms_per_request:g} / {step.database_cpu_ms_per_request:g} /"
+        f" {step.generator_cpu_ms_per_request:g} |"
+        f" {step.load_before:.2f} → {step.load_after:.2f} |"
+    )
+
+
+COST_HEADER = (
+    "| database | processes | kind | req/s | p50 ms | p99 ms | errors"
+    " | server CPU ms/request | database CPU ms/request | generator CPU ms/request |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def cost_row(step: Step) -> str:
+    return (
+        f"| {step.database} | {step.processes} | {step.kinds} | {step.offered:g} |"
+        f" {step.p50_ms} | {step.p99_ms} | {step.errors} | {step.server_cpu_ms_per_request:g} |"
+        f" {step.database_cpu_ms_per_request:g} | {step.generator_cpu_ms_per_request:g} |"
     )
 
 
@@ -309,39 +378,59 @@ def environment(url: str, folder: str, port: int) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> list[Step]:
     steps: list[Step] = []
-    for database in args.databases:
-        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as url:
+    for kind in args.databases:
+        with tempfile.TemporaryDirectory() as folder, database(kind, Path(folder)) as found:
+            url, database_dir = found
             port = _free_port()
             env = environment(url, folder, port)
             cast = seed(url, env, args.patients)
             print(
-                f"<!-- {database}: {len(cast.patients)} patients with tokens,"
+                f"<!-- {kind}: {len(cast.patients)} patients with tokens,"
                 f" {len(cast.clinicians)} clinician tokens -->",
                 flush=True,
             )
-            base = f"http://127.0.0.1:{port}"
             for processes in args.processes:
                 with _server("painpath", processes, env, port) as pid:
+                    pids = Servers(pid, database_dir)
+                    if args.prime > 0:  # fill the fresh processes' caches; not reported
+                        rate = min([args.soak or args.costs or min(args.rates), 50.0])
+                        measure(port, pids, cast, Step(kind, processes, rate, args.prime), 0, 99)
                     if args.soak:
-                        steps.extend(soak(base, pid, cast, database, processes, args))
-                        continue
-                    for number, rate in enumerate(args.rates):
-                        step = Step(database, processes, rate, args.seconds)
-                        measure(base, pid, cast, step, args.warmup, number)
-                        print(row(step), flush=True)
-                        steps.append(step)
+                        steps.extend(soak(port, pids, cast, kind, processes, args))
+                    elif args.costs:
+                        steps.extend(costs(port, pids, cast, kind, processes, args))
+                    else:
+                        for number, rate in enumerate(args.rates):
+                            step = Step(kind, processes, rate, args.seconds)
+                            measure(port, pids, cast, step, args.warmup, number)
+                            print(row(step), flush=True)
+                            steps.append(step)
     return steps
 
 
 def soak(
-    base: str, pid: int, cast: Cast, database: str, processes: int, args: argparse.Namespace
+    port: int, pids: Servers, cast: Cast, kind: str, processes: int, args: argparse.Namespace
 ) -> list[Step]:
     """One rate for `--minutes`, reported a minute at a time (each minute its own schedule)."""
     found = []
     for minute in range(int(args.minutes)):
-        step = Step(database, processes, args.soak, 60.0)
-        measure(base, pid, cast, step, args.warmup if minute == 0 else 0.0, 1000 + minute)
+        step = Step(kind, processes, args.soak, 60.0)
+        measure(port, pids, cast, step, args.warmup if minute == 0 else 0.0, 1000 + minute)
         print(row(step), flush=True)
+        found.append(step)
+    return found
+
+
+def costs(
+    port: int, pids: Servers, cast: Cast, kind: str, processes: int, args: argparse.Namespace
+) -> list[Step]:
+    """Each kind of request alone at `--costs` req/s: CPU per request of each part."""
+    found = []
+    print(COST_HEADER, flush=True)
+    for number, (request_kind, _) in enumerate(MIX):
+        step = Step(kind, processes, args.costs, args.seconds, kinds=request_kind)
+        measure(port, pids, cast, step, args.warmup, 2000 + number, kinds=(request_kind,))
+        print(cost_row(step), flush=True)
         found.append(step)
     return found
 
@@ -351,15 +440,27 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[50, 100, 150, 200])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument(
+        "--prime",
+        type=float,
+        default=10,
+        help="seconds of load right after the server starts, before any step, not reported",
+    )
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--soak", type=float, metavar="RATE", help="one rate for --minutes")
     parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument(
+        "--costs",
+        type=float,
+        metavar="RATE",
+        help="each kind of request alone at RATE: server/database CPU per request",
+    )
     parser.add_argument("--quick", action="store_true", help="10 s steps, 25/50 req/s, SQLite")
     args = parser.parse_args()
     if args.quick:
-        args.rates, args.seconds, args.warmup = [25, 50], 10, 3
+        args.rates, args.seconds, args.warmup, args.prime = [25, 50], 10, 3, 3
         args.databases, args.processes, args.patients = ["sqlite"], [1], 30
     load_before = os.getloadavg()
     print(f"load average before: {load_before}; {os.cpu_count()} CPUs")
@@ -368,7 +469,7 @@ def main() -> None:
     load_after = os.getloadavg()
     print(f"load average after: {load_after}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "api_soak.json" if args.soak else "api_load.json"
+    name = "api_soak.json" if args.soak else "api_costs.json" if args.costs else "api_load.json"
     (RESULTS / name).write_text(
         json.dumps(
             {

@@ -44,7 +44,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
+import loadgen  # noqa: E402
 from cds_request import Signer, issuer_setting, order_sign  # noqa: E402
+from loadgen import Prepared, percentile  # noqa: E402
 
 PAINPATH = ROOT / ".venv" / "bin" / "painpath"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -186,79 +188,18 @@ def _card_key(cards: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     )
 
 
-class _Connection:
-    """One keep-alive HTTP/1.1 connection: asyncio streams, no HTTP library on the hot path
-    (an HTTP library's per-request work would run on the server's two cores)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    async def post(self, head: bytes, body: bytes) -> tuple[int, bytes, bool]:
-        """Status, body, and whether the connection may be reused."""
-        self.writer.write(head)
-        self.writer.write(body)
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        lines = raw.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        headers = {
-            name.strip().lower(): value.strip()
-            for name, _, value in (line.partition(":") for line in lines[1:] if line)
-        }
-        length = int(headers.get("content-length", "0"))
-        content = await self.reader.readexactly(length)
-        return status, content, headers.get("connection", "").lower() != "close"
-
-
-class _Pool:
-    """Idle connections to the server, opened on demand (as many as requests in flight)."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.idle: list[_Connection] = []
-
-    async def post(self, head: bytes, body: bytes) -> tuple[int, bytes]:
-        reused = bool(self.idle)
-        if reused:
-            connection = self.idle.pop()
-        else:
-            connection = _Connection(*await asyncio.open_connection(self.host, self.port))
-        try:
-            status, content, reusable = await connection.post(head, body)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            connection.writer.close()
-            if not reused:
-                raise
-            # The server closed an idle keep-alive connection as we reused it (as any HTTP
-            # client does): send once more on a new connection. The token was not spent: the
-            # server never read the request.
-            connection = _Connection(*await asyncio.open_connection(self.host, self.port))
-            try:
-                status, content, reusable = await connection.post(head, body)
-            except BaseException:
-                connection.writer.close()
-                raise
-        except BaseException:
-            connection.writer.close()
-            raise
-        if reusable:
-            self.idle.append(connection)
-        else:
-            connection.writer.close()
-        return status, content
-
-    def close(self) -> None:
-        for connection in self.idle:
-            connection.writer.close()
-
-
-def _heads(host: str, port: int, url_path: str, tokens: list[str], length: int) -> list[bytes]:
-    """The request line and headers of each request, encoded before the step starts."""
+def _heads(host: str, port: int, url_path: str, tokens: list[str], body: bytes) -> list[Prepared]:
+    """Each request's bytes (a fresh token each), encoded before the step starts."""
     return [
-        (
-            f"POST {url_path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {length}\r\n\r\n"
-        ).encode()
+        loadgen.encode(
+            "POST",
+            url_path,
+            host=host,
+            port=port,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            body=body,
+            kind="order-sign",
+        )
         for token in tokens
     ]
 
@@ -266,48 +207,26 @@ def _heads(host: str, port: int, url_path: str, tokens: list[str], length: int) 
 async def _load(
     host: str,
     port: int,
-    body: bytes,
-    heads: list[bytes],
+    requests: list[Prepared],
     rate: float,
     warmup: float,
     expected: list[tuple[str, str, str]],
 ) -> tuple[list[float], dict[str, int], int, float]:
     """Latencies (ms) of counted requests, statuses, wrong answers, counted wall seconds.
 
-    One asyncio loop; every request's bytes were built before the step (a fresh, signed JWT
-    each, used once), so the generator's work during the step is sending and checking."""
-    latencies: list[float] = []
+    bench/loadgen.py's open loop; every request's bytes were built before the step (a fresh,
+    signed JWT each, used once), so the generator's work during the step is sending and
+    checking."""
+
+    def right_cards(_request: Prepared, content: bytes) -> bool:
+        return _card_key(json.loads(content)["cards"]) == expected
+
+    outcome = await loadgen.run(host, port, requests, rate, warmup, check=right_cards)
+    latencies = [latency for _, latency, _ in outcome.results]
     statuses: dict[str, int] = {}
-    wrong = 0
-    pool = _Pool(host, port)
-    loop = asyncio.get_running_loop()
-    start = loop.time() + 0.5
-    counted_from = start + warmup
-
-    async def one(due: float, head: bytes) -> None:
-        nonlocal wrong
-        try:
-            status_code, content = await pool.post(head, body)
-            status = str(status_code)
-            if status_code == 200 and _card_key(json.loads(content)["cards"]) != expected:
-                wrong += 1
-        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
-            status = type(error).__name__
-        if due >= counted_from:
-            latencies.append((loop.time() - due) * 1000)
-            statuses[status] = statuses.get(status, 0) + 1
-
-    tasks = []
-    for index, head in enumerate(heads):
-        due = start + index / rate
-        delay = due - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(due, head)))
-    await asyncio.gather(*tasks)
-    finished = loop.time()
-    pool.close()
-    return latencies, statuses, wrong, finished - counted_from
+    for _, _, status in outcome.results:
+        statuses[status] = statuses.get(status, 0) + 1
+    return latencies, statuses, outcome.wrong, outcome.counted_seconds
 
 
 def _idle_cpu_per_second(pid: int, seconds: float = 5.0) -> float:
@@ -317,11 +236,7 @@ def _idle_cpu_per_second(pid: int, seconds: float = 5.0) -> float:
     return (_cpu_seconds(pid) - before) / seconds
 
 
-def _percentile(values: list[float], share: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
+_percentile = percentile
 
 
 def run_matrix(args: argparse.Namespace) -> list[Step]:
@@ -363,9 +278,7 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                         for rate in args.rates:
                             total = int(rate * (args.warmup + args.seconds))
                             tokens = [signer.token(audience) for _ in range(total)]
-                            heads = _heads(
-                                "127.0.0.1", port, request.path, tokens, len(request.body)
-                            )
+                            heads = _heads("127.0.0.1", port, request.path, tokens, request.body)
                             cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
                             db_before = _cpu_seconds(database_pid) if database_pid else 0.0
                             own_before = time.process_time()
@@ -373,7 +286,6 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                                 _load(
                                     "127.0.0.1",
                                     port,
-                                    request.body,
                                     heads,
                                     rate,
                                     args.warmup,

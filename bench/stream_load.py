@@ -31,9 +31,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "src")]
 
-from api_load import Call, Cast, environment, load, plan, seed  # noqa: E402
+import loadgen  # noqa: E402
+from api_load import Cast, environment, plan, seed  # noqa: E402
+from loadgen import percentile as _percentile  # noqa: E402
 
-from cds import _cpu_seconds, _database, _free_port, _percentile, _server  # noqa: E402
+from cds import _cpu_seconds, _database, _free_port, _server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -88,11 +90,10 @@ async def _phase(
     base: str, pid: int, cast: Cast, streams: int, args: argparse.Namespace, seed_value: int
 ) -> tuple[list[tuple[str, float, str]], list[tuple[str, float, str]], int, float]:
     """API and /health results, the streams that opened, the server's CPU % while measuring."""
-    api_calls = plan(cast, int(args.rate * (args.warmup + args.seconds)), seed_value)
-    health_calls = [
-        Call("health", "GET", "/health", cast.clinicians[0])
-        for _ in range(int(args.health_rate * (args.warmup + args.seconds)))
-    ]
+    port = int(base.rsplit(":", 1)[1])
+    api_calls = plan(cast, int(args.rate * (args.warmup + args.seconds)), seed_value, port)
+    health = loadgen.encode("GET", "/health", host="127.0.0.1", port=port, kind="health")
+    health_calls = [health] * int(args.health_rate * (args.warmup + args.seconds))
     opened, stop = asyncio.Event(), asyncio.Event()
     holder = asyncio.create_task(_hold_streams(base, cast.clinicians, streams, opened, stop))
     try:
@@ -101,10 +102,11 @@ async def _phase(
         print(f"<!-- not every stream opened within {args.open_timeout:g} s -->", flush=True)
     await asyncio.sleep(args.settle)
     cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
-    (api, _), (health, _) = await asyncio.gather(
-        load(base, api_calls, args.rate, args.warmup),
-        load(base, health_calls, args.health_rate, args.warmup),
+    api_outcome, health_outcome = await asyncio.gather(
+        loadgen.run("127.0.0.1", port, api_calls, args.rate, args.warmup),
+        loadgen.run("127.0.0.1", port, health_calls, args.health_rate, args.warmup),
     )
+    api, health = api_outcome.results, health_outcome.results
     cpu = 100 * (_cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
     stop.set()
     return api, health, await holder, round(cpu, 1)

@@ -226,7 +226,10 @@ class Settings(BaseSettings):
     # queue_timeout_seconds for a slot, then get 503 with Retry-After. /health, static files
     # and the alert streams are not counted. The thread pool and the database pool are sized
     # from it, so an admitted request never waits for a thread while holding a connection.
-    max_concurrent_requests: int = Field(default=16, ge=1, le=1000)
+    # 4, not more: a process runs Python on one core at a time, and more requests at once only
+    # make each wait longer for the GIL, the audit chain's lock holder too (issue 15: 16 at once
+    # stopped 2 processes near 50 req/s; 4 served 94 req/s of the same mix on 2 cores).
+    max_concurrent_requests: int = Field(default=4, ge=1, le=1000)
     queue_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     # On SIGTERM, seconds to let requests in flight finish before connections are closed.
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=300)

@@ -37,7 +37,12 @@ ACTION_BY_METHOD = {
 }
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in a worker
+# thread, and each such hop costs a thread handoff and a turn of the event loop (issue 15: a
+# record read made 8 of them). Those that touch the database stay plain functions.
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -115,7 +120,7 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
     return Actor.of(user)
 
 
-def current_actor(
+async def current_actor(
     actor: Annotated[Actor | None, Depends(optional_actor)], session: SessionDep
 ) -> Actor:
     if actor is None:
@@ -132,7 +137,7 @@ def request_credential(request: Request) -> sessions.Credential:
     return credential
 
 
-def recent_actor(request: Request, actor: ActorDep, settings: SettingsDep) -> Actor:
+async def recent_actor(request: Request, actor: ActorDep, settings: SettingsDep) -> Actor:
     """The actor, if they gave their password (and second factor) within `reauth_minutes`.
 
     Sensitive actions (password and MFA changes, account administration, break-glass) use it:
@@ -151,7 +156,7 @@ def recent_actor(request: Request, actor: ActorDep, settings: SettingsDep) -> Ac
 RecentActorDep = Annotated[Actor, Depends(recent_actor)]
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> PageRequest:
