@@ -135,7 +135,7 @@ def main() -> int:
     # The polars baseline twice: on all cores, and on one thread (POLARS_MAX_THREADS=1 in its
     # fresh process), since one painpath worker is one core.
     baselines = [] if args.skip_baseline or args.only else ["polars", "polars_1thread"]
-    if not args.skip_baseline and args.patients <= PANDAS_MAX_PATIENTS:
+    if not args.skip_baseline and not args.only and args.patients <= PANDAS_MAX_PATIENTS:
         if importlib.util.find_spec("pandas") is None:
             print("pandas is not installed: the pandas baseline is skipped")
         else:
