@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -101,13 +102,77 @@ async def _phase(
         print(f"<!-- not every stream opened within {args.open_timeout:g} s -->", flush=True)
     await asyncio.sleep(args.settle)
     cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
+    profile = RESULTS / f"stream-load-{streams}.txt" if args.py_spy else None
+    spies = _spies(pid, profile, args.warmup + args.seconds)
     (api, _), (health, _) = await asyncio.gather(
         load(base, api_calls, args.rate, args.warmup),
         load(base, health_calls, args.health_rate, args.warmup),
     )
     cpu = 100 * (_cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
+    for spy in spies:
+        await asyncio.to_thread(spy.wait)
     stop.set()
     return api, health, await holder, round(cpu, 1)
+
+
+def _spies(pid: int, profile: Path | None, seconds: float) -> list[subprocess.Popen[bytes]]:
+    """py-spy recording each worker of the server `pid` for `seconds` (none without a path)."""
+    if profile is None:
+        return []
+    spies = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        output = profile.with_name(f"{profile.stem}-{child}.txt")
+        command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--pid", child]
+        command += ["--duration", str(int(seconds)), "--format", "raw", "-o", str(output)]
+        command += ["--nonblocking", "--rate", "100"]
+        spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+    return spies
+
+
+async def _idle(
+    base: str, pid: int, cast: Cast, streams: int, args: argparse.Namespace, profile: Path | None
+) -> tuple[int, float, dict[str, int]]:
+    """Open `streams`, then, with no other load, the server's CPU % over `--seconds` (and a
+    py-spy profile of its workers when `profile` is given); the streams that opened and the
+    statements the server ran meanwhile."""
+    opened, stop = asyncio.Event(), asyncio.Event()
+    holder = asyncio.create_task(_hold_streams(base, cast.clinicians, streams, opened, stop))
+    try:
+        await asyncio.wait_for(opened.wait(), timeout=args.open_timeout)
+    except TimeoutError:
+        print(f"<!-- not every stream opened within {args.open_timeout:g} s -->", flush=True)
+    await asyncio.sleep(args.settle)
+    spies = _spies(pid, profile, args.seconds)
+    cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
+    await asyncio.sleep(args.seconds)
+    cpu = 100 * (_cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
+    for spy in spies:
+        await asyncio.to_thread(spy.wait)
+    stop.set()
+    return await holder, round(cpu, 1), {}
+
+
+def idle_run(args: argparse.Namespace) -> None:
+    """Server CPU with 0 and with `--streams` idle streams, no other load (`--idle`)."""
+    for database in args.databases:
+        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as url:
+            port = _free_port()
+            env = environment(url, folder, port)
+            cast = seed(url, env, args.patients)
+            base = f"http://127.0.0.1:{port}"
+            with _server("painpath", args.processes, env, port) as pid:
+                for streams in (0, args.streams):
+                    profile = None
+                    if args.py_spy and streams:
+                        profile = RESULTS / f"stream-idle-{database}.txt"
+                        RESULTS.mkdir(parents=True, exist_ok=True)
+                    load_before = os.getloadavg()[0]
+                    opened, cpu, _ = asyncio.run(_idle(base, pid, cast, streams, args, profile))
+                    print(
+                        f"| {database} | {args.processes} | {opened} | idle | {cpu} |"
+                        f" {load_before:.2f} → {os.getloadavg()[0]:.2f} |",
+                        flush=True,
+                    )
 
 
 def _summary(results: list[tuple[str, float, str]]) -> dict[str, Any]:
@@ -186,7 +251,14 @@ def main() -> None:
     parser.add_argument("--open-timeout", type=float, default=180)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--idle", action="store_true", help="server CPU with idle streams only")
+    parser.add_argument("--py-spy", action="store_true", help="profile the workers (bench/results)")
     args = parser.parse_args()
+    if args.idle:
+        print(f"load average before: {os.getloadavg()}; {os.cpu_count()} CPUs")
+        idle_run(args)
+        print(f"load average after: {os.getloadavg()}")
+        return
     print(f"load average before: {os.getloadavg()}; {os.cpu_count()} CPUs")
     print(HEADER)
     rows = run(args)
