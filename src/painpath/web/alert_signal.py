@@ -22,9 +22,12 @@ doubled the servers' CPU and raised `/health` p99 by 238 % under a light API loa
   `Last-Event-ID`). Nothing is handed over unless the round commits; a failed round is retried.
 - **No per-stream timers.** Every `CREDENTIAL_SECONDS` the round runs without alerts, so a
   stream whose credential ended (sign-out, password change, deactivation, role change) gets
-  `signed-out` and closes; every `HEARTBEAT_SECONDS` the worker writes one keep-alive comment
-  into every stream in a single pass. A stream's task sleeps on its own `asyncio.Event` with no
-  timeout, woken only when the hub has something for it.
+  `signed-out` and closes. Keep-alive comments come from the worker too: every second it hands
+  one to the streams whose turn it is — each stream has one of `HEARTBEAT_SECONDS` turns, given
+  in the order they opened — so each stream gets one every `HEARTBEAT_SECONDS` and the writes
+  are spread evenly instead of 500 at once (a burst that showed in `/health`'s p99). A stream's
+  task sleeps on its own `asyncio.Event` with no timeout, woken only when the hub has
+  something for it.
 
 All database work of the streams runs on the hub's one worker thread, never on a thread that
 serves requests. The hub's two threads run only while a stream is open.
@@ -67,13 +70,17 @@ LISTEN_SECONDS = 1.0
 RECONNECT_SECONDS = 2.0
 #: The pause before a failed round (a locked or briefly unavailable database) is retried.
 RETRY_SECONDS = 1.0
-HEARTBEAT_SECONDS = 15.0
+#: Each stream gets a keep-alive comment this often (one of this many one-second turns).
+HEARTBEAT_SECONDS = 15
 KEEP_ALIVE = ": keep-alive\n\n"
 #: Sent, and the stream closed, when the session or token behind it ends; `retry: 0` hints
 #: the browser's EventSource not to reconnect (it would be refused with 401 anyway).
 SIGNED_OUT_EVENT = 'retry: 0\nevent: signed-out\ndata: {"detail":"the session has ended"}\n\n'
 #: An alert committed this long after a newer one was handed over is still delivered.
 LATE_COMMIT = timedelta(seconds=30)
+#: Streams handed something in one call into their event loop, and the pause between calls.
+SLICE = 25
+SLICE_PAUSE_SECONDS = 0.002
 #: Alerts read in one round at most; the next round goes on from the last one read.
 ROUND_LIMIT = 500
 
@@ -111,6 +118,7 @@ class Feed:
     outbox: list[str] = field(default_factory=list)
     ended: bool = False
     catching_up: bool = True
+    turn: int = 0  # its second, of HEARTBEAT_SECONDS, for a keep-alive (set by the hub)
 
     async def next(self) -> list[str]:
         """Wait until the hub hands over something; the SSE chunks, in order."""
@@ -149,6 +157,7 @@ class AlertHub:
         self._listener: threading.Thread | None = None
         self._worker: threading.Thread | None = None
         self._cursor: FeedCursor | None = None  # the worker's; reset when it stops
+        self._opened = 0  # streams subscribed so far, for their keep-alive turns
         self.rounds = 0  # rounds that committed (for tests and the bench)
         self.checks = 0  # of them, those that checked every stream's credential
 
@@ -160,6 +169,8 @@ class AlertHub:
     def subscribe(self, feed: Feed) -> Iterator[Feed]:
         """Feed `feed` while the block runs; its catch-up read is the next round's."""
         with self._lock:
+            feed.turn = self._opened % HEARTBEAT_SECONDS
+            self._opened += 1
             self._feeds.add(feed)
             self._start()
         self._due.set()
@@ -218,7 +229,7 @@ class AlertHub:
 
     def _work(self) -> None:
         now = time.monotonic()
-        next_check, next_beat = now + self.credential_seconds, now + HEARTBEAT_SECONDS
+        next_check, next_beat, turn = now + self.credential_seconds, now + 1.0, 0
         while not self._idle("worker"):
             self._due.wait(max(min(next_check, next_beat) - time.monotonic(), 0.0))
             with self._lock:
@@ -241,8 +252,8 @@ class AlertHub:
                 if more:
                     self.wake()
             if now >= next_beat:
-                next_beat = now + HEARTBEAT_SECONDS
-                self._send([(feed, [KEEP_ALIVE], False) for feed in feeds])
+                next_beat, turn = now + 1.0, (turn + 1) % HEARTBEAT_SECONDS
+                self._send([(feed, [KEEP_ALIVE], False) for feed in feeds if feed.turn == turn])
 
     def _round(self, feeds: list[Feed], *, alerts_due: bool, check: bool) -> bool:
         """One transaction for every stream (see the module docstring); True when more alerts
@@ -306,15 +317,22 @@ class AlertHub:
         return alerts_due and len(shared) >= ROUND_LIMIT
 
     def _send(self, parcels: list[tuple[Feed, list[str], bool]]) -> None:
+        """Hand the parcels over, `SLICE` streams per call into their loop, with a pause
+        between slices, so the loop serves requests between them rather than writing to
+        hundreds of streams in one go."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Feed, list[str], bool]]]
         by_loop = defaultdict(list)
         for parcel in parcels:
             by_loop[parcel[0].loop].append(parcel)
-        for loop, batch in by_loop.items():
-            try:
-                loop.call_soon_threadsafe(_hand_over, batch)
-            except RuntimeError:  # the event loop has closed: its streams are gone
-                continue
+        for start in range(0, max(map(len, by_loop.values()), default=0), SLICE):
+            if start:
+                time.sleep(SLICE_PAUSE_SECONDS)
+            for loop, batch in by_loop.items():
+                if start < len(batch):
+                    try:
+                        loop.call_soon_threadsafe(_hand_over, batch[start : start + SLICE])
+                    except RuntimeError:  # the event loop has closed: its streams are gone
+                        continue
 
     def _latest_id(self) -> int:
         with self.engine.connect() as connection:
