@@ -7,9 +7,11 @@ SQLite and PostgreSQL (issue 15: 500 open streams must not change either p99 by 
 Per database: the same setup as bench/api_load.py (demo cohort, one token per patient and per
 clinician, bodies built before the run), `painpath serve --workers P`. Then, twice — first with
 no stream open, then with `--streams` open `GET /api/monitoring/alerts/stream` connections held
-by the demo clinicians (opened, their first line read, left idle) — the API mix at `--rate` and
+by the demo clinicians or, with `--holders patients`, the patients (by a process of their own;
+opened, their first line read, then read and discarded) — the API mix at `--rate` and
 `/health` at `--health-rate`, both open loop on one asyncio loop, for `--seconds` after
-`--warmup`. Reported: p50/p99 of each, errors, the server's CPU, and the change from 0 streams.
+`--warmup`. Reported: p50/p99 of each, errors, the server's CPU, the alert events the streams
+received, and the change from 0 streams.
 The streams' database cost (statements per second) is bench/alert_stream.py's measure:
 `.venv/bin/python bench/alert_stream.py --streams 0 100 500`. Nothing here is a test.
 """

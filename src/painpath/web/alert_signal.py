@@ -262,6 +262,7 @@ class AlertHub:
         parcels: list[tuple[Feed, list[str], bool]] = []
         taken: list[tuple[Feed, list[tuple[int, datetime]]]] = []
         shared: list[Alert] = []
+        rendered: dict[int, str] = {}  # each alert's event, made once for all its streams
         with unit_of_work(self.factory) as session:
             live = sessions.live_credentials(session, {feed.key for feed in feeds})
             if self._cursor is None:  # each stream's catch-up covers what came before
@@ -302,7 +303,10 @@ class AlertHub:
                 monitoring_alerts.audit_delivery(
                     session, actor=feed.actor, alerts=fresh, context=feed.context
                 )
-                parcels.append((feed, [render(AlertRead.model_validate(a)) for a in fresh], False))
+                for alert in fresh:
+                    if alert.id not in rendered:
+                        rendered[alert.id] = render(AlertRead.model_validate(alert))
+                parcels.append((feed, [rendered[alert.id] for alert in fresh], False))
                 taken.append((feed, [(alert.id, alert.created_at) for alert in fresh]))
             seen = [(alert.id, alert.created_at) for alert in shared]
         # Committed: only now is anything handed over or marked as sent.
