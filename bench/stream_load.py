@@ -7,9 +7,11 @@ SQLite and PostgreSQL (issue 15: 500 open streams must not change either p99 by 
 Per database: the same setup as bench/api_load.py (demo cohort, one token per patient and per
 clinician, bodies built before the run), `painpath serve --workers P`. Then, twice — first with
 no stream open, then with `--streams` open `GET /api/monitoring/alerts/stream` connections held
-by the demo clinicians (opened, their first line read, left idle) — the API mix at `--rate` and
+by the demo clinicians or, with `--holders patients`, the patients (by a process of their own;
+opened, their first line read, then read and discarded) — the API mix at `--rate` and
 `/health` at `--health-rate`, both open loop on one asyncio loop, for `--seconds` after
-`--warmup`. Reported: p50/p99 of each, errors, the server's CPU, and the change from 0 streams.
+`--warmup`. Reported: p50/p99 of each, errors, the server's CPU, the alert events the streams
+received, and the change from 0 streams.
 The streams' database cost (statements per second) is bench/alert_stream.py's measure:
 `.venv/bin/python bench/alert_stream.py --streams 0 100 500`. Nothing here is a test.
 """
@@ -18,15 +20,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import multiprocessing
 import os
+import random
+import subprocess
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "src")]
@@ -40,76 +45,191 @@ from cds import _cpu_seconds, _database, _free_port, _server  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 
 
-async def _hold_streams(
-    base: str, tokens: list[str], count: int, opened: asyncio.Event, stop: asyncio.Event
-) -> int:
-    """Open `count` streams, set `opened` once each has sent its first line, hold them until
-    `stop`; the number that opened."""
-    limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=0)
-    ready = 0
-    failures: list[str] = []
-    timeout = httpx.Timeout(120, read=None)
-    async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
+class StreamHolder:
+    """`count` open streams, held by a process of their own (so their reading never delays the
+    measuring loop), on raw asyncio sockets: each connection sends its request, reads up to the
+    stream's first line, then reads and discards what comes (keep-alives, alerts) until told to
+    stop. Reports how many opened and how many alert events they received."""
 
-        async def one(token: str) -> None:
-            try:
-                await held(token)
-            except Exception as error:  # reported: a stream that could not open or broke
-                failures.append(repr(error)[:200])
+    def __init__(self, base: str, tokens: list[str], count: int, open_timeout: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._ours, theirs = context.Pipe()
+        self.process = context.Process(
+            target=_hold_in_process, args=(base, tokens, count, open_timeout, theirs), daemon=True
+        )
+        self.process.start()
 
-        async def held(token: str) -> None:
-            nonlocal ready
-            headers = {"Authorization": f"Bearer {token}"}
-            async with client.stream(
-                "GET", "/api/monitoring/alerts/stream", headers=headers
-            ) as response:
-                lines = response.aiter_lines()
-                await lines.__anext__()
-                ready += 1
-                if ready == count:
-                    opened.set()
-                waiting = asyncio.ensure_future(stop.wait())
-                async for _ in lines:  # keep-alives; no alert is raised during the run
-                    if waiting.done():
-                        break
-                waiting.cancel()
-
-        tasks = [asyncio.create_task(one(tokens[n % len(tokens)])) for n in range(count)]
-        if count == 0:
-            opened.set()
-        await stop.wait()
+    async def opened(self) -> int:
+        """Wait until every stream has opened (or the open timeout passed); how many did."""
+        kind, ready, failures = await asyncio.to_thread(self._ours.recv)
+        assert kind == "opened"
         if failures:
             print(f"<!-- {len(failures)} streams failed; first: {failures[0]} -->", flush=True)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    return ready
+        return int(ready)
+
+    async def close(self) -> int:
+        """Close the streams; the alert events they had received."""
+        self._ours.send("stop")
+        kind, alerts = await asyncio.to_thread(self._ours.recv)
+        assert kind == "closed"
+        await asyncio.to_thread(self.process.join, 30)
+        return int(alerts)
+
+
+def _holders(cast: Cast, args: argparse.Namespace) -> list[str]:
+    """The tokens the streams are opened with: the demo clinicians' (every alert of the API
+    mix reaches most streams) or the patients' (each stream gets only its patient's alerts)."""
+    if args.holders == "patients":
+        return [token for _, token, _ in cast.patients]
+    return cast.clinicians
+
+
+def _hold_in_process(
+    base: str, tokens: list[str], count: int, open_timeout: float, pipe: Connection
+) -> None:
+    asyncio.run(_hold(base, tokens, count, open_timeout, pipe))
+
+
+async def _hold(
+    base: str, tokens: list[str], count: int, open_timeout: float, pipe: Connection
+) -> None:
+    host, port = base.removeprefix("http://").split(":")
+    ready = 0
+    alerts = 0
+    failures: list[str] = []
+    all_open = asyncio.Event()
+
+    async def held(token: str) -> None:
+        nonlocal ready, alerts
+        for _ in range(10):  # as an EventSource does, try again after a 503 (admission)
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(
+                f"GET /api/monitoring/alerts/stream HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n".encode()
+            )
+            head = await reader.readuntil(b"\r\n\r\n")
+            if head.startswith(b"HTTP/1.1 200"):
+                break
+            writer.close()
+            if not head.startswith(b"HTTP/1.1 503"):
+                raise RuntimeError(head.split(b"\r\n", 1)[0].decode())
+            await asyncio.sleep(1 + random.random())
+        else:
+            raise RuntimeError("503 ten times")
+        try:
+            await reader.readuntil(b"retry:")
+            ready += 1
+            if ready + len(failures) == count:
+                all_open.set()
+            while chunk := await reader.read(65536):
+                alerts += chunk.count(b"event: alert")
+        finally:
+            writer.close()
+
+    async def one(token: str) -> None:
+        try:
+            await held(token)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # reported: a stream that could not open or broke
+            failures.append(repr(error)[:200])
+            if ready + len(failures) == count:
+                all_open.set()
+
+    tasks = [asyncio.create_task(one(tokens[n % len(tokens)])) for n in range(count)]
+    if count == 0:
+        all_open.set()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(all_open.wait(), timeout=open_timeout)
+    pipe.send(("opened", ready, failures))
+    await asyncio.to_thread(pipe.recv)  # "stop"
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    pipe.send(("closed", alerts))
 
 
 async def _phase(
     base: str, pid: int, cast: Cast, streams: int, args: argparse.Namespace, seed_value: int
-) -> tuple[list[tuple[str, float, str]], list[tuple[str, float, str]], int, float]:
-    """API and /health results, the streams that opened, the server's CPU % while measuring."""
+) -> tuple[list[tuple[str, float, str]], list[tuple[str, float, str]], int, float, int]:
+    """API and /health results, the streams that opened, the server's CPU % while measuring,
+    the alert events the streams received."""
     port = int(base.rsplit(":", 1)[1])
     api_calls = plan(cast, int(args.rate * (args.warmup + args.seconds)), seed_value, port)
     health = loadgen.encode("GET", "/health", host="127.0.0.1", port=port, kind="health")
     health_calls = [health] * int(args.health_rate * (args.warmup + args.seconds))
-    opened, stop = asyncio.Event(), asyncio.Event()
-    holder = asyncio.create_task(_hold_streams(base, cast.clinicians, streams, opened, stop))
-    try:
-        await asyncio.wait_for(opened.wait(), timeout=args.open_timeout)
-    except TimeoutError:
-        print(f"<!-- not every stream opened within {args.open_timeout:g} s -->", flush=True)
+    holder = StreamHolder(base, _holders(cast, args), streams, args.open_timeout)
+    opened = await holder.opened()
     await asyncio.sleep(args.settle)
     cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
+    profile = RESULTS / f"stream-load-{streams}.txt" if args.py_spy else None
+    spies = _spies(pid, profile, args.warmup + args.seconds)
     api_outcome, health_outcome = await asyncio.gather(
         loadgen.run("127.0.0.1", port, api_calls, args.rate, args.warmup),
         loadgen.run("127.0.0.1", port, health_calls, args.health_rate, args.warmup),
     )
     api, health = api_outcome.results, health_outcome.results
     cpu = 100 * (_cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
-    stop.set()
-    return api, health, await holder, round(cpu, 1)
+    for spy in spies:
+        await asyncio.to_thread(spy.wait)
+    alerts = await holder.close()
+    return api, health, opened, round(cpu, 1), alerts
+
+
+def _spies(pid: int, profile: Path | None, seconds: float) -> list[subprocess.Popen[bytes]]:
+    """py-spy recording each worker of the server `pid` for `seconds` (none without a path)."""
+    if profile is None:
+        return []
+    spies = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        output = profile.with_name(f"{profile.stem}-{child}.txt")
+        command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--pid", child]
+        command += ["--duration", str(int(seconds)), "--format", "raw", "-o", str(output)]
+        command += ["--nonblocking", "--rate", "100"]
+        spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+    return spies
+
+
+async def _idle(
+    base: str, pid: int, cast: Cast, streams: int, args: argparse.Namespace, profile: Path | None
+) -> tuple[int, float, int]:
+    """Open `streams`, then, with no other load, the server's CPU % over `--seconds` (and a
+    py-spy profile of its workers when `profile` is given); the streams that opened and the
+    alert events they received."""
+    holder = StreamHolder(base, _holders(cast, args), streams, args.open_timeout)
+    opened = await holder.opened()
+    await asyncio.sleep(args.settle)
+    spies = _spies(pid, profile, args.seconds)
+    cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
+    await asyncio.sleep(args.seconds)
+    cpu = 100 * (_cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
+    for spy in spies:
+        await asyncio.to_thread(spy.wait)
+    alerts = await holder.close()
+    return opened, round(cpu, 1), alerts
+
+
+def idle_run(args: argparse.Namespace) -> None:
+    """Server CPU with 0 and with `--streams` idle streams, no other load (`--idle`)."""
+    for database in args.databases:
+        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as url:
+            port = _free_port()
+            env = environment(url, folder, port)
+            cast = seed(url, env, args.patients)
+            base = f"http://127.0.0.1:{port}"
+            with _server("painpath", args.processes, env, port) as pid:
+                for streams in (0, args.streams):
+                    profile = None
+                    if args.py_spy and streams:
+                        profile = RESULTS / f"stream-idle-{database}.txt"
+                        RESULTS.mkdir(parents=True, exist_ok=True)
+                    load_before = os.getloadavg()[0]
+                    opened, cpu, _ = asyncio.run(_idle(base, pid, cast, streams, args, profile))
+                    print(
+                        f"| {database} | {args.processes} | {opened} | idle | {cpu} |"
+                        f" {load_before:.2f} → {os.getloadavg()[0]:.2f} |",
+                        flush=True,
+                    )
 
 
 def _summary(results: list[tuple[str, float, str]]) -> dict[str, Any]:
@@ -134,16 +254,18 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             with _server("painpath", args.processes, env, port) as pid:
                 for number, streams in enumerate((0, args.streams)):
                     load_before = os.getloadavg()[0]
-                    api, health, opened, cpu = asyncio.run(
+                    api, health, opened, cpu, alerts = asyncio.run(
                         _phase(base, pid, cast, streams, args, number)
                     )
                     row = {
                         "database": database,
                         "processes": args.processes,
                         "streams": opened,
+                        "holders": args.holders,
                         "api": _summary(api),
                         "health": _summary(health),
                         "server_cpu_percent": cpu,
+                        "alert_events_received": alerts,
                         "load": f"{load_before:.2f} → {os.getloadavg()[0]:.2f}",
                     }
                     print(_row(row, rows[-1] if streams else None), flush=True)
@@ -165,14 +287,15 @@ def _row(row: dict[str, Any], baseline: dict[str, Any] | None) -> str:
         f"| {row['database']} | {row['processes']} | {row['streams']} | {health['p50_ms']} |"
         f" {health['p99_ms']} | {health_change} | {api['p50_ms']} | {api['p99_ms']} |"
         f" {api_change} | {api['errors'] + health['errors']} | {row['server_cpu_percent']} |"
-        f" {row['load']} |"
+        f" {row['alert_events_received']} | {row['load']} |"
     )
 
 
 HEADER = (
     "| database | processes | open streams | /health p50 ms | /health p99 ms | change"
-    " | API p50 ms | API p99 ms | change | errors | server CPU % | load before → after |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    " | API p50 ms | API p99 ms | change | errors | server CPU % | alert events to streams"
+    " | load before → after |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -188,7 +311,15 @@ def main() -> None:
     parser.add_argument("--open-timeout", type=float, default=180)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--patients", type=int, default=200)
+    parser.add_argument("--holders", choices=["clinicians", "patients"], default="clinicians")
+    parser.add_argument("--idle", action="store_true", help="server CPU with idle streams only")
+    parser.add_argument("--py-spy", action="store_true", help="profile the workers (bench/results)")
     args = parser.parse_args()
+    if args.idle:
+        print(f"load average before: {os.getloadavg()}; {os.cpu_count()} CPUs")
+        idle_run(args)
+        print(f"load average after: {os.getloadavg()}")
+        return
     print(f"load average before: {os.getloadavg()}; {os.cpu_count()} CPUs")
     print(HEADER)
     rows = run(args)

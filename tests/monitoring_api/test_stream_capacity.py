@@ -1,6 +1,6 @@
-"""Many open alert streams take no admission slot and no thread that requests need: their
-database work runs on a few threads of their own, and one checker per process looks at all
-their credentials at once (issue 15)."""
+"""Many open alert streams take no admission slot and no thread that requests need: one hub per
+process does their database work on one thread of its own, checks all their credentials at
+once, and reads a new alert once for all of them (issue 15)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 
 from painpath.config import Settings
+from painpath.models import AuditEvent
+from painpath.web.alert_signal import AlertHub
 from painpath.web.api import monitoring_alert_stream
 from tests.monitoring_api.conftest import Headers
+from tests.monitoring_api.test_alerts import candidate, next_alert, raise_for, sse_events
+from tests.support.cohort import Cast
 
 #: More streams than the admission limit and than the default worker-thread pool (40).
 STREAMS = 45
@@ -34,9 +38,9 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
     return create_app(small, engine=engine)
 
 
-class BlockedPolls:
-    """Stands in for the stream's database read: holds each call until released, and counts
-    how many run at once."""
+class BlockedRounds:
+    """Stands in for the hub's round (all the streams' database work): holds each call until
+    released, and counts how many run at once."""
 
     def __init__(self) -> None:
         self.release = threading.Event()
@@ -44,27 +48,32 @@ class BlockedPolls:
         self.inside = 0
         self.most_inside = 0
         self.started = threading.Semaphore(0)
-        self.real = monitoring_alert_stream._poll
+        self.real = AlertHub._round
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with self.lock:
             self.inside += 1
             self.most_inside = max(self.most_inside, self.inside)
         self.started.release()
         try:
             self.release.wait(60)
-            return self.real(*args)
+            return self.real(*args, **kwargs)
         finally:
             with self.lock:
                 self.inside -= 1
 
 
 @pytest.fixture
-def blocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[BlockedPolls]:
-    polls = BlockedPolls()
-    monkeypatch.setattr(monitoring_alert_stream, "_poll", polls)
-    yield polls
-    polls.release.set()
+def blocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[BlockedRounds]:
+    rounds = BlockedRounds()
+    blocker = rounds
+
+    def round_(hub: AlertHub, *args: Any, **kwargs: Any) -> Any:
+        return blocker(hub, *args, **kwargs)
+
+    monkeypatch.setattr(AlertHub, "_round", round_)
+    yield rounds
+    rounds.release.set()
 
 
 def test_open_streams_hold_no_request_slot_or_thread(
@@ -73,7 +82,7 @@ def test_open_streams_hold_no_request_slot_or_thread(
     patient: Headers,
     home: str,
     live_url: str,
-    blocked: BlockedPolls,
+    blocked: BlockedRounds,
 ) -> None:
     opened = threading.Semaphore(0)
     stop = threading.Event()
@@ -95,10 +104,10 @@ def test_open_streams_hold_no_request_slot_or_thread(
     try:
         for _ in holders:
             assert opened.acquire(timeout=60), "a stream did not open"
-        assert blocked.started.acquire(timeout=30), "no stream began its first read"
-        # Every stream's first read is due, and they are held: still at most the streams' own
-        # threads are taken, and requests beyond the admission limit's worth get through.
-        assert blocked.most_inside <= monitoring_alert_stream.STREAM_THREADS
+        assert blocked.started.acquire(timeout=30), "the hub began no round"
+        # Every stream's first read is due, and the hub's round is held: one thread is taken,
+        # and requests beyond the admission limit's worth get through.
+        assert blocked.most_inside == 1
         with httpx.Client(base_url=live_url, timeout=30, trust_env=False) as http:
             answers = [
                 http.get(f"{home}/pain-diary", headers=patient).status_code
@@ -111,7 +120,7 @@ def test_open_streams_hold_no_request_slot_or_thread(
         stop.set()
         for holder in holders:
             holder.join(30)
-    assert blocked.most_inside <= monitoring_alert_stream.STREAM_THREADS
+    assert blocked.most_inside == 1
 
 
 def test_one_check_per_process_covers_every_open_streams_credential(
@@ -142,7 +151,7 @@ def test_one_check_per_process_covers_every_open_streams_credential(
     try:
         for _ in holders:
             assert opened.acquire(timeout=60), "a stream did not open"
-        watch = app.state.stream_credential_watch
+        watch = app.state.alert_hub
         checked: list[str] = []
 
         def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -163,9 +172,77 @@ def test_one_check_per_process_covers_every_open_streams_credential(
         for holder in holders:
             holder.join(30)
     assert rounds >= 5
-    # One statement a round for all ten streams (a round may straddle the window's ends); a
-    # stream reads its own credential only when woken (here at most once, the catch-up read
-    # after the process's watcher starts), not every round.
+    # One statement a round for all ten streams (a round may straddle the window's ends); no
+    # stream reads its own credential.
     batched = [statement for statement in checked if "api_tokens.id IN" in statement]
     assert rounds - 1 <= len(batched) <= rounds + 1
-    assert len(checked) - len(batched) <= streams
+    assert len(checked) == len(batched)
+
+
+def test_a_new_alert_is_read_once_for_every_stream_and_reaches_only_those_who_may_see_it(
+    app: FastAPI, client: TestClient, cast: Cast, live_url: str
+) -> None:
+    home_id, away_id = cast.home_patient_id, cast.foreign_patient_id
+    readers = {"clinician": 6, "other_clinician": 3}  # home's care team; away's
+    headers = {name: cast.headers(client, name) for name in readers}
+    opened = threading.Semaphore(0)
+    first_alert: dict[str, list[int]] = {name: [] for name in readers}
+
+    def hold(name: str) -> None:
+        with (
+            httpx.Client(base_url=live_url, timeout=60, trust_env=False) as http,
+            http.stream("GET", "/api/monitoring/alerts/stream", headers=headers[name]) as stream,
+        ):
+            events = sse_events(stream)
+            next(events)  # retry:
+            opened.release()
+            first_alert[name].append(next_alert(events)["id"])
+
+    holders = [
+        threading.Thread(target=hold, args=(name,), daemon=True)
+        for name, count in readers.items()
+        for _ in range(count)
+    ]
+    for holder in holders:
+        holder.start()
+    for _ in holders:
+        assert opened.acquire(timeout=60), "a stream did not open"
+    hub: AlertHub = app.state.alert_hub
+    deadline = time.monotonic() + 30
+    while not hub.caught_up(len(holders)):  # every stream has had its catch-up read
+        assert time.monotonic() < deadline, "the streams' first reads did not run"
+        time.sleep(0.05)
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(app.state.engine, "before_cursor_execute", note)
+    try:
+        [home_alert] = raise_for(app, home_id, candidate(home_id))
+        for holder in holders[: readers["clinician"]]:
+            holder.join(30)
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", note)
+    [away_alert] = raise_for(app, away_id, candidate(away_id))
+    for holder in holders:
+        holder.join(30)
+    # Each stream got the alert its caller may see, and only that one.
+    assert first_alert == {
+        "clinician": [home_alert] * readers["clinician"],
+        "other_clinician": [away_alert] * readers["other_clinician"],
+    }
+    # The home alert was read once for all nine streams, with no per-stream scoped read.
+    shared_reads = [s for s in statements if "alerts.created_at >=" in s]
+    assert len(shared_reads) == 1
+    assert not [s for s in statements if "care_team_participants.user_id =" in s]
+    with app.state.session_factory() as session:
+        delivered = session.scalars(
+            select(AuditEvent.request_id).where(
+                AuditEvent.resource_type == "Alert",
+                AuditEvent.action == "read",
+                AuditEvent.resource_id == str(home_alert),
+            )
+        ).all()
+    # Audited once per stream it was sent on, each with that stream's own request.
+    assert len(delivered) == len(set(delivered)) == readers["clinician"]

@@ -6,6 +6,8 @@ while they sit on one of that patient's active care teams.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -38,3 +40,26 @@ def can_see_patient(session: Session, actor: Actor, patient_id: int) -> bool:
         return actor.patient_id == patient_id
     query = visible_patient_ids(actor).where(CareTeam.patient_id == patient_id).limit(1)
     return session.scalar(query) is not None
+
+
+def care_team_staff(session: Session, patient_ids: Collection[int]) -> dict[int, set[int]]:
+    """For each of these patients, the users on one of their active care teams: the staff who
+    may see them (`visible_patient_ids` read from the patients' side), in one statement."""
+    staff: dict[int, set[int]] = {}
+    if not patient_ids:
+        return staff
+    rows = session.execute(
+        select(CareTeam.patient_id, CareTeamParticipant.user_id)
+        .join(CareTeamParticipant, CareTeamParticipant.care_team_id == CareTeam.id)
+        .where(CareTeam.patient_id.in_(sorted(patient_ids)), CareTeam.active.is_(True))
+    )
+    for patient_id, user_id in rows:
+        staff.setdefault(patient_id, set()).add(user_id)
+    return staff
+
+
+def may_see(actor: Actor, patient_id: int, staff: Mapping[int, set[int]]) -> bool:
+    """`can_see_patient` without a query, given `care_team_staff` for this patient."""
+    if actor.role is Role.patient:
+        return actor.patient_id == patient_id
+    return actor.user_id in staff.get(patient_id, ())

@@ -1,15 +1,36 @@
-"""One watcher per server process that wakes every open alert stream when an alert is raised.
+"""One hub per server process that feeds every open alert stream, so an idle stream costs
+nothing and an alert costs one read for all streams, not one per stream.
 
-On PostgreSQL a background thread holds one connection that LISTENs on `painpath_alerts`; the
-database NOTIFYs on every alert insert or update, in the writing transaction (migration
-2026-12-08-0600), so a stream on any process behind a load balancer learns of an alert raised
-through any other process as soon as it commits. On SQLite (one machine, no NOTIFY) the thread
-polls `max(alerts.id)` once per `POLL_SECONDS` for the whole process, not once per stream.
+Measured before (issue 15): each stream read its own alerts in a transaction of its own
+whenever any alert was raised or changed — with 500 streams, 500 transactions per alert, which
+doubled the servers' CPU and raised `/health` p99 by 238 % under a light API load. Now:
 
-Streams subscribe with `AlertSignal.subscribe()` and `await subscription.wait(timeout)`; a wake
-only says "look again": each stream then reads its own caller's alerts through the services,
-with their scope and audit. After the listener (re)connects every stream is woken, so nothing
-raised while it was away is missed.
+- **Learning of alerts.** On PostgreSQL a listener thread holds one connection that LISTENs on
+  `painpath_alerts`; the database NOTIFYs on every alert insert or update, in the writing
+  transaction (migration 2026-12-08-0600), so an alert raised through any server process
+  reaches the streams on all of them. On SQLite (one machine, no NOTIFY) the thread reads
+  `max(alerts.id)` once per `POLL_SECONDS` for the whole process. After the listener
+  (re)connects the hub looks once more, so nothing raised while it was away is missed.
+- **Reading them, once.** The hub's worker thread then runs one round, in one transaction, for
+  all the process's streams: one statement per credential kind says which streams' sessions
+  and tokens are still live (`sessions.live_credentials`); one read fetches the alerts raised
+  since the last round (`alerts.alerts_after`); one more finds the staff on those patients'
+  active care teams (`auth.scope.care_team_staff`). Each stream is handed only the alerts its
+  caller may see (`auth.scope.may_see`), and each alert handed over is audited as a read with
+  that stream's own request context, in the same transaction. A stream that just connected
+  gets its own scoped catch-up read in the round (`alerts.alerts_for_feed`, after
+  `Last-Event-ID`). Nothing is handed over unless the round commits; a failed round is retried.
+- **No per-stream timers.** Every `CREDENTIAL_SECONDS` the round runs without alerts, so a
+  stream whose credential ended (sign-out, password change, deactivation, role change) gets
+  `signed-out` and closes. Keep-alive comments come from the worker too: every second it hands
+  one to the streams whose turn it is — each stream has one of `HEARTBEAT_SECONDS` turns, given
+  in the order they opened — so each stream gets one every `HEARTBEAT_SECONDS` and the writes
+  are spread evenly instead of 500 at once (a burst that showed in `/health`'s p99). A stream's
+  task sleeps on its own `asyncio.Event` with no timeout, woken only when the hub has
+  something for it.
+
+All database work of the streams runs on the hub's one worker thread, never on a thread that
+serves requests. The hub's two threads run only while a stream is open.
 """
 
 from __future__ import annotations
@@ -17,14 +38,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-import anyio
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from painpath.audit.context import RequestContext
+from painpath.auth.actor import Actor
+from painpath.auth.scope import care_team_staff, may_see
+from painpath.kit.clock import utcnow
 from painpath.models.alert import Alert
+from painpath.schemas.monitoring_alerts import AlertRead
+from painpath.services.identity import sessions
+from painpath.services.identity.sessions import CredentialKey
+from painpath.services.monitoring import alerts as monitoring_alerts
+from painpath.services.transaction import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -35,99 +68,290 @@ POLL_SECONDS = 1.0
 LISTEN_SECONDS = 1.0
 #: PostgreSQL: the pause before reconnecting a lost listener connection.
 RECONNECT_SECONDS = 2.0
+#: The pause before a failed round (a locked or briefly unavailable database) is retried.
+RETRY_SECONDS = 1.0
+#: Each stream gets a keep-alive comment this often (one of this many one-second turns).
+HEARTBEAT_SECONDS = 15
+KEEP_ALIVE = ": keep-alive\n\n"
+#: Sent, and the stream closed, when the session or token behind it ends; `retry: 0` hints
+#: the browser's EventSource not to reconnect (it would be refused with 401 anyway).
+SIGNED_OUT_EVENT = 'retry: 0\nevent: signed-out\ndata: {"detail":"the session has ended"}\n\n'
+#: An alert committed this long after a newer one was handed over is still delivered.
+LATE_COMMIT = timedelta(seconds=30)
+#: Streams handed something in one call into their event loop, and the pause between calls.
+SLICE = 25
+SLICE_PAUSE_SECONDS = 0.002
+#: Alerts read in one round at most; the next round goes on from the last one read.
+ROUND_LIMIT = 500
+
+
+class FeedCursor:
+    """Where a reader is: the floor it never goes below, the highest id seen, what was seen."""
+
+    def __init__(self, floor: int) -> None:
+        self.floor = floor
+        self.after = floor
+        self.sent: dict[int, datetime] = {}
+
+    def take(self, seen: list[tuple[int, datetime]]) -> None:
+        for alert_id, created_at in seen:
+            self.sent[alert_id] = created_at
+            self.after = max(self.after, alert_id)
+        horizon = utcnow() - 2 * LATE_COMMIT
+        self.sent = {i: at for i, at in self.sent.items() if at >= horizon or i >= self.after}
 
 
 @dataclass(eq=False)
-class Subscription:
-    """One open stream's doorbell."""
+class Feed:
+    """One open stream: who reads it, where it is, and what the hub has handed it.
 
-    loop: asyncio.AbstractEventLoop
+    `outbox`, `ended` and `event` belong to the stream's event loop (the hub changes them
+    through `call_soon_threadsafe`); `cursor` and `catching_up` belong to the hub's worker.
+    """
+
+    actor: Actor
+    key: CredentialKey
+    context: RequestContext
+    cursor: FeedCursor
+    loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
     event: asyncio.Event = field(default_factory=asyncio.Event)
+    outbox: list[str] = field(default_factory=list)
+    ended: bool = False
+    catching_up: bool = True
+    turn: int = 0  # its second, of HEARTBEAT_SECONDS, for a keep-alive (set by the hub)
 
-    async def wait(self, timeout: float) -> bool:
-        """True when woken (an alert may have been raised), False after `timeout` seconds."""
-        with anyio.move_on_after(timeout):
-            await self.event.wait()
-        woken = self.event.is_set()
+    async def next(self) -> list[str]:
+        """Wait until the hub hands over something; the SSE chunks, in order."""
+        await self.event.wait()
         self.event.clear()
-        return woken
+        chunks, self.outbox = self.outbox, []
+        return chunks
 
 
-class AlertSignal:
-    """The process's alert watcher (see the module docstring); started by the first subscriber."""
+def _hand_over(parcels: list[tuple[Feed, list[str], bool]]) -> None:
+    """In a stream's event loop: queue the chunks and wake each stream (one call per loop)."""
+    for feed, chunks, end in parcels:
+        feed.outbox.extend(chunks)
+        feed.ended = feed.ended or end
+        feed.event.set()
 
-    def __init__(self, engine: Engine) -> None:
+
+def render(alert: AlertRead) -> str:
+    return f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
+
+
+class AlertHub:
+    """The process's alert feed for its open streams (see the module docstring)."""
+
+    def __init__(
+        self, engine: Engine, factory: sessionmaker[Session], credential_seconds: float
+    ) -> None:
         self.engine = engine
-        self._subscribers: set[Subscription] = set()
+        self.factory = factory
+        self.credential_seconds = credential_seconds
+        self._feeds: set[Feed] = set()
         self._lock = threading.Lock()
+        self._due = threading.Event()
+        self._alerts_due = False
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.wakes = 0  # how many times the streams were woken (for tests and the bench)
+        self._listener: threading.Thread | None = None
+        self._worker: threading.Thread | None = None
+        self._cursor: FeedCursor | None = None  # the worker's; reset when it stops
+        self._opened = 0  # streams subscribed so far, for their keep-alive turns
+        self.rounds = 0  # rounds that committed (for tests and the bench)
+        self.checks = 0  # of them, those that checked every stream's credential
 
     @property
     def uses_notify(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
     @contextmanager
-    def subscribe(self) -> Iterator[Subscription]:
-        subscription = Subscription(asyncio.get_running_loop())
+    def subscribe(self, feed: Feed) -> Iterator[Feed]:
+        """Feed `feed` while the block runs; its catch-up read is the next round's."""
         with self._lock:
-            self._subscribers.add(subscription)
+            feed.turn = self._opened % HEARTBEAT_SECONDS
+            self._opened += 1
+            self._feeds.add(feed)
             self._start()
+        self._due.set()
         try:
-            yield subscription
+            yield feed
         finally:
             with self._lock:
-                self._subscribers.discard(subscription)
+                self._feeds.discard(feed)
 
-    def wake_all(self) -> None:
-        """Ring every subscriber's doorbell (callable from any thread)."""
+    def caught_up(self, streams: int) -> bool:
+        """`streams` streams are open and each has had its catch-up read (for tests)."""
         with self._lock:
-            subscribers = list(self._subscribers)
-            self.wakes += 1
-        for subscription in subscribers:
-            try:
-                subscription.loop.call_soon_threadsafe(subscription.event.set)
-            except RuntimeError:  # its event loop has closed: the stream is gone
-                continue
+            return len(self._feeds) == streams and not any(f.catching_up for f in self._feeds)
+
+    def wake(self) -> None:
+        """An alert may have been raised or changed: read new alerts in a round soon."""
+        with self._lock:
+            self._alerts_due = True
+        self._due.set()
 
     def close(self) -> None:
         self._stop.set()
-        thread = self._thread
-        if thread is not None:
-            thread.join(LISTEN_SECONDS + POLL_SECONDS + 1)
+        self._due.set()
+        for thread in (self._listener, self._worker):
+            if thread is not None:
+                thread.join(LISTEN_SECONDS + POLL_SECONDS + 1)
+
+    # -- threads ------------------------------------------------------------------------------
 
     def _start(self) -> None:
-        """Start the watcher thread unless one runs (called with the lock held)."""
-        if self._thread is not None:
-            return
-        target = self._listen if self.uses_notify else self._poll
-        self._thread = threading.Thread(target=target, name="painpath-alert-signal", daemon=True)
-        self._thread.start()
+        """Start the threads that are not running (called with the lock held)."""
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._work, name="painpath-alert-hub", daemon=True
+            )
+            self._worker.start()
+        if self._listener is None:
+            target = self._listen if self.uses_notify else self._poll
+            self._listener = threading.Thread(
+                target=target, name="painpath-alert-signal", daemon=True
+            )
+            self._listener.start()
+
+    def _idle(self, thread: str) -> bool:
+        """True, and the calling thread is to end, once no stream is open (the next stream
+        starts new threads)."""
+        with self._lock:
+            if self._feeds and not self._stop.is_set():
+                return False
+            if thread == "worker":
+                self._worker = None
+                self._cursor = None
+            else:
+                self._listener = None
+            return True
+
+    def _work(self) -> None:
+        now = time.monotonic()
+        next_check, next_beat, turn = now + self.credential_seconds, now + 1.0, 0
+        while not self._idle("worker"):
+            self._due.wait(max(min(next_check, next_beat) - time.monotonic(), 0.0))
+            with self._lock:
+                self._due.clear()
+                alerts_due, self._alerts_due = self._alerts_due, False
+                feeds = list(self._feeds)
+            now = time.monotonic()
+            check = now >= next_check
+            if check:
+                next_check = now + self.credential_seconds
+            if alerts_due or check or any(feed.catching_up for feed in feeds):
+                try:
+                    more = self._round(feeds, alerts_due=alerts_due, check=check)
+                except Exception:  # a locked or briefly unavailable database: again soon
+                    logger.warning("alert hub: the round failed", exc_info=True)
+                    if alerts_due:
+                        self.wake()
+                    self._stop.wait(RETRY_SECONDS)
+                    continue
+                if more:
+                    self.wake()
+            if now >= next_beat:
+                next_beat, turn = now + 1.0, (turn + 1) % HEARTBEAT_SECONDS
+                self._send([(feed, [KEEP_ALIVE], False) for feed in feeds if feed.turn == turn])
+
+    def _round(self, feeds: list[Feed], *, alerts_due: bool, check: bool) -> bool:
+        """One transaction for every stream (see the module docstring); True when more alerts
+        are waiting than one round reads."""
+        recent_since = utcnow() - LATE_COMMIT
+        parcels: list[tuple[Feed, list[str], bool]] = []
+        taken: list[tuple[Feed, list[tuple[int, datetime]]]] = []
+        shared: list[Alert] = []
+        rendered: dict[int, str] = {}  # each alert's event, made once for all its streams
+        with unit_of_work(self.factory) as session:
+            live = sessions.live_credentials(session, {feed.key for feed in feeds})
+            if self._cursor is None:  # each stream's catch-up covers what came before
+                self._cursor = FeedCursor(monitoring_alerts.latest_alert_id(session))
+            elif alerts_due:
+                cursor = self._cursor
+                rows = monitoring_alerts.alerts_after(
+                    session,
+                    floor=cursor.floor,
+                    after=cursor.after,
+                    recent_since=recent_since,
+                    limit=ROUND_LIMIT,
+                )
+                shared = [row for row in rows if row.id not in cursor.sent]
+            staff = care_team_staff(session, {alert.patient_id for alert in shared})
+            for feed in feeds:
+                if feed.key not in live:
+                    parcels.append((feed, [SIGNED_OUT_EVENT], True))
+                    continue
+                if feed.catching_up:
+                    rows = monitoring_alerts.alerts_for_feed(
+                        session,
+                        actor=feed.actor,
+                        floor=feed.cursor.floor,
+                        after=feed.cursor.after,
+                        recent_since=recent_since,
+                    )
+                else:
+                    rows = [
+                        alert
+                        for alert in shared
+                        if alert.id > feed.cursor.floor
+                        and may_see(feed.actor, alert.patient_id, staff)
+                    ]
+                fresh = [alert for alert in rows if alert.id not in feed.cursor.sent]
+                if not fresh:
+                    continue
+                monitoring_alerts.audit_delivery(
+                    session, actor=feed.actor, alerts=fresh, context=feed.context
+                )
+                for alert in fresh:
+                    if alert.id not in rendered:
+                        rendered[alert.id] = render(AlertRead.model_validate(alert))
+                parcels.append((feed, [rendered[alert.id] for alert in fresh], False))
+                taken.append((feed, [(alert.id, alert.created_at) for alert in fresh]))
+            seen = [(alert.id, alert.created_at) for alert in shared]
+        # Committed: only now is anything handed over or marked as sent.
+        self._cursor.take(seen)
+        for feed, pairs in taken:
+            feed.cursor.take(pairs)
+        for feed in feeds:
+            feed.catching_up = False
+        self.rounds += 1
+        self.checks += 1 if check else 0
+        self._send(parcels)
+        return alerts_due and len(shared) >= ROUND_LIMIT
+
+    def _send(self, parcels: list[tuple[Feed, list[str], bool]]) -> None:
+        """Hand the parcels over, `SLICE` streams per call into their loop, with a pause
+        between slices, so the loop serves requests between them rather than writing to
+        hundreds of streams in one go."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Feed, list[str], bool]]]
+        by_loop = defaultdict(list)
+        for parcel in parcels:
+            by_loop[parcel[0].loop].append(parcel)
+        for start in range(0, max(map(len, by_loop.values()), default=0), SLICE):
+            if start:
+                time.sleep(SLICE_PAUSE_SECONDS)
+            for loop, batch in by_loop.items():
+                if start < len(batch):
+                    try:
+                        loop.call_soon_threadsafe(_hand_over, batch[start : start + SLICE])
+                    except RuntimeError:  # the event loop has closed: its streams are gone
+                        continue
 
     def _latest_id(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.scalar(select(func.max(Alert.id))) or 0)
 
-    def _idle(self) -> bool:
-        """True, and the thread is to end, once no stream is open: a watcher runs only while
-        someone listens (the next subscriber starts a new one)."""
-        with self._lock:
-            if self._subscribers and not self._stop.is_set():
-                return False
-            self._thread = None
-            return True
-
     def _poll(self) -> None:
         last: int | None = None
-        while not self._idle():
+        while not self._idle("listener"):
             try:
                 latest = self._latest_id()
             except Exception:  # a locked or briefly unavailable database: try again
-                logger.warning("alert signal: polling for new alerts failed", exc_info=True)
+                logger.warning("alert hub: polling for new alerts failed", exc_info=True)
             else:
                 if latest != last:  # the first look too: the streams may have missed one
-                    self.wake_all()
+                    self.wake()
                 last = latest
             self._stop.wait(POLL_SECONDS)
 
@@ -138,28 +362,30 @@ class AlertSignal:
     def _listen(self) -> None:
         import psycopg  # the postgres extra; only PostgreSQL deployments reach this
 
-        while not self._idle():
+        while not self._idle("listener"):
             try:
                 with psycopg.connect(self._conninfo(), autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
-                    self.wake_all()  # catch up on anything raised while not listening
-                    while not self._idle():
+                    self.wake()  # catch up on anything raised while not listening
+                    while not self._idle("listener"):
                         if any(True for _ in connection.notifies(timeout=LISTEN_SECONDS)):
-                            self.wake_all()
+                            self.wake()
                     return
             except psycopg.Error:
-                logger.warning("alert signal: the LISTEN connection failed", exc_info=True)
+                logger.warning("alert hub: the LISTEN connection failed", exc_info=True)
                 self._stop.wait(RECONNECT_SECONDS)
 
 
-_signals_lock = threading.Lock()
+_hubs_lock = threading.Lock()
 
 
-def alert_signal(state: object, engine: Engine) -> AlertSignal:
-    """The process's `AlertSignal`, kept on the app's state (made on first use)."""
-    with _signals_lock:
-        signal = getattr(state, "alert_signal", None)
-        if not isinstance(signal, AlertSignal):
-            signal = AlertSignal(engine)
-            setattr(state, "alert_signal", signal)  # noqa: B010 (Starlette State is dynamic)
-        return signal
+def alert_hub(
+    state: object, engine: Engine, factory: sessionmaker[Session], credential_seconds: float
+) -> AlertHub:
+    """The process's `AlertHub`, kept on the app's state (made on first use)."""
+    with _hubs_lock:
+        hub = getattr(state, "alert_hub", None)
+        if not isinstance(hub, AlertHub):
+            hub = AlertHub(engine, factory, credential_seconds)
+            setattr(state, "alert_hub", hub)  # noqa: B010 (Starlette State is dynamic)
+        return hub

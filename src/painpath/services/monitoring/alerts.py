@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painpath import audit
+from painpath.audit.context import RequestContext
 from painpath.auth.actor import Actor
 from painpath.auth.permissions import Permission
 from painpath.auth.scope import in_scope
@@ -170,8 +171,40 @@ def alerts_for_feed(
     return list(session.scalars(query))
 
 
-def audit_delivery(session: Session, *, actor: Actor, alerts: list[Alert]) -> None:
-    _audit_each(session, actor, alerts, "read")
+def alerts_after(
+    session: Session, *, floor: int, after: int, recent_since: datetime, limit: int
+) -> list[Alert]:
+    """Every patient's alerts above `floor`, after `after` or created since `recent_since`.
+
+    Only for a server process's alert-stream hub (web.alert_signal), which reads new alerts
+    once for all its streams and hands each one only to the streams whose caller may see it
+    (`auth.scope.may_see`), auditing each delivery with `audit_delivery`.
+    """
+    query = (
+        select(Alert)
+        .where(Alert.id > floor)
+        .where(or_(Alert.id > after, Alert.created_at >= recent_since))
+        .order_by(Alert.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def audit_delivery(
+    session: Session, *, actor: Actor, alerts: list[Alert], context: RequestContext | None = None
+) -> None:
+    """Audit each alert sent to `actor` as a read; `context`: the request it was sent on, when
+    the sending runs outside it (the stream hub's thread)."""
+    for alert in alerts:
+        draft = audit.record(
+            session,
+            actor=actor,
+            action="read",
+            resource_type="Alert",
+            patient_id=alert.patient_id,
+            resource_id=alert.id,
+        )
+        draft.context = context
 
 
 def _own(session: Session, access: PatientAccess, alert_id: int) -> Alert:
