@@ -212,7 +212,8 @@ async def _idle(
 def idle_run(args: argparse.Namespace) -> None:
     """Server CPU with 0 and with `--streams` idle streams, no other load (`--idle`)."""
     for database in args.databases:
-        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as url:
+        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as found:
+            url = found[0]
             port = _free_port()
             env = environment(url, folder, port)
             cast = seed(url, env, args.patients)
@@ -246,7 +247,8 @@ def _summary(results: list[tuple[str, float, str]]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for database in args.databases:
-        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as url:
+        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as found:
+            url = found[0]
             port = _free_port()
             env = environment(url, folder, port)
             cast = seed(url, env, args.patients)
