@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -209,28 +210,35 @@ async def _idle(
     return opened, round(cpu, 1), alerts
 
 
+@contextlib.contextmanager
+def _served(database: str, args: argparse.Namespace) -> Iterator[tuple[str, int, Cast]]:
+    """A fresh `database` with the demo cohort seeded, served by `--processes` workers: the
+    base URL, the server's pid and the cast of tokens."""
+    with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as found:
+        url = found[0]
+        port = _free_port()
+        env = environment(url, folder, port)
+        cast = seed(url, env, args.patients)
+        with _server("painpath", args.processes, env, port) as pid:
+            yield f"http://127.0.0.1:{port}", pid, cast
+
+
 def idle_run(args: argparse.Namespace) -> None:
     """Server CPU with 0 and with `--streams` idle streams, no other load (`--idle`)."""
     for database in args.databases:
-        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as found:
-            url = found[0]
-            port = _free_port()
-            env = environment(url, folder, port)
-            cast = seed(url, env, args.patients)
-            base = f"http://127.0.0.1:{port}"
-            with _server("painpath", args.processes, env, port) as pid:
-                for streams in (0, args.streams):
-                    profile = None
-                    if args.py_spy and streams:
-                        profile = RESULTS / f"stream-idle-{database}.txt"
-                        RESULTS.mkdir(parents=True, exist_ok=True)
-                    load_before = os.getloadavg()[0]
-                    opened, cpu, _ = asyncio.run(_idle(base, pid, cast, streams, args, profile))
-                    print(
-                        f"| {database} | {args.processes} | {opened} | idle | {cpu} |"
-                        f" {load_before:.2f} → {os.getloadavg()[0]:.2f} |",
-                        flush=True,
-                    )
+        with _served(database, args) as (base, pid, cast):
+            for streams in (0, args.streams):
+                profile = None
+                if args.py_spy and streams:
+                    profile = RESULTS / f"stream-idle-{database}.txt"
+                    RESULTS.mkdir(parents=True, exist_ok=True)
+                load_before = os.getloadavg()[0]
+                opened, cpu, _ = asyncio.run(_idle(base, pid, cast, streams, args, profile))
+                print(
+                    f"| {database} | {args.processes} | {opened} | idle | {cpu} |"
+                    f" {load_before:.2f} → {os.getloadavg()[0]:.2f} |",
+                    flush=True,
+                )
 
 
 def _summary(results: list[tuple[str, float, str]]) -> dict[str, Any]:
@@ -247,31 +255,25 @@ def _summary(results: list[tuple[str, float, str]]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for database in args.databases:
-        with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as found:
-            url = found[0]
-            port = _free_port()
-            env = environment(url, folder, port)
-            cast = seed(url, env, args.patients)
-            base = f"http://127.0.0.1:{port}"
-            with _server("painpath", args.processes, env, port) as pid:
-                for number, streams in enumerate((0, args.streams)):
-                    load_before = os.getloadavg()[0]
-                    api, health, opened, cpu, alerts = asyncio.run(
-                        _phase(base, pid, cast, streams, args, number)
-                    )
-                    row = {
-                        "database": database,
-                        "processes": args.processes,
-                        "streams": opened,
-                        "holders": args.holders,
-                        "api": _summary(api),
-                        "health": _summary(health),
-                        "server_cpu_percent": cpu,
-                        "alert_events_received": alerts,
-                        "load": f"{load_before:.2f} → {os.getloadavg()[0]:.2f}",
-                    }
-                    print(_row(row, rows[-1] if streams else None), flush=True)
-                    rows.append(row)
+        with _served(database, args) as (base, pid, cast):
+            for number, streams in enumerate((0, args.streams)):
+                load_before = os.getloadavg()[0]
+                api, health, opened, cpu, alerts = asyncio.run(
+                    _phase(base, pid, cast, streams, args, number)
+                )
+                row = {
+                    "database": database,
+                    "processes": args.processes,
+                    "streams": opened,
+                    "holders": args.holders,
+                    "api": _summary(api),
+                    "health": _summary(health),
+                    "server_cpu_percent": cpu,
+                    "alert_events_received": alerts,
+                    "load": f"{load_before:.2f} → {os.getloadavg()[0]:.2f}",
+                }
+                print(_row(row, rows[-1] if streams else None), flush=True)
+                rows.append(row)
     return rows
 
 
