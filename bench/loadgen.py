@@ -93,7 +93,7 @@ class _Connection:
         return status, await self.reader.read(), False  # delimited by the close
 
     async def _chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size_line = await self.reader.readuntil(b"\r\n")
             size = int(size_line.split(b";", 1)[0].strip(), 16)
@@ -182,8 +182,8 @@ async def run(
             async with asyncio.timeout(timeout):
                 status_code, content = await pool.send(request)
             status = str(status_code)
-            judged = check is not None and 200 <= status_code < 300
-            if judged and counted and not check(request, content):
+            judged = counted and check is not None and 200 <= status_code < 300
+            if judged and check is not None and not check(request, content):
                 outcome.wrong += 1
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as e:
             status = type(e).__name__

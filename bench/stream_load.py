@@ -157,8 +157,8 @@ async def _phase(
     the alert events the streams received."""
     port = int(base.rsplit(":", 1)[1])
     api_calls = plan(cast, int(args.rate * (args.warmup + args.seconds)), seed_value, port)
-    health = loadgen.encode("GET", "/health", host="127.0.0.1", port=port, kind="health")
-    health_calls = [health] * int(args.health_rate * (args.warmup + args.seconds))
+    health_request = loadgen.encode("GET", "/health", host="127.0.0.1", port=port, kind="health")
+    health_calls = [health_request] * int(args.health_rate * (args.warmup + args.seconds))
     holder = StreamHolder(base, _holders(cast, args), streams, args.open_timeout)
     opened = await holder.opened()
     await asyncio.sleep(args.settle)
