@@ -9,6 +9,8 @@ the same however many workers ran. Counts are taken per pattern, weighted by its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,15 +67,47 @@ class _PatternRows:
         which = np.repeat(np.arange(len(numbers), dtype=np.int64), counts)
         return self.table.take(pa.array(rows)).add_column(0, field, samples.take(pa.array(which)))
 
-    def frame(self, weights: np.ndarray[Any, Any], *columns: str) -> pl.DataFrame:
-        """These columns (as text) of every pattern row, with its pattern and sample count."""
-        chosen = {c: self.table[c].cast(pa.string()) for c in columns}
+    def frame(
+        self,
+        weights: np.ndarray[Any, Any],
+        *columns: str,
+        where: tuple[str, Sequence[str]] | None = None,
+    ) -> pl.DataFrame:
+        """These columns (as text) of every pattern row, with its pattern and sample count;
+        `where` (column, values): only the rows with one of these values there (chosen on the
+        dictionary codes, so only those rows are decoded)."""
+        table, numbers = self.table, self.numbers
+        if where:
+            column, values = where
+            codes = table[column].combine_chunks()
+            dictionary = codes.dictionary.to_pylist()
+            # One more code, False, for a missing value.
+            wanted = np.append(np.isin(np.asarray(dictionary, dtype=object), values), False)
+            chosen_rows = np.flatnonzero(
+                wanted[codes.indices.fill_null(len(dictionary)).to_numpy()]
+            )
+            table, numbers = table.take(pa.array(chosen_rows)), numbers[chosen_rows]
+        chosen = {c: table[c].cast(pa.string()) for c in columns}
         frame = pl.from_arrow(pa.table(chosen))
         assert isinstance(frame, pl.DataFrame)
         return frame.with_columns(
-            pl.Series("pattern", self.numbers, pl.Int64),
-            pl.Series("weight", weights[self.numbers], pl.Int64),
+            pl.Series("pattern", numbers, pl.Int64),
+            pl.Series("weight", weights[numbers], pl.Int64),
         )
+
+
+def _write_samples(
+    samples: pa.Array,
+    numbers: np.ndarray[Any, Any],
+    rows: _PatternRows,
+    out: pq.ParquetWriter,
+    schema: pa.Schema,
+) -> None:
+    """Every sample's pattern rows under its id, in row groups of `ROW_GROUP_SAMPLES`."""
+    for start in range(0, len(samples), ROW_GROUP_SAMPLES):
+        chosen = numbers[start : start + ROW_GROUP_SAMPLES]
+        table = rows.for_samples(samples.slice(start, ROW_GROUP_SAMPLES), chosen, schema.field(0))
+        out.write_table(table, row_group_size=max(table.num_rows, 1))
 
 
 def _read(folder: Path, shards: list[str], suffix: str) -> pa.Table:
@@ -87,7 +121,10 @@ def gather(
     files: list[FilePatterns],
     medicines: dict[str, list[str]],
     report: CohortReport,
+    threads: int = 1,
 ) -> None:
+    """`threads`: 2 or more writes phenotypes and advice side by side (the workers are idle
+    meanwhile, so a job on two workers uses their two cores)."""
     from painpath.pgx.batch import DRUG_SCHEMA, GENE_SCHEMA, atomic_writer, batch_metadata
     from painpath.pgx.build import GenomeBuild
     from painpath.pgx.tables import known_drugs
@@ -112,15 +149,18 @@ def gather(
             genes = _PatternRows(_read(folder, file.shards, ".parquet"), file.names)
             advice = _PatternRows(_read(folder, file.shards, ".drugs.parquet"), file.names)
             samples = pa.array(file.samples, pa.string())
-            for start in range(0, len(file.samples), ROW_GROUP_SAMPLES):
-                chosen = file.numbers[start : start + ROW_GROUP_SAMPLES]
-                some = samples.slice(start, ROW_GROUP_SAMPLES)
-                for rows, out, schema in (
-                    (genes, genes_out, GENE_SCHEMA),
-                    (advice, advice_out, DRUG_SCHEMA),
-                ):
-                    table = rows.for_samples(some, chosen, schema.field(0))
-                    out.write_table(table, row_group_size=max(table.num_rows, 1))
+            targets = ((genes, genes_out, GENE_SCHEMA), (advice, advice_out, DRUG_SCHEMA))
+            if threads > 1:
+                # Arrow's take and Parquet encoding release the GIL: one file per thread.
+                with ThreadPoolExecutor(2, thread_name_prefix="painpath-gather") as pool:
+                    for done in [
+                        pool.submit(_write_samples, samples, file.numbers, *target)
+                        for target in targets
+                    ]:
+                        done.result()
+            else:
+                for target in targets:
+                    _write_samples(samples, file.numbers, *target)
             weights = np.bincount(file.numbers, minlength=len(file.names))
             counts.append(
                 genes.frame(weights, "gene", "phenotype")
@@ -128,9 +168,8 @@ def gather(
                 .agg(pl.col("weight").sum().alias("samples"))
             )
             flagged = (
-                advice.frame(weights, *_ADVICE_TEXT[1:])
+                advice.frame(weights, *_ADVICE_TEXT[1:], where=("action", ACTIONABLE))
                 .with_row_index("row")
-                .filter(pl.col("action").is_in(ACTIONABLE))
                 .unique(["pattern", "drug"], keep="first")
                 .sort("row")
             )

@@ -56,12 +56,14 @@ class Runner:
     """Runs shards and reports each one's result as it completes.
 
     `client` may be given as a future (a LocalCluster still starting): the job plans its shards
-    meanwhile, and the first use of `client` waits for it.
+    meanwhile, and the first use of `client` waits for it. `workers`: the cores the job may use
+    in this process while its workers are idle (the final writes of a gather).
     """
 
-    def __init__(self, client: Any | None, starting: Future[Any] | None = None):
+    def __init__(self, client: Any | None, starting: Future[Any] | None = None, workers: int = 1):
         self._client = client
         self._starting = starting
+        self.workers = workers
 
     @property
     def client(self) -> Any | None:
@@ -154,7 +156,7 @@ def runner(
             starting = pool.submit(start)
             clients: Future[Any] = pool.submit(lambda: starting.result()[1])
             try:
-                yield Runner(None, clients)
+                yield Runner(None, clients, workers)
             finally:
                 # A failed start has nothing to close (its error reached the job, if it asked).
                 if starting.exception() is None:
@@ -167,6 +169,6 @@ def runner(
     except OSError as error:
         raise SchedulerError(f"--scheduler {scheduler}: cannot connect ({error})") from error
     try:
-        yield Runner(client)
+        yield Runner(client, workers=workers)
     finally:
         client.close()

@@ -332,6 +332,6 @@ def run_pgx_cohort(
     run(splits, first=True)
     calls, patterns = call_shards(work, cohort, medicines, build)
     run(calls)
-    gather(workdir, output, patterns, medicines, report)
+    gather(workdir, output, patterns, medicines, report, threads=runner.workers)
     shutil.rmtree(workdir.path("split"), ignore_errors=True)
     return report

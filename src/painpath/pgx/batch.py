@@ -34,6 +34,8 @@ from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
 from painpath.pgx.actions import ACTION_OF
 from painpath.pgx.advice import Advice
 from painpath.pgx.build import GenomeBuild
+from painpath.pgx.genes import Gene
+from painpath.pgx.phenoconversion import GeneResult
 from painpath.pgx.report import SampleReport, iter_genotype_patterns
 from painpath.pgx.tables import KNOWLEDGE_VERSION
 from painpath.pgx.vcf import read_vcf
@@ -85,27 +87,24 @@ class BatchSummary:
     drug_file: Path
 
 
-def _gene_rows(report: SampleReport) -> list[dict[str, Any]]:
-    """The gene rows of one report: the fields `SampleReport.to_json()` gives each gene."""
-    rows = []
-    for gene, result in report.interpretation.genes.items():
-        conversion = result.phenoconversion
-        call = report.calls.get(gene)
-        rows.append(
-            {
-                "gene": gene.value,
-                "diplotypes": [d.diplotype for d in result.diplotypes],
-                "activity_score": result.activity_score,
-                "phenotype": result.phenotype,
-                "phenoconverted_phenotype": conversion.phenotype if conversion else None,
-                "phenoconverted_activity_score": conversion.activity_score if conversion else None,
-                "missing_count": len(call.missing_positions) if call is not None else 0,
-                "call_source": "lab"
-                if gene in report.outside_genes
-                else ("vcf" if call is not None else None),
-            }
-        )
-    return rows
+def _gene_rows(report: SampleReport, gene: Gene, result: GeneResult) -> list[dict[str, Any]]:
+    """A gene's row in a report: the fields `SampleReport.to_json()` gives the gene."""
+    conversion = result.phenoconversion
+    call = report.calls.get(gene)
+    return [
+        {
+            "gene": gene.value,
+            "diplotypes": [d.diplotype for d in result.diplotypes],
+            "activity_score": result.activity_score,
+            "phenotype": result.phenotype,
+            "phenoconverted_phenotype": conversion.phenotype if conversion else None,
+            "phenoconverted_activity_score": conversion.activity_score if conversion else None,
+            "missing_count": len(call.missing_positions) if call is not None else 0,
+            "call_source": "lab"
+            if gene in report.outside_genes
+            else ("vcf" if call is not None else None),
+        }
+    ]
 
 
 def _advice_rows(drug: str, advices: tuple[Advice, ...]) -> list[dict[str, Any]]:
@@ -122,39 +121,46 @@ def _advice_rows(drug: str, advices: tuple[Advice, ...]) -> list[dict[str, Any]]
     ]
 
 
-def _drug_rows(
-    report: SampleReport, known: dict[int, tuple[tuple[Advice, ...], list[dict[str, Any]]]]
-) -> list[dict[str, Any]]:
-    """The advice rows of one report, read from the advice objects (as `to_json` does).
-
-    Patterns share each drug's advice tuple (memoized on that drug's genes), so its rows are
-    built once and kept in `known` (by identity; the tuple is kept alive beside its rows).
-    """
-    rows = []
-    for drug, advices in report.interpretation.drugs.items():
-        found = known.get(id(advices))
-        if found is None:
-            found = known[id(advices)] = (advices, _advice_rows(drug, advices))
-        rows.extend(found[1])
-    return rows
-
-
 class _PatternRows:
-    """Rows of each distinct pattern (kept as columns), and `table_for` to expand them."""
+    """The rows of each distinct pattern, and `table_for` to expand them to samples.
+
+    Patterns share most of their rows (a gene's result, a drug's advice tuple: the engine
+    memoizes them), so each distinct row is built once, keyed by the identity of the objects
+    it is read from (kept alive beside it), and a pattern is a list of row numbers."""
 
     def __init__(self, schema: pa.Schema):
         self.schema = schema
         self.columns: dict[str, list[Any]] = {name: [] for name in schema.names[1:]}
+        self.known: dict[tuple[object, ...], tuple[object, list[int]]] = {}
+        self.row_numbers: list[int] = []
         self.starts: list[int] = []
         self.counts: list[int] = []
         self._table: pa.Table | None = None
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
-        self.starts.append(len(self.columns[self.schema.names[1]]))
-        self.counts.append(len(rows))
-        for name, column in self.columns.items():
-            column.extend(row[name] for row in rows)
-        self._table = None
+    def rows_of(
+        self,
+        key: tuple[object, ...],
+        source: object,
+        build: Callable[..., list[dict[str, Any]]],
+        *arguments: Any,
+    ) -> list[int]:
+        """The numbers of the rows `build(*arguments)` reads from `source` (identified by
+        `key`), built once."""
+        found = self.known.get(key)
+        if found is None:
+            rows = build(*arguments)
+            first = len(self.columns[self.schema.names[1]])
+            for name, column in self.columns.items():
+                column.extend(row[name] for row in rows)
+            found = self.known[key] = (source, list(range(first, first + len(rows))))
+            self._table = None
+        return found[1]
+
+    def add(self, numbers: list[int]) -> None:
+        """A pattern made of these rows."""
+        self.starts.append(len(self.row_numbers))
+        self.counts.append(len(numbers))
+        self.row_numbers.extend(numbers)
 
     def table_for(self, sample_ids: list[str], patterns: np.ndarray[Any, Any]) -> pa.Table:
         """Rows for these samples (in order), each sample's pattern rows under its id."""
@@ -167,7 +173,22 @@ class _PatternRows:
         rows = np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, counts)
         which = np.repeat(np.arange(len(sample_ids), dtype=np.int64), counts)
         samples = pa.array(sample_ids, type=pa.string()).take(pa.array(which))
-        return self._table.take(pa.array(rows)).add_column(0, self.schema.field(0), samples)
+        distinct = np.asarray(self.row_numbers, dtype=np.int64)[rows]
+        return self._table.take(pa.array(distinct)).add_column(0, self.schema.field(0), samples)
+
+
+def _add_report(genes: _PatternRows, drugs: _PatternRows, report: SampleReport) -> None:
+    """A report's gene rows and advice rows (read as `SampleReport.to_json` reads them)."""
+    numbers: list[int] = []
+    for gene, result in report.interpretation.genes.items():
+        call = report.calls.get(gene)
+        key = (gene, id(result), id(call), gene in report.outside_genes)
+        numbers.extend(genes.rows_of(key, (result, call), _gene_rows, report, gene, result))
+    genes.add(numbers)
+    numbers = []
+    for drug, advices in report.interpretation.drugs.items():
+        numbers.extend(drugs.rows_of((id(advices),), advices, _advice_rows, drug, advices))
+    drugs.add(numbers)
 
 
 def _file_mode() -> int:
@@ -250,7 +271,6 @@ def write_cohort(
     metadata = batch_metadata(genotypes.build.build, meds)
     gene_rows, drug_rows = _PatternRows(GENE_SCHEMA), _PatternRows(DRUG_SCHEMA)
     pattern_of: dict[int, tuple[int, SampleReport]] = {}
-    advice_rows: dict[int, tuple[tuple[Advice, ...], list[dict[str, Any]]]] = {}
     counted = [0, 0]
     done = 0
     sample_ids: list[str] = []
@@ -275,8 +295,7 @@ def write_cohort(
             found = pattern_of.get(id(report))
             if found is None:
                 found = pattern_of[id(report)] = (len(pattern_of), report)
-                gene_rows.add(_gene_rows(report))
-                drug_rows.add(_drug_rows(report, advice_rows))
+                _add_report(gene_rows, drug_rows, report)
             sample_ids.append(sample_id)
             patterns.append(found[0])
             done += 1
