@@ -318,7 +318,9 @@ def _profilers(
     stacks, PREFIX.RATE.N.txt for worker N, read by bench/api_profile.py."""
     if profile is None:
         return []
-    command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--format", "raw", "--rate"]
+    # PYSPY_OPTIONS: more py-spy options, e.g. --native for the C frames under the event loop.
+    extra = os.environ.get("PYSPY_OPTIONS", "")
+    command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", extra, "--format", "raw", "--rate"]
     return [
         subprocess.Popen(
             f"sleep {warmup}; exec {' '.join(command)} 250 --nonblocking --duration"
@@ -426,9 +428,7 @@ def run(args: argparse.Namespace) -> list[Step]:
                     else:
                         for number, rate in enumerate(args.rates):
                             step = Step(kind, processes, rate, args.seconds)
-                            measure(
-                                port, pids, cast, step, args.warmup, number, None, args.profile
-                            )
+                            measure(port, pids, cast, step, args.warmup, number, None, args.profile)
                             print(row(step), flush=True)
                             steps.append(step)
     return steps

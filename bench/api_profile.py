@@ -94,9 +94,7 @@ def read(paths: list[Path]) -> list[tuple[list[str], int]]:
 def table(title: str, counts: Counter[str], total: int, requests: int | None) -> str:
     lines = [f"| {title} | samples | share | CPU ms/request |", "|---|---|---|---|"]
     for name, count in counts.most_common():
-        per_request = (
-            f"{1000 * count / SAMPLE_RATE / requests:.2f}" if requests else "–"
-        )
+        per_request = f"{1000 * count / SAMPLE_RATE / requests:.2f}" if requests else "–"
         lines.append(f"| {name} | {count} | {100 * count / total:.1f} % | {per_request} |")
     return "\n".join(lines)
 

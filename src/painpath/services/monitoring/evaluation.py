@@ -196,11 +196,11 @@ def evaluate_patient(
     With a `PatientAccess` the request's actor raises them; with a bare `Patient` (the daily
     sweep) painpath itself does, and the evaluation is audited as a system read.
     """
+    if not inputs:
+        return []
     patient = who.patient if isinstance(who, PatientAccess) else who
     actor: Actor | None = who.actor if isinstance(who, PatientAccess) else None
     day = today or local_today(patient)
-    if not inputs:
-        return []
     settings = settings_for(session, patient.id)
     snapshot = build_snapshot(session, patient, day, settings, inputs)
     candidates = evaluate_alerts(snapshot, day, overrides=settings.overrides, inputs=inputs)
