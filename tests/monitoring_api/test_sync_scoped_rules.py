@@ -10,13 +10,14 @@ lost or opened twice. Dates are the patient's local days (America/Chicago), as t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from painpath.models import Alert, Patient
 from painpath.monitoring.alerts import ALL_INPUTS, SnapshotInput, evaluate_alerts, rules_reading
@@ -35,6 +36,7 @@ from tests.monitoring_api.stored import (
     response,
     stored,
 )
+from tests.monitoring_api.test_sync_statements import statements
 from tests.support.cohort import Cast
 
 OXYCODONE_5MG = "1049621"
@@ -107,7 +109,27 @@ def worse_week_and_prn_overuse(prescription_id: int, today: date) -> dict[str, A
     return {"batch_id": "worse", "items": entries + doses}
 
 
-def test_a_sync_raises_its_rules_alerts_and_the_sweep_the_rest_none_lost_none_twice(
+@dataclass(frozen=True)
+class Scene:
+    """The home patient's app posting sync batches, on the patient's local today."""
+
+    app: FastAPI
+    client: TestClient
+    patient: Headers
+    home: str
+    patient_id: int
+    prescription_id: int
+    today: date
+
+    def sync(self, body: dict[str, Any]) -> dict[str, Any]:
+        posted = self.client.post(f"{self.home}/sync", json=body, headers=self.patient)
+        assert posted.status_code == 200, posted.text
+        answer: dict[str, Any] = posted.json()
+        return answer
+
+
+@pytest.fixture
+def scene(
     app: FastAPI,
     client: TestClient,
     patient: Headers,
@@ -115,12 +137,17 @@ def test_a_sync_raises_its_rules_alerts_and_the_sweep_the_rest_none_lost_none_tw
     home: str,
     prescription_id: int,
     today: date,
+) -> Scene:
+    return Scene(app, client, patient, home, cast.home_patient_id, prescription_id, today)
+
+
+def test_a_sync_raises_its_rules_alerts_and_the_sweep_the_rest_none_lost_none_twice(
+    scene: Scene,
 ) -> None:
-    patient_id = cast.home_patient_id
+    app, patient_id, today = scene.app, scene.patient_id, scene.today
     history(app, patient_id, today)
-    body = worse_week_and_prn_overuse(prescription_id, today)
-    posted = client.post(f"{home}/sync", json=body, headers=patient)
-    assert posted.status_code == 200, posted.text
+    body = worse_week_and_prn_overuse(scene.prescription_id, today)
+    scene.sync(body)
     expected = full_evaluation(app, patient_id, today)
     fed = set(rules_reading({SnapshotInput.pain, SnapshotInput.prn}))
     assert fed == {"pain_worsening", "opioid_prn_overuse"}
@@ -142,38 +169,26 @@ def test_a_sync_raises_its_rules_alerts_and_the_sweep_the_rest_none_lost_none_tw
     assert len(after_sweep) == len(set(after_sweep))  # nothing opened twice
 
     # The same again, then another sync and sweep: nothing new, nothing doubled.
-    again = client.post(f"{home}/sync", json=body | {"batch_id": "resent"}, headers=patient)
-    assert again.status_code == 200, again.text
-    assert again.json()["duplicates"] == len(body["items"])
+    again = scene.sync(body | {"batch_id": "resent"})
+    assert again["duplicates"] == len(body["items"])
     sweep(app.state.session_factory)
     assert alerts_of(app, patient_id) == after_sweep
 
 
-def test_no_data_is_raised_by_the_sweep_not_by_a_late_sync(
-    app: FastAPI,
-    client: TestClient,
-    patient: Headers,
-    cast: Cast,
-    home: str,
-    prescription_id: int,
-    today: date,
-) -> None:
+def test_no_data_is_raised_by_the_sweep_not_by_a_late_sync(scene: Scene) -> None:
     """A dose log from 9 days ago arrives late: the full evaluation says "no data for 8 days";
     the sync (a dose log feeds only the as-needed rule) leaves it to the sweep, which raises
     it once."""
-    patient_id = cast.home_patient_id
+    app, patient_id, today = scene.app, scene.patient_id, scene.today
     with stored(app) as session:
         diary(session, patient_id, today - timedelta(days=12), 4)
     late = {
         "kind": "dose_log",
         "client_id": "late",
-        "medication_request_id": prescription_id,
+        "medication_request_id": scene.prescription_id,
         "effective_at": at(today - timedelta(days=9), 8).isoformat(),
     }
-    posted = client.post(
-        f"{home}/sync", json={"batch_id": "late", "items": [late]}, headers=patient
-    )
-    assert posted.status_code == 200, posted.text
+    scene.sync({"batch_id": "late", "items": [late]})
     expected = full_evaluation(app, patient_id, today)
     assert [rule_of(key) for key in expected] == ["no_data"]
     assert alerts_of(app, patient_id) == []
@@ -182,9 +197,7 @@ def test_no_data_is_raised_by_the_sweep_not_by_a_late_sync(
     assert alerts_of(app, patient_id) == [("no_data", key) for key in expected]
 
 
-def test_a_batch_with_nothing_any_rule_reads_runs_no_rule(
-    app: FastAPI, client: TestClient, patient: Headers, home: str
-) -> None:
+def test_a_batch_with_nothing_any_rule_reads_runs_no_rule(scene: Scene) -> None:
     """A blood-pressure reading feeds no rule: no snapshot is read at all."""
     reading = {
         "kind": "observation",
@@ -196,20 +209,9 @@ def test_a_batch_with_nothing_any_rule_reads_runs_no_rule(
         "unit": "mm[Hg]",
         "effective_at": "2026-11-30T08:00:00-06:00",
     }
-    statements: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(app.state.engine, "before_cursor_execute", note)
-    try:
-        posted = client.post(
-            f"{home}/sync", json={"batch_id": "bp", "items": [reading]}, headers=patient
-        )
-    finally:
-        event.remove(app.state.engine, "before_cursor_execute", note)
-    assert posted.status_code == 200, posted.text
-    rule_reads = [s for s in statements if "alert_threshold" in s or "pain_diary_entries" in s]
+    with statements(scene.app) as seen:
+        scene.sync({"batch_id": "bp", "items": [reading]})
+    rule_reads = [s for s in seen if "alert_threshold" in s or "pain_diary_entries" in s]
     assert not rule_reads, rule_reads
 
 
