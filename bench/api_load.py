@@ -318,7 +318,8 @@ def _profilers(
     stacks, PREFIX.RATE.N.txt for worker N, read by bench/api_profile.py."""
     if profile is None:
         return []
-    # PYSPY_OPTIONS: more py-spy options, e.g. --native for the C frames under the event loop.
+    # PYSPY_OPTIONS: more py-spy options, e.g. --gil (only samples holding the GIL); not --native,
+    # which py-spy refuses with --nonblocking. py-spy's own errors go to stderr.
     extra = os.environ.get("PYSPY_OPTIONS", "")
     command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", extra, "--format", "raw", "--rate"]
     return [
@@ -327,7 +328,6 @@ def _profilers(
             f" {int(step.seconds)} --threads -p {pid} -o {profile}.{step.offered:g}.{number}.txt",
             shell=True,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
         )
         for number, pid in enumerate(pids.workers())
     ]
@@ -487,7 +487,7 @@ def main() -> None:
         "--profile",
         type=Path,
         metavar="PREFIX",
-        help="py-spy each worker during every step's counted seconds: PREFIX.N.txt (collapsed)",
+        help="py-spy each worker in every step's counted seconds: PREFIX.RATE.N.txt (collapsed)",
     )
     parser.add_argument("--quick", action="store_true", help="10 s steps, 25/50 req/s, SQLite")
     args = parser.parse_args()
