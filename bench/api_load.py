@@ -281,15 +281,19 @@ def measure(
     warmup: float,
     seed_value: int,
     kinds: tuple[str, ...] | None = None,
+    profile: Path | None = None,
 ) -> Step:
     total = int(step.offered * (warmup + step.seconds))
     calls = plan(cast, total, seed_value, port, kinds)
+    profilers = _profilers(pids, profile, warmup, step)
     step.load_before = os.getloadavg()[0]
     cpu_before, db_before = _cpu_seconds(pids.server), pids.database_cpu()
     workers_before = {pid: _cpu_seconds(pid) for pid in pids.workers()}
     own_before, wall_before = _own_cpu(), time.monotonic()
     outcome = asyncio.run(loadgen.run("127.0.0.1", port, calls, step.offered, warmup))
     wall = time.monotonic() - wall_before
+    for profiler in profilers:
+        profiler.wait(timeout=60)
     server_cpu, db_cpu = _cpu_seconds(pids.server) - cpu_before, pids.database_cpu() - db_before
     own_cpu = _own_cpu() - own_before
     step.worker_cpu_percent = [
@@ -305,6 +309,28 @@ def measure(
     step.connections = outcome.connections
     step.load_after = os.getloadavg()[0]
     return summarize(step, outcome.results, outcome.counted_seconds)
+
+
+def _profilers(
+    pids: Servers, profile: Path | None, warmup: float, step: Step
+) -> list[subprocess.Popen[bytes]]:
+    """py-spy sampling each worker for the counted part of the step (`--profile`): collapsed
+    stacks, PREFIX.RATE.N.txt for worker N, read by bench/api_profile.py."""
+    if profile is None:
+        return []
+    # PYSPY_OPTIONS: more py-spy options, e.g. --gil (only samples holding the GIL); not --native,
+    # which py-spy refuses with --nonblocking. py-spy's own errors go to stderr.
+    extra = os.environ.get("PYSPY_OPTIONS", "")
+    command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", extra, "--format", "raw", "--rate"]
+    return [
+        subprocess.Popen(
+            f"sleep {warmup}; exec {' '.join(command)} 250 --nonblocking --duration"
+            f" {int(step.seconds)} --threads -p {pid} -o {profile}.{step.offered:g}.{number}.txt",
+            shell=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for number, pid in enumerate(pids.workers())
+    ]
 
 
 def summarize(step: Step, results: list[tuple[str, float, str]], counted: float) -> Step:
@@ -402,7 +428,7 @@ def run(args: argparse.Namespace) -> list[Step]:
                     else:
                         for number, rate in enumerate(args.rates):
                             step = Step(kind, processes, rate, args.seconds)
-                            measure(port, pids, cast, step, args.warmup, number)
+                            measure(port, pids, cast, step, args.warmup, number, None, args.profile)
                             print(row(step), flush=True)
                             steps.append(step)
     return steps
@@ -456,6 +482,12 @@ def main() -> None:
         type=float,
         metavar="RATE",
         help="each kind of request alone at RATE: server/database CPU per request",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="PREFIX",
+        help="py-spy each worker in every step's counted seconds: PREFIX.RATE.N.txt (collapsed)",
     )
     parser.add_argument("--quick", action="store_true", help="10 s steps, 25/50 req/s, SQLite")
     args = parser.parse_args()

@@ -105,9 +105,8 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
         found_token = accounts.live_token(session, credentials.strip())
         if found_token is None:
             raise NotAuthenticated("the bearer token is invalid, expired or revoked")
-        token_row, token_user = found_token
-        request.state.credential = sessions.token_credential(token_row)
-        return Actor.of(token_user)
+        actor, request.state.credential = found_token
+        return actor
     found = cookie_session(request, session)
     if found is None or not found[0].mfa_satisfied:
         return None

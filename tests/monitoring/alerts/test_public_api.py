@@ -21,10 +21,10 @@ from painpath.monitoring.alerts import (
 )
 
 ALERTS = {
-    "PHQ9_ITEM9_FLAG", "AlertCandidate", "AlertEvent", "AlertKnowledge", "AlertState",
-    "AlertStatus", "DailyValue", "InvalidAlertTransition", "PatientSnapshot", "PrnUse",
-    "QuestionnaireResult", "RuleDefinition", "Severity", "alert_knowledge", "check_overrides",
-    "evaluate_alerts", "thresholds_for",
+    "ALL_INPUTS", "PHQ9_ITEM9_FLAG", "AlertCandidate", "AlertEvent", "AlertKnowledge",
+    "AlertState", "AlertStatus", "DailyValue", "InvalidAlertTransition", "PatientSnapshot",
+    "PrnUse", "QuestionnaireResult", "RuleDefinition", "Severity", "SnapshotInput",
+    "alert_knowledge", "check_overrides", "evaluate_alerts", "rules_reading", "thresholds_for",
 }  # fmt: skip
 ADHERENCE = {
     "EARLY_REFILL_SHARE", "MAX_PERIOD_DAYS", "PDC_ADHERENT", "DoseAdherence", "DoseLog",

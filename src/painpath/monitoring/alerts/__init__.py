@@ -2,7 +2,7 @@
 overrides, evaluated over a snapshot of one patient's recent data into de-duplicated alert
 candidates, and the open → acknowledged → resolved lifecycle. See docs/alerts.md."""
 
-from painpath.monitoring.alerts.engine import AlertCandidate, evaluate_alerts
+from painpath.monitoring.alerts.engine import AlertCandidate, evaluate_alerts, rules_reading
 from painpath.monitoring.alerts.knowledge import (
     AlertKnowledge,
     RuleDefinition,
@@ -18,14 +18,17 @@ from painpath.monitoring.alerts.lifecycle import (
     InvalidAlertTransition,
 )
 from painpath.monitoring.alerts.snapshot import (
+    ALL_INPUTS,
     PHQ9_ITEM9_FLAG,
     DailyValue,
     PatientSnapshot,
     PrnUse,
     QuestionnaireResult,
+    SnapshotInput,
 )
 
 __all__ = [
+    "ALL_INPUTS",
     "PHQ9_ITEM9_FLAG",
     "AlertCandidate",
     "AlertEvent",
@@ -39,8 +42,10 @@ __all__ = [
     "QuestionnaireResult",
     "RuleDefinition",
     "Severity",
+    "SnapshotInput",
     "alert_knowledge",
     "check_overrides",
     "evaluate_alerts",
+    "rules_reading",
     "thresholds_for",
 ]

@@ -9,7 +9,7 @@ same key, so the store keeps one open alert per episode; a new run after a quiet
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -23,8 +23,8 @@ from painpath.monitoring.alerts.knowledge import (
     check_overrides,
     thresholds_for,
 )
-from painpath.monitoring.alerts.rules import RULES, Finding, Rule
-from painpath.monitoring.alerts.snapshot import PatientSnapshot
+from painpath.monitoring.alerts.rules import RULE_INPUTS, RULES, Finding, Rule
+from painpath.monitoring.alerts.snapshot import ALL_INPUTS, PatientSnapshot, SnapshotInput
 
 #: How far back the engine looks for the start of a window rule's episode.
 MAX_EPISODE_DAYS = 180
@@ -78,18 +78,29 @@ def _key(snap: PatientSnapshot, rule_id: str, finding: Finding, episode: str) ->
     return ":".join(parts)
 
 
+def rules_reading(inputs: Collection[SnapshotInput]) -> tuple[str, ...]:
+    """The rules that read any of `inputs`: those whose findings a change there can alter."""
+    return tuple(rule_id for rule_id in RULES if RULE_INPUTS[rule_id] & set(inputs))
+
+
 def evaluate_alerts(
-    snapshot: PatientSnapshot, today: date, *, overrides: Overrides | None = None
+    snapshot: PatientSnapshot,
+    today: date,
+    *,
+    overrides: Overrides | None = None,
+    inputs: Collection[SnapshotInput] = ALL_INPUTS,
 ) -> tuple[AlertCandidate, ...]:
     """Every alert the patient's data raise on `today`, most severe first.
 
     `overrides` replace default thresholds per rule, e.g. `{"pain_worsening": {"points": 3}}`;
-    an unknown rule or threshold raises ValueError.
+    an unknown rule or threshold raises ValueError. `inputs`: run only the rules that read
+    one of these snapshot parts (the other parts may be left empty).
     """
     check_overrides(overrides or {})
     knowledge = alert_knowledge()
     found: list[AlertCandidate] = []
-    for rule_id, rule in RULES.items():
+    for rule_id in rules_reading(inputs):
+        rule = RULES[rule_id]
         definition = knowledge.rules[rule_id]
         t = thresholds_for(rule_id, overrides)
         for finding in rule(snapshot, today, t):

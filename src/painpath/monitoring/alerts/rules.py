@@ -10,7 +10,7 @@ from typing import Any
 
 from painpath.kit.text import counted
 from painpath.monitoring.adherence import early_refills, prn_overuse
-from painpath.monitoring.alerts.snapshot import PHQ9_ITEM9_FLAG, PatientSnapshot
+from painpath.monitoring.alerts.snapshot import PHQ9_ITEM9_FLAG, PatientSnapshot, SnapshotInput
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,4 +225,15 @@ RULES: dict[str, Rule] = {
     "opioid_prn_overuse": opioid_prn_overuse,
     "opioid_early_refill": opioid_early_refill,
     "no_data": no_data,
+}
+
+#: The snapshot parts each rule reads (its thresholds and the day aside).
+RULE_INPUTS: dict[str, frozenset[SnapshotInput]] = {
+    "pain_worsening": frozenset({SnapshotInput.pain}),
+    "phq9_item9": frozenset({SnapshotInput.questionnaires}),
+    "activity_drop": frozenset({SnapshotInput.steps}),
+    "pdc_low": frozenset({SnapshotInput.adherence}),
+    "opioid_prn_overuse": frozenset({SnapshotInput.prn}),
+    "opioid_early_refill": frozenset({SnapshotInput.opioid_fills}),
+    "no_data": frozenset({SnapshotInput.last_data}),
 }

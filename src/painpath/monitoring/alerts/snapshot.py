@@ -10,12 +10,30 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from types import MappingProxyType
 
 from painpath.kit.clock import as_utc, time_zone
 from painpath.monitoring.adherence import Fill, PdcResult
 
 PHQ9_ITEM9_FLAG = "phq9_item9_positive"
+
+
+class SnapshotInput(StrEnum):
+    """A part of the snapshot, read from its own data: a rule names the parts it reads, so an
+    evaluation after new data can build only those parts and run only those rules."""
+
+    pain = "pain"  # `pain` and `pain_baseline`
+    questionnaires = "questionnaires"
+    steps = "steps"
+    adherence = "adherence"
+    prn = "prn"
+    opioid_fills = "opioid_fills"
+    last_data = "last_data"  # `last_data_at` and `monitoring_start`
+
+
+#: Every part: a full evaluation (the daily sweep) builds them all.
+ALL_INPUTS = frozenset(SnapshotInput)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from painpath import audit
@@ -38,6 +39,9 @@ from painpath.services.errors import (
 )
 from painpath.services.identity import login_throttle, sessions
 from painpath.services.identity.login_throttle import ThrottlePolicy
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 
 def authenticate(
@@ -109,22 +113,45 @@ def issue_token(session: Session, *, user: User, minutes: int) -> tuple[str, dat
     return token, expires_at
 
 
-def live_token(session: Session, token: str) -> tuple[ApiToken, User] | None:
-    """The token and its user when the token is unrevoked, unexpired and the user active.
+_TOKENS = cast("Table", ApiToken.__table__)
+_USERS = cast("Table", User.__table__)
+# Built once (a Core statement over the tables: no ORM entities, and its compiled form is cached
+# under a key computed once): it runs on every bearer request.
+_LIVE_TOKEN = (
+    select(
+        _TOKENS.c.id,
+        _TOKENS.c.created_at,
+        _USERS.c.id,
+        _USERS.c.username,
+        _USERS.c.role,
+        _USERS.c.patient_id,
+    )
+    .join_from(_TOKENS, _USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .where(
+        _TOKENS.c.token_sha256 == bindparam("digest"),
+        _TOKENS.c.revoked_at.is_(None),
+        _TOKENS.c.expires_at > bindparam("now"),
+        _USERS.c.is_active.is_(True),
+    )
+)
+
+
+def live_token(session: Session, token: str) -> tuple[Actor, sessions.Credential] | None:
+    """Who the token speaks for, and the credential, when the token is unrevoked, unexpired and
+    its user active.
 
     One statement on every bearer request: the token's unique digest index, joined to its user
     (no cache, so a revocation or deactivation holds from the next request on)."""
-    found = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(
-            ApiToken.token_sha256 == _token_digest(token),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > utcnow(),
-            User.is_active.is_(True),
-        )
-    ).one_or_none()
-    return None if found is None else (found[0], found[1])
+    found = (
+        session.connection()
+        .execute(_LIVE_TOKEN, {"digest": _token_digest(token), "now": utcnow()})
+        .one_or_none()
+    )
+    if found is None:
+        return None
+    token_id, created_at, user_id, username, role, patient_id = found
+    actor = Actor(user_id, username, Role(role), patient_id)
+    return actor, sessions.token_credential(token_id, user_id, created_at)
 
 
 def revoke_token(session: Session, token: str) -> None:

@@ -66,8 +66,8 @@ def session_credential(row: AuthSession) -> Credential:
     return Credential("session", row.id, row.user_id, row.authenticated_at, row.mfa_satisfied)
 
 
-def token_credential(row: ApiToken) -> Credential:
-    return Credential("token", row.id, row.user_id, row.created_at, True)
+def token_credential(token_id: int, user_id: int, created_at: datetime) -> Credential:
+    return Credential("token", token_id, user_id, created_at, True)
 
 
 def end_session(session: Session, sid: str) -> None:

@@ -1,9 +1,12 @@
 """Run the alert rules on a patient's stored data: build the rules' snapshot from the database,
 evaluate it with the patient's own thresholds, and store what it raises (deduplicated).
 
-Called after every sync batch, in the batch's transaction (alerts reach the dashboard with the
-data that raised them), and by the daily sweep `painpath monitoring evaluate` for every patient
-(rules such as "no data for 3 days" fire without any new data).
+Two callers. After a sync batch, in the batch's transaction (alerts reach the dashboard with the
+data that raised them), only the rules that read what the batch added run, on a snapshot of
+only those parts (`inputs`): a diary entry runs the pain rule, a dose log the as-needed opioid
+rule, and so on. The daily sweep `painpath monitoring evaluate` runs every rule for every
+patient: the rules that fire because time passed with no new data ("no data for 3 days", a
+PDC treatment period reaching 91 days, a window rule whose week moved on) fire there.
 
 Fills feed two rules. Opioid early refill: every opioid fill. Low PDC: the PQA method per drug
 class over the measurement year to date (1 January of `today`'s year to `today`), for fills not
@@ -32,7 +35,13 @@ from painpath.models.medication import MedicationRequest
 from painpath.models.medication_fill import MedicationFill
 from painpath.models.patient import Patient
 from painpath.monitoring.adherence import Fill, PdcResult, pdc
-from painpath.monitoring.alerts import PatientSnapshot, alert_knowledge, evaluate_alerts
+from painpath.monitoring.alerts import (
+    ALL_INPUTS,
+    PatientSnapshot,
+    SnapshotInput,
+    alert_knowledge,
+    evaluate_alerts,
+)
 from painpath.monitoring.alerts.engine import MAX_EPISODE_DAYS
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring.alerts import raise_alerts
@@ -113,25 +122,47 @@ def class_pdc(fills: list[MedicationFill], today: date, prn: set[int]) -> dict[s
 
 
 def build_snapshot(
-    session: Session, patient: Patient, today: date, settings: AlertSettings | None = None
+    session: Session,
+    patient: Patient,
+    today: date,
+    settings: AlertSettings | None = None,
+    inputs: frozenset[SnapshotInput] = ALL_INPUTS,
 ) -> PatientSnapshot:
     """What the alert rules read about `patient`, as of the local day `today` (`settings`: the
-    patient's alert settings, when the caller has read them already)."""
+    patient's alert settings, when the caller has read them already); only the parts in
+    `inputs` are read, the others are left empty."""
     zone: ZoneInfo = time_zone(patient.time_zone)
     settings = settings or settings_for(session, patient.id)
     since = today - timedelta(days=_history_days(settings.overrides))
-    fills = stored_fills(session, patient.id, min(since, date(today.year, 1, 1)), today)
-    as_needed = as_needed_orders(session, patient.id)
-    last_data, started = data_span(session, patient.id, zone)
+    fills: list[MedicationFill] = []
+    if inputs & {SnapshotInput.adherence, SnapshotInput.opioid_fills}:
+        fills = stored_fills(session, patient.id, min(since, date(today.year, 1, 1)), today)
+    as_needed: list[MedicationRequest] = []
+    if inputs & {SnapshotInput.adherence, SnapshotInput.prn}:
+        as_needed = as_needed_orders(session, patient.id)
+    last_data, started = None, None
+    if SnapshotInput.last_data in inputs:
+        last_data, started = data_span(session, patient.id, zone)
+    need = inputs.__contains__
     return PatientSnapshot(
         patient_id=str(patient.id),
         time_zone=patient.time_zone,
-        pain=tuple(v for v in pain_values(session, patient, zone) if v.day <= today),
+        pain=tuple(v for v in pain_values(session, patient, zone) if v.day <= today)
+        if need(SnapshotInput.pain)
+        else (),
         pain_baseline=settings.pain_baseline,
-        questionnaires=tuple(questionnaire_results(session, patient, zone, since)),
-        steps=tuple(v for v in step_values(session, patient, zone, since) if v.day <= today),
-        adherence=class_pdc(fills, today, {order.id for order in as_needed}),
-        prn=tuple(prn_uses(session, patient, zone, since, opioids_only=True, orders=as_needed)),
+        questionnaires=tuple(questionnaire_results(session, patient, zone, since))
+        if need(SnapshotInput.questionnaires)
+        else (),
+        steps=tuple(v for v in step_values(session, patient, zone, since) if v.day <= today)
+        if need(SnapshotInput.steps)
+        else (),
+        adherence=class_pdc(fills, today, {order.id for order in as_needed})
+        if need(SnapshotInput.adherence)
+        else {},
+        prn=tuple(prn_uses(session, patient, zone, since, opioids_only=True, orders=as_needed))
+        if need(SnapshotInput.prn)
+        else (),
         opioid_fills=tuple(as_fill(row) for row in fills if row.drug_class == OPIOID),
         last_data_at=last_data,
         monitoring_start=started,
@@ -153,20 +184,26 @@ def _resolved_keys(session: Session, patient_id: int, keys: list[str]) -> set[st
 
 
 def evaluate_patient(
-    session: Session, who: PatientAccess | Patient, today: date | None = None
+    session: Session,
+    who: PatientAccess | Patient,
+    today: date | None = None,
+    inputs: frozenset[SnapshotInput] = ALL_INPUTS,
 ) -> list[Alert]:
-    """Evaluate every rule for the patient on `today` (default: the patient's local today) and
-    open an alert for each new episode; the alerts opened.
+    """Evaluate the rules for the patient on `today` (default: the patient's local today) and
+    open an alert for each new episode; the alerts opened. `inputs`: only the rules that read
+    these snapshot parts (new data there), on a snapshot of only them; default every rule.
 
     With a `PatientAccess` the request's actor raises them; with a bare `Patient` (the daily
     sweep) painpath itself does, and the evaluation is audited as a system read.
     """
+    if not inputs:
+        return []
     patient = who.patient if isinstance(who, PatientAccess) else who
     actor: Actor | None = who.actor if isinstance(who, PatientAccess) else None
     day = today or local_today(patient)
     settings = settings_for(session, patient.id)
-    snapshot = build_snapshot(session, patient, day, settings)
-    candidates = evaluate_alerts(snapshot, day, overrides=settings.overrides)
+    snapshot = build_snapshot(session, patient, day, settings, inputs)
+    candidates = evaluate_alerts(snapshot, day, overrides=settings.overrides, inputs=inputs)
     handled = _resolved_keys(session, patient.id, [c.dedup_key for c in candidates])
     if not isinstance(who, PatientAccess):
         audit.record(

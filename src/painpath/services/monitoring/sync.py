@@ -1,6 +1,7 @@
 """A mobile client's sync batch: all items in one transaction, or none; a retry of the same
-batch id gets the first answer back and adds nothing. A stored batch runs the alert rules in
-the same transaction, so an alert its data raise commits with it."""
+batch id gets the first answer back and adds nothing. A stored batch runs the alert rules that
+read what it added in the same transaction, so an alert its data raise commits with it (the
+rules that fire because time passed run in the daily sweep)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ from painpath.models.medication import MedicationAdministration, MedicationReque
 from painpath.models.observation import Observation
 from painpath.models.pain_diary import PainDiaryEntry
 from painpath.models.sync import SyncBatch
+from painpath.monitoring.alerts import SnapshotInput
 from painpath.schemas.monitoring_sync import (
     DoseLogItem,
+    MedicationFillItem,
     ObservationItem,
     PainDiaryItem,
+    QuestionnaireResponseItem,
     SyncBatchIn,
     SyncBatchResult,
     SyncItemResult,
@@ -36,6 +40,11 @@ from painpath.services.monitoring.ingest import (
     new_observation,
     prescriptions,
     store_item,
+)
+from painpath.services.monitoring.series import PAIN_NRS_LOINC, STEPS_LOINC
+
+BatchItem = (
+    ObservationItem | PainDiaryItem | DoseLogItem | QuestionnaireResponseItem | MedicationFillItem
 )
 
 
@@ -177,8 +186,32 @@ def receive_batch(
             field="batch_id",
         ) from error
     access.note_resource(row.id)
-    evaluate_patient(session, access)
+    evaluate_patient(session, access, inputs=_changed_inputs(batch.items, results))
     return response, False
+
+
+def _changed_inputs(
+    items: list[BatchItem], results: list[SyncItemResult]
+) -> frozenset[SnapshotInput]:
+    """The alert snapshot's parts the batch's new items change: the rules to run after it."""
+    changed: set[SnapshotInput] = set()
+    for item, result in zip(items, results, strict=True):
+        if result.status == "created":
+            changed |= _inputs_of(item)
+    return frozenset(changed)
+
+
+def _inputs_of(item: BatchItem) -> set[SnapshotInput]:
+    if isinstance(item, PainDiaryItem):
+        return {SnapshotInput.pain}
+    if isinstance(item, DoseLogItem):
+        return {SnapshotInput.prn}
+    if isinstance(item, QuestionnaireResponseItem):  # PHQ-9 item 9; NRS and PEG pain
+        return {SnapshotInput.questionnaires, SnapshotInput.pain}
+    if isinstance(item, MedicationFillItem):
+        return {SnapshotInput.adherence, SnapshotInput.opioid_fills}
+    readings = {PAIN_NRS_LOINC: SnapshotInput.pain, STEPS_LOINC: SnapshotInput.steps}
+    return {readings[item.loinc_code]} if item.loinc_code in readings else set()
 
 
 def _response(batch: SyncBatchIn, results: list[SyncItemResult]) -> dict[str, Any]:
