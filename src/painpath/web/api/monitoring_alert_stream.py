@@ -42,7 +42,6 @@ RETRY_MILLISECONDS = 3000
 
 
 async def _events(
-    request: Request,
     hub: AlertHub,
     actor: Actor,
     key: CredentialKey,
@@ -53,10 +52,11 @@ async def _events(
     deadline = time.monotonic() + STREAM_SECONDS
     feed = Feed(actor, key, context, FeedCursor(floor))  # made here: it belongs to this loop
     with hub.subscribe(feed):
+        # A client that goes away ends the response, and with it this generator, at once
+        # (Starlette listens for the disconnect while streaming).
         while True:
-            for chunk in await feed.next():
-                yield chunk
-            if feed.ended or time.monotonic() >= deadline or await request.is_disconnected():
+            yield await feed.next()
+            if feed.ended or time.monotonic() >= deadline:
                 return
 
 
@@ -82,10 +82,10 @@ def alert_stream(
         last_event_id if last_event_id is not None else monitoring_alerts.latest_alert_id(session)
     )
     state = request.app.state
-    hub = alert_hub(state, state.engine, state.session_factory, CREDENTIAL_SECONDS)
+    hub = alert_hub(state, state.engine, CREDENTIAL_SECONDS)
     key = sessions.credential_key(request_credential(request))
     return StreamingResponse(
-        _events(request, hub, actor, key, request_context.get(), floor),
+        _events(hub, actor, key, request_context.get(), floor),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
