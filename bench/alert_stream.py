@@ -187,6 +187,7 @@ def _raise_alerts(factory: Any, patient_id: int, rate: float, seconds: float) ->
             )
             with unit_of_work(factory) as session:
                 patient = session.get(Patient, patient_id)
+                assert patient is not None
                 raised[0] += len(raise_alerts(session, patient, [alert]))
 
     thread = threading.Thread(target=run, daemon=True)
