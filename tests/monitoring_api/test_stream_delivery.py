@@ -1,18 +1,21 @@
 """How the alert hub hands deliveries to a stream: a reader that falls behind is closed with a
-reason and its queue stays bounded; keep-alives go only to streams sent nothing lately
-(issue 15)."""
+reason and its queue stays bounded; keep-alives go only to streams sent nothing lately; the
+hub's database work has an engine of its own (issue 15)."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from painpath.audit.context import RequestContext
 from painpath.auth.actor import Actor
+from painpath.db.engine import make_engine
 from painpath.models.enums import Role
 from painpath.web.alert_signal import (
     FELL_BEHIND_EVENT,
     HEARTBEAT_SECONDS,
     PENDING_BYTES,
+    AlertHub,
     Feed,
     FeedCursor,
     _hand_over,
@@ -74,3 +77,15 @@ def test_keep_alives_go_only_to_streams_whose_turn_it_is_and_that_were_sent_noth
     other_turn.turn = 3
     just_quiet.handed_at = now - HEARTBEAT_SECONDS / 2
     assert quiet([idle, busy, other_turn, just_quiet], 0, now) == [idle, just_quiet]
+
+
+def test_the_hub_reads_on_an_engine_of_its_own_unless_the_database_lives_in_memory(
+    tmp_path: Path,
+) -> None:
+    on_disk = make_engine(f"sqlite:///{tmp_path / 'painpath.sqlite3'}")
+    hub = AlertHub(on_disk, credential_seconds=5.0)
+    assert hub.engine is not on_disk
+    assert hub.engine.url == on_disk.url
+    # An in-memory database is one connection: a second engine would see another, empty one.
+    in_memory = make_engine("sqlite://")
+    assert AlertHub(in_memory, credential_seconds=5.0).engine is in_memory

@@ -209,6 +209,7 @@ class AlertHub:
 
     def __init__(self, engine: Engine, credential_seconds: float) -> None:
         self.engine = _own_engine(engine)
+        self._owns_engine = self.engine is not engine
         self.factory = make_session_factory(self.engine)
         self.credential_seconds = credential_seconds
         self._feeds: dict[Feed, None] = {}  # in the order they opened
@@ -316,7 +317,8 @@ class AlertHub:
             if now >= next_beat:
                 next_beat, turn = now + 1.0, (turn + 1) % HEARTBEAT_SECONDS
                 self._send([(feed, [KEEP_ALIVE], False) for feed in quiet(feeds, turn, now)])
-        self.engine.dispose()  # no stream is open: the hub holds no connection
+        if self._owns_engine:
+            self.engine.dispose()  # no stream is open: the hub holds no connection
 
     def _round(self, feeds: list[Feed], *, alerts_due: bool, check: bool) -> bool:
         """One transaction for every stream (see the module docstring); True when more alerts
