@@ -4,13 +4,14 @@ A stream runs no query and no timer of its own: the server process's `AlertHub` 
 process; web.alert_signal) learns of alerts — on PostgreSQL through LISTEN/NOTIFY, so an alert
 raised through another server process arrives too; on SQLite through one poll per process —,
 reads them once for all its streams, checks every stream's session or token, audits each alert
-it hands to a stream as a read, and writes the keep-alive comments of all streams in one pass.
+it hands over as a read once per user, and writes the keep-alive comments of quiet streams.
 The stream's task sleeps until the hub hands it something. Each event carries the alert id as
 its SSE `id`, so a reconnecting EventSource resumes after the last alert it saw
 (`Last-Event-ID`). The server ends a stream after `STREAM_SECONDS` (at the next keep-alive);
 browsers reconnect by themselves after `retry`. A stream whose credential ended gets a
-`signed-out` event within `CREDENTIAL_SECONDS` and closes. A stream's setup takes an admission
-slot like any request and gives it back once the stream starts (web.admission).
+`signed-out` event within `CREDENTIAL_SECONDS` and closes; one whose reader does not keep up
+gets `fell-behind` and closes (its browser reconnects and resumes). A stream's setup takes an
+admission slot like any request and gives it back once the stream starts (web.admission).
 """
 
 from __future__ import annotations
