@@ -7,7 +7,7 @@ reads them once for all its streams, checks every stream's session or token, aud
 it hands over as a read once per user, and writes the keep-alive comments of quiet streams.
 The stream's task sleeps until the hub hands it something. Each event carries the alert id as
 its SSE `id`, so a reconnecting EventSource resumes after the last alert it saw
-(`Last-Event-ID`). The server ends a stream after `STREAM_SECONDS` (at the next keep-alive);
+(`Last-Event-ID`). The server ends a stream after `STREAM_SECONDS` (at its next write);
 browsers reconnect by themselves after `retry`. A stream whose credential ended gets a
 `signed-out` event within `CREDENTIAL_SECONDS` and closes; one whose reader does not keep up
 gets `fell-behind` and closes (its browser reconnects and resumes). A stream's setup takes an
