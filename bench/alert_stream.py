@@ -1,19 +1,24 @@
-"""Database queries per second with N idle alert streams open, before and after the per-process
-alert watcher (issue 13): SQLite and PostgreSQL.
+"""Database queries per second with N alert streams open, before and after a change: idle
+(issue 13: the per-process alert watcher), or with alerts raised while counting (issue 15: the
+hub's one round per alert, audited once per user): SQLite and PostgreSQL.
 
     .venv/bin/python bench/alert_stream.py                       # both versions, both databases
     .venv/bin/python bench/alert_stream.py --streams 0 10 50 --seconds 20
     .venv/bin/python bench/alert_stream.py --before-commit 120a324
+    .venv/bin/python bench/alert_stream.py --before-commit 1dc34e7 --alerts-per-second 2
 
 "Before" is the tree at `--before-commit` (streams poll the database once a second each),
 exported with `git archive` to a temporary folder; "after" is this working tree. Each
 measurement runs in a fresh Python process with that version's `src` first on `sys.path`: it
 migrates a fresh database, adds a clinician with one patient, serves the app with uvicorn on a
 loopback port, opens N streams as the clinician, lets them settle, then counts every SQL
-statement the app's engine executes for `--seconds` (SQLAlchemy `before_cursor_execute`). The
-PostgreSQL listener's own connection runs one LISTEN when it starts and no query after (a
-notification is not a query), so it is not counted. No alert is raised while counting: this is
-the idle cost. Nothing here is a test; no number is asserted.
+statement the app's engines execute for `--seconds` (SQLAlchemy `before_cursor_execute` on
+every engine: the request pool's and the alert hub's own). The PostgreSQL listener's own
+connection runs one LISTEN when it starts and no query after (a notification is not a query),
+so it is not counted. Without `--alerts-per-second` no alert is raised while counting: this is
+the idle cost. With it, a thread raises that many alerts a second for the clinician's patient
+(each in its own transaction, as a sync POST would) and the audit rows written for the alerts'
+deliveries are counted too. Nothing here is a test; no number is asserted.
 """
 
 from __future__ import annotations
@@ -34,11 +39,11 @@ SECRET = "bench-alert-stream-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "Quartz-Meadow-8841-river"
 
 
-def measure(url: str, streams: int, seconds: float) -> dict[str, Any]:
+def measure(url: str, streams: int, seconds: float, alert_rate: float) -> dict[str, Any]:
     """One measurement, in this process (run with the version's src on sys.path)."""
     import httpx
     import uvicorn
-    from sqlalchemy import event
+    from sqlalchemy import Engine, event, func, select
 
     from painpath.config import Environment, Settings
     from painpath.db.migrate import upgrade
@@ -79,7 +84,7 @@ def measure(url: str, streams: int, seconds: float) -> dict[str, Any]:
     def count(*_: object) -> None:
         counted[0] += 1
 
-    event.listen(app.state.engine, "before_cursor_execute", count)
+    event.listen(Engine, "before_cursor_execute", count)
     import socket
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -122,9 +127,14 @@ def measure(url: str, streams: int, seconds: float) -> dict[str, Any]:
     for _ in holders:
         ready.acquire()
     time.sleep(3)  # let every stream's first read pass
+    delivery_rows = _delivery_rows(app.state.session_factory, select, func)
     start_count, start = counted[0], time.monotonic()
-    time.sleep(seconds)
+    raised = _raise_alerts(app.state.session_factory, patient.id, alert_rate, seconds)
+    time.sleep(max(start + seconds - time.monotonic(), 0))
     statements, elapsed = counted[0] - start_count, time.monotonic() - start
+    raised_count = raised()  # the raising thread has stopped: its own statements are counted
+    time.sleep(3)  # the last alert's deliveries
+    audited = _delivery_rows(app.state.session_factory, select, func) - delivery_rows
     stop.set()
     server.should_exit = True
     return {
@@ -132,7 +142,62 @@ def measure(url: str, streams: int, seconds: float) -> dict[str, Any]:
         "seconds": round(elapsed, 2),
         "statements": statements,
         "per_second": round(statements / elapsed, 2),
+        "alerts_raised": raised_count,
+        "delivery_audit_rows": audited,
     }
+
+
+def _delivery_rows(factory: Any, select: Any, func: Any) -> int:
+    from painpath.models import AuditEvent
+
+    with factory() as session:
+        query = select(func.count()).where(
+            AuditEvent.resource_type == "Alert", AuditEvent.action == "read"
+        )
+        return int(session.scalar(query))
+
+
+def _raise_alerts(factory: Any, patient_id: int, rate: float, seconds: float) -> Any:
+    """Raise `rate` alerts a second for `seconds` on a thread; a function that waits for it
+    and says how many it raised."""
+    if rate <= 0:
+        return lambda: 0
+    import datetime
+
+    from painpath.models import Patient
+    from painpath.monitoring.alerts import AlertCandidate, Severity
+    from painpath.services.monitoring.alerts import raise_alerts
+    from painpath.services.transaction import unit_of_work
+
+    raised = [0]
+
+    def run() -> None:
+        start = time.monotonic()
+        for n in range(int(rate * seconds)):
+            time.sleep(max(start + n / rate - time.monotonic(), 0))
+            alert = AlertCandidate(
+                rule_id="pain_worsening",
+                severity=Severity.moderate,
+                dedup_key=f"{patient_id}:pain_worsening:bench-{n}",
+                title="Pain worsening",
+                message="7-day mean pain up 2.4 points from baseline",
+                evidence={"baseline": 4.1, "mean": 6.5},
+                window_start=datetime.date(2026, 11, 24),
+                window_end=datetime.date(2026, 11, 30),
+            )
+            with unit_of_work(factory) as session:
+                patient = session.get(Patient, patient_id)
+                assert patient is not None
+                raised[0] += len(raise_alerts(session, patient, [alert]))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def wait() -> int:
+        thread.join()
+        return raised[0]
+
+    return wait
 
 
 def _export(commit: str, folder: Path) -> Path:
@@ -143,9 +208,12 @@ def _export(commit: str, folder: Path) -> Path:
     return folder / "src"
 
 
-def _run_one(source: Path, url: str, streams: int, seconds: float) -> dict[str, Any]:
+def _run_one(
+    source: Path, url: str, streams: int, seconds: float, alert_rate: float
+) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(source)}
     command = [sys.executable, __file__, "measure", url, str(streams), str(seconds)]
+    command.append(str(alert_rate))
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-3000:])
@@ -154,14 +222,16 @@ def _run_one(source: Path, url: str, streams: int, seconds: float) -> dict[str, 
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "measure":
-        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))))
+    if len(sys.argv) == 6 and sys.argv[1] == "measure":
+        url, streams, seconds, rate = sys.argv[2:]
+        print(json.dumps(measure(url, int(streams), float(seconds), float(rate))))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, nargs="+", default=[0, 10, 50])
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--before-commit", default="120a324")
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--alerts-per-second", type=float, default=0.0)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from tests.support.postgres import PostgresCluster
@@ -184,22 +254,30 @@ def main() -> None:
                         else:
                             assert cluster is not None
                             url = _fresh_database(cluster.url, f"bench_{n}")
-                        result = _run_one(source, url, streams, args.seconds)
+                        result = _run_one(
+                            source, url, streams, args.seconds, args.alerts_per_second
+                        )
                         rows.append({"backend": backend, "version": version, **result})
                         print(json.dumps(rows[-1]), flush=True)
     finally:
         if cluster is not None:
             cluster.stop()
-    print("\n| database | open streams | before (queries/s) | after (queries/s) |")
-    print("| --- | ---: | ---: | ---: |")
+    print(
+        "\n| database | open streams | alerts raised | before (queries/s) | after (queries/s)"
+        " | before: delivery audit rows | after: delivery audit rows |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for backend in args.backends:
         for streams in args.streams:
             found = {
-                r["version"]: r["per_second"]
-                for r in rows
-                if r["backend"] == backend and r["streams"] == streams
+                r["version"]: r for r in rows if r["backend"] == backend and r["streams"] == streams
             }
-            print(f"| {backend} | {streams} | {found['before']} | {found['after']} |")
+            before, after = found["before"], found["after"]
+            print(
+                f"| {backend} | {streams} | {after['alerts_raised']} | {before['per_second']}"
+                f" | {after['per_second']} | {before['delivery_audit_rows']}"
+                f" | {after['delivery_audit_rows']} |"
+            )
     print(f"\nload average at the end: {os.getloadavg()}")
 
 

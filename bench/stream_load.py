@@ -151,10 +151,17 @@ async def _hold(
 
 
 async def _phase(
-    base: str, pid: int, cast: Cast, streams: int, args: argparse.Namespace, seed_value: int
-) -> tuple[list[tuple[str, float, str]], list[tuple[str, float, str]], int, float, int]:
+    base: str,
+    pid: int,
+    cast: Cast,
+    streams: int,
+    args: argparse.Namespace,
+    seed_value: int,
+    url: str,
+) -> tuple[list[tuple[str, float, str]], list[tuple[str, float, str]], int, float, int, int]:
     """API and /health results, the streams that opened, the server's CPU % while measuring,
-    the alert events the streams received."""
+    the alert events the streams received, and on PostgreSQL the connections LISTENing for
+    alerts at the end (one per server process with a stream open; -1 on SQLite)."""
     port = int(base.rsplit(":", 1)[1])
     api_calls = plan(cast, int(args.rate * (args.warmup + args.seconds)), seed_value, port)
     health_request = loadgen.encode("GET", "/health", host="127.0.0.1", port=port, kind="health")
@@ -173,8 +180,23 @@ async def _phase(
     cpu = 100 * (_cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
     for spy in spies:
         await asyncio.to_thread(spy.wait)
+    listening = await asyncio.to_thread(_listening, url)
     alerts = await holder.close()
-    return api, health, opened, round(cpu, 1), alerts
+    return api, health, opened, round(cpu, 1), alerts, listening
+
+
+def _listening(url: str) -> int:
+    """PostgreSQL: the sessions whose last statement was a LISTEN (the alert hubs')."""
+    if not url.startswith("postgresql"):
+        return -1
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'"
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _spies(pid: int, profile: Path | None, seconds: float) -> list[subprocess.Popen[bytes]]:
@@ -211,22 +233,22 @@ async def _idle(
 
 
 @contextlib.contextmanager
-def _served(database: str, args: argparse.Namespace) -> Iterator[tuple[str, int, Cast]]:
+def _served(database: str, args: argparse.Namespace) -> Iterator[tuple[str, int, Cast, str]]:
     """A fresh `database` with the demo cohort seeded, served by `--processes` workers: the
-    base URL, the server's pid and the cast of tokens."""
+    base URL, the server's pid, the cast of tokens and the database URL."""
     with tempfile.TemporaryDirectory() as folder, _database(database, Path(folder)) as found:
         url = found[0]
         port = _free_port()
         env = environment(url, folder, port)
         cast = seed(url, env, args.patients)
         with _server("painpath", args.processes, env, port) as pid:
-            yield f"http://127.0.0.1:{port}", pid, cast
+            yield f"http://127.0.0.1:{port}", pid, cast, url
 
 
 def idle_run(args: argparse.Namespace) -> None:
     """Server CPU with 0 and with `--streams` idle streams, no other load (`--idle`)."""
     for database in args.databases:
-        with _served(database, args) as (base, pid, cast):
+        with _served(database, args) as (base, pid, cast, _):
             for streams in (0, args.streams):
                 profile = None
                 if args.py_spy and streams:
@@ -255,11 +277,11 @@ def _summary(results: list[tuple[str, float, str]]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for database in args.databases:
-        with _served(database, args) as (base, pid, cast):
+        with _served(database, args) as (base, pid, cast, url):
             for number, streams in enumerate((0, args.streams)):
                 load_before = os.getloadavg()[0]
-                api, health, opened, cpu, alerts = asyncio.run(
-                    _phase(base, pid, cast, streams, args, number)
+                api, health, opened, cpu, alerts, listening = asyncio.run(
+                    _phase(base, pid, cast, streams, args, number, url)
                 )
                 row = {
                     "database": database,
@@ -270,6 +292,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                     "health": _summary(health),
                     "server_cpu_percent": cpu,
                     "alert_events_received": alerts,
+                    "listening_connections": listening,
                     "load": f"{load_before:.2f} → {os.getloadavg()[0]:.2f}",
                 }
                 print(_row(row, rows[-1] if streams else None), flush=True)
@@ -291,15 +314,15 @@ def _row(row: dict[str, Any], baseline: dict[str, Any] | None) -> str:
         f"| {row['database']} | {row['processes']} | {row['streams']} | {health['p50_ms']} |"
         f" {health['p99_ms']} | {health_change} | {api['p50_ms']} | {api['p99_ms']} |"
         f" {api_change} | {api['errors'] + health['errors']} | {row['server_cpu_percent']} |"
-        f" {row['alert_events_received']} | {row['load']} |"
+        f" {row['alert_events_received']} | {row['listening_connections']} | {row['load']} |"
     )
 
 
 HEADER = (
     "| database | processes | open streams | /health p50 ms | /health p99 ms | change"
     " | API p50 ms | API p99 ms | change | errors | server CPU % | alert events to streams"
-    " | load before → after |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    " | LISTEN connections | load before → after |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 

@@ -1,6 +1,7 @@
 """Many open alert streams take no admission slot and no thread that requests need: one hub per
-process does their database work on one thread of its own, checks all their credentials at
-once, and reads a new alert once for all of them (issue 15)."""
+process does their database work on one thread and connection of its own, checks all their
+credentials at once, reads a new alert once for all of them and audits it once per user
+(issue 15)."""
 
 from __future__ import annotations
 
@@ -158,7 +159,7 @@ def test_one_check_per_process_covers_every_open_streams_credential(
             if "api_tokens" in statement:
                 checked.append(statement)
 
-        event.listen(app.state.engine, "before_cursor_execute", note)
+        event.listen(watch.engine, "before_cursor_execute", note)
         try:
             first = watch.checks
             deadline = time.monotonic() + 30
@@ -166,7 +167,7 @@ def test_one_check_per_process_covers_every_open_streams_credential(
                 time.sleep(0.05)
             rounds = watch.checks - first
         finally:
-            event.remove(app.state.engine, "before_cursor_execute", note)
+            event.remove(watch.engine, "before_cursor_execute", note)
     finally:
         stop.set()
         for holder in holders:
@@ -187,12 +188,14 @@ def test_a_new_alert_is_read_once_for_every_stream_and_reaches_only_those_who_ma
     headers = {name: cast.headers(client, name) for name in readers}
     opened = threading.Semaphore(0)
     first_alert: dict[str, list[int]] = {name: [] for name in readers}
+    request_ids: dict[str, list[str]] = {name: [] for name in readers}
 
     def hold(name: str) -> None:
         with (
             httpx.Client(base_url=live_url, timeout=60, trust_env=False) as http,
             http.stream("GET", "/api/monitoring/alerts/stream", headers=headers[name]) as stream,
         ):
+            request_ids[name].append(stream.headers["x-request-id"])
             events = sse_events(stream)
             next(events)  # retry:
             opened.release()
@@ -217,13 +220,15 @@ def test_a_new_alert_is_read_once_for_every_stream_and_reaches_only_those_who_ma
     def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
 
-    event.listen(app.state.engine, "before_cursor_execute", note)
+    # The hub reads on a connection of its own, never one from the requests' pool.
+    assert hub.engine is not app.state.engine
+    event.listen(hub.engine, "before_cursor_execute", note)
     try:
         [home_alert] = raise_for(app, home_id, candidate(home_id))
         for holder in holders[: readers["clinician"]]:
             holder.join(30)
     finally:
-        event.remove(app.state.engine, "before_cursor_execute", note)
+        event.remove(hub.engine, "before_cursor_execute", note)
     [away_alert] = raise_for(app, away_id, candidate(away_id))
     for holder in holders:
         holder.join(30)
@@ -237,12 +242,24 @@ def test_a_new_alert_is_read_once_for_every_stream_and_reaches_only_those_who_ma
     assert len(shared_reads) == 1
     assert not [s for s in statements if "care_team_participants.user_id =" in s]
     with app.state.session_factory() as session:
-        delivered = session.scalars(
-            select(AuditEvent.request_id).where(
+        delivered = session.execute(
+            select(AuditEvent.user_id, AuditEvent.request_id, AuditEvent.detail).where(
                 AuditEvent.resource_type == "Alert",
                 AuditEvent.action == "read",
-                AuditEvent.resource_id == str(home_alert),
+                AuditEvent.resource_id.in_([str(home_alert), str(away_alert)]),
             )
         ).all()
-    # Audited once per stream it was sent on, each with that stream's own request.
-    assert len(delivered) == len(set(delivered)) == readers["clinician"]
+    # Audited once per user it was sent to, not once per stream: with the request of one of
+    # that user's streams and how many streams it went on.
+    assert sorted((user_id, detail) for user_id, _, detail in delivered) == sorted(
+        [
+            (cast.user_ids["clinician"], f"sent on {readers['clinician']} open alert streams"),
+            (
+                cast.user_ids["other_clinician"],
+                f"sent on {readers['other_clinician']} open alert streams",
+            ),
+        ]
+    )
+    by_user = {user_id: request_id for user_id, request_id, _ in delivered}
+    assert by_user[cast.user_ids["clinician"]] in request_ids["clinician"]
+    assert by_user[cast.user_ids["other_clinician"]] in request_ids["other_clinician"]

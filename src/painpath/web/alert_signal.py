@@ -3,34 +3,51 @@ nothing and an alert costs one read for all streams, not one per stream.
 
 Measured before (issue 15): each stream read its own alerts in a transaction of its own
 whenever any alert was raised or changed — with 500 streams, 500 transactions per alert, which
-doubled the servers' CPU and raised `/health` p99 by 238 % under a light API load. Now:
+doubled the servers' CPU and raised `/health` p99 by 238 % under a light API load. Then, with
+one round per alert, each delivery was still audited per stream: ~240 audit rows per alert per
+process, hashed and appended under the audit chain's head lock, which every request of both
+processes needs (bench/README.md, open alert streams). Now:
 
 - **Learning of alerts.** On PostgreSQL a listener thread holds one connection that LISTENs on
-  `painpath_alerts`; the database NOTIFYs on every alert insert or update, in the writing
-  transaction (migration 2026-12-08-0600), so an alert raised through any server process
-  reaches the streams on all of them. On SQLite (one machine, no NOTIFY) the thread reads
-  `max(alerts.id)` once per `POLL_SECONDS` for the whole process. After the listener
+  `painpath_alerts` (one per process); the database NOTIFYs on every alert insert or update, in
+  the writing transaction (migration 2026-12-08-0600), so an alert raised through any server
+  process reaches the streams on all of them. On SQLite (one machine, no NOTIFY) the thread
+  reads `max(alerts.id)` once per `POLL_SECONDS` for the whole process. After the listener
   (re)connects the hub looks once more, so nothing raised while it was away is missed.
-- **Reading them, once.** The hub's worker thread then runs one round, in one transaction, for
-  all the process's streams: one statement per credential kind says which streams' sessions
-  and tokens are still live (`sessions.live_credentials`); one read fetches the alerts raised
-  since the last round (`alerts.alerts_after`); one more finds the staff on those patients'
-  active care teams (`auth.scope.care_team_staff`). Each stream is handed only the alerts its
-  caller may see (`auth.scope.may_see`), and each alert handed over is audited as a read with
-  that stream's own request context, in the same transaction. A stream that just connected
-  gets its own scoped catch-up read in the round (`alerts.alerts_for_feed`, after
-  `Last-Event-ID`). Nothing is handed over unless the round commits; a failed round is retried.
+- **Reading them, once.** The hub's worker thread then runs one round, in one transaction on a
+  connection of the hub's own (never one a request is waiting for), for all the process's
+  streams: one statement per credential kind says which streams' sessions and tokens are still
+  live (`sessions.live_credentials`); one read fetches the alerts raised since the last round
+  (`alerts.alerts_after`); one more finds the staff on those patients' active care teams
+  (`auth.scope.care_team_staff`). Each stream is handed only the alerts its caller may see
+  (`auth.scope.may_see`). A stream that just connected gets its own scoped catch-up read in
+  the round (`alerts.alerts_for_feed`, after `Last-Event-ID`).
+- **Auditing them, once per user.** Each alert handed to a user is audited as a read once per
+  round however many streams that user has open (a clinician with 40 tabs: one row, not 40),
+  with the request context of the user's oldest stream and the number of streams in the
+  detail. The rows are written last, after all reading and filtering, so the chain's head lock
+  (on SQLite the write lock, queued like other writers on `db.engine.begin_write`'s file lock)
+  is held for a handful of rows. Nothing is handed over unless the round commits; a failed
+  round is retried.
+- **Handing them over.** Each stream's new events are joined into one write; deliveries are
+  handed to the event loop `SLICE` streams per call with a pause between calls, so requests
+  are served in between. A stream whose reader falls behind (more than `PENDING_BYTES` still
+  unsent when the next delivery comes) gets `fell-behind` and is closed: memory per stream is
+  bounded, and the browser reconnects with `Last-Event-ID` and catches up.
 - **No per-stream timers.** Every `CREDENTIAL_SECONDS` the round runs without alerts, so a
   stream whose credential ended (sign-out, password change, deactivation, role change) gets
-  `signed-out` and closes. Keep-alive comments come from the worker too: every second it hands
-  one to the streams whose turn it is — each stream has one of `HEARTBEAT_SECONDS` turns, given
-  in the order they opened — so each stream gets one every `HEARTBEAT_SECONDS` and the writes
-  are spread evenly instead of 500 at once (a burst that showed in `/health`'s p99). A stream's
-  task sleeps on its own `asyncio.Event` with no timeout, woken only when the hub has
+  `signed-out` and closes. Keep-alive comments come from the worker too, and only to streams
+  that were sent nothing lately: every second it takes the streams whose turn it is (each
+  stream has one of `HEARTBEAT_SECONDS` turns, given in the order they opened) and sends a
+  keep-alive to those handed nothing in the last `HEARTBEAT_SECONDS / 2` seconds, so a busy
+  stream costs no keep-alive work, an idle one is never silent for more than
+  1.5 × `HEARTBEAT_SECONDS`, and the writes are spread evenly instead of 500 at once. A
+  stream's task sleeps on its own `asyncio.Event` with no timeout, woken only when the hub has
   something for it.
 
-All database work of the streams runs on the hub's one worker thread, never on a thread that
-serves requests. The hub's two threads run only while a stream is open.
+All database work of the streams runs on the hub's one worker thread and its own connection,
+never on a thread or connection that serves requests. The hub's threads run, and its
+connections stay open, only while a stream is open.
 """
 
 from __future__ import annotations
@@ -40,17 +57,19 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 
 from painpath.audit.context import RequestContext
 from painpath.auth.actor import Actor
 from painpath.auth.scope import care_team_staff, may_see
+from painpath.db.engine import begin_write, make_engine, make_session_factory
 from painpath.kit.clock import utcnow
 from painpath.models.alert import Alert
 from painpath.schemas.monitoring_alerts import AlertRead
@@ -70,12 +89,20 @@ LISTEN_SECONDS = 1.0
 RECONNECT_SECONDS = 2.0
 #: The pause before a failed round (a locked or briefly unavailable database) is retried.
 RETRY_SECONDS = 1.0
-#: Each stream gets a keep-alive comment this often (one of this many one-second turns).
+#: Each idle stream gets a keep-alive comment this often (one of this many one-second turns).
 HEARTBEAT_SECONDS = 15
 KEEP_ALIVE = ": keep-alive\n\n"
 #: Sent, and the stream closed, when the session or token behind it ends; `retry: 0` hints
 #: the browser's EventSource not to reconnect (it would be refused with 401 anyway).
 SIGNED_OUT_EVENT = 'retry: 0\nevent: signed-out\ndata: {"detail":"the session has ended"}\n\n'
+#: Sent, and the stream closed, when its reader has not taken what it was handed; the browser
+#: reconnects and resumes after the last event it received (`Last-Event-ID`).
+FELL_BEHIND_EVENT = (
+    'event: fell-behind\ndata: {"detail":"the stream fell behind its reader; reconnect to'
+    ' resume after the last event received"}\n\n'
+)
+#: A stream still holding this much unsent text when the next delivery comes is closed.
+PENDING_BYTES = 256 * 1024
 #: An alert committed this long after a newer one was handed over is still delivered.
 LATE_COMMIT = timedelta(seconds=30)
 #: Streams handed something in one call into their event loop, and the pause between calls.
@@ -105,8 +132,9 @@ class FeedCursor:
 class Feed:
     """One open stream: who reads it, where it is, and what the hub has handed it.
 
-    `outbox`, `ended` and `event` belong to the stream's event loop (the hub changes them
-    through `call_soon_threadsafe`); `cursor` and `catching_up` belong to the hub's worker.
+    `outbox`, `pending`, `ended` and `event` belong to the stream's event loop (the hub changes
+    them through `call_soon_threadsafe`; its worker only reads `ended`); `cursor`,
+    `catching_up`, `turn` and `handed_at` belong to the hub's worker.
     """
 
     actor: Actor
@@ -116,23 +144,35 @@ class Feed:
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
     event: asyncio.Event = field(default_factory=asyncio.Event)
     outbox: list[str] = field(default_factory=list)
+    pending: int = 0  # characters in the outbox
     ended: bool = False
     catching_up: bool = True
     turn: int = 0  # its second, of HEARTBEAT_SECONDS, for a keep-alive (set by the hub)
+    handed_at: float = field(default_factory=time.monotonic)  # last hand-over (the worker's)
 
-    async def next(self) -> list[str]:
-        """Wait until the hub hands over something; the SSE chunks, in order."""
+    async def next(self) -> str:
+        """Wait until the hub hands over something; the SSE text, in order, in one piece."""
         await self.event.wait()
         self.event.clear()
-        chunks, self.outbox = self.outbox, []
-        return chunks
+        chunks, self.outbox, self.pending = self.outbox, [], 0
+        return "".join(chunks)
 
 
 def _hand_over(parcels: list[tuple[Feed, list[str], bool]]) -> None:
-    """In a stream's event loop: queue the chunks and wake each stream (one call per loop)."""
+    """In a stream's event loop: queue the chunks and wake each stream (one call per loop).
+
+    A stream that has not taken its last `PENDING_BYTES` yet is closed instead: its reader is
+    not reading, and its queue must not grow without bound.
+    """
     for feed, chunks, end in parcels:
-        feed.outbox.extend(chunks)
-        feed.ended = feed.ended or end
+        if feed.ended:
+            continue
+        if feed.pending > PENDING_BYTES:
+            feed.outbox, feed.pending, feed.ended = [FELL_BEHIND_EVENT], 0, True
+        else:
+            feed.outbox.extend(chunks)
+            feed.pending += sum(map(len, chunks))
+            feed.ended = end
         feed.event.set()
 
 
@@ -140,16 +180,39 @@ def render(alert: AlertRead) -> str:
     return f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
 
 
+def quiet(feeds: list[Feed], turn: int, now: float) -> list[Feed]:
+    """The streams due a keep-alive at `now`: those whose turn it is and that were handed
+    nothing in the last half `HEARTBEAT_SECONDS` (a stream sent something lately needs none)."""
+    quiet_since = now - HEARTBEAT_SECONDS / 2
+    return [feed for feed in feeds if feed.turn == turn and feed.handed_at <= quiet_since]
+
+
+def _own_engine(engine: Engine) -> Engine:
+    """An engine of the hub's own on the same database, so a round never takes a connection
+    from the pool sized for the requests; a database in memory (one shared connection) is
+    shared."""
+    if isinstance(engine.pool, StaticPool):
+        return engine
+    return make_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
+
+
+@dataclass
+class _Delivery:
+    """One alert handed to one user in a round: on which of the user's streams."""
+
+    alert: Alert
+    feeds: list[Feed]
+
+
 class AlertHub:
     """The process's alert feed for its open streams (see the module docstring)."""
 
-    def __init__(
-        self, engine: Engine, factory: sessionmaker[Session], credential_seconds: float
-    ) -> None:
-        self.engine = engine
-        self.factory = factory
+    def __init__(self, engine: Engine, credential_seconds: float) -> None:
+        self.engine = _own_engine(engine)
+        self._owns_engine = self.engine is not engine
+        self.factory = make_session_factory(self.engine)
         self.credential_seconds = credential_seconds
-        self._feeds: set[Feed] = set()
+        self._feeds: dict[Feed, None] = {}  # in the order they opened
         self._lock = threading.Lock()
         self._due = threading.Event()
         self._alerts_due = False
@@ -171,14 +234,14 @@ class AlertHub:
         with self._lock:
             feed.turn = self._opened % HEARTBEAT_SECONDS
             self._opened += 1
-            self._feeds.add(feed)
+            self._feeds[feed] = None
             self._start()
         self._due.set()
         try:
             yield feed
         finally:
             with self._lock:
-                self._feeds.discard(feed)
+                self._feeds.pop(feed, None)
 
     def caught_up(self, streams: int) -> bool:
         """`streams` streams are open and each has had its catch-up read (for tests)."""
@@ -235,7 +298,7 @@ class AlertHub:
             with self._lock:
                 self._due.clear()
                 alerts_due, self._alerts_due = self._alerts_due, False
-                feeds = list(self._feeds)
+                feeds = [feed for feed in self._feeds if not feed.ended]
             now = time.monotonic()
             check = now >= next_check
             if check:
@@ -253,7 +316,9 @@ class AlertHub:
                     self.wake()
             if now >= next_beat:
                 next_beat, turn = now + 1.0, (turn + 1) % HEARTBEAT_SECONDS
-                self._send([(feed, [KEEP_ALIVE], False) for feed in feeds if feed.turn == turn])
+                self._send([(feed, [KEEP_ALIVE], False) for feed in quiet(feeds, turn, now)])
+        if self._owns_engine:
+            self.engine.dispose()  # no stream is open: the hub holds no connection
 
     def _round(self, feeds: list[Feed], *, alerts_due: bool, check: bool) -> bool:
         """One transaction for every stream (see the module docstring); True when more alerts
@@ -263,6 +328,7 @@ class AlertHub:
         taken: list[tuple[Feed, list[tuple[int, datetime]]]] = []
         shared: list[Alert] = []
         rendered: dict[int, str] = {}  # each alert's event, made once for all its streams
+        deliveries: dict[tuple[int, int], _Delivery] = {}  # by (user id, alert id)
         with unit_of_work(self.factory) as session:
             live = sessions.live_credentials(session, {feed.key for feed in feeds})
             if self._cursor is None:  # each stream's catch-up covers what came before
@@ -300,14 +366,17 @@ class AlertHub:
                 fresh = [alert for alert in rows if alert.id not in feed.cursor.sent]
                 if not fresh:
                     continue
-                monitoring_alerts.audit_delivery(
-                    session, actor=feed.actor, alerts=fresh, context=feed.context
-                )
                 for alert in fresh:
                     if alert.id not in rendered:
                         rendered[alert.id] = render(AlertRead.model_validate(alert))
+                    delivery = deliveries.get((feed.actor.user_id, alert.id))
+                    if delivery is None:
+                        delivery = deliveries[feed.actor.user_id, alert.id] = _Delivery(alert, [])
+                    delivery.feeds.append(feed)
                 parcels.append((feed, [rendered[alert.id] for alert in fresh], False))
                 taken.append((feed, [(alert.id, alert.created_at) for alert in fresh]))
+            if deliveries:
+                _audit(session, deliveries.values())
             seen = [(alert.id, alert.created_at) for alert in shared]
         # Committed: only now is anything handed over or marked as sent.
         self._cursor.take(seen)
@@ -326,7 +395,9 @@ class AlertHub:
         hundreds of streams in one go."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Feed, list[str], bool]]]
         by_loop = defaultdict(list)
+        now = time.monotonic()
         for parcel in parcels:
+            parcel[0].handed_at = now
             by_loop[parcel[0].loop].append(parcel)
         for start in range(0, max(map(len, by_loop.values()), default=0), SLICE):
             if start:
@@ -376,16 +447,31 @@ class AlertHub:
                 self._stop.wait(RECONNECT_SECONDS)
 
 
+def _audit(session: Session, deliveries: Iterable[_Delivery]) -> None:
+    """Audit each alert once per user it was handed to, however many of the user's streams it
+    went on: with the user's oldest stream's request context (the feeds are in the order they
+    opened) and the number of streams. Then, on SQLite, queue for the write lock like the
+    requests that write (`begin_write`), right before the rows are appended at commit."""
+    for delivery in deliveries:
+        oldest, streams = delivery.feeds[0], len(delivery.feeds)
+        monitoring_alerts.audit_delivery(
+            session,
+            actor=oldest.actor,
+            alerts=[delivery.alert],
+            context=oldest.context,
+            detail=None if streams == 1 else f"sent on {streams} open alert streams",
+        )
+    begin_write(session)
+
+
 _hubs_lock = threading.Lock()
 
 
-def alert_hub(
-    state: object, engine: Engine, factory: sessionmaker[Session], credential_seconds: float
-) -> AlertHub:
+def alert_hub(state: object, engine: Engine, credential_seconds: float) -> AlertHub:
     """The process's `AlertHub`, kept on the app's state (made on first use)."""
     with _hubs_lock:
         hub = getattr(state, "alert_hub", None)
         if not isinstance(hub, AlertHub):
-            hub = AlertHub(engine, factory, credential_seconds)
+            hub = AlertHub(engine, credential_seconds)
             setattr(state, "alert_hub", hub)  # noqa: B010 (Starlette State is dynamic)
         return hub

@@ -191,7 +191,12 @@ def alerts_after(
 
 
 def audit_delivery(
-    session: Session, *, actor: Actor, alerts: list[Alert], context: RequestContext | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    alerts: list[Alert],
+    context: RequestContext | None = None,
+    detail: str | None = None,
 ) -> None:
     """Audit each alert sent to `actor` as a read; `context`: the request it was sent on, when
     the sending runs outside it (the stream hub's thread)."""
@@ -203,6 +208,7 @@ def audit_delivery(
             resource_type="Alert",
             patient_id=alert.patient_id,
             resource_id=alert.id,
+            detail=detail,
         )
         draft.context = context
 

@@ -4,13 +4,14 @@ A stream runs no query and no timer of its own: the server process's `AlertHub` 
 process; web.alert_signal) learns of alerts — on PostgreSQL through LISTEN/NOTIFY, so an alert
 raised through another server process arrives too; on SQLite through one poll per process —,
 reads them once for all its streams, checks every stream's session or token, audits each alert
-it hands to a stream as a read, and writes the keep-alive comments of all streams in one pass.
+it hands over as a read once per user, and writes the keep-alive comments of quiet streams.
 The stream's task sleeps until the hub hands it something. Each event carries the alert id as
 its SSE `id`, so a reconnecting EventSource resumes after the last alert it saw
-(`Last-Event-ID`). The server ends a stream after `STREAM_SECONDS` (at the next keep-alive);
+(`Last-Event-ID`). The server ends a stream after `STREAM_SECONDS` (at its next write);
 browsers reconnect by themselves after `retry`. A stream whose credential ended gets a
-`signed-out` event within `CREDENTIAL_SECONDS` and closes. A stream's setup takes an admission
-slot like any request and gives it back once the stream starts (web.admission).
+`signed-out` event within `CREDENTIAL_SECONDS` and closes; one whose reader does not keep up
+gets `fell-behind` and closes (its browser reconnects and resumes). A stream's setup takes an
+admission slot like any request and gives it back once the stream starts (web.admission).
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ RETRY_MILLISECONDS = 3000
 
 
 async def _events(
-    request: Request,
     hub: AlertHub,
     actor: Actor,
     key: CredentialKey,
@@ -53,10 +53,11 @@ async def _events(
     deadline = time.monotonic() + STREAM_SECONDS
     feed = Feed(actor, key, context, FeedCursor(floor))  # made here: it belongs to this loop
     with hub.subscribe(feed):
+        # A client that goes away ends the response, and with it this generator, at once
+        # (Starlette listens for the disconnect while streaming).
         while True:
-            for chunk in await feed.next():
-                yield chunk
-            if feed.ended or time.monotonic() >= deadline or await request.is_disconnected():
+            yield await feed.next()
+            if feed.ended or time.monotonic() >= deadline:
                 return
 
 
@@ -82,10 +83,10 @@ def alert_stream(
         last_event_id if last_event_id is not None else monitoring_alerts.latest_alert_id(session)
     )
     state = request.app.state
-    hub = alert_hub(state, state.engine, state.session_factory, CREDENTIAL_SECONDS)
+    hub = alert_hub(state, state.engine, CREDENTIAL_SECONDS)
     key = sessions.credential_key(request_credential(request))
     return StreamingResponse(
-        _events(request, hub, actor, key, request_context.get(), floor),
+        _events(hub, actor, key, request_context.get(), floor),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
