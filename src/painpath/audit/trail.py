@@ -202,6 +202,15 @@ _MOVE_HEAD = (
     .values(event_id=bindparam("head_id"), event_hash=bindparam("head_hash"))
 )
 _INSERT_EVENTS = insert(_EVENTS)
+# PostgreSQL, one row (most audited requests): the head moves in a data-modifying CTE of the
+# row's INSERT, one round trip fewer while the head's row lock is held. Built once with named
+# parameters so it hits the compiled cache: a multi-VALUES insert never does, and compiling it
+# cost 0.65 ms per request (11.8 ms for 50 rows).
+_INSERT_ONE_MOVING_HEAD = (
+    insert(_EVENTS)
+    .values({column.name: bindparam(f"row_{column.name}") for column in _EVENTS.c})
+    .add_cte(_MOVE_HEAD.cte("moved_head"))
+)
 
 
 def _append(session: Session, drafts: list[AuditDraft]) -> int:
@@ -221,14 +230,14 @@ def _append(session: Session, drafts: list[AuditDraft]) -> int:
         row["previous_hash"] = head_hash
         row["event_hash"] = event_hash(head_hash, row)
         head_id, head_hash = row["id"], row["event_hash"]
-    if postgresql:
-        # One round trip fewer while the head's row lock is held: the head moves in a
-        # data-modifying CTE of the rows' INSERT.
-        moved = _MOVE_HEAD.values(event_id=head_id, event_hash=head_hash).cte("moved_head")
-        connection.execute(insert(_EVENTS).values(rows).add_cte(moved))
+    moved_head = {"head_id": head_id, "head_hash": head_hash}
+    if postgresql and len(rows) == 1:
+        row = {f"row_{name}": value for name, value in rows[0].items()}
+        connection.execute(_INSERT_ONE_MOVING_HEAD, row | moved_head)
     else:
+        # Many rows: one batched insert (SQLAlchemy's insertmanyvalues), then the head moves.
         connection.execute(_INSERT_EVENTS, rows)
-        connection.execute(_MOVE_HEAD, {"head_id": head_id, "head_hash": head_hash})
+        connection.execute(_MOVE_HEAD, moved_head)
     return len(rows)
 
 
