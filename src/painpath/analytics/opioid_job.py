@@ -10,6 +10,7 @@ measure rates, the rejects and the HTML summary. Each shard is resumable (workdi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.knowledge import RATES, measure_knowledge
 from painpath.analytics.measures import Period, measure_shard, with_products
 from painpath.analytics.products import product_rows
-from painpath.analytics.workdir import Workdir, write_json, write_parquet
+from painpath.analytics.workdir import Workdir, write_arrow, write_json
 
 SHARD_ROWS = 500_000
 
@@ -58,11 +59,12 @@ class JobReport:
 
 def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     """Stage 2 shard: every measure for the patients of one bucket."""
+    started = time.time()
     root = Path(work)
     folder = root / "buckets" / f"{bucket:05d}"
-    files = sorted(folder.glob("claims-*.parquet")) if folder.exists() else []
+    files = sorted(folder.glob("claims-*.arrow")) if folder.exists() else []
     if files:
-        claims = pl.concat([pl.read_parquet(f) for f in files])
+        claims = pl.concat([pl.read_ipc(f) for f in files])
     else:
         claims = pl.DataFrame(schema={name: pl.Utf8 for name in KEEP}).with_columns(
             pl.col("quantity").cast(pl.Float64),
@@ -87,14 +89,16 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     resolved = with_products(claims, products)
     result = measure_shard(resolved, diagnoses, Period(year))
     out = root / "measured"
-    write_parquet(out / f"patients-{bucket:05d}.parquet", result.patients, intermediate=True)
-    write_parquet(out / f"entities-{bucket:05d}.parquet", result.entities, intermediate=True)
-    write_parquet(out / f"daily-{bucket:05d}.parquet", result.daily_mme, intermediate=True)
+    write_arrow(out / f"patients-{bucket:05d}.arrow", result.patients)
+    write_arrow(out / f"entities-{bucket:05d}.arrow", result.entities)
+    write_arrow(out / f"daily-{bucket:05d}.arrow", result.daily_mme)
     classes = resolved["measure_class"].value_counts()
     return {
         **peak_memory(),
         "patients": result.patients.height,
         "claims_by_class": {str(k): int(v) for k, v in classes.iter_rows()},
+        "started": started,
+        "ended": time.time(),
     }
 
 
@@ -139,8 +143,12 @@ def run_opioid_measures(
     restart: bool = False,
     on_plan: Callable[[int], None] = lambda total: None,
     on_done: Callable[[str], None] = lambda key: None,
+    on_measured: Callable[[], None] = lambda: None,
 ) -> JobReport:
-    """The whole job (see the module doc); returns what it did. Outputs land in `output`."""
+    """The whole job (see the module doc); returns what it did. Outputs land in `output`.
+
+    `on_measured`: called when every shard has run, before the outputs are gathered (the
+    command releases its LocalCluster there, so that it closes while the outputs are written)."""
     blocks, buckets = plan(inputs, shard_rows)
     chosen_year = year if year is not None else latest_year(inputs.claims)
     output.mkdir(parents=True, exist_ok=True)
@@ -189,7 +197,8 @@ def run_opioid_measures(
     workdir.record_shards([s.key for s in (*splits, *measures)])
     on_plan(len(splits) + len(measures))
     mark = _marked(workdir, report, on_done)
-    for stage in (splits, measures):
+    # The first blocks are split in this process while the workers start.
+    for stage, run in ((splits, runner.run_while_starting), (measures, runner.run)):
         pending = []
         for shard in stage:
             if workdir.done(shard.key) is not None:
@@ -197,7 +206,8 @@ def run_opioid_measures(
                 on_done(shard.key)
             else:
                 pending.append(shard)
-        runner.run(pending, mark)
+        run(pending, mark)
+    on_measured()
     for shard in splits:
         found = workdir.done(shard.key) or {}
         for name in (
