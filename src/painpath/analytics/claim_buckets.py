@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from painpath.analytics.claims import check_claims, normalize_ndc
 from painpath.analytics.executor import peak_memory
-from painpath.analytics.workdir import write_arrow, write_parquet
+from painpath.analytics.workdir import write_parquet
 
 DIAGNOSIS_SYSTEMS = ("ICD-10-CM", "HCPCS")
 #: What stage 2 reads of a valid claim (row numbers and NDCs matter only to stage 1's reports).
@@ -105,9 +105,10 @@ def split_claims(
     valid = valid.filter(pl.col("rxnorm").is_not_null()).select(KEEP)
     valid = valid.with_columns(bucket_of("patient_id", buckets).alias("_bucket"))
     for (bucket,), part in valid.partition_by("_bucket", as_dict=True).items():
-        write_arrow(
-            root / "buckets" / f"{int(str(bucket)):05d}" / f"claims-{block:05d}.arrow",
+        write_parquet(
+            root / "buckets" / f"{int(str(bucket)):05d}" / f"claims-{block:05d}.parquet",
             part.drop("_bucket"),
+            intermediate=True,
         )
     return {
         **peak_memory(),

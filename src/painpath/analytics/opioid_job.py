@@ -30,7 +30,7 @@ from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.knowledge import RATES, measure_knowledge
 from painpath.analytics.measures import Period, measure_shard, with_products
 from painpath.analytics.products import product_rows
-from painpath.analytics.workdir import Workdir, write_arrow, write_json
+from painpath.analytics.workdir import Workdir, write_json, write_parquet
 
 SHARD_ROWS = 500_000
 
@@ -62,9 +62,9 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     started = time.time()
     root = Path(work)
     folder = root / "buckets" / f"{bucket:05d}"
-    files = sorted(folder.glob("claims-*.arrow")) if folder.exists() else []
+    files = sorted(folder.glob("claims-*.parquet")) if folder.exists() else []
     if files:
-        claims = pl.concat([pl.read_ipc(f) for f in files])
+        claims = pl.concat([pl.read_parquet(f) for f in files])
     else:
         claims = pl.DataFrame(schema={name: pl.Utf8 for name in KEEP}).with_columns(
             pl.col("quantity").cast(pl.Float64),
@@ -89,9 +89,9 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     resolved = with_products(claims, products)
     result = measure_shard(resolved, diagnoses, Period(year))
     out = root / "measured"
-    write_arrow(out / f"patients-{bucket:05d}.arrow", result.patients)
-    write_arrow(out / f"entities-{bucket:05d}.arrow", result.entities)
-    write_arrow(out / f"daily-{bucket:05d}.arrow", result.daily_mme)
+    write_parquet(out / f"patients-{bucket:05d}.parquet", result.patients, intermediate=True)
+    write_parquet(out / f"entities-{bucket:05d}.parquet", result.entities, intermediate=True)
+    write_parquet(out / f"daily-{bucket:05d}.parquet", result.daily_mme, intermediate=True)
     classes = resolved["measure_class"].value_counts()
     return {
         **peak_memory(),
@@ -197,8 +197,7 @@ def run_opioid_measures(
     workdir.record_shards([s.key for s in (*splits, *measures)])
     on_plan(len(splits) + len(measures))
     mark = _marked(workdir, report, on_done)
-    # The first blocks are split in this process while the workers start.
-    for stage, run in ((splits, runner.run_while_starting), (measures, runner.run)):
+    for stage in (splits, measures):
         pending = []
         for shard in stage:
             if workdir.done(shard.key) is not None:
@@ -206,7 +205,7 @@ def run_opioid_measures(
                 on_done(shard.key)
             else:
                 pending.append(shard)
-        run(pending, mark)
+        runner.run(pending, mark)
     on_measured()
     for shard in splits:
         found = workdir.done(shard.key) or {}

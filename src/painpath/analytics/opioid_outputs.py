@@ -36,7 +36,7 @@ ENTITY_FILES = {"prescriber": "prescribers", "pharmacy": "pharmacies", "clinic":
 def _concat(files: list[Path], target: Path) -> None:
     """The shard files one after another into `target`, streamed (never all in memory)."""
     existing = [f for f in files if f.exists()]
-    frames = pl.concat([pl.scan_ipc(f) for f in existing], how="vertical_relaxed")
+    frames = pl.concat([pl.scan_parquet(f) for f in existing], how="vertical_relaxed")
     sink_parquet(target, frames)
 
 
@@ -64,8 +64,8 @@ def _rates(patients: pl.DataFrame) -> pl.DataFrame:
 def gather(workdir: Workdir, output: Path, report: JobReport, buckets: int) -> None:
     measured = workdir.path("measured")
     order = [f"{bucket:05d}" for bucket in range(buckets)]
-    _concat([measured / f"patients-{b}.arrow" for b in order], output / "patients.parquet")
-    _concat([measured / f"daily-{b}.arrow" for b in order], output / "daily_mme.parquet")
+    _concat([measured / f"patients-{b}.parquet" for b in order], output / "patients.parquet")
+    _concat([measured / f"daily-{b}.parquet" for b in order], output / "daily_mme.parquet")
     # The client reads only the columns the rates and the histogram need, not the whole table.
     wanted = [
         name
@@ -75,7 +75,7 @@ def gather(workdir: Workdir, output: Path, report: JobReport, buckets: int) -> N
     patients = pl.read_parquet(output / "patients.parquet", columns=wanted)
     report.patients = patients.height
     totals = entity_totals(
-        pl.concat([pl.read_ipc(measured / f"entities-{b}.arrow") for b in order])
+        pl.concat([pl.read_parquet(measured / f"entities-{b}.parquet") for b in order])
     )
     for entity, name in ENTITY_FILES.items():
         write_parquet(

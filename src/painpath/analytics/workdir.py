@@ -61,17 +61,16 @@ def _renamed_into_place(path: Path) -> Iterator[str]:
         raise
 
 
-def write_parquet(path: Path, frame: pl.DataFrame) -> None:
-    """Write a frame to `path` atomically (temporary name in the same folder, then rename)."""
-    with _renamed_into_place(path) as temporary:
-        frame.write_parquet(temporary, compression="zstd", statistics=True)
+def write_parquet(path: Path, frame: pl.DataFrame, *, intermediate: bool = False) -> None:
+    """Write a frame to `path` atomically (temporary name in the same folder, then rename).
 
-
-def write_arrow(path: Path, frame: pl.DataFrame) -> None:
-    """Write a work file the job itself reads back once (buckets, shard results) atomically:
-    Arrow IPC with LZ4, a fraction of a Parquet encode's cost to write and to read."""
+    `intermediate`: a file of the work folder that only the job itself reads back once
+    (buckets, shard results): fast LZ4 and no statistics instead of the outputs' zstd."""
     with _renamed_into_place(path) as temporary:
-        frame.write_ipc(temporary, compression="lz4")
+        if intermediate:
+            frame.write_parquet(temporary, compression="lz4", statistics=False)
+        else:
+            frame.write_parquet(temporary, compression="zstd", statistics=True)
 
 
 def sink_parquet(path: Path, frame: pl.LazyFrame) -> None:
