@@ -80,9 +80,10 @@ def main() -> int:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument(
         "--only",
-        choices=("pgx",),
+        choices=("pgx", "opioid"),
         default=None,
-        help="pgx: only the cohort runs (pgx batch, pgx-cohort)",
+        help="pgx: only the cohort runs (pgx batch, pgx-cohort); opioid: only the measures "
+        "(baselines, opioid-measures)",
     )
     parser.add_argument(
         "--threads-per-worker",
@@ -134,8 +135,10 @@ def main() -> int:
     }
     # The polars baseline twice: on all cores, and on one thread (POLARS_MAX_THREADS=1 in its
     # fresh process), since one painpath worker is one core.
-    baselines = [] if args.skip_baseline or args.only else ["polars", "polars_1thread"]
-    if not args.skip_baseline and not args.only and args.patients <= PANDAS_MAX_PATIENTS:
+    opioid_runs = args.only in (None, "opioid")
+    cohort_runs = args.only in (None, "pgx")
+    baselines = ["polars", "polars_1thread"] if opioid_runs and not args.skip_baseline else []
+    if opioid_runs and not args.skip_baseline and args.patients <= PANDAS_MAX_PATIENTS:
         if importlib.util.find_spec("pandas") is None:
             print("pandas is not installed: the pandas baseline is skipped")
         else:
@@ -153,7 +156,7 @@ def main() -> int:
             "peak_rss_mib": [base["peak_rss_mib"]],
             "totals": base["totals"],
         }
-    for workers in () if args.only else (1, 2):
+    for workers in (1, 2) if opioid_runs else ():
         out = work / f"opioids-{workers}"
         run = timed(
             [
@@ -189,13 +192,14 @@ def main() -> int:
         results["totals_equal"] = {
             engine: ours == results[f"baseline_{engine}"]["totals"] for engine in baselines
         }
-    out = work / "batch.parquet"
-    results["pgx_batch"] = timed(
-        [str(PAINPATH), "pgx", "batch", str(vcf), "-o", str(out), "--quiet"]
-    )
+    if cohort_runs:
+        out = work / "batch.parquet"
+        results["pgx_batch"] = timed(
+            [str(PAINPATH), "pgx", "batch", str(vcf), "-o", str(out), "--quiet"]
+        )
     # pgx-cohort without prescriptions does what `pgx batch` does (like for like); then once
     # with each patient's medicines (phenoconversion: more distinct patterns to interpret).
-    for workers, meds in ((1, False), (2, False), (2, True)):
+    for workers, meds in ((1, False), (2, False), (2, True)) if cohort_runs else ():
         name = f"pgx_{workers}" + ("_meds" if meds else "")
         out = work / name
         run = timed(
@@ -245,7 +249,7 @@ def main() -> int:
                 f"{label:34} {r['seconds']:9.1f} {r['cpu_seconds']:8.1f} {r['load_before']:11.1f}"
                 f" → {r['load_after']:<10.1f}  {r.get('peak_rss_mib', '')}"
             )
-    if not args.only:
+    if opioid_runs:
         one, two = (results[k]["seconds"] for k in ("opioids_1", "opioids_2"))
         print(f"measures 1 ÷ 2 workers: {one / two:.2f}×", end="")
         for engine in baselines:
@@ -253,11 +257,12 @@ def main() -> int:
             print(f"; {engine} baseline ÷ 1 worker: {base / one:.2f}×", end="")
             print(f"; {engine} baseline ÷ 2 workers: {base / two:.2f}×", end="")
         print(f"; totals equal: {results.get('totals_equal', '-')}")
-    cohort_one, cohort_two = (results[k]["seconds"] for k in ("pgx_1", "pgx_2"))
-    print(
-        f"cohort: pgx batch ÷ 1 worker: {results['pgx_batch']['seconds'] / cohort_one:.2f}×;"
-        f" 1 ÷ 2 workers: {cohort_one / cohort_two:.2f}×"
-    )
+    if cohort_runs:
+        cohort_one, cohort_two = (results[k]["seconds"] for k in ("pgx_1", "pgx_2"))
+        print(
+            f"cohort: pgx batch ÷ 1 worker: {results['pgx_batch']['seconds'] / cohort_one:.2f}×;"
+            f" 1 ÷ 2 workers: {cohort_one / cohort_two:.2f}×"
+        )
     return 0
 
 

@@ -10,6 +10,7 @@ from datetime import date
 
 import polars as pl
 
+from painpath.analytics.entity_counts import entity_totals
 from tests.analytics.claimsets import ALPRAZOLAM_1, day, fill, patient, run
 
 
@@ -112,11 +113,15 @@ def test_omp_four_prescribers_across_five_pharmacies_in_180_days() -> None:
     assert f["OMP_numerator"]
     assert g["OMP_denominator"]
     assert not g["OMP_numerator"]
-    prescriber = result.entities.filter(
-        (pl.col("entity_type") == "prescriber")
-        & (pl.col("entity_id") == "DR4")
-        & (pl.col("measure") == "OMP")
-    ).to_dicts()
+    prescriber = (
+        entity_totals(result.entities)
+        .filter(
+            (pl.col("entity_type") == "prescriber")
+            & (pl.col("entity_id") == "DR4")
+            & (pl.col("measure") == "OMP")
+        )
+        .to_dicts()
+    )
     assert prescriber == [
         {
             "entity_type": "prescriber",
@@ -124,6 +129,7 @@ def test_omp_four_prescribers_across_five_pharmacies_in_180_days() -> None:
             "measure": "OMP",
             "denominator": 2,
             "numerator": 1,
+            "rate": 0.5,
         }
     ]
 

@@ -5,6 +5,7 @@ rejects part with their row numbers; NDCs are mapped to RxNorm when a map is giv
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,7 @@ def split_claims(
     buckets: int,
 ) -> dict[str, Any]:
     """Stage 1 shard: validate a block of claims and write its valid rows into buckets."""
+    started = time.time()
     root = Path(work)
     frame = _read_groups(Path(claims), start, end)
     checked = check_claims(frame, first_row)
@@ -114,11 +116,14 @@ def split_claims(
         "valid": valid.height,
         "rejected": checked.rejects.height,
         "unresolved_ndc": unresolved.height,
+        "started": started,
+        "ended": time.time(),
     }
 
 
 def split_diagnoses(work: str, diagnoses: str, buckets: int) -> dict[str, Any]:
     """Stage 1 shard for the diagnoses file: validate, normalise codes, write into buckets."""
+    started = time.time()
     root = Path(work)
     frame = pl.read_parquet(diagnoses)
     missing = [name for name in ("patient_id", "code") if name not in frame.columns]
@@ -191,4 +196,10 @@ def split_diagnoses(work: str, diagnoses: str, buckets: int) -> dict[str, Any]:
             root / "buckets" / f"{int(str(bucket)):05d}" / "diagnoses.parquet",
             part.drop("_bucket"),
         )
-    return {**peak_memory(), "diagnosis_rows": frame.height, "diagnoses_rejected": rejects.height}
+    return {
+        **peak_memory(),
+        "diagnosis_rows": frame.height,
+        "diagnoses_rejected": rejects.height,
+        "started": started,
+        "ended": time.time(),
+    }

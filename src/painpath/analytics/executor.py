@@ -60,10 +60,22 @@ class Runner:
     in this process while its workers are idle (the final writes of a gather).
     """
 
-    def __init__(self, client: Any | None, starting: Future[Any] | None = None, workers: int = 1):
+    def __init__(
+        self,
+        client: Any | None,
+        starting: Future[Any] | None = None,
+        workers: int = 1,
+        release: Callable[[], None] = lambda: None,
+    ):
         self._client = client
         self._starting = starting
         self.workers = workers
+        self._release = release
+
+    def release(self) -> None:
+        """The job has no more shards: a LocalCluster starts closing in the background while
+        the job writes its outputs (no shard may run after this)."""
+        self._release()
 
     @property
     def client(self) -> Any | None:
@@ -151,18 +163,28 @@ def runner(
             )
             return cluster, distributed.Client(cluster)
 
+        def close() -> None:
+            # A failed start has nothing to close (its error reached the job, if it asked).
+            if starting.exception() is None:
+                cluster, client = starting.result()
+                client.close()
+                cluster.close()
+
         # Worker processes spawn and import while this process plans the job.
         with ThreadPoolExecutor(1, thread_name_prefix="painpath-cluster") as pool:
             starting = pool.submit(start)
             clients: Future[Any] = pool.submit(lambda: starting.result()[1])
+            closing: list[Future[None]] = []
+
+            def release() -> None:
+                if not closing:
+                    closing.append(pool.submit(close))
+
             try:
-                yield Runner(None, clients, workers)
+                yield Runner(None, clients, workers, release)
             finally:
-                # A failed start has nothing to close (its error reached the job, if it asked).
-                if starting.exception() is None:
-                    cluster, client = starting.result()
-                    client.close()
-                    cluster.close()
+                release()
+                closing[0].result()
         return
     try:
         client = distributed.Client(scheduler, timeout="20s")

@@ -91,13 +91,13 @@ def with_products(claims: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _multiple_providers(opioids: pl.DataFrame) -> pl.Series:
-    """Patients with ≥4 prescribers and ≥4 pharmacies among fills within 180 days."""
-    candidates = opioids.group_by(PID).agg(
-        pl.col("prescriber_id").n_unique().alias("n_p"), pl.col("pharmacy_id").n_unique()
-    )
-    wanted = candidates.filter(
-        (pl.col("n_p") >= OMP_PRESCRIBERS) & (pl.col("pharmacy_id") >= OMP_PHARMACIES)
+def _multiple_providers(opioids: pl.DataFrame, base: pl.DataFrame) -> pl.Series:
+    """Patients with ≥4 prescribers and ≥4 pharmacies among fills within 180 days.
+
+    `base`: per patient, the prescribers and pharmacies of all their fills in the year (only
+    those with enough of both in the year can have enough within 180 days)."""
+    wanted = base.filter(
+        (pl.col("prescribers") >= OMP_PRESCRIBERS) & (pl.col("pharmacies") >= OMP_PHARMACIES)
     )[PID]
     found: list[object] = []
     if wanted.is_empty():
@@ -153,7 +153,7 @@ def _year_measures(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame)
         (pl.col("mme") * pl.col("days")).sum().alias("mme_days_scaled"),
         pl.col("mme").max().alias("max_mme_scaled"),
     )
-    multi = _multiple_providers(opioids)
+    multi = _multiple_providers(opioids, base)
     table = (
         base.join(bz, on=PID, how="left")
         .join(covered, on=PID, how="left")

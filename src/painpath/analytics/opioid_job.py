@@ -10,6 +10,7 @@ measure rates, the rejects and the HTML summary. Each shard is resumable (workdi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class JobReport:
 
 def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     """Stage 2 shard: every measure for the patients of one bucket."""
+    started = time.time()
     root = Path(work)
     folder = root / "buckets" / f"{bucket:05d}"
     files = sorted(folder.glob("claims-*.parquet")) if folder.exists() else []
@@ -95,6 +97,8 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
         **peak_memory(),
         "patients": result.patients.height,
         "claims_by_class": {str(k): int(v) for k, v in classes.iter_rows()},
+        "started": started,
+        "ended": time.time(),
     }
 
 
@@ -139,8 +143,12 @@ def run_opioid_measures(
     restart: bool = False,
     on_plan: Callable[[int], None] = lambda total: None,
     on_done: Callable[[str], None] = lambda key: None,
+    on_measured: Callable[[], None] = lambda: None,
 ) -> JobReport:
-    """The whole job (see the module doc); returns what it did. Outputs land in `output`."""
+    """The whole job (see the module doc); returns what it did. Outputs land in `output`.
+
+    `on_measured`: called when every shard has run, before the outputs are gathered (the
+    command releases its LocalCluster there, so that it closes while the outputs are written)."""
     blocks, buckets = plan(inputs, shard_rows)
     chosen_year = year if year is not None else latest_year(inputs.claims)
     output.mkdir(parents=True, exist_ok=True)
@@ -198,6 +206,7 @@ def run_opioid_measures(
             else:
                 pending.append(shard)
         runner.run(pending, mark)
+    on_measured()
     for shard in splits:
         found = workdir.done(shard.key) or {}
         for name in (

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from painpath.analytics.claims import REJECT_SCHEMA
+from painpath.analytics.entity_counts import entity_totals
 from painpath.analytics.knowledge import RATES
 from painpath.analytics.summary_html import bar_chart, histogram, write_summary
 from painpath.analytics.workdir import Workdir, sink_parquet, write_json, write_parquet
@@ -73,12 +74,8 @@ def gather(workdir: Workdir, output: Path, report: JobReport, buckets: int) -> N
     ]
     patients = pl.read_parquet(output / "patients.parquet", columns=wanted)
     report.patients = patients.height
-    entities = pl.concat([pl.read_parquet(measured / f"entities-{b}.parquet") for b in order])
-    totals = (
-        entities.group_by("entity_type", "entity_id", "measure")
-        .agg(pl.col("denominator").sum(), pl.col("numerator").sum())
-        .with_columns((pl.col("numerator") / pl.col("denominator")).alias("rate"))
-        .sort("entity_type", "entity_id", "measure")
+    totals = entity_totals(
+        pl.concat([pl.read_parquet(measured / f"entities-{b}.parquet") for b in order])
     )
     for entity, name in ENTITY_FILES.items():
         write_parquet(

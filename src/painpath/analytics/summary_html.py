@@ -56,7 +56,8 @@ def histogram(
     """(SVG base64, text alternative) of an 80-bin histogram with dashed vertical marks."""
     import numpy as np
 
-    data = np.minimum(np.asarray(values or [0.0], dtype=np.float64), 400.0)
+    raw = np.asarray(values, dtype=np.float64)
+    data = np.minimum(raw if raw.size else np.zeros(1), 400.0)
     counts, edges = np.histogram(data, bins=80)
     low, high = float(edges[0]), float(edges[-1])
     bottom = 48
@@ -89,7 +90,7 @@ def histogram(
         for m in marks
         if low <= m <= high
     ]
-    above = {m: sum(v >= m for v in values) for m in marks}
+    above = {m: int((raw >= m).sum()) for m in marks}
     text = f"Histogram of {len(values)} values; " + ", ".join(
         f"{n} at or above {m:g}" for m, n in above.items()
     )

@@ -14,7 +14,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,36 +46,37 @@ def write_json(path: Path, value: Any) -> None:
     _atomic_bytes(path, (json.dumps(value, indent=1, sort_keys=True, default=str) + "\n").encode())
 
 
+@contextmanager
+def _renamed_into_place(path: Path) -> Iterator[str]:
+    """A temporary name next to `path` to write to; renamed to `path` when the block ends
+    without an error, removed otherwise (a reader never sees a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_parquet(path: Path, frame: pl.DataFrame, *, intermediate: bool = False) -> None:
     """Write a frame to `path` atomically (temporary name in the same folder, then rename).
 
     `intermediate`: a file of the work folder that only the job itself reads back once
     (buckets, shard results): fast LZ4 and no statistics instead of the outputs' zstd."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
+    with _renamed_into_place(path) as temporary:
         if intermediate:
             frame.write_parquet(temporary, compression="lz4", statistics=False)
         else:
             frame.write_parquet(temporary, compression="zstd", statistics=True)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def sink_parquet(path: Path, frame: pl.LazyFrame) -> None:
     """Stream a lazy frame to `path` atomically (temporary name in the same folder, renamed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
+    with _renamed_into_place(path) as temporary:
         frame.sink_parquet(temporary, compression="zstd", statistics=True)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def fingerprint(inputs: Sequence[Path], options: dict[str, Any]) -> dict[str, Any]:

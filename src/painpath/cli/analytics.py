@@ -151,6 +151,7 @@ def opioid_measures(
                     restart=restart,
                     on_plan=on_plan,
                     on_done=on_done,
+                    on_measured=run.release,
                 )
         except (ClaimsError, SchedulerError, WorkdirError) as error:
             raise CliError(str(error)) from error

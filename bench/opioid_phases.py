@@ -1,0 +1,95 @@
+"""Where the wall time of `painpath analytics opioid-measures` goes, phase by phase.
+
+    .venv/bin/python bench/opioid_phases.py CLAIMS DIAGNOSES OUT --workers N [--shard-rows R]
+
+Runs the same code path as the command (the CLI's `runner` and `run_opioid_measures`, a
+LocalCluster of N workers) in this process and prints seconds since the interpreter started:
+imports, cluster ready, stage 1 (validate + bucket split), stage 2 (measures), gather (outputs,
+HTML), cluster closed; and, per shard, where it ran and its own wall seconds (from the markers'
+start/end stamps), so the idle gaps between shards show.
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()
+WALL0 = time.time()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("claims", type=Path)
+    parser.add_argument("diagnoses", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--shard-rows", type=int, default=500_000)
+    parser.add_argument("--year", type=int, default=2025)
+    args = parser.parse_args()
+    marks: list[tuple[str, float]] = []
+
+    def mark(name: str) -> None:
+        marks.append((name, time.perf_counter() - T0))
+
+    from painpath.analytics import executor, opioid_outputs
+    from painpath.analytics.opioid_job import Inputs, run_opioid_measures
+
+    mark("imports (painpath.analytics)")
+    run_calls = 0
+    original_run = executor.Runner.run
+    original_gather = opioid_outputs.gather
+
+    def timed_run(self: Any, shards: Any, on_done: Any) -> None:
+        nonlocal run_calls
+        run_calls += 1
+        if self.client is not None and run_calls == 1:
+            mark("cluster ready (first use)")
+        original_run(self, shards, on_done)
+        mark(f"runner.run #{run_calls} done ({len(shards)} shards)")
+
+    def timed_gather(*a: Any, **k: Any) -> None:
+        mark("gather start")
+        original_gather(*a, **k)
+        mark("gather done")
+
+    executor.Runner.run = timed_run  # type: ignore[method-assign]
+    opioid_outputs.gather = timed_gather
+    with executor.runner("local", args.workers, threads=1) as run:
+        mark("runner entered")
+        run_opioid_measures(
+            Inputs(args.claims, args.diagnoses),
+            args.out,
+            runner=run,
+            year=args.year,
+            shard_rows=args.shard_rows,
+            restart=True,
+            on_measured=run.release,
+        )
+        mark("job returned")
+    mark("cluster closed")
+    previous = 0.0
+    for name, at in marks:
+        print(f"{at:7.2f} s  (+{at - previous:5.2f})  {name}")
+        previous = at
+    done = args.out / ".work" / "done"
+    rows = []
+    for marker in sorted(done.glob("*.json")):
+        found = json.loads(marker.read_text())
+        if "started" in found:
+            rows.append((found["started"], found["ended"], found["pid"], marker.stem))
+    if rows:
+        origin = WALL0
+        print("shards (seconds since the interpreter started):")
+        for started, ended, pid, key in sorted(rows):
+            print(f"  {key:22} pid {pid:>7}  {started - origin:6.2f} → {ended - origin:6.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
