@@ -22,6 +22,7 @@ from painpath.pgx.html import report_stylesheet
 from painpath.web.admission import AdmissionControlMiddleware
 from painpath.web.api import api_router
 from painpath.web.cds import router as cds_router
+from painpath.web.heap import startup_heap_frozen
 from painpath.web.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
         try:
-            yield
+            with startup_heap_frozen():
+                yield
         finally:
             sys.setswitchinterval(switch_interval)
 
