@@ -116,7 +116,9 @@ def _database(kind: str, folder: Path) -> Iterator[tuple[str, int | None]]:
         return
     from tests.support.postgres import PostgresCluster
 
-    cluster = PostgresCluster.start()
+    # PostgreSQL's durable defaults (fsync, synchronous_commit on): every commit is on disk
+    # before the call answers, as in production; the tests' cluster skips the flushes.
+    cluster = PostgresCluster.start(durable=True)
     try:
         postmaster = (cluster.data_dir / "postmaster.pid").read_text().split()[0]
         yield cluster.url, int(postmaster)
