@@ -116,7 +116,9 @@ def _database(kind: str, folder: Path) -> Iterator[tuple[str, int | None]]:
         return
     from tests.support.postgres import PostgresCluster
 
-    cluster = PostgresCluster.start()
+    # PostgreSQL's durable defaults (fsync, synchronous_commit on): every commit is on disk
+    # before the call answers, as in production; the tests' cluster skips the flushes.
+    cluster = PostgresCluster.start(durable=True)
     try:
         postmaster = (cluster.data_dir / "postmaster.pid").read_text().split()[0]
         yield cluster.url, int(postmaster)
@@ -198,9 +200,9 @@ def _heads(host: str, port: int, url_path: str, tokens: list[str], body: bytes) 
             port=port,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
             body=body,
-            kind="order-sign",
+            kind=f"order-sign {index}",  # the index: --timeline orders answers by due time
         )
-        for token in tokens
+        for index, token in enumerate(tokens)
     ]
 
 
@@ -223,6 +225,13 @@ async def _load(
 
     outcome = await loadgen.run(host, port, requests, rate, warmup, check=right_cards)
     latencies = [latency for _, latency, _ in outcome.results]
+    if TIMELINE is not None:
+        TIMELINE.append(
+            sorted(
+                (int(kind.split()[-1]) / rate, latency, status)
+                for kind, latency, status in outcome.results
+            )
+        )
     statuses: dict[str, int] = {}
     for _, _, status in outcome.results:
         statuses[status] = statuses.get(status, 0) + 1
@@ -237,6 +246,8 @@ def _idle_cpu_per_second(pid: int, seconds: float = 5.0) -> float:
 
 
 _percentile = percentile
+#: With --timeline: each step's (seconds from the step's start, latency ms, status), by due time.
+TIMELINE: list[list[tuple[float, float, str]]] | None = None
 
 
 def run_matrix(args: argparse.Namespace) -> list[Step]:
@@ -418,6 +429,11 @@ def main() -> None:
         metavar="DIR",
         help="serve painpath from this src folder (another version, for before/after)",
     )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also write each answer's due time and latency (bench/results/cds-timeline.json)",
+    )
     parser.add_argument("--profile", type=int, metavar="N", nargs="?", const=300)
     args = parser.parse_args()
     if args.profile:
@@ -425,6 +441,9 @@ def main() -> None:
         return
     if args.quick:
         args.rates, args.seconds, args.warmup, args.databases = [25, 100], 10, 3, ["sqlite"]
+    global TIMELINE
+    if args.timeline:
+        TIMELINE = []
     load_before = os.getloadavg()
     print(f"load average before: {load_before}")
     print(HEADER)
@@ -443,6 +462,8 @@ def main() -> None:
             indent=2,
         )
     )
+    if TIMELINE is not None:
+        (RESULTS / "cds-timeline.json").write_text(json.dumps(TIMELINE))
 
 
 if __name__ == "__main__":

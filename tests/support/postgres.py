@@ -67,7 +67,9 @@ class PostgresCluster:
             )
 
     @classmethod
-    def start(cls) -> PostgresCluster:
+    def start(cls, *, durable: bool = False) -> PostgresCluster:
+        """Start a cluster; tests skip the disk flushes, `durable` (benchmarks) keeps
+        PostgreSQL's production defaults (fsync, synchronous_commit, full_page_writes on)."""
         bindir = find_bindir()
         root = Path(tempfile.mkdtemp(prefix="painpath-pg-"))
         run_as = None
@@ -86,11 +88,10 @@ class PostgresCluster:
             "--encoding=UTF8",
             "--no-sync",
         )
-        options = (
-            f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
-        )
+        options = f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1"
+        options += " -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         cluster._run(
             "pg_ctl",
             "-D",

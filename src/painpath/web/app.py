@@ -23,6 +23,7 @@ from painpath.pgx.html import report_stylesheet
 from painpath.web.admission import AdmissionControlMiddleware
 from painpath.web.api import api_router
 from painpath.web.cds import router as cds_router
+from painpath.web.heap import startup_heap_frozen
 from painpath.web.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -69,7 +70,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # p99 of /health and the API with 500 alert streams open; bench/README.md).
         gc.freeze()
         try:
-            yield
+            with startup_heap_frozen():
+                yield
         finally:
             sys.setswitchinterval(switch_interval)
             gc.unfreeze()
