@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,17 +63,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         limiter.total_tokens = settings.max_concurrent_requests + SPARE_THREADS
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
-        # What exists now (the code, the knowledge tables, the app: ~250,000 objects) lives as
-        # long as the process: keep it out of the collector's full passes, which otherwise stop
-        # every thread of the process for 100–330 ms each time (issue 15: these pauses were the
-        # p99 of /health and the API with 500 alert streams open; bench/README.md).
-        gc.freeze()
+        # The startup heap is frozen out of the collector's full passes, which otherwise stopped
+        # every thread for 100–330 ms: the p99 of order-sign at 100 req/s and of /health and the
+        # API with 500 alert streams open (issue 15; web/heap.py, bench/README.md).
         try:
             with startup_heap_frozen():
                 yield
         finally:
             sys.setswitchinterval(switch_interval)
-            gc.unfreeze()
 
     app = FastAPI(
         lifespan=lifespan,
