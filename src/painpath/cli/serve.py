@@ -36,10 +36,13 @@ def prepare_app(settings: Settings) -> FastAPI:
     """The app, once the settings are safe and the database is migrated to the newest revision."""
     # The web stack is imported here, not at the top: every other command starts faster.
     from painpath.web.app import create_app
+    from painpath.web.heap import collect_startup_garbage
 
     settings.check_safe_for_production()
     require_head(settings.database_url)
-    return create_app(settings)
+    app = create_app(settings)
+    collect_startup_garbage()
+    return app
 
 
 #: Open files a server process asks for: every open connection (an idle alert stream too) is

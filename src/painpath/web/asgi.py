@@ -10,8 +10,11 @@ from fastapi import FastAPI
 
 from painpath.config import Settings
 from painpath.web.app import create_app
+from painpath.web.heap import collect_startup_garbage
 
 
 def app_from_environment() -> FastAPI:
     """A new app from the PAINPATH_* environment (uvicorn calls it once per worker)."""
-    return create_app(Settings())
+    app = create_app(Settings())
+    collect_startup_garbage()
+    return app

@@ -12,7 +12,10 @@ count towards the next full collection. A process paused that long while it held
 chain's head lock also stalled the other process's calls: the p99 at 100 req/s was 230–250 ms.
 
 - `gc.freeze()` after startup moves the startup heap to the permanent generation: a full
-  collection walks only what was made since.
+  collection walks only what was made since. The server's entry points (`painpath serve`, one
+  process or each worker) first collect the startup garbage once (`collect_startup_garbage`),
+  so none of it is frozen; an app run in process (the tests' clients) skips that collection,
+  which would walk the whole test process's heap for every client.
 - `YOUNG_COLLECTION_THRESHOLD`: a young collection after 20,000 net new container objects, so
   most of a request's objects are freed (by reference counting) before one runs and are never
   promoted. Reference cycles are still collected, a little later.
@@ -28,12 +31,17 @@ from contextlib import contextmanager
 YOUNG_COLLECTION_THRESHOLD = 20_000
 
 
+def collect_startup_garbage() -> None:
+    """Once per server process, after the app is built: free the cycles startup left behind,
+    so that `startup_heap_frozen` does not keep them for the life of the process."""
+    gc.collect()
+
+
 @contextmanager
 def startup_heap_frozen() -> Iterator[None]:
-    """For the body: the startup heap frozen (after collecting its garbage) and young
-    collections less often; CPython's settings again after it."""
+    """For the body: the startup heap frozen and young collections less often; CPython's
+    settings again after it."""
     thresholds = gc.get_threshold()
-    gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *thresholds[1:])
     try:
