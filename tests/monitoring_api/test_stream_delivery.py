@@ -4,7 +4,6 @@ hub's database work has an engine of its own (issue 15)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from painpath.audit.context import RequestContext
@@ -21,6 +20,7 @@ from painpath.web.alert_signal import (
     _hand_over,
     quiet,
 )
+from tests.support.own_loop import run_in_own_loop
 
 CLINICIAN = Actor(7, "dr.test", Role.clinician)
 EVENT = "id: 1\nevent: alert\ndata: {}\n\n"
@@ -41,7 +41,7 @@ def test_a_stream_whose_reader_falls_behind_is_closed_with_a_reason_and_a_bounde
         _hand_over([(feed, [EVENT], False)])  # after it was closed: nothing more is queued
         return feed.ended, held, sent, feed.event.is_set()
 
-    ended, held, sent, woken = asyncio.run(scenario())
+    ended, held, sent, woken = run_in_own_loop(scenario)
     assert ended
     assert sent == FELL_BEHIND_EVENT
     assert held == len(FELL_BEHIND_EVENT)  # what was waiting is dropped, not kept
@@ -58,7 +58,7 @@ def test_a_stream_that_takes_its_deliveries_is_never_closed() -> None:
             sent.append(await feed.next())
         return feed.ended, sent
 
-    ended, sent = asyncio.run(scenario())
+    ended, sent = run_in_own_loop(scenario)
     assert not ended
     assert sent == ["x" * (PENDING_BYTES // 2) + EVENT] * 20  # each hand-over in one write
 
@@ -69,7 +69,7 @@ def test_keep_alives_go_only_to_streams_whose_turn_it_is_and_that_were_sent_noth
     async def feeds() -> list[Feed]:
         return [_feed() for _ in range(4)]
 
-    idle, busy, other_turn, just_quiet = asyncio.run(feeds())
+    idle, busy, other_turn, just_quiet = run_in_own_loop(feeds)
     now = 1000.0
     idle.handed_at = now - HEARTBEAT_SECONDS
     busy.handed_at = now - 1  # an alert a second ago: no keep-alive needed

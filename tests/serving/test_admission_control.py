@@ -3,32 +3,12 @@ a 503 with Retry-After for what cannot get a slot in time, and the exempt paths 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Awaitable, Callable
-
 import anyio
 import httpx
 from starlette.types import Receive, Scope, Send
 
 from painpath.web.admission import AdmissionControlMiddleware
-
-
-def run_in_own_loop(test: Callable[[], Awaitable[None]]) -> None:
-    """Run an async test body on an event loop of its own thread: the browser tests' sync
-    Playwright keeps a loop running on the main thread, where another cannot start."""
-    failures: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            anyio.run(test)
-        except BaseException as error:  # re-raised in the test's thread below
-            failures.append(error)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if failures:
-        raise failures[0]
+from tests.support.own_loop import run_in_own_loop
 
 
 class HeldApp:
