@@ -128,7 +128,9 @@ def database(kind: str, folder: Path) -> Iterator[tuple[str, Path | None]]:
         return
     from tests.support.postgres import PostgresCluster
 
-    cluster = PostgresCluster.start()
+    # PostgreSQL's durable defaults, as in production (bench/cds.py): the tests' cluster skips
+    # the flushes.
+    cluster = PostgresCluster.start(durable=True)
     try:
         yield cluster.url, cluster.data_dir
     finally:
