@@ -28,6 +28,7 @@ from painpath.models.wearable import WearableImport
 from painpath.web.ui.app_shell import shell_version
 from tests.browser.conftest import LiveServer
 from tests.browser.test_pages_in_chromium import sign_in
+from tests.browser.waiting import wait_until_true
 from tests.support.cohort import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -103,13 +104,14 @@ def open_app(page: Page, username: str, *, old_cache: bool = False) -> None:
     page.get_by_role("link", name="Phone app").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.wait_for_function(
+    wait_until_true(
+        page,
         """async () => {
             const pages = await caches.open("painpath-pages");
             const kept = await Promise.all(
                 ["/app/", "/app/diary", "/app/doses"].map((path) => pages.match(path)));
             return kept.every(Boolean);
-        }"""
+        }""",
     )
 
 
@@ -189,10 +191,12 @@ def test_questionnaire_answered_offline_is_sent_once_back_online(
     page.get_by_role("navigation", name="App").get_by_role("link", name="Questionnaires").click()
     answer = page.get_by_role("link", name="Answer PEG-3")
     path = answer.get_attribute("href")
+    assert path is not None
     # The page asked the worker to keep the form it links to.
-    page.wait_for_function(
+    wait_until_true(
+        page,
         "async (path) => Boolean(await (await caches.open('painpath-pages')).match(path))",
-        arg=path,
+        path,
     )
     phone_context.set_offline(True)
     # What a person sees before tapping: the page knows it is offline (app.js marks the root).
