@@ -8,10 +8,11 @@ it hands over as a read once per user, and writes the events and the keep-alive 
 quiet streams to the streams' connections itself. The stream's task only waits for its end.
 Each event carries the alert id as its SSE `id`, so a reconnecting EventSource resumes after
 the last alert it saw (`Last-Event-ID`). The server ends a stream after `STREAM_SECONDS` (at
-its next write); browsers reconnect by themselves after `retry`. A stream whose credential ended gets a
-`signed-out` event within `CREDENTIAL_SECONDS` and closes; one whose reader does not keep up
-gets `fell-behind` and closes (its browser reconnects and resumes). A stream's setup takes an
-admission slot like any request and gives it back once the stream starts (web.admission).
+its next write); browsers reconnect by themselves after `retry`. A stream whose credential
+ended gets a `signed-out` event within `CREDENTIAL_SECONDS` and closes; one whose reader does
+not keep up gets `fell-behind` and closes (its browser reconnects and resumes). A stream's
+setup takes an admission slot like any request and gives it back once the stream starts
+(web.admission).
 """
 
 from __future__ import annotations
