@@ -158,10 +158,13 @@ async def _phase(
     args: argparse.Namespace,
     seed_value: int,
     url: str,
-) -> tuple[list[tuple[str, float, str]], list[tuple[str, float, str]], int, float, int, int]:
-    """API and /health results, the streams that opened, the server's CPU % while measuring,
-    the alert events the streams received, and on PostgreSQL the connections LISTENing for
-    alerts at the end (one per server process with a stream open; -1 on SQLite)."""
+) -> tuple[
+    list[tuple[str, float, str]], list[tuple[str, float, str]], int, tuple[float, float], int, int
+]:
+    """API and /health results, the streams that opened, the server's and the stream holder's
+    CPU % while measuring (the holder shares the machine's cores with the server), the alert
+    events the streams received, and on PostgreSQL the connections LISTENing for alerts at the
+    end (one per server process with a stream open; -1 on SQLite)."""
     port = int(base.rsplit(":", 1)[1])
     api_calls = plan(cast, int(args.rate * (args.warmup + args.seconds)), seed_value, port)
     health_request = loadgen.encode("GET", "/health", host="127.0.0.1", port=port, kind="health")
@@ -170,6 +173,7 @@ async def _phase(
     opened = await holder.opened()
     await asyncio.sleep(args.settle)
     cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
+    holder_before = _cpu_seconds(holder.process.pid or 0)
     profile = RESULTS / f"stream-load-{streams}.txt" if args.py_spy else None
     spies = _spies(pid, profile, args.warmup + args.seconds)
     api_outcome, health_outcome = await asyncio.gather(
@@ -177,12 +181,14 @@ async def _phase(
         loadgen.run("127.0.0.1", port, health_calls, args.health_rate, args.warmup),
     )
     api, health = api_outcome.results, health_outcome.results
-    cpu = 100 * (_cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
+    wall = time.monotonic() - wall_before
+    cpu = 100 * (_cpu_seconds(pid) - cpu_before) / wall
+    holder_cpu = 100 * (_cpu_seconds(holder.process.pid or 0) - holder_before) / wall
     for spy in spies:
         await asyncio.to_thread(spy.wait)
     listening = await asyncio.to_thread(_listening, url)
     alerts = await holder.close()
-    return api, health, opened, round(cpu, 1), alerts, listening
+    return api, health, opened, (round(cpu, 1), round(holder_cpu, 1)), alerts, listening
 
 
 def _listening(url: str) -> int:
@@ -290,7 +296,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                     "holders": args.holders,
                     "api": _summary(api),
                     "health": _summary(health),
-                    "server_cpu_percent": cpu,
+                    "server_cpu_percent": cpu[0],
+                    "stream_holder_cpu_percent": cpu[1],
                     "alert_events_received": alerts,
                     "listening_connections": listening,
                     "load": f"{load_before:.2f} → {os.getloadavg()[0]:.2f}",
@@ -314,15 +321,16 @@ def _row(row: dict[str, Any], baseline: dict[str, Any] | None) -> str:
         f"| {row['database']} | {row['processes']} | {row['streams']} | {health['p50_ms']} |"
         f" {health['p99_ms']} | {health_change} | {api['p50_ms']} | {api['p99_ms']} |"
         f" {api_change} | {api['errors'] + health['errors']} | {row['server_cpu_percent']} |"
+        f" {row['stream_holder_cpu_percent']} |"
         f" {row['alert_events_received']} | {row['listening_connections']} | {row['load']} |"
     )
 
 
 HEADER = (
     "| database | processes | open streams | /health p50 ms | /health p99 ms | change"
-    " | API p50 ms | API p99 ms | change | errors | server CPU % | alert events to streams"
-    " | LISTEN connections | load before → after |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    " | API p50 ms | API p99 ms | change | errors | server CPU % | stream holder CPU %"
+    " | alert events to streams | LISTEN connections | load before → after |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 

@@ -1,10 +1,15 @@
-"""How the alert hub hands deliveries to a stream: a reader that falls behind is closed with a
-reason and its queue stays bounded; keep-alives go only to streams sent nothing lately; the
-hub's database work has an engine of its own (issue 15)."""
+"""How the alert hub hands deliveries to a stream: written straight to its connection, no task
+woken; a reader that falls behind is closed with a reason and nothing more is queued for it;
+keep-alives go only to streams sent nothing lately; the hub's database work has an engine of
+its own (issue 15)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
+
+from starlette.types import Message
 
 from painpath.audit.context import RequestContext
 from painpath.auth.actor import Actor
@@ -13,7 +18,7 @@ from painpath.models.enums import Role
 from painpath.web.alert_signal import (
     FELL_BEHIND_EVENT,
     HEARTBEAT_SECONDS,
-    PENDING_BYTES,
+    SIGNED_OUT_EVENT,
     AlertHub,
     Feed,
     FeedCursor,
@@ -23,51 +28,108 @@ from painpath.web.alert_signal import (
 from tests.support.own_loop import run_in_own_loop
 
 CLINICIAN = Actor(7, "dr.test", Role.clinician)
-EVENT = "id: 1\nevent: alert\ndata: {}\n\n"
+EVENT = b"id: 1\nevent: alert\ndata: {}\n\n"
+HIGH_WATER = 64 * 1024
 
 
-def _feed() -> Feed:
-    return Feed(CLINICIAN, ("token", 1, CLINICIAN.user_id), RequestContext(), FeedCursor(0))
+class Connection:
+    """An ASGI server's `send` with flow control as uvicorn's: it writes at once unless more
+    than `HIGH_WATER` bytes are still unsent; then it waits until the reader takes them."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.unsent = 0
+        self.drained = asyncio.Event()
+
+    async def send(self, message: Message) -> None:
+        while self.unsent > HIGH_WATER:
+            await self.drained.wait()
+        self.written.append(message["body"])
+        self.unsent += len(message["body"])
+
+    def read(self) -> None:
+        self.unsent = 0
+        self.drained.set()
 
 
-def test_a_stream_whose_reader_falls_behind_is_closed_with_a_reason_and_a_bounded_queue() -> None:
-    async def scenario() -> tuple[bool, int, str, bool]:
-        feed = _feed()
-        chunk = "x" * (PENDING_BYTES // 4)
-        for _ in range(40):  # the stream never takes what it is handed
-            _hand_over([(feed, [chunk], False)])
-        held = sum(map(len, feed.outbox))
-        sent = await feed.next()
-        _hand_over([(feed, [EVENT], False)])  # after it was closed: nothing more is queued
-        return feed.ended, held, sent, feed.event.is_set()
-
-    ended, held, sent, woken = run_in_own_loop(scenario)
-    assert ended
-    assert sent == FELL_BEHIND_EVENT
-    assert held == len(FELL_BEHIND_EVENT)  # what was waiting is dropped, not kept
-    assert not woken
+def _feed(connection: Connection, deadline: float = float("inf")) -> Feed:
+    key = ("token", 1, CLINICIAN.user_id)
+    return Feed(CLINICIAN, key, RequestContext(), FeedCursor(0), connection.send, deadline)
 
 
-def test_a_stream_that_takes_its_deliveries_is_never_closed() -> None:
-    async def scenario() -> tuple[bool, list[str]]:
-        feed = _feed()
-        chunk = "x" * (PENDING_BYTES // 2)
-        sent = []
+def test_a_delivery_is_written_to_the_connection_in_the_hand_over_itself() -> None:
+    async def scenario() -> tuple[list[bytes], bool]:
+        connection = Connection()
+        feed = _feed(connection)
+        _hand_over([(feed, EVENT, False), (feed, EVENT + EVENT, False)])
+        return list(connection.written), feed.done.is_set()  # read before anything awaits
+
+    written, done = run_in_own_loop(scenario)
+    assert written == [EVENT, EVENT + EVENT]  # each parcel one write, no task in between
+    assert not done
+
+
+def test_a_stream_whose_reader_falls_behind_is_closed_with_a_reason_and_nothing_queued() -> None:
+    async def scenario() -> tuple[Feed, Connection, int]:
+        connection = Connection()
+        feed = _feed(connection)
+        chunk = b"x" * (HIGH_WATER // 4)
+        for _ in range(40):  # the reader never takes what it is sent
+            _hand_over([(feed, chunk, False)])
+        writes = len(connection.written)
+        connection.read()
+        _hand_over([(feed, EVENT, False)])  # after it was closed: nothing more is written
+        await asyncio.sleep(0)  # a send left waiting would now write
+        return feed, connection, writes
+
+    feed, connection, writes = run_in_own_loop(scenario)
+    assert feed.ended
+    assert feed.done.is_set()
+    assert feed.closing == FELL_BEHIND_EVENT  # the response writes it as it closes
+    assert writes == 5  # up to just past the high-water mark, and not one write more
+    assert len(connection.written) == writes
+
+
+def test_a_stream_whose_reader_keeps_up_is_never_closed() -> None:
+    async def scenario() -> tuple[bool, int]:
+        connection = Connection()
+        feed = _feed(connection)
+        chunk = b"x" * (HIGH_WATER // 2)
         for _ in range(20):
-            _hand_over([(feed, [chunk, EVENT], False)])
-            sent.append(await feed.next())
-        return feed.ended, sent
+            _hand_over([(feed, chunk + EVENT, False)])
+            connection.read()
+        return feed.ended, len(connection.written)
 
-    ended, sent = run_in_own_loop(scenario)
+    ended, writes = run_in_own_loop(scenario)
     assert not ended
-    assert sent == ["x" * (PENDING_BYTES // 2) + EVENT] * 20  # each hand-over in one write
+    assert writes == 20
+
+
+def test_a_stream_ends_at_its_first_write_after_its_deadline_or_when_signed_out() -> None:
+    async def scenario() -> tuple[Feed, Feed, Feed, Connection]:
+        connection = Connection()
+        due, later, signed_out = (
+            _feed(connection, time.monotonic() - 1),
+            _feed(connection),
+            _feed(connection),
+        )
+        _hand_over(
+            [(due, EVENT, False), (later, EVENT, False), (signed_out, SIGNED_OUT_EVENT, True)]
+        )
+        return due, later, signed_out, connection
+
+    due, later, signed_out, connection = run_in_own_loop(scenario)
+    assert connection.written == [EVENT, EVENT]  # the signed-out event is the response's last
+    assert (due.ended, due.closing) == (True, b"")
+    assert not later.ended
+    assert (signed_out.ended, signed_out.closing) == (True, SIGNED_OUT_EVENT)
 
 
 def test_keep_alives_go_only_to_streams_whose_turn_it_is_and_that_were_sent_nothing_lately() -> (
     None
 ):
     async def feeds() -> list[Feed]:
-        return [_feed() for _ in range(4)]
+        return [_feed(Connection()) for _ in range(4)]
 
     idle, busy, other_turn, just_quiet = run_in_own_loop(feeds)
     now = 1000.0

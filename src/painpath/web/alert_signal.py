@@ -29,11 +29,17 @@ processes needs (bench/README.md, open alert streams). Now:
   (on SQLite the write lock, queued like other writers on `db.engine.begin_write`'s file lock)
   is held for a handful of rows. Nothing is handed over unless the round commits; a failed
   round is retried.
-- **Handing them over.** Each stream's new events are joined into one write; deliveries are
-  handed to the event loop `SLICE` streams per call with a pause between calls, so requests
-  are served in between. A stream whose reader falls behind (more than `PENDING_BYTES` still
-  unsent when the next delivery comes) gets `fell-behind` and is closed: memory per stream is
-  bounded, and the browser reconnects with `Last-Event-ID` and catches up.
+- **Handing them over.** Each alert's event is encoded once per round, and the bytes are
+  shared by every stream it goes on; a stream's new events are joined into one write. The
+  hand-over writes them to each stream's connection itself, through the stream response's
+  ASGI `send`, run to its end in place (`write_now`): no stream task is woken, so a delivery
+  to 250 streams is 250 socket writes in a few calls into the event loop, not 250 task
+  switches through the response machinery (measured: bench/README.md, fifth pass). It is
+  handed to the loop `SLICE` streams per call with a pause between calls, so requests are
+  served in between. A stream whose reader falls behind (its connection still holding more
+  unsent data than the transport's high-water mark when the next delivery comes) gets
+  `fell-behind` and is closed: nothing more is queued for it, and the browser reconnects
+  with `Last-Event-ID` and catches up.
 - **No per-stream timers.** Every `CREDENTIAL_SECONDS` the round runs without alerts, so a
   stream whose credential ended (sign-out, password change, deactivation, role change) gets
   `signed-out` and closes. Keep-alive comments come from the worker too, and only to streams
@@ -42,8 +48,7 @@ processes needs (bench/README.md, open alert streams). Now:
   keep-alive to those handed nothing in the last `HEARTBEAT_SECONDS / 2` seconds, so a busy
   stream costs no keep-alive work, an idle one is never silent for more than
   1.5 × `HEARTBEAT_SECONDS`, and the writes are spread evenly instead of 500 at once. A
-  stream's task sleeps on its own `asyncio.Event` with no timeout, woken only when the hub has
-  something for it.
+  stream's own task sleeps on its `asyncio.Event` with no timeout until the stream ends.
 
 All database work of the streams runs on the hub's one worker thread and its own connection,
 never on a thread or connection that serves requests. The hub's threads run, and its
@@ -57,7 +62,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -65,6 +70,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
+from starlette.types import Message, Send
 
 from painpath.audit.context import RequestContext
 from painpath.auth.actor import Actor
@@ -91,18 +97,16 @@ RECONNECT_SECONDS = 2.0
 RETRY_SECONDS = 1.0
 #: Each idle stream gets a keep-alive comment this often (one of this many one-second turns).
 HEARTBEAT_SECONDS = 15
-KEEP_ALIVE = ": keep-alive\n\n"
+KEEP_ALIVE = b": keep-alive\n\n"
 #: Sent, and the stream closed, when the session or token behind it ends; `retry: 0` hints
 #: the browser's EventSource not to reconnect (it would be refused with 401 anyway).
-SIGNED_OUT_EVENT = 'retry: 0\nevent: signed-out\ndata: {"detail":"the session has ended"}\n\n'
+SIGNED_OUT_EVENT = b'retry: 0\nevent: signed-out\ndata: {"detail":"the session has ended"}\n\n'
 #: Sent, and the stream closed, when its reader has not taken what it was handed; the browser
 #: reconnects and resumes after the last event it received (`Last-Event-ID`).
 FELL_BEHIND_EVENT = (
-    'event: fell-behind\ndata: {"detail":"the stream fell behind its reader; reconnect to'
-    ' resume after the last event received"}\n\n'
+    b'event: fell-behind\ndata: {"detail":"the stream fell behind its reader; reconnect to'
+    b' resume after the last event received"}\n\n'
 )
-#: A stream still holding this much unsent text when the next delivery comes is closed.
-PENDING_BYTES = 256 * 1024
 #: An alert committed this long after a newer one was handed over is still delivered.
 LATE_COMMIT = timedelta(seconds=30)
 #: Streams handed something in one call into their event loop, and the pause between calls.
@@ -130,10 +134,11 @@ class FeedCursor:
 
 @dataclass(eq=False)
 class Feed:
-    """One open stream: who reads it, where it is, and what the hub has handed it.
+    """One open stream: who reads it, where it is, and the response it writes to.
 
-    `outbox`, `pending`, `ended` and `event` belong to the stream's event loop (the hub changes
-    them through `call_soon_threadsafe`; its worker only reads `ended`); `cursor`,
+    `send` is the stream response's ASGI `send`; the hub writes each delivery through it from
+    the stream's event loop (`_hand_over`), so a delivery wakes no task. `ended`, `closing`,
+    `gone` and `done` belong to that loop (the hub's worker only reads `ended`); `cursor`,
     `catching_up`, `turn` and `handed_at` belong to the hub's worker.
     """
 
@@ -141,43 +146,78 @@ class Feed:
     key: CredentialKey
     context: RequestContext
     cursor: FeedCursor
+    send: Send
+    deadline: float  # on the monotonic clock: the stream ends at its first write after it
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
-    event: asyncio.Event = field(default_factory=asyncio.Event)
-    outbox: list[str] = field(default_factory=list)
-    pending: int = 0  # characters in the outbox
+    done: asyncio.Event = field(default_factory=asyncio.Event)
     ended: bool = False
+    closing: bytes = b""  # the last event, written by the response as it closes the stream
+    gone: bool = False  # the client went away: nothing more is written
     catching_up: bool = True
     turn: int = 0  # its second, of HEARTBEAT_SECONDS, for a keep-alive (set by the hub)
     handed_at: float = field(default_factory=time.monotonic)  # last hand-over (the worker's)
 
-    async def next(self) -> str:
-        """Wait until the hub hands over something; the SSE text, in order, in one piece."""
-        await self.event.wait()
-        self.event.clear()
-        chunks, self.outbox, self.pending = self.outbox, [], 0
-        return "".join(chunks)
+    def finish(self, closing: bytes = b"") -> None:
+        """End the stream: the response writes `closing`, completes, and the feed is dropped."""
+        if not self.ended:
+            self.ended, self.closing = True, closing
+        self.done.set()
 
 
-def _hand_over(parcels: list[tuple[Feed, list[str], bool]]) -> None:
-    """In a stream's event loop: queue the chunks and wake each stream (one call per loop).
+def body(data: bytes) -> Message:
+    return {"type": "http.response.body", "body": data, "more_body": True}
 
-    A stream that has not taken its last `PENDING_BYTES` yet is closed instead: its reader is
-    not reading, and its queue must not grow without bound.
+
+def write_now(send: Send, message: Message) -> bool:
+    """Run `send(message)` to its end right here, without a task, if it does not wait; False,
+    with nothing written, if it would. An ASGI server's `send` waits only while the
+    connection's transport holds more unsent data than its high-water mark (uvicorn checks
+    that before writing): then the reader is not keeping up."""
+    sending = send(message)
+    step = sending if isinstance(sending, Coroutine) else _awaited(sending)
+    try:
+        step.send(None)
+    except StopIteration:
+        return True
+    step.close()  # it waits for the transport to drain: abandoned before writing anything
+    return False
+
+
+async def _awaited(awaitable: Awaitable[None]) -> None:
+    await awaitable
+
+
+def _hand_over(parcels: list[tuple[Feed, bytes, bool]]) -> None:
+    """In the streams' event loop: write each stream's parcel to its connection (one call per
+    loop and slice, no task woken), or end the stream with the parcel as its last event.
+
+    A stream whose connection still holds more unsent data than the transport's high-water
+    mark is ended with `fell-behind` instead: its reader is not reading, and what is queued
+    for it must not grow without bound. One past its deadline is ended after the write.
     """
-    for feed, chunks, end in parcels:
+    now = time.monotonic()
+    for feed, data, end in parcels:
         if feed.ended:
             continue
-        if feed.pending > PENDING_BYTES:
-            feed.outbox, feed.pending, feed.ended = [FELL_BEHIND_EVENT], 0, True
-        else:
-            feed.outbox.extend(chunks)
-            feed.pending += sum(map(len, chunks))
-            feed.ended = end
-        feed.event.set()
+        if end:
+            feed.finish(data)
+            continue
+        try:
+            written = write_now(feed.send, body(data))
+        except Exception:  # the connection is gone or the response is over: end it quietly
+            logger.debug("alert stream: a write failed", exc_info=True)
+            feed.gone = True
+            feed.finish()
+            continue
+        if not written:
+            feed.finish(FELL_BEHIND_EVENT)
+        elif now >= feed.deadline:
+            feed.finish()
 
 
-def render(alert: AlertRead) -> str:
-    return f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
+def render(alert: AlertRead) -> bytes:
+    """The alert's SSE event, made once per round and shared by every stream it goes on."""
+    return f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n".encode()
 
 
 def quiet(feeds: list[Feed], turn: int, now: float) -> list[Feed]:
@@ -316,7 +356,7 @@ class AlertHub:
                     self.wake()
             if now >= next_beat:
                 next_beat, turn = now + 1.0, (turn + 1) % HEARTBEAT_SECONDS
-                self._send([(feed, [KEEP_ALIVE], False) for feed in quiet(feeds, turn, now)])
+                self._send([(feed, KEEP_ALIVE, False) for feed in quiet(feeds, turn, now)])
         if self._owns_engine:
             self.engine.dispose()  # no stream is open: the hub holds no connection
 
@@ -324,10 +364,10 @@ class AlertHub:
         """One transaction for every stream (see the module docstring); True when more alerts
         are waiting than one round reads."""
         recent_since = utcnow() - LATE_COMMIT
-        parcels: list[tuple[Feed, list[str], bool]] = []
+        parcels: list[tuple[Feed, bytes, bool]] = []
         taken: list[tuple[Feed, list[tuple[int, datetime]]]] = []
         shared: list[Alert] = []
-        rendered: dict[int, str] = {}  # each alert's event, made once for all its streams
+        rendered: dict[int, bytes] = {}  # each alert's event, made once for all its streams
         deliveries: dict[tuple[int, int], _Delivery] = {}  # by (user id, alert id)
         with unit_of_work(self.factory) as session:
             live = sessions.live_credentials(session, {feed.key for feed in feeds})
@@ -346,7 +386,7 @@ class AlertHub:
             staff = care_team_staff(session, {alert.patient_id for alert in shared})
             for feed in feeds:
                 if feed.key not in live:
-                    parcels.append((feed, [SIGNED_OUT_EVENT], True))
+                    parcels.append((feed, SIGNED_OUT_EVENT, True))
                     continue
                 if feed.catching_up:
                     rows = monitoring_alerts.alerts_for_feed(
@@ -373,7 +413,7 @@ class AlertHub:
                     if delivery is None:
                         delivery = deliveries[feed.actor.user_id, alert.id] = _Delivery(alert, [])
                     delivery.feeds.append(feed)
-                parcels.append((feed, [rendered[alert.id] for alert in fresh], False))
+                parcels.append((feed, b"".join(rendered[alert.id] for alert in fresh), False))
                 taken.append((feed, [(alert.id, alert.created_at) for alert in fresh]))
             if deliveries:
                 _audit(session, deliveries.values())
@@ -389,11 +429,11 @@ class AlertHub:
         self._send(parcels)
         return alerts_due and len(shared) >= ROUND_LIMIT
 
-    def _send(self, parcels: list[tuple[Feed, list[str], bool]]) -> None:
+    def _send(self, parcels: list[tuple[Feed, bytes, bool]]) -> None:
         """Hand the parcels over, `SLICE` streams per call into their loop, with a pause
         between slices, so the loop serves requests between them rather than writing to
         hundreds of streams in one go."""
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Feed, list[str], bool]]]
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Feed, bytes, bool]]]
         by_loop = defaultdict(list)
         now = time.monotonic()
         for parcel in parcels:
