@@ -1,6 +1,7 @@
 """Stage 1 of `painpath analytics opioid-measures`: validate the claims (one shard per block of
-input row groups) and the diagnoses, and write the valid rows into patient buckets (a hash of
-patient_id), so that stage 2 finds each patient's claims in one bucket. Bad rows go to a
+input row groups) and the diagnoses, resolve each claim's product (class, MME/day), and write
+the valid opioid and benzodiazepine fills into patient buckets (a hash of patient_id), so that
+stage 2 finds each patient's fills in one bucket. Bad rows go to a
 rejects part with their row numbers; NDCs are mapped to RxNorm when a map is given."""
 
 from __future__ import annotations
@@ -14,21 +15,27 @@ import pyarrow.parquet as pq
 
 from painpath.analytics.claims import check_claims, normalize_ndc
 from painpath.analytics.executor import peak_memory
+from painpath.analytics.measures import products_of, with_products
+from painpath.analytics.products import UNKNOWN
 from painpath.analytics.workdir import write_parquet
 
 DIAGNOSIS_SYSTEMS = ("ICD-10-CM", "HCPCS")
-#: What stage 2 reads of a valid claim (row numbers and NDCs matter only to stage 1's reports).
-KEEP = (
-    "patient_id",
-    "prescriber_id",
-    "pharmacy_id",
-    "clinic_id",
-    "rxnorm",
-    "quantity",
-    "days_supply",
-    "fill_date",
-    "birth_date",
-)
+#: What stage 2 reads of a claim: only the valid opioid and benzodiazepine fills (no measure
+#: counts any other claim), with the product's MME/day and the supply's last day worked out
+#: here (row numbers, NDCs and products matter only to stage 1's reports).
+BUCKET_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "patient_id": pl.Utf8,
+    "prescriber_id": pl.Utf8,
+    "pharmacy_id": pl.Utf8,
+    "clinic_id": pl.Utf8,
+    "days_supply": pl.Int32,
+    "fill_date": pl.Date,
+    "supply_end": pl.Date,
+    "birth_date": pl.Date,
+    "mme_scaled": pl.Int64,
+    "is_opioid": pl.Boolean,
+    "is_benzo": pl.Boolean,
+}
 
 
 def bucket_of(column: str, buckets: int) -> pl.Expr:
@@ -102,9 +109,14 @@ def split_claims(
         root / "unresolved" / f"{block:05d}.parquet",
         unresolved.group_by("ndc").len("claims"),
     )
-    valid = valid.filter(pl.col("rxnorm").is_not_null()).select(KEEP)
-    valid = valid.with_columns(bucket_of("patient_id", buckets).alias("_bucket"))
-    for (bucket,), part in valid.partition_by("_bucket", as_dict=True).items():
+    valid = valid.filter(pl.col("rxnorm").is_not_null())
+    resolved = with_products(valid, products_of(valid))
+    classes = resolved["measure_class"].fill_null(UNKNOWN).value_counts()
+    measured = resolved.filter(pl.col("is_opioid") | pl.col("is_benzo")).select(
+        pl.col(name).cast(dtype) for name, dtype in BUCKET_SCHEMA.items()
+    )
+    measured = measured.with_columns(bucket_of("patient_id", buckets).alias("_bucket"))
+    for (bucket,), part in measured.partition_by("_bucket", as_dict=True).items():
         write_parquet(
             root / "buckets" / f"{int(str(bucket)):05d}" / f"claims-{block:05d}.parquet",
             part.drop("_bucket"),
@@ -116,6 +128,7 @@ def split_claims(
         "valid": valid.height,
         "rejected": checked.rejects.height,
         "unresolved_ndc": unresolved.height,
+        "claims_by_class": {str(k): int(v) for k, v in classes.iter_rows()},
         "started": started,
         "ended": time.time(),
     }

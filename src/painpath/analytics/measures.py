@@ -30,7 +30,7 @@ from painpath.analytics.intervals import (
     with_ids,
 )
 from painpath.analytics.knowledge import EXCLUSION_CATEGORIES
-from painpath.analytics.products import BENZODIAZEPINE, OPIOID
+from painpath.analytics.products import BENZODIAZEPINE, OPIOID, product_rows
 
 MME_SCALE = 10_000
 HIGH_MME = 90
@@ -71,6 +71,23 @@ class ShardResult:
     patients: pl.DataFrame
     entities: pl.DataFrame
     daily_mme: pl.DataFrame
+
+
+PRODUCT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "rxnorm": pl.Utf8,
+    "measure_class": pl.Utf8,
+    "ingredient": pl.Utf8,
+    "mme_per_unit": pl.Float64,
+    "mme_per_day_fixed": pl.Float64,
+    "mme_problem": pl.Utf8,
+    "out_of_scope": pl.Utf8,
+}
+
+
+def products_of(claims: pl.DataFrame) -> pl.DataFrame:
+    """The products of the claims' RxNorm codes, each resolved once (`products.resolve`)."""
+    codes = sorted(claims["rxnorm"].drop_nulls().unique().to_list())
+    return pl.DataFrame(product_rows(codes), schema=PRODUCT_SCHEMA)
 
 
 def with_products(claims: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:

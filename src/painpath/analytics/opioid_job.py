@@ -1,8 +1,9 @@
 """`painpath analytics opioid-measures`: claims → validated shards → measures → Parquet + HTML.
 
 Stage 1 (claim_buckets.py, one shard per block of input row groups): read the block,
-validate it (bad rows to a rejects part with their row numbers), map NDCs to RxNorm, and write
-the valid rows into patient buckets (a hash of patient_id). Stage 2 (measure, one shard per
+validate it (bad rows to a rejects part with their row numbers), map NDCs to RxNorm, resolve
+the products (class, MME/day), and write the valid opioid and benzodiazepine fills into
+patient buckets (a hash of patient_id). Stage 2 (measure, one shard per
 bucket): every measure for that bucket's patients (measures.py). Then the results are gathered
 (opioid_outputs.py): per patient, per prescriber, per pharmacy, per clinic, the daily MME, the
 measure rates, the rejects and the HTML summary. Each shard is resumable (workdir.py).
@@ -20,7 +21,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from painpath.analytics.claim_buckets import (
-    KEEP,
+    BUCKET_SCHEMA,
     row_blocks,
     split_claims,
     split_diagnoses,
@@ -28,8 +29,7 @@ from painpath.analytics.claim_buckets import (
 from painpath.analytics.claims import check_columns
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.knowledge import RATES, measure_knowledge
-from painpath.analytics.measures import Period, measure_shard, with_products
-from painpath.analytics.products import product_rows
+from painpath.analytics.measures import Period, measure_shard
 from painpath.analytics.workdir import Workdir, write_json, write_parquet
 
 SHARD_ROWS = 500_000
@@ -66,37 +66,17 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     if files:
         claims = pl.concat([pl.read_parquet(f) for f in files])
     else:
-        claims = pl.DataFrame(schema={name: pl.Utf8 for name in KEEP}).with_columns(
-            pl.col("quantity").cast(pl.Float64),
-            pl.col("days_supply").cast(pl.Int32),
-            pl.col("fill_date").cast(pl.Date),
-            pl.col("birth_date").cast(pl.Date),
-        )
-    products = pl.DataFrame(
-        product_rows(sorted(claims["rxnorm"].unique().to_list())),
-        schema={
-            "rxnorm": pl.Utf8,
-            "measure_class": pl.Utf8,
-            "ingredient": pl.Utf8,
-            "mme_per_unit": pl.Float64,
-            "mme_per_day_fixed": pl.Float64,
-            "mme_problem": pl.Utf8,
-            "out_of_scope": pl.Utf8,
-        },
-    )
+        claims = pl.DataFrame(schema=BUCKET_SCHEMA)
     diagnosis_file = folder / "diagnoses.parquet"
     diagnoses = pl.read_parquet(diagnosis_file) if diagnosis_file.exists() else None
-    resolved = with_products(claims, products)
-    result = measure_shard(resolved, diagnoses, Period(year))
+    result = measure_shard(claims, diagnoses, Period(year))
     out = root / "measured"
     write_parquet(out / f"patients-{bucket:05d}.parquet", result.patients, intermediate=True)
     write_parquet(out / f"entities-{bucket:05d}.parquet", result.entities, intermediate=True)
     write_parquet(out / f"daily-{bucket:05d}.parquet", result.daily_mme, intermediate=True)
-    classes = resolved["measure_class"].value_counts()
     return {
         **peak_memory(),
         "patients": result.patients.height,
-        "claims_by_class": {str(k): int(v) for k, v in classes.iter_rows()},
         "started": started,
         "ended": time.time(),
     }
