@@ -4,8 +4,9 @@
 
 Runs the same code path as the command (the CLI's `runner` and `run_opioid_measures`, a
 LocalCluster of N workers) in this process and prints seconds since the interpreter started:
-imports, cluster ready, stage 1 (validate + bucket split), stage 2 (measures), gather (outputs,
-HTML), cluster closed; and, per shard, where it ran and its own wall seconds (from the markers'
+imports, cluster ready, stage 1 (validate + bucket split), stage 2 (measures), the gather shards
+(patients, daily MME, entity tables), the gather in this process (rates, rejects, HTML),
+cluster closed; and, per shard, where it ran and its own wall seconds (from the markers'
 start/end stamps), so the idle gaps between shards show.
 """
 
@@ -37,13 +38,13 @@ def main() -> int:
     def mark(name: str) -> None:
         marks.append((name, time.perf_counter() - T0))
 
-    from painpath.analytics import executor, opioid_outputs
+    from painpath.analytics import executor, opioid_job
     from painpath.analytics.opioid_job import Inputs, run_opioid_measures
 
     mark("imports (painpath.analytics)")
     run_calls = 0
     original_run = executor.Runner.run
-    original_gather = opioid_outputs.gather
+    original_gather = opioid_job.gather
 
     def timed_run(self: Any, shards: Any, on_done: Any) -> None:
         nonlocal run_calls
@@ -59,7 +60,7 @@ def main() -> int:
         mark("gather done")
 
     executor.Runner.run = timed_run  # type: ignore[method-assign]
-    opioid_outputs.gather = timed_gather
+    opioid_job.gather = timed_gather
     with executor.runner("local", args.workers, threads=1) as run:
         mark("runner entered")
         run_opioid_measures(

@@ -59,11 +59,11 @@ def row_blocks(path: Path, shard_rows: int) -> list[tuple[int, int, int]]:
 
 
 def _read_groups(path: Path, start: int, end: int) -> pl.DataFrame:
-    handle = pq.ParquetFile(path)
-    if end <= start:
-        return pl.from_arrow(handle.schema_arrow.empty_table())  # type: ignore[return-value]
-    table = handle.read_row_groups(list(range(start, end)))
-    return pl.from_arrow(table)  # type: ignore[return-value]
+    """Row groups [start, end) of the file (polars reads only those groups of the slice)."""
+    metadata = pq.ParquetFile(path).metadata
+    offset = sum(metadata.row_group(group).num_rows for group in range(start))
+    rows = sum(metadata.row_group(group).num_rows for group in range(start, end))
+    return pl.scan_parquet(path).slice(offset, rows).collect()
 
 
 def _ndc_map(path: Path | None) -> pl.DataFrame | None:

@@ -5,8 +5,9 @@ validate it (bad rows to a rejects part with their row numbers), map NDCs to RxN
 the products (class, MME/day), and write the valid opioid and benzodiazepine fills into
 patient buckets (a hash of patient_id). Stage 2 (measure, one shard per
 bucket): every measure for that bucket's patients (measures.py). Then the results are gathered
-(opioid_outputs.py): per patient, per prescriber, per pharmacy, per clinic, the daily MME, the
-measure rates, the rejects and the HTML summary. Each shard is resumable (workdir.py).
+(opioid_outputs.py): three shards write the tables per patient, the daily MME and the tables
+per prescriber, pharmacy and clinic; this process the measure rates, the rejects and the HTML
+summary. Each shard is resumable (workdir.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from painpath.analytics.claims import check_columns
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.knowledge import RATES, measure_knowledge
 from painpath.analytics.measures import Period, measure_shard
+from painpath.analytics.opioid_outputs import PARTS, concat_parts, entity_tables, gather
 from painpath.analytics.workdir import Workdir, write_json, write_parquet
 
 SHARD_ROWS = 500_000
@@ -127,8 +129,8 @@ def run_opioid_measures(
 ) -> JobReport:
     """The whole job (see the module doc); returns what it did. Outputs land in `output`.
 
-    `on_measured`: called when every shard has run, before the outputs are gathered (the
-    command releases its LocalCluster there, so that it closes while the outputs are written)."""
+    `on_measured`: called when every shard has run, before the small outputs and the summary
+    are written (the command releases its LocalCluster there, so that it closes meanwhile)."""
     blocks, buckets = plan(inputs, shard_rows)
     chosen_year = year if year is not None else latest_year(inputs.claims)
     output.mkdir(parents=True, exist_ok=True)
@@ -174,10 +176,16 @@ def run_opioid_measures(
         Shard(f"measure-{bucket:05d}", measure_bucket, (work, bucket, chosen_year))
         for bucket in range(buckets)
     ]
-    workdir.record_shards([s.key for s in (*splits, *measures)])
-    on_plan(len(splits) + len(measures))
+    target = str(output)
+    tables = [
+        Shard(f"gather-{table}", concat_parts, (work, target, table, buckets)) for table in PARTS
+    ]
+    tables.append(Shard("gather-entities", entity_tables, (work, target, buckets)))
+    stages = (splits, measures, tables)
+    workdir.record_shards([shard.key for stage in stages for shard in stage])
+    on_plan(sum(len(stage) for stage in stages))
     mark = _marked(workdir, report, on_done)
-    for stage in (splits, measures):
+    for stage in stages:
         pending = []
         for shard in stage:
             if workdir.done(shard.key) is not None:
@@ -198,9 +206,7 @@ def run_opioid_measures(
             "diagnoses_rejected",
         ):
             setattr(report, name, getattr(report, name) + int(found.get(name, 0)))
-    from painpath.analytics.opioid_outputs import gather
-
-    gather(workdir, output, report, buckets)
+    gather(workdir, output, report)
     return report
 
 
