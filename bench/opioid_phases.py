@@ -39,7 +39,7 @@ def main() -> int:
         marks.append((name, time.perf_counter() - T0))
 
     from painpath.analytics import executor, opioid_job
-    from painpath.analytics.opioid_job import Inputs, run_opioid_measures
+    from painpath.analytics.opioid_job import WORKER_PRELOAD, Inputs, run_opioid_measures
 
     mark("imports (painpath.analytics)")
     run_calls = 0
@@ -61,7 +61,7 @@ def main() -> int:
 
     executor.Runner.run = timed_run  # type: ignore[method-assign]
     opioid_job.gather = timed_gather
-    with executor.runner("local", args.workers, threads=1) as run:
+    with executor.runner("local", args.workers, threads=1, preload=WORKER_PRELOAD) as run:
         mark("runner entered")
         run_opioid_measures(
             Inputs(args.claims, args.diagnoses),

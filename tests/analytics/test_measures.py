@@ -134,6 +134,21 @@ def test_omp_four_prescribers_across_five_pharmacies_in_180_days() -> None:
     ]
 
 
+def test_omp_window_holds_its_last_day() -> None:
+    """H: DR1-DR4 at PH1-PH4 on Feb 1, Mar 1, Apr 1 and Jul 30; Jul 30 is 179 days after Feb 1,
+    the last day of the 180-day window that opens on Feb 1 (Feb 1 + 0 … + 179) → 4 prescribers
+    and 4 pharmacies in one window → OMP 1/1 (G above, one day later, is 0/1)."""
+    dates = [day(2, 1), day(3, 1), day(4, 1), day(7, 30)]
+    claims = [
+        fill("H", when, 7, mme=20, prescriber=f"DR{i + 1}", pharmacy=f"PH{i + 1}")
+        for i, when in enumerate(dates)
+    ]
+    h = patient(run(claims), "H")
+    assert (h["prescribers"], h["pharmacies"]) == (4, 4)
+    assert h["OMP_denominator"]
+    assert h["OMP_numerator"]
+
+
 def test_cob_thirty_days_of_overlap() -> None:
     """Opioid Jan 1 for 60 days (Jan 1-Mar 1). Patient H: alprazolam Jan 1 (15 days) and Feb 1
     (15 days): 15 + 15 = 30 overlapping days ≥ 30 and 2 benzodiazepine fill dates → COB 1/1.

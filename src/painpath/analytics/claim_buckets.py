@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from painpath.analytics.claims import check_claims, normalize_ndc
 from painpath.analytics.executor import peak_memory
 from painpath.analytics.measures import products_of, with_products
-from painpath.analytics.products import UNKNOWN
+from painpath.analytics.products import BENZODIAZEPINE, OPIOID, UNKNOWN
 from painpath.analytics.workdir import write_parquet
 
 DIAGNOSIS_SYSTEMS = ("ICD-10-CM", "HCPCS")
@@ -110,8 +110,17 @@ def split_claims(
         unresolved.group_by("ndc").len("claims"),
     )
     valid = valid.filter(pl.col("rxnorm").is_not_null())
-    resolved = with_products(valid, products_of(valid))
-    classes = resolved["measure_class"].fill_null(UNKNOWN).value_counts()
+    # Products are resolved per distinct code; only the opioid and benzodiazepine fills are
+    # joined to theirs (the other three quarters of the claims are only counted by class).
+    codes = valid["rxnorm"].value_counts(name="claims")
+    products = products_of(codes)
+    classes = (
+        codes.join(products, on="rxnorm", how="left")
+        .group_by(pl.col("measure_class").fill_null(UNKNOWN))
+        .agg(pl.col("claims").sum())
+    )
+    kept = products.filter(pl.col("measure_class").is_in([OPIOID, BENZODIAZEPINE]))["rxnorm"]
+    resolved = with_products(valid.filter(pl.col("rxnorm").is_in(kept.implode())), products)
     measured = resolved.filter(pl.col("is_opioid") | pl.col("is_benzo")).select(
         pl.col(name).cast(dtype) for name, dtype in BUCKET_SCHEMA.items()
     )

@@ -35,6 +35,8 @@ from painpath.analytics.opioid_outputs import PARTS, concat_parts, entity_tables
 from painpath.analytics.workdir import Workdir, write_json, write_parquet
 
 SHARD_ROWS = 500_000
+#: What a local worker imports as it starts, while the job plans (not in its first shard).
+WORKER_PRELOAD = ("painpath.analytics.opioid_job",)
 
 
 @dataclass(frozen=True)
