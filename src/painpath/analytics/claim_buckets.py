@@ -6,6 +6,8 @@ rejects part with their row numbers; NDCs are mapped to RxNorm when a map is giv
 
 from __future__ import annotations
 
+import itertools
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from painpath.analytics.claims import check_claims, normalize_ndc
 from painpath.analytics.executor import peak_memory
 from painpath.analytics.measures import products_of, with_products
 from painpath.analytics.products import BENZODIAZEPINE, OPIOID, UNKNOWN
-from painpath.analytics.workdir import write_parquet
+from painpath.analytics.workdir import read_arrow, write_arrow, write_parquet
 
 DIAGNOSIS_SYSTEMS = ("ICD-10-CM", "HCPCS")
 #: What stage 2 reads of a claim: only the valid opioid and benzodiazepine fills (no measure
@@ -40,6 +42,33 @@ BUCKET_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 def bucket_of(column: str, buckets: int) -> pl.Expr:
     return (pl.col(column).hash(seed=20261207) % buckets).cast(pl.Int32)
+
+
+def write_bucketed(path: Path, claims: pl.DataFrame, buckets: int) -> None:
+    """One block's fills, in bucket order, as one memory-mappable file; the schema's metadata
+    holds where each bucket starts (`offsets`, buckets + 1 numbers), so a bucket is a slice."""
+    keyed = claims.with_columns(bucket_of("patient_id", buckets).alias("_bucket"))
+    ordered = keyed.sort("_bucket", maintain_order=True)
+    sizes = ordered["_bucket"].value_counts()
+    counts = [0] * buckets
+    for bucket, size in sizes.iter_rows():
+        counts[bucket] = size
+    offsets = [0, *itertools.accumulate(counts)]
+    table = ordered.drop("_bucket").to_arrow()
+    write_arrow(path, table.replace_schema_metadata({"offsets": json.dumps(offsets)}))
+
+
+def read_bucket(paths: list[Path], bucket: int) -> pl.DataFrame:
+    """The fills of one bucket from every block's file (`write_bucketed`), in block order."""
+    parts = [pl.DataFrame(schema=BUCKET_SCHEMA)]
+    for path in paths:
+        table = read_arrow(path)
+        offsets = json.loads(table.schema.metadata[b"offsets"])
+        start, end = offsets[bucket], offsets[bucket + 1]
+        part = pl.from_arrow(table.slice(start, end - start))
+        assert isinstance(part, pl.DataFrame)
+        parts.append(part)
+    return pl.concat(parts)
 
 
 def row_blocks(path: Path, shard_rows: int) -> list[tuple[int, int, int]]:
@@ -124,13 +153,7 @@ def split_claims(
     measured = resolved.filter(pl.col("is_opioid") | pl.col("is_benzo")).select(
         pl.col(name).cast(dtype) for name, dtype in BUCKET_SCHEMA.items()
     )
-    measured = measured.with_columns(bucket_of("patient_id", buckets).alias("_bucket"))
-    for (bucket,), part in measured.partition_by("_bucket", as_dict=True).items():
-        write_parquet(
-            root / "buckets" / f"{int(str(bucket)):05d}" / f"claims-{block:05d}.parquet",
-            part.drop("_bucket"),
-            intermediate=True,
-        )
+    write_bucketed(root / "blocks" / f"claims-{block:05d}.arrow", measured, buckets)
     return {
         **peak_memory(),
         "rows": frame.height,

@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from painpath.analytics.claim_buckets import (
-    BUCKET_SCHEMA,
+    read_bucket,
     row_blocks,
     split_claims,
     split_diagnoses,
@@ -66,11 +66,9 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     started = time.time()
     root = Path(work)
     folder = root / "buckets" / f"{bucket:05d}"
-    files = sorted(folder.glob("claims-*.parquet")) if folder.exists() else []
-    if files:
-        claims = pl.concat([pl.read_parquet(f) for f in files])
-    else:
-        claims = pl.DataFrame(schema=BUCKET_SCHEMA)
+    blocks = root / "blocks"
+    files = sorted(blocks.glob("claims-*.arrow")) if blocks.exists() else []
+    claims = read_bucket(files, bucket)
     diagnosis_file = folder / "diagnoses.parquet"
     diagnoses = pl.read_parquet(diagnosis_file) if diagnosis_file.exists() else None
     result = measure_shard(claims, diagnoses, Period(year))
