@@ -38,13 +38,13 @@ def main() -> int:
     def mark(name: str) -> None:
         marks.append((name, time.perf_counter() - T0))
 
-    from painpath.analytics import executor, opioid_job
+    from painpath.analytics import executor, opioid_outputs
     from painpath.analytics.opioid_job import WORKER_PRELOAD, Inputs, run_opioid_measures
 
     mark("imports (painpath.analytics)")
     run_calls = 0
     original_run = executor.Runner.run
-    original_gather = opioid_job.gather
+    original_gather = opioid_outputs.gather
 
     def timed_run(self: Any, shards: Any, on_done: Any) -> None:
         nonlocal run_calls
@@ -60,7 +60,7 @@ def main() -> int:
         mark("gather done")
 
     executor.Runner.run = timed_run  # type: ignore[method-assign]
-    opioid_job.gather = timed_gather
+    opioid_outputs.gather = timed_gather
     with executor.runner("local", args.workers, threads=1, preload=WORKER_PRELOAD) as run:
         mark("runner entered")
         run_opioid_measures(
