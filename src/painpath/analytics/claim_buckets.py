@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
-from painpath.analytics.claims import check_claims, normalize_ndc
+from painpath.analytics.claims import COLUMNS, check_claims, normalize_ndc
 from painpath.analytics.executor import peak_memory
 from painpath.analytics.measures import products_of, with_products
 from painpath.analytics.products import BENZODIAZEPINE, OPIOID, UNKNOWN
@@ -88,11 +88,13 @@ def row_blocks(path: Path, shard_rows: int) -> list[tuple[int, int, int]]:
 
 
 def _read_groups(path: Path, start: int, end: int) -> pl.DataFrame:
-    """Row groups [start, end) of the file (polars reads only those groups of the slice)."""
-    metadata = pq.ParquetFile(path).metadata
+    """The claim columns of row groups [start, end) (polars reads only those groups)."""
+    handle = pq.ParquetFile(path)
+    metadata = handle.metadata
     offset = sum(metadata.row_group(group).num_rows for group in range(start))
     rows = sum(metadata.row_group(group).num_rows for group in range(start, end))
-    return pl.scan_parquet(path).slice(offset, rows).collect()
+    names = [name for name in COLUMNS if name in handle.schema_arrow.names]
+    return pl.scan_parquet(path).select(names).slice(offset, rows).collect()
 
 
 def _ndc_map(path: Path | None) -> pl.DataFrame | None:
