@@ -7,6 +7,7 @@ Oxycodone 5 mg tablets throughout (7.5 MME a tablet, CDC 2022 factor 1.5), measu
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -181,7 +182,7 @@ def test_cancer_excludes_and_sickle_cell_trait_does_not() -> None:
     claims = []
     for who in "JKLMN":
         claims += [fill(who, day(1, 1), 45, mme=90), fill(who, day(2, 15), 45, mme=90)]
-    diagnoses = [
+    diagnoses: list[dict[str, Any]] = [
         {"patient_id": "J", "code": "C50.911", "code_system": "ICD-10-CM", "date": day(6, 1)},
         {"patient_id": "K", "code": "D57.3", "code_system": "ICD-10-CM", "date": day(6, 1)},
         {"patient_id": "L", "code": "Z51.5", "code_system": "ICD-10-CM", "date": day(6, 1)},
