@@ -5,7 +5,7 @@ validate it (bad rows to a rejects part with their row numbers), map NDCs to RxN
 the products (class, MME/day), and write the valid opioid and benzodiazepine fills into
 patient buckets (a hash of patient_id). Stage 2 (measure, one shard per
 bucket): every measure for that bucket's patients (measures.py). Then the results are gathered
-(opioid_outputs.py): five shards write the tables per patient, the daily MME and the tables
+(opioid_outputs.py): three shards write the tables per patient, the daily MME and the tables
 per prescriber, pharmacy and clinic; this process the measure rates, the rejects and the HTML
 summary. Each shard is resumable (workdir.py).
 """
@@ -32,7 +32,7 @@ from painpath.analytics.claims import check_columns
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.knowledge import RATES, measure_knowledge
 from painpath.analytics.measures import Period, measure_shard
-from painpath.analytics.opioid_outputs import ENTITY_FILES, PARTS, concat_parts, entity_table
+from painpath.analytics.opioid_outputs import PARTS, concat_parts, entity_tables
 from painpath.analytics.workdir import Workdir, write_json, write_parquet
 
 SHARD_ROWS = 500_000
@@ -180,10 +180,8 @@ def run_opioid_measures(
     target = str(output)
     tables = [
         Shard(f"gather-{table}", concat_parts, (work, target, table, buckets)) for table in PARTS
-    ] + [
-        Shard(f"gather-{entity}", entity_table, (work, target, entity, buckets))
-        for entity in ENTITY_FILES
     ]
+    tables.append(Shard("gather-entities", entity_tables, (work, target, buckets)))
     stages = (splits, measures, tables)
     workdir.record_shards([shard.key for stage in stages for shard in stage])
     on_plan(sum(len(stage) for stage in stages))

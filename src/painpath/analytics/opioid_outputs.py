@@ -11,8 +11,8 @@
     summary.json, summary.html
 
 Shard outputs are read in bucket order, so the files are the same however many workers ran.
-The large tables (patients, daily MME, one per entity type) are written by shards of their
-own on the cluster (`concat_parts`, `entity_table`), side by side; the job process then writes
+The three large tables (patients, daily MME, the entity totals) are written by shards of their
+own on the cluster (`concat_parts`, `entity_tables`), side by side; the job process then writes
 the small ones and the summary (`gather`).
 """
 
@@ -77,14 +77,17 @@ def concat_parts(work: str, output: str, table: str, buckets: int) -> dict[str, 
     return {**peak_memory(), "started": started, "ended": time.time()}
 
 
-def entity_table(work: str, output: str, entity: str, buckets: int) -> dict[str, Any]:
-    """Gather shard: the table of one entity type (prescriber, pharmacy or clinic)."""
+def entity_tables(work: str, output: str, buckets: int) -> dict[str, Any]:
+    """Gather shard: the per-prescriber, per-pharmacy and per-clinic tables."""
     started = time.time()
     measured = Path(work) / "measured"
     parts = [measured / f"entities-{bucket:05d}.parquet" for bucket in range(buckets)]
-    partials = pl.concat([pl.scan_parquet(part) for part in parts])
-    totals = entity_totals(partials.filter(pl.col("entity_type") == entity).collect())
-    write_parquet(Path(output) / f"{ENTITY_FILES[entity]}.parquet", totals.drop("entity_type"))
+    totals = entity_totals(pl.concat([pl.read_parquet(part) for part in parts]))
+    for entity, name in ENTITY_FILES.items():
+        write_parquet(
+            Path(output) / f"{name}.parquet",
+            totals.filter(pl.col("entity_type") == entity).drop("entity_type"),
+        )
     return {**peak_memory(), "started": started, "ended": time.time()}
 
 
