@@ -4,8 +4,9 @@
 
 Runs the same code path as the command (the CLI's `runner` and `run_opioid_measures`, a
 LocalCluster of N workers) in this process and prints seconds since the interpreter started:
-imports, cluster ready, stage 1 (validate + bucket split), stage 2 (measures), gather (outputs,
-HTML), cluster closed; and, per shard, where it ran and its own wall seconds (from the markers'
+imports, cluster ready, stage 1 (validate + bucket split), stage 2 (measures), the gather shards
+(patients, daily MME, entity tables), the gather in this process (rates, rejects, HTML),
+cluster closed; and, per shard, where it ran and its own wall seconds (from the markers'
 start/end stamps), so the idle gaps between shards show.
 """
 
@@ -38,7 +39,7 @@ def main() -> int:
         marks.append((name, time.perf_counter() - T0))
 
     from painpath.analytics import executor, opioid_outputs
-    from painpath.analytics.opioid_job import Inputs, run_opioid_measures
+    from painpath.analytics.opioid_job import WORKER_PRELOAD, Inputs, run_opioid_measures
 
     mark("imports (painpath.analytics)")
     run_calls = 0
@@ -60,7 +61,7 @@ def main() -> int:
 
     executor.Runner.run = timed_run  # type: ignore[method-assign]
     opioid_outputs.gather = timed_gather
-    with executor.runner("local", args.workers, threads=1) as run:
+    with executor.runner("local", args.workers, threads=1, preload=WORKER_PRELOAD) as run:
         mark("runner entered")
         run_opioid_measures(
             Inputs(args.claims, args.diagnoses),

@@ -8,8 +8,13 @@ from typing import Any
 import polars as pl
 
 from painpath.analytics.claims import check_claims
-from painpath.analytics.measures import Period, ShardResult, measure_shard, with_products
-from painpath.analytics.products import product_rows
+from painpath.analytics.measures import (
+    Period,
+    ShardResult,
+    measure_shard,
+    products_of,
+    with_products,
+)
 
 #: oxycodone hydrochloride 5 MG Oral Tablet: 5 mg × CDC 2022 factor 1.5 = 7.5 MME a tablet.
 OXYCODONE_5 = "1049621"
@@ -67,7 +72,7 @@ def run(claims: list[dict[str, Any]], diagnoses: list[dict[str, Any]] | None = N
     )
     checked = check_claims(frame, 1)
     assert checked.rejects.is_empty(), checked.rejects
-    products = pl.DataFrame(product_rows(sorted(set(checked.valid["rxnorm"].to_list()))))
+    products = products_of(checked.valid)
     dx = None
     if diagnoses is not None:
         dx = pl.DataFrame(

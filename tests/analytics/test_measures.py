@@ -7,6 +7,7 @@ Oxycodone 5 mg tablets throughout (7.5 MME a tablet, CDC 2022 factor 1.5), measu
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -134,6 +135,21 @@ def test_omp_four_prescribers_across_five_pharmacies_in_180_days() -> None:
     ]
 
 
+def test_omp_window_holds_its_last_day() -> None:
+    """H: DR1-DR4 at PH1-PH4 on Feb 1, Mar 1, Apr 1 and Jul 30; Jul 30 is 179 days after Feb 1,
+    the last day of the 180-day window that opens on Feb 1 (Feb 1 + 0 … + 179) → 4 prescribers
+    and 4 pharmacies in one window → OMP 1/1 (G above, one day later, is 0/1)."""
+    dates = [day(2, 1), day(3, 1), day(4, 1), day(7, 30)]
+    claims = [
+        fill("H", when, 7, mme=20, prescriber=f"DR{i + 1}", pharmacy=f"PH{i + 1}")
+        for i, when in enumerate(dates)
+    ]
+    h = patient(run(claims), "H")
+    assert (h["prescribers"], h["pharmacies"]) == (4, 4)
+    assert h["OMP_denominator"]
+    assert h["OMP_numerator"]
+
+
 def test_cob_thirty_days_of_overlap() -> None:
     """Opioid Jan 1 for 60 days (Jan 1-Mar 1). Patient H: alprazolam Jan 1 (15 days) and Feb 1
     (15 days): 15 + 15 = 30 overlapping days ≥ 30 and 2 benzodiazepine fill dates → COB 1/1.
@@ -166,7 +182,7 @@ def test_cancer_excludes_and_sickle_cell_trait_does_not() -> None:
     claims = []
     for who in "JKLMN":
         claims += [fill(who, day(1, 1), 45, mme=90), fill(who, day(2, 15), 45, mme=90)]
-    diagnoses = [
+    diagnoses: list[dict[str, Any]] = [
         {"patient_id": "J", "code": "C50.911", "code_system": "ICD-10-CM", "date": day(6, 1)},
         {"patient_id": "K", "code": "D57.3", "code_system": "ICD-10-CM", "date": day(6, 1)},
         {"patient_id": "L", "code": "Z51.5", "code_system": "ICD-10-CM", "date": day(6, 1)},

@@ -1,10 +1,13 @@
 """Stage 1 of `painpath analytics opioid-measures`: validate the claims (one shard per block of
-input row groups) and the diagnoses, and write the valid rows into patient buckets (a hash of
-patient_id), so that stage 2 finds each patient's claims in one bucket. Bad rows go to a
+input row groups) and the diagnoses, resolve each claim's product (class, MME/day), and write
+the valid opioid and benzodiazepine fills into patient buckets (a hash of patient_id), so that
+stage 2 finds each patient's fills in one bucket. Bad rows go to a
 rejects part with their row numbers; NDCs are mapped to RxNorm when a map is given."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -12,27 +15,60 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
-from painpath.analytics.claims import check_claims, normalize_ndc
+from painpath.analytics.claims import COLUMNS, check_claims, normalize_ndc
 from painpath.analytics.executor import peak_memory
-from painpath.analytics.workdir import write_parquet
+from painpath.analytics.measures import products_of, with_products
+from painpath.analytics.products import BENZODIAZEPINE, OPIOID, UNKNOWN
+from painpath.analytics.workdir import read_arrow, write_arrow, write_parquet
 
 DIAGNOSIS_SYSTEMS = ("ICD-10-CM", "HCPCS")
-#: What stage 2 reads of a valid claim (row numbers and NDCs matter only to stage 1's reports).
-KEEP = (
-    "patient_id",
-    "prescriber_id",
-    "pharmacy_id",
-    "clinic_id",
-    "rxnorm",
-    "quantity",
-    "days_supply",
-    "fill_date",
-    "birth_date",
-)
+#: What stage 2 reads of a claim: only the valid opioid and benzodiazepine fills (no measure
+#: counts any other claim), with the product's MME/day and the supply's last day worked out
+#: here (row numbers, NDCs and products matter only to stage 1's reports).
+BUCKET_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "patient_id": pl.Utf8,
+    "prescriber_id": pl.Utf8,
+    "pharmacy_id": pl.Utf8,
+    "clinic_id": pl.Utf8,
+    "days_supply": pl.Int32,
+    "fill_date": pl.Date,
+    "supply_end": pl.Date,
+    "birth_date": pl.Date,
+    "mme_scaled": pl.Int64,
+    "is_opioid": pl.Boolean,
+    "is_benzo": pl.Boolean,
+}
 
 
 def bucket_of(column: str, buckets: int) -> pl.Expr:
     return (pl.col(column).hash(seed=20261207) % buckets).cast(pl.Int32)
+
+
+def write_bucketed(path: Path, claims: pl.DataFrame, buckets: int) -> None:
+    """One block's fills, in bucket order, as one memory-mappable file; the schema's metadata
+    holds where each bucket starts (`offsets`, buckets + 1 numbers), so a bucket is a slice."""
+    keyed = claims.with_columns(bucket_of("patient_id", buckets).alias("_bucket"))
+    ordered = keyed.sort("_bucket", maintain_order=True)
+    sizes = ordered["_bucket"].value_counts()
+    counts = [0] * buckets
+    for bucket, size in sizes.iter_rows():
+        counts[bucket] = size
+    offsets = [0, *itertools.accumulate(counts)]
+    table = ordered.drop("_bucket").to_arrow()
+    write_arrow(path, table.replace_schema_metadata({"offsets": json.dumps(offsets)}))
+
+
+def read_bucket(paths: list[Path], bucket: int) -> pl.DataFrame:
+    """The fills of one bucket from every block's file (`write_bucketed`), in block order."""
+    parts = [pl.DataFrame(schema=BUCKET_SCHEMA)]
+    for path in paths:
+        table = read_arrow(path)
+        offsets = json.loads(table.schema.metadata[b"offsets"])
+        start, end = offsets[bucket], offsets[bucket + 1]
+        part = pl.from_arrow(table.slice(start, end - start))
+        assert isinstance(part, pl.DataFrame)
+        parts.append(part)
+    return pl.concat(parts)
 
 
 def row_blocks(path: Path, shard_rows: int) -> list[tuple[int, int, int]]:
@@ -52,11 +88,13 @@ def row_blocks(path: Path, shard_rows: int) -> list[tuple[int, int, int]]:
 
 
 def _read_groups(path: Path, start: int, end: int) -> pl.DataFrame:
+    """The claim columns of row groups [start, end) (polars reads only those groups)."""
     handle = pq.ParquetFile(path)
-    if end <= start:
-        return pl.from_arrow(handle.schema_arrow.empty_table())  # type: ignore[return-value]
-    table = handle.read_row_groups(list(range(start, end)))
-    return pl.from_arrow(table)  # type: ignore[return-value]
+    metadata = handle.metadata
+    offset = sum(metadata.row_group(group).num_rows for group in range(start))
+    rows = sum(metadata.row_group(group).num_rows for group in range(start, end))
+    names = [name for name in COLUMNS if name in handle.schema_arrow.names]
+    return pl.scan_parquet(path).select(names).slice(offset, rows).collect()
 
 
 def _ndc_map(path: Path | None) -> pl.DataFrame | None:
@@ -102,20 +140,29 @@ def split_claims(
         root / "unresolved" / f"{block:05d}.parquet",
         unresolved.group_by("ndc").len("claims"),
     )
-    valid = valid.filter(pl.col("rxnorm").is_not_null()).select(KEEP)
-    valid = valid.with_columns(bucket_of("patient_id", buckets).alias("_bucket"))
-    for (bucket,), part in valid.partition_by("_bucket", as_dict=True).items():
-        write_parquet(
-            root / "buckets" / f"{int(str(bucket)):05d}" / f"claims-{block:05d}.parquet",
-            part.drop("_bucket"),
-            intermediate=True,
-        )
+    valid = valid.filter(pl.col("rxnorm").is_not_null())
+    # Products are resolved per distinct code; only the opioid and benzodiazepine fills are
+    # joined to theirs (the other three quarters of the claims are only counted by class).
+    codes = valid["rxnorm"].value_counts(name="claims")
+    products = products_of(codes)
+    classes = (
+        codes.join(products, on="rxnorm", how="left")
+        .group_by(pl.col("measure_class").fill_null(UNKNOWN))
+        .agg(pl.col("claims").sum())
+    )
+    kept = products.filter(pl.col("measure_class").is_in([OPIOID, BENZODIAZEPINE]))["rxnorm"]
+    resolved = with_products(valid.filter(pl.col("rxnorm").is_in(kept.implode())), products)
+    measured = resolved.filter(pl.col("is_opioid") | pl.col("is_benzo")).select(
+        pl.col(name).cast(dtype) for name, dtype in BUCKET_SCHEMA.items()
+    )
+    write_bucketed(root / "blocks" / f"claims-{block:05d}.arrow", measured, buckets)
     return {
         **peak_memory(),
         "rows": frame.height,
         "valid": valid.height,
         "rejected": checked.rejects.height,
         "unresolved_ndc": unresolved.height,
+        "claims_by_class": {str(k): int(v) for k, v in classes.iter_rows()},
         "started": started,
         "ended": time.time(),
     }

@@ -32,6 +32,8 @@ import polars as pl
 
 REQUIRED_TEXT = ("patient_id", "prescriber_id", "pharmacy_id", "clinic_id")
 REQUIRED = (*REQUIRED_TEXT, "quantity", "days_supply", "fill_date")
+#: Every column the checks read (the others in a file are ignored, never read).
+COLUMNS = (*REQUIRED, "rxnorm", "ndc", "birth_date")
 MAX_ID = 64
 MAX_QUANTITY = 100_000
 MAX_DAYS_SUPPLY = 365
@@ -174,7 +176,7 @@ def check_claims(frame: pl.DataFrame, first_row: int) -> Checked:
     for name, broken, text in reversed(rules):
         problem = pl.when(broken.fill_null(False)).then(pl.lit(text)).otherwise(problem)
         column = pl.when(broken.fill_null(False)).then(pl.lit(name)).otherwise(column)
-    raw_names = [name for name in (*REQUIRED, "rxnorm", "ndc", "birth_date") if name in frame]
+    raw_names = [name for name in COLUMNS if name in frame]
     positions = bad["row"] - first_row
     raw = frame.select(
         pl.col(name).gather(positions).cast(pl.Utf8).alias(f"_raw_{name}") for name in raw_names

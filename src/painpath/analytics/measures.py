@@ -13,7 +13,7 @@ benzodiazepine counts; days covered are the union of fills (a day counts once).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
@@ -30,7 +30,7 @@ from painpath.analytics.intervals import (
     with_ids,
 )
 from painpath.analytics.knowledge import EXCLUSION_CATEGORIES
-from painpath.analytics.products import BENZODIAZEPINE, OPIOID
+from painpath.analytics.products import BENZODIAZEPINE, OPIOID, product_rows
 
 MME_SCALE = 10_000
 HIGH_MME = 90
@@ -73,6 +73,23 @@ class ShardResult:
     daily_mme: pl.DataFrame
 
 
+PRODUCT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "rxnorm": pl.Utf8,
+    "measure_class": pl.Utf8,
+    "ingredient": pl.Utf8,
+    "mme_per_unit": pl.Float64,
+    "mme_per_day_fixed": pl.Float64,
+    "mme_problem": pl.Utf8,
+    "out_of_scope": pl.Utf8,
+}
+
+
+def products_of(claims: pl.DataFrame) -> pl.DataFrame:
+    """The products of the claims' RxNorm codes, each resolved once (`products.resolve`)."""
+    codes = sorted(claims["rxnorm"].drop_nulls().unique().to_list())
+    return pl.DataFrame(product_rows(codes), schema=PRODUCT_SCHEMA)
+
+
 def with_products(claims: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
     """Claims with class, ingredient, scope, supply end and MME/day (scaled; null: unknown)."""
     joined = claims.join(products, on="rxnorm", how="left")
@@ -95,36 +112,31 @@ def _multiple_providers(opioids: pl.DataFrame, base: pl.DataFrame) -> pl.Series:
     """Patients with ≥4 prescribers and ≥4 pharmacies among fills within 180 days.
 
     `base`: per patient, the prescribers and pharmacies of all their fills in the year (only
-    those with enough of both in the year can have enough within 180 days)."""
+    those with enough of both in the year can have enough within 180 days). Every fill opens a
+    window of 180 days from its date on (a rolling group-by: contiguous slices of the fills in
+    date order, never a list of pairs)."""
     wanted = base.filter(
         (pl.col("prescribers") >= OMP_PRESCRIBERS) & (pl.col("pharmacies") >= OMP_PHARMACIES)
     )[PID]
-    found: list[object] = []
-    if wanted.is_empty():
-        return pl.Series(PID, found, dtype=opioids.schema[PID])
-    rows = (
+    windows = (
         opioids.filter(pl.col(PID).is_in(wanted.implode()))
-        .sort(PID, "fill_date")
         .select(PID, "fill_date", "prescriber_id", "pharmacy_id")
-        .partition_by(PID, as_dict=True)
+        .sort(PID, "fill_date")
+        .rolling(
+            index_column="fill_date",
+            period=f"{OMP_WINDOW_DAYS}d",
+            offset="-1d",  # the window (date − 1 day, date + 179 days]: the fill's day on
+            group_by=PID,
+        )
+        .agg(
+            pl.col("prescriber_id").n_unique().alias("prescribers"),
+            pl.col("pharmacy_id").n_unique().alias("pharmacies"),
+        )
     )
-    window = timedelta(days=OMP_WINDOW_DAYS - 1)
-    for key, fills in rows.items():
-        dates = fills["fill_date"].to_list()
-        prescribers = fills["prescriber_id"].to_list()
-        pharmacies = fills["pharmacy_id"].to_list()
-        for first in range(len(dates)):
-            last = first
-            while last + 1 < len(dates) and dates[last + 1] <= dates[first] + window:
-                last += 1
-            span = slice(first, last + 1)
-            if (
-                len(set(prescribers[span])) >= OMP_PRESCRIBERS
-                and len(set(pharmacies[span])) >= OMP_PHARMACIES
-            ):
-                found.append(key[0])
-                break
-    return pl.Series(PID, found, dtype=opioids.schema[PID])
+    found = windows.filter(
+        (pl.col("prescribers") >= OMP_PRESCRIBERS) & (pl.col("pharmacies") >= OMP_PHARMACIES)
+    )
+    return found[PID].unique()
 
 
 def _year_measures(claims: pl.DataFrame, period: Period, excluded: pl.DataFrame) -> pl.DataFrame:

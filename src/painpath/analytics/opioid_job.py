@@ -1,11 +1,13 @@
 """`painpath analytics opioid-measures`: claims → validated shards → measures → Parquet + HTML.
 
 Stage 1 (claim_buckets.py, one shard per block of input row groups): read the block,
-validate it (bad rows to a rejects part with their row numbers), map NDCs to RxNorm, and write
-the valid rows into patient buckets (a hash of patient_id). Stage 2 (measure, one shard per
+validate it (bad rows to a rejects part with their row numbers), map NDCs to RxNorm, resolve
+the products (class, MME/day), and write the valid opioid and benzodiazepine fills into
+patient buckets (a hash of patient_id). Stage 2 (measure, one shard per
 bucket): every measure for that bucket's patients (measures.py). Then the results are gathered
-(opioid_outputs.py): per patient, per prescriber, per pharmacy, per clinic, the daily MME, the
-measure rates, the rejects and the HTML summary. Each shard is resumable (workdir.py).
+(opioid_outputs.py): three shards write the tables per patient, the daily MME and the tables
+per prescriber, pharmacy and clinic; this process the measure rates, the rejects and the HTML
+summary. Each shard is resumable (workdir.py).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
+from painpath.analytics import opioid_outputs
 from painpath.analytics.claim_buckets import (
-    KEEP,
+    read_bucket,
     row_blocks,
     split_claims,
     split_diagnoses,
@@ -28,11 +31,13 @@ from painpath.analytics.claim_buckets import (
 from painpath.analytics.claims import check_columns
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.knowledge import RATES, measure_knowledge
-from painpath.analytics.measures import Period, measure_shard, with_products
-from painpath.analytics.products import product_rows
+from painpath.analytics.measures import Period, measure_shard
+from painpath.analytics.opioid_outputs import PARTS, concat_parts, entity_tables
 from painpath.analytics.workdir import Workdir, write_json, write_parquet
 
 SHARD_ROWS = 500_000
+#: What a local worker imports as it starts, while the job plans (not in its first shard).
+WORKER_PRELOAD = ("painpath.analytics.opioid_job",)
 
 
 @dataclass(frozen=True)
@@ -62,41 +67,19 @@ def measure_bucket(work: str, bucket: int, year: int) -> dict[str, Any]:
     started = time.time()
     root = Path(work)
     folder = root / "buckets" / f"{bucket:05d}"
-    files = sorted(folder.glob("claims-*.parquet")) if folder.exists() else []
-    if files:
-        claims = pl.concat([pl.read_parquet(f) for f in files])
-    else:
-        claims = pl.DataFrame(schema={name: pl.Utf8 for name in KEEP}).with_columns(
-            pl.col("quantity").cast(pl.Float64),
-            pl.col("days_supply").cast(pl.Int32),
-            pl.col("fill_date").cast(pl.Date),
-            pl.col("birth_date").cast(pl.Date),
-        )
-    products = pl.DataFrame(
-        product_rows(sorted(claims["rxnorm"].unique().to_list())),
-        schema={
-            "rxnorm": pl.Utf8,
-            "measure_class": pl.Utf8,
-            "ingredient": pl.Utf8,
-            "mme_per_unit": pl.Float64,
-            "mme_per_day_fixed": pl.Float64,
-            "mme_problem": pl.Utf8,
-            "out_of_scope": pl.Utf8,
-        },
-    )
+    blocks = root / "blocks"
+    files = sorted(blocks.glob("claims-*.arrow")) if blocks.exists() else []
+    claims = read_bucket(files, bucket)
     diagnosis_file = folder / "diagnoses.parquet"
     diagnoses = pl.read_parquet(diagnosis_file) if diagnosis_file.exists() else None
-    resolved = with_products(claims, products)
-    result = measure_shard(resolved, diagnoses, Period(year))
+    result = measure_shard(claims, diagnoses, Period(year))
     out = root / "measured"
     write_parquet(out / f"patients-{bucket:05d}.parquet", result.patients, intermediate=True)
     write_parquet(out / f"entities-{bucket:05d}.parquet", result.entities, intermediate=True)
     write_parquet(out / f"daily-{bucket:05d}.parquet", result.daily_mme, intermediate=True)
-    classes = resolved["measure_class"].value_counts()
     return {
         **peak_memory(),
         "patients": result.patients.height,
-        "claims_by_class": {str(k): int(v) for k, v in classes.iter_rows()},
         "started": started,
         "ended": time.time(),
     }
@@ -147,8 +130,8 @@ def run_opioid_measures(
 ) -> JobReport:
     """The whole job (see the module doc); returns what it did. Outputs land in `output`.
 
-    `on_measured`: called when every shard has run, before the outputs are gathered (the
-    command releases its LocalCluster there, so that it closes while the outputs are written)."""
+    `on_measured`: called when every shard has run, before the small outputs and the summary
+    are written (the command releases its LocalCluster there, so that it closes meanwhile)."""
     blocks, buckets = plan(inputs, shard_rows)
     chosen_year = year if year is not None else latest_year(inputs.claims)
     output.mkdir(parents=True, exist_ok=True)
@@ -194,10 +177,16 @@ def run_opioid_measures(
         Shard(f"measure-{bucket:05d}", measure_bucket, (work, bucket, chosen_year))
         for bucket in range(buckets)
     ]
-    workdir.record_shards([s.key for s in (*splits, *measures)])
-    on_plan(len(splits) + len(measures))
+    target = str(output)
+    tables = [
+        Shard(f"gather-{table}", concat_parts, (work, target, table, buckets)) for table in PARTS
+    ]
+    tables.append(Shard("gather-entities", entity_tables, (work, target, buckets)))
+    stages = (splits, measures, tables)
+    workdir.record_shards([shard.key for stage in stages for shard in stage])
+    on_plan(sum(len(stage) for stage in stages))
     mark = _marked(workdir, report, on_done)
-    for stage in (splits, measures):
+    for stage in stages:
         pending = []
         for shard in stage:
             if workdir.done(shard.key) is not None:
@@ -218,9 +207,7 @@ def run_opioid_measures(
             "diagnoses_rejected",
         ):
             setattr(report, name, getattr(report, name) + int(found.get(name, 0)))
-    from painpath.analytics.opioid_outputs import gather
-
-    gather(workdir, output, report, buckets)
+    opioid_outputs.gather(workdir, output, report)
     return report
 
 

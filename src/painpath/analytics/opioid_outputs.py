@@ -11,10 +11,14 @@
     summary.json, summary.html
 
 Shard outputs are read in bucket order, so the files are the same however many workers ran.
+The three large tables (patients, daily MME, the entity totals) are written by shards of their
+own on the cluster (`concat_parts`, `entity_tables`), side by side; the job process then writes
+the small ones and the summary (`gather`).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +27,7 @@ import polars as pl
 
 from painpath.analytics.claims import REJECT_SCHEMA
 from painpath.analytics.entity_counts import entity_totals
+from painpath.analytics.executor import peak_memory
 from painpath.analytics.knowledge import RATES
 from painpath.analytics.summary_html import bar_chart, histogram, write_summary
 from painpath.analytics.workdir import Workdir, sink_parquet, write_json, write_parquet
@@ -31,6 +36,8 @@ if TYPE_CHECKING:
     from painpath.analytics.opioid_job import JobReport
 
 ENTITY_FILES = {"prescriber": "prescribers", "pharmacy": "pharmacies", "clinic": "clinics"}
+#: Output table → the measure shards' part it is made of.
+PARTS = {"patients": "patients", "daily_mme": "daily"}
 
 
 def _concat(files: list[Path], target: Path) -> None:
@@ -61,12 +68,32 @@ def _rates(patients: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def gather(workdir: Workdir, output: Path, report: JobReport, buckets: int) -> None:
-    measured = workdir.path("measured")
-    order = [f"{bucket:05d}" for bucket in range(buckets)]
-    _concat([measured / f"patients-{b}.parquet" for b in order], output / "patients.parquet")
-    _concat([measured / f"daily-{b}.parquet" for b in order], output / "daily_mme.parquet")
-    # The client reads only the columns the rates and the histogram need, not the whole table.
+def concat_parts(work: str, output: str, table: str, buckets: int) -> dict[str, Any]:
+    """Gather shard: one of `PARTS`' tables from every bucket's part, in bucket order."""
+    started = time.time()
+    measured = Path(work) / "measured"
+    parts = [measured / f"{PARTS[table]}-{bucket:05d}.parquet" for bucket in range(buckets)]
+    _concat(parts, Path(output) / f"{table}.parquet")
+    return {**peak_memory(), "started": started, "ended": time.time()}
+
+
+def entity_tables(work: str, output: str, buckets: int) -> dict[str, Any]:
+    """Gather shard: the per-prescriber, per-pharmacy and per-clinic tables."""
+    started = time.time()
+    measured = Path(work) / "measured"
+    parts = [measured / f"entities-{bucket:05d}.parquet" for bucket in range(buckets)]
+    totals = entity_totals(pl.concat([pl.read_parquet(part) for part in parts]))
+    for entity, name in ENTITY_FILES.items():
+        write_parquet(
+            Path(output) / f"{name}.parquet",
+            totals.filter(pl.col("entity_type") == entity).drop("entity_type"),
+        )
+    return {**peak_memory(), "started": started, "ended": time.time()}
+
+
+def gather(workdir: Workdir, output: Path, report: JobReport) -> None:
+    """The small outputs and the summary, once the gather shards have written the large ones."""
+    # The job reads only the columns the rates and the histogram need, not the whole table.
     wanted = [
         name
         for name in pl.read_parquet_schema(output / "patients.parquet")
@@ -74,14 +101,7 @@ def gather(workdir: Workdir, output: Path, report: JobReport, buckets: int) -> N
     ]
     patients = pl.read_parquet(output / "patients.parquet", columns=wanted)
     report.patients = patients.height
-    totals = entity_totals(
-        pl.concat([pl.read_parquet(measured / f"entities-{b}.parquet") for b in order])
-    )
-    for entity, name in ENTITY_FILES.items():
-        write_parquet(
-            output / f"{name}.parquet",
-            totals.filter(pl.col("entity_type") == entity).drop("entity_type"),
-        )
+    for name in ENTITY_FILES.values():
         report.outputs[name] = str(output / f"{name}.parquet")
     rates = _rates(patients)
     write_parquet(output / "measures.parquet", rates)
@@ -109,7 +129,8 @@ def gather(workdir: Workdir, output: Path, report: JobReport, buckets: int) -> N
         "first_rejects": all_rejects.head(20).to_dicts(),
     }
     write_json(output / "summary.json", summary)
-    _html(output, report, patients, rates, totals, all_rejects)
+    prescribers = pl.read_parquet(output / "prescribers.parquet")
+    _html(output, report, patients, rates, prescribers, all_rejects)
     report.outputs["summary"] = str(output / "summary.html")
 
 
@@ -118,10 +139,10 @@ def _html(
     report: JobReport,
     patients: pl.DataFrame,
     rates: pl.DataFrame,
-    totals: pl.DataFrame,
+    prescribers: pl.DataFrame,
     rejects: pl.DataFrame,
 ) -> None:
-    mme = patients["max_daily_mme"].drop_nulls().to_list()
+    mme = patients["max_daily_mme"].drop_nulls().to_numpy()
     figures = [
         (
             "Highest daily MME per patient",
@@ -136,7 +157,6 @@ def _html(
             ),
         ),
     ]
-    prescribers = totals.filter(pl.col("entity_type") == "prescriber")
     for rate in ("OHD", "COB", "OMP"):
         top = (
             prescribers.filter(pl.col("measure") == rate)

@@ -11,9 +11,12 @@ import base64
 import html
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from painpath.analytics.workdir import _atomic_bytes
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 WIDTH, HEIGHT = 800, 360
 LEFT, RIGHT, TOP = 64, 16, 16
@@ -51,7 +54,7 @@ def _chart(bars: list[str], ymax: float, ylabel: str, bottom: int, extra: Sequen
 
 
 def histogram(
-    values: Sequence[float], xlabel: str, ylabel: str, marks: Sequence[float] = ()
+    values: Sequence[float] | NDArray[Any], xlabel: str, ylabel: str, marks: Sequence[float] = ()
 ) -> tuple[str, str]:
     """(SVG base64, text alternative) of an 80-bin histogram with dashed vertical marks."""
     import numpy as np

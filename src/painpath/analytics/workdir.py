@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.ipc
 
 from painpath import __version__
 
@@ -71,6 +73,23 @@ def write_parquet(path: Path, frame: pl.DataFrame, *, intermediate: bool = False
             frame.write_parquet(temporary, compression="lz4", statistics=False)
         else:
             frame.write_parquet(temporary, compression="zstd", statistics=True)
+
+
+def write_arrow(path: Path, table: pa.Table) -> None:
+    """Write an Arrow table atomically as one uncompressed Arrow IPC record batch: a work file
+    that readers memory-map and slice (no decoding, only the rows they take are read)."""
+    with (
+        _renamed_into_place(path) as temporary,
+        pa.OSFile(temporary, "wb") as sink,
+        pa.ipc.new_file(sink, table.schema) as writer,
+    ):
+        writer.write_table(table, max_chunksize=max(1, table.num_rows))
+
+
+def read_arrow(path: Path) -> pa.Table:
+    """A file of `write_arrow`, memory-mapped (its columns are views of the file's pages)."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def sink_parquet(path: Path, frame: pl.LazyFrame) -> None:

@@ -127,7 +127,7 @@ def opioid_measures(
         _needs_extra()
         from painpath.analytics.claims import ClaimsError
         from painpath.analytics.executor import SchedulerError, runner
-        from painpath.analytics.opioid_job import Inputs, run_opioid_measures
+        from painpath.analytics.opioid_job import WORKER_PRELOAD, Inputs, run_opioid_measures
         from painpath.analytics.workdir import WorkdirError
 
         for path in (claims, diagnoses, ndc_map):
@@ -136,7 +136,7 @@ def opioid_measures(
         _check_output(output)
         try:
             with (
-                runner(scheduler, workers, memory_limit, threads_per_worker) as run,
+                runner(scheduler, workers, memory_limit, threads_per_worker, WORKER_PRELOAD) as run,
                 _progress(quiet) as (
                     on_plan,
                     on_done,
