@@ -2,9 +2,10 @@
 current medicines, the cohort's share with actionable advice per drug, summary.json and
 summary.html.
 
-The calling shards hold rows per pattern (a BCF's: per sample); each sample's rows are its
-pattern's rows under its id, written in file order in row groups of samples, so the files are
-the same however many workers ran. Counts are taken per pattern, weighted by its samples.
+The calling shards hold each distinct row once and each pattern's row numbers (a BCF's: each
+sample's); each sample's rows are its pattern's rows under its id, written in file order in row
+groups of samples, so the files are the same however many workers ran. Counts are taken per
+pattern, weighted by its samples.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class _PatternRows:
         """These columns (as text) of every pattern row, with its pattern and sample count;
         `where` (column, values): only the rows with one of these values there (chosen on the
         dictionary codes, so only those rows are decoded)."""
-        entries = self.row_numbers
+        entries = np.arange(len(self.row_numbers), dtype=np.int64)
         if where:
             column, values = where
             codes = self.distinct[column].combine_chunks()
@@ -88,8 +89,6 @@ class _PatternRows:
             entries = np.flatnonzero(
                 wanted[codes.indices.fill_null(len(dictionary)).to_numpy()][self.row_numbers]
             )
-        else:
-            entries = np.arange(len(entries), dtype=np.int64)
         table = self.distinct.take(pa.array(self.row_numbers[entries]))
         numbers = self.numbers[entries]
         chosen = {c: table[c].cast(pa.string()) for c in columns}
@@ -117,25 +116,27 @@ def _write_samples(
 
 def _read(folder: Path, file: FilePatterns) -> tuple[_PatternRows, _PatternRows]:
     """A file's gene rows and advice rows per pattern, from its shards (pattern order)."""
-    from painpath.pgx.batch import DistinctFiles
+    from painpath.pgx.batch import DRUG_SCHEMA, GENE_SCHEMA, DistinctFiles
 
-    shards = [DistinctFiles.of(folder, key) for key in file.shards]
-    names = (
-        pa.concat_arrays(
-            [
-                pq.read_table(s.samples, columns=["sample"])["sample"].combine_chunks()
-                for s in shards
-            ]
+    if not file.shards:
+        nothing = np.zeros(0, dtype=np.int64)
+        genes, drugs = (
+            _PatternRows(schema.remove(0).empty_table(), nothing, nothing)
+            for schema in (GENE_SCHEMA, DRUG_SCHEMA)
         )
-        if shards
-        else pa.array([], pa.string())
+        return genes, drugs
+    shards = [DistinctFiles.of(folder, key) for key in file.shards]
+    names = pa.concat_arrays(
+        [pq.read_table(s.samples, columns=["sample"])["sample"].combine_chunks() for s in shards]
     )
     if not names.equals(pa.array(file.names, pa.string())):
         raise ValueError("the shards do not hold the file's patterns in order")
-    found = []
+    found: list[_PatternRows] = []
     for kind in ("genes", "drugs"):
         tables = [pq.read_table(getattr(s, kind)) for s in shards]
-        counts, row_numbers, offset = [], [], 0
+        counts: list[np.ndarray[Any, Any]] = []
+        row_numbers: list[np.ndarray[Any, Any]] = []
+        offset = 0
         for shard, table in zip(shards, tables, strict=True):
             lists = pq.read_table(shard.samples, columns=[kind])[kind].combine_chunks()
             counts.append(pc.list_value_length(lists).to_numpy(zero_copy_only=False))
@@ -156,7 +157,7 @@ def gather(
     workdir: Workdir,
     output: Path,
     files: list[FilePatterns],
-    medicines: dict[str, list[str]],
+    medicines: pl.DataFrame,
     report: CohortReport,
     threads: int = 1,
 ) -> None:
@@ -177,15 +178,10 @@ def gather(
     counts: list[pl.DataFrame] = []
     flagged_counts: list[pl.DataFrame] = []
     actionable_parts: list[pl.DataFrame] = []
-    taking = pl.DataFrame(
-        [
-            (patient, drug)
-            for patient, names in medicines.items()
-            for drug in names
-            if drug in known
-        ],
-        schema={"sample": pl.Utf8, "drug": pl.Utf8},
-        orient="row",
+    taking = (
+        medicines.explode("medicines")
+        .filter(pl.col("medicines").is_in(sorted(known)))
+        .select(pl.col("patient_id").alias("sample"), pl.col("medicines").alias("drug"))
     )
     first = next((f for f in files if f.shards), None)
     found = (
@@ -233,7 +229,7 @@ def gather(
             actionable_parts.append(_actionable(file, flagged, taking))
     samples_total = sum(len(f.samples) for f in files)
     report.samples = samples_total
-    report.with_prescriptions = len(medicines)
+    report.with_prescriptions = medicines.height
     actionable = pl.concat(
         [pl.DataFrame(schema=dict.fromkeys(_ADVICE_TEXT, pl.Utf8)), *actionable_parts]
     )

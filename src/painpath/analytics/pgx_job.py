@@ -32,7 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from painpath.analytics.cohort_inputs import CohortInputError, current_medicines, sample_names
+from painpath.analytics.cohort_inputs import (
+    CohortInputError,
+    current_medicines,
+    medicines_of,
+    sample_names,
+)
 from painpath.analytics.cohort_outputs import FilePatterns, gather
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.workdir import Workdir, fingerprint, write_json
@@ -296,7 +301,8 @@ def run_pgx_cohort(
     on_done: Callable[[str], None] = lambda key: None,
 ) -> CohortReport:
     blocks = plan_blocks(files, block_samples)
-    medicines = current_medicines(prescriptions)
+    prescribed = current_medicines(prescriptions)
+    medicines = medicines_of(prescribed, [name for block in blocks for name in block.names])
     output.mkdir(parents=True, exist_ok=True)
     inputs = [*files, *([prescriptions] if prescriptions else [])]
     workdir = Workdir(output)
@@ -334,6 +340,6 @@ def run_pgx_cohort(
     calls, patterns = call_shards(work, cohort, medicines, build)
     run(calls)
     runner.release()  # no more shards: a LocalCluster closes while the outputs are written
-    gather(workdir, output, patterns, medicines, report, threads=runner.workers)
+    gather(workdir, output, patterns, prescribed, report, threads=runner.workers)
     shutil.rmtree(workdir.path("split"), ignore_errors=True)
     return report

@@ -13,6 +13,8 @@ when complete (a failure leaves neither half-written):
 Rows of a pattern are built once; a row group is the patterns' rows gathered (`take`) for its
 samples, so the cost per sample is a few array indexes. Both files carry the batch schema
 version, painpath version and knowledge version as key-value metadata; no timestamps.
+`write_distinct` is the same engine and rows, written unexpanded (each distinct row once, each
+sample's row numbers) for a population job's shards, whose gather expands them.
 """
 
 from __future__ import annotations
