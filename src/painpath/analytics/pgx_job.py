@@ -309,7 +309,7 @@ def run_pgx_cohort(
     workdir.open(
         fingerprint(
             inputs,
-            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 2},
+            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 3},
         ),
         restart=restart,
     )
