@@ -122,7 +122,7 @@ def test_blocks_with_each_patients_medicines_equal_pgx_batch(tmp_path: Path) -> 
     """With prescriptions, blocks run one after another in one process share the patterns
     already interpreted (a worker's cache): the result still equals one `pgx batch` call
     given every sample's own medicines (paroxetine phenoconverts CYP2D6)."""
-    from painpath.analytics.cohort_inputs import current_medicines
+    from painpath.analytics.cohort_inputs import current_medicines, medicines_of
 
     vcf = tmp_path / "cohort.vcf"
     with vcf.open("w") as stream:
@@ -135,7 +135,7 @@ def test_blocks_with_each_patients_medicines_equal_pgx_batch(tmp_path: Path) -> 
             "medication": [taking[i % 4] for i in range(1, 41) if i % 3],
         }
     ).write_parquet(prescriptions)
-    medicines = current_medicines(prescriptions)
+    medicines = medicines_of(current_medicines(prescriptions))
     write_cohort(str(vcf), tmp_path / "batch.parquet", sample_meds=medicines)
     report = run_pgx_cohort(
         [vcf], tmp_path / "out", runner=Recording(), block_samples=9, prescriptions=prescriptions

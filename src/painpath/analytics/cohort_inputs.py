@@ -4,6 +4,7 @@ header only) and each patient's current medicines (from a prescriptions Parquet)
 from __future__ import annotations
 
 import gzip
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +50,22 @@ def _bcf_samples(path: Path) -> list[str]:
     return names
 
 
-def current_medicines(path: Path | None) -> dict[str, list[str]]:
-    """Patient id → current medicines (ingredient names), from a prescriptions Parquet.
+#: `current_medicines`: one row per patient with a current medicine.
+MEDICINES_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "patient_id": pl.Utf8,
+    "medicines": pl.List(pl.Utf8),
+}
+
+
+def current_medicines(path: Path | None) -> pl.DataFrame:
+    """Each patient's current medicines (ingredient names, sorted), from a prescriptions
+    Parquet: one row per patient (`MEDICINES_SCHEMA`), in order of first appearance.
 
     Columns: patient_id (the VCF sample id) and medication (an ingredient name such as
     paroxetine) or rxnorm (resolved to its primary ingredient). Every row is a current medicine.
     """
     if path is None:
-        return {}
+        return pl.DataFrame(schema=MEDICINES_SCHEMA)
     from painpath.terminology.formulary import ingredient_of
 
     frame = pl.read_parquet(path)
@@ -74,11 +83,36 @@ def current_medicines(path: Path | None) -> dict[str, list[str]]:
             pl.col("rxnorm").cast(pl.Utf8) if "rxnorm" in frame.columns else pl.lit(None, pl.Utf8)
         ).alias("rxnorm"),
     )
-    medicines: dict[str, list[str]] = {}
-    for patient, medication, rxnorm in rows.iter_rows():
-        found = medication or (ingredient_of(rxnorm.strip()) if rxnorm else None)
-        if patient and found:
-            listed = medicines.setdefault(patient, [])
-            if found not in listed:
-                listed.append(found)
-    return {patient: sorted(names) for patient, names in medicines.items()}
+    codes = rows["rxnorm"].drop_nulls().str.strip_chars().unique().to_list()
+    ingredients = {code: ingredient_of(code) for code in codes}
+    return (
+        rows.with_columns(
+            pl.when(pl.col("medication").is_not_null() & (pl.col("medication") != ""))
+            .then(pl.col("medication"))
+            .otherwise(
+                pl.col("rxnorm")
+                .str.strip_chars()
+                .replace_strict(ingredients, default=None, return_dtype=pl.Utf8)
+            )
+            .alias("found")
+        )
+        .filter(
+            pl.col("patient_id").is_not_null()
+            & (pl.col("patient_id") != "")
+            & pl.col("found").is_not_null()
+            & (pl.col("found") != "")
+        )
+        .group_by("patient_id", maintain_order=True)
+        .agg(pl.col("found").unique().sort().alias("medicines"))
+    )
+
+
+def medicines_of(
+    medicines: pl.DataFrame, samples: Sequence[str] | None = None
+) -> dict[str, list[str]]:
+    """Patient id → current medicines, for these samples (those with any) or every patient."""
+    if samples is not None:
+        medicines = medicines.filter(pl.col("patient_id").is_in(pl.Series(samples, dtype=pl.Utf8)))
+    return dict(
+        zip(medicines["patient_id"].to_list(), medicines["medicines"].to_list(), strict=True)
+    )

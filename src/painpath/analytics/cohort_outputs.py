@@ -2,9 +2,10 @@
 current medicines, the cohort's share with actionable advice per drug, summary.json and
 summary.html.
 
-The calling shards hold rows per pattern (a BCF's: per sample); each sample's rows are its
-pattern's rows under its id, written in file order in row groups of samples, so the files are
-the same however many workers ran. Counts are taken per pattern, weighted by its samples.
+The calling shards hold each distinct row once and each pattern's row numbers (a BCF's: each
+sample's); each sample's rows are its pattern's rows under its id, written in file order in row
+groups of samples, so the files are the same however many workers ran. Counts are taken per
+pattern, weighted by its samples.
 """
 
 from __future__ import annotations
@@ -44,18 +45,18 @@ class FilePatterns:
 
 
 class _PatternRows:
-    """A table of rows per pattern, expanded to samples by `for_samples`."""
+    """Rows per pattern, expanded to samples by `for_samples`: `distinct` holds the shards'
+    distinct rows, `row_numbers` each pattern's row numbers in it (pattern after pattern)."""
 
-    def __init__(self, table: pa.Table, names: list[str]):
-        number = pc.index_in(table["sample"], value_set=pa.array(names, pa.string()))
-        if number.null_count:
-            raise ValueError("a shard holds rows of an unknown pattern")
-        numbers = number.to_numpy()
-        order = np.argsort(numbers, kind="stable")
-        self.table = table.drop_columns(["sample"]).take(pa.array(order)).combine_chunks()
-        self.numbers = numbers[order]
-        self.counts = np.bincount(self.numbers, minlength=len(names))
-        self.starts = np.cumsum(self.counts) - self.counts
+    def __init__(
+        self, distinct: pa.Table, counts: np.ndarray[Any, Any], row_numbers: np.ndarray[Any, Any]
+    ):
+        self.distinct = distinct
+        self.row_numbers = row_numbers
+        self.counts = counts
+        self.starts = np.cumsum(counts) - counts
+        #: The pattern of each entry of `row_numbers`.
+        self.numbers = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
 
     def for_samples(
         self, samples: pa.Array, numbers: np.ndarray[Any, Any], field: pa.Field
@@ -65,7 +66,9 @@ class _PatternRows:
         offsets = np.cumsum(counts) - counts
         rows = np.arange(total, dtype=np.int64) + np.repeat(self.starts[numbers] - offsets, counts)
         which = np.repeat(np.arange(len(numbers), dtype=np.int64), counts)
-        return self.table.take(pa.array(rows)).add_column(0, field, samples.take(pa.array(which)))
+        return self.distinct.take(pa.array(self.row_numbers[rows])).add_column(
+            0, field, samples.take(pa.array(which))
+        )
 
     def frame(
         self,
@@ -76,17 +79,18 @@ class _PatternRows:
         """These columns (as text) of every pattern row, with its pattern and sample count;
         `where` (column, values): only the rows with one of these values there (chosen on the
         dictionary codes, so only those rows are decoded)."""
-        table, numbers = self.table, self.numbers
+        entries = np.arange(len(self.row_numbers), dtype=np.int64)
         if where:
             column, values = where
-            codes = table[column].combine_chunks()
+            codes = self.distinct[column].combine_chunks()
             dictionary = codes.dictionary.to_pylist()
             # One more code, False, for a missing value.
             wanted = np.append(np.isin(np.asarray(dictionary, dtype=object), values), False)
-            chosen_rows = np.flatnonzero(
-                wanted[codes.indices.fill_null(len(dictionary)).to_numpy()]
+            entries = np.flatnonzero(
+                wanted[codes.indices.fill_null(len(dictionary)).to_numpy()][self.row_numbers]
             )
-            table, numbers = table.take(pa.array(chosen_rows)), numbers[chosen_rows]
+        table = self.distinct.take(pa.array(self.row_numbers[entries]))
+        numbers = self.numbers[entries]
         chosen = {c: table[c].cast(pa.string()) for c in columns}
         frame = pl.from_arrow(pa.table(chosen))
         assert isinstance(frame, pl.DataFrame)
@@ -110,22 +114,62 @@ def _write_samples(
         out.write_table(table, row_group_size=max(table.num_rows, 1))
 
 
-def _read(folder: Path, shards: list[str], suffix: str) -> pa.Table:
-    tables = [pq.read_table(folder / f"{key}{suffix}") for key in shards]
-    return pa.concat_tables(tables).unify_dictionaries()
+def _read(folder: Path, file: FilePatterns) -> tuple[_PatternRows, _PatternRows]:
+    """A file's gene rows and advice rows per pattern, from its shards (pattern order)."""
+    from painpath.pgx.batch import DRUG_SCHEMA, GENE_SCHEMA, DistinctFiles
+
+    if not file.shards:
+        nothing = np.zeros(0, dtype=np.int64)
+        genes, drugs = (
+            _PatternRows(schema.remove(0).empty_table(), nothing, nothing)
+            for schema in (GENE_SCHEMA, DRUG_SCHEMA)
+        )
+        return genes, drugs
+    shards = [DistinctFiles.of(folder, key) for key in file.shards]
+    names = pa.concat_arrays(
+        [pq.read_table(s.samples, columns=["sample"])["sample"].combine_chunks() for s in shards]
+    )
+    if not names.equals(pa.array(file.names, pa.string())):
+        raise ValueError("the shards do not hold the file's patterns in order")
+    found: list[_PatternRows] = []
+    for kind in ("genes", "drugs"):
+        tables = [pq.read_table(getattr(s, kind)) for s in shards]
+        counts: list[np.ndarray[Any, Any]] = []
+        row_numbers: list[np.ndarray[Any, Any]] = []
+        offset = 0
+        for shard, table in zip(shards, tables, strict=True):
+            lists = pq.read_table(shard.samples, columns=[kind])[kind].combine_chunks()
+            counts.append(pc.list_value_length(lists).to_numpy(zero_copy_only=False))
+            row_numbers.append(pc.list_flatten(lists).to_numpy().astype(np.int64) + offset)
+            offset += table.num_rows
+        distinct = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
+        found.append(
+            _PatternRows(
+                distinct,
+                np.concatenate(counts).astype(np.int64),
+                np.concatenate(row_numbers),
+            )
+        )
+    return found[0], found[1]
 
 
 def gather(
     workdir: Workdir,
     output: Path,
     files: list[FilePatterns],
-    medicines: dict[str, list[str]],
+    medicines: pl.DataFrame,
     report: CohortReport,
     threads: int = 1,
 ) -> None:
     """`threads`: 2 or more writes phenotypes and advice side by side (the workers are idle
     meanwhile, so a job on two workers uses their two cores)."""
-    from painpath.pgx.batch import DRUG_SCHEMA, GENE_SCHEMA, atomic_writer, batch_metadata
+    from painpath.pgx.batch import (
+        DRUG_SCHEMA,
+        GENE_SCHEMA,
+        DistinctFiles,
+        atomic_writer,
+        batch_metadata,
+    )
     from painpath.pgx.build import GenomeBuild
     from painpath.pgx.tables import known_drugs
 
@@ -133,9 +177,16 @@ def gather(
     known = set(known_drugs())
     counts: list[pl.DataFrame] = []
     flagged_counts: list[pl.DataFrame] = []
-    actionable_rows: list[tuple[str, ...]] = []
+    actionable_parts: list[pl.DataFrame] = []
+    taking = (
+        medicines.explode("medicines")
+        .filter(pl.col("medicines").is_in(sorted(known)))
+        .select(pl.col("patient_id").alias("sample"), pl.col("medicines").alias("drug"))
+    )
     first = next((f for f in files if f.shards), None)
-    found = pq.read_schema(folder / f"{first.shards[0]}.parquet").metadata if first else None
+    found = (
+        pq.read_schema(DistinctFiles.of(folder, first.shards[0]).genes).metadata if first else None
+    )
     metadata = (
         {k.decode(): v.decode() for k, v in found.items() if k.startswith(b"painpath.")}
         if found
@@ -146,8 +197,7 @@ def gather(
         atomic_writer(output / "advice.parquet", DRUG_SCHEMA, metadata) as advice_out,
     ):
         for file in files:
-            genes = _PatternRows(_read(folder, file.shards, ".parquet"), file.names)
-            advice = _PatternRows(_read(folder, file.shards, ".drugs.parquet"), file.names)
+            genes, advice = _read(folder, file)
             samples = pa.array(file.samples, pa.string())
             targets = ((genes, genes_out, GENE_SCHEMA), (advice, advice_out, DRUG_SCHEMA))
             if threads > 1:
@@ -176,22 +226,12 @@ def gather(
             flagged_counts.append(
                 flagged.group_by("drug").agg(pl.col("weight").sum().alias("actionable_samples"))
             )
-            actionable_rows.extend(_actionable(file, flagged, medicines, known))
+            actionable_parts.append(_actionable(file, flagged, taking))
     samples_total = sum(len(f.samples) for f in files)
     report.samples = samples_total
-    taking = pl.DataFrame(
-        [
-            (patient, drug)
-            for patient, names in medicines.items()
-            for drug in names
-            if drug in known
-        ],
-        schema={"sample": pl.Utf8, "drug": pl.Utf8},
-        orient="row",
-    )
-    report.with_prescriptions = len(medicines)
-    actionable = pl.DataFrame(
-        actionable_rows, schema=dict.fromkeys(_ADVICE_TEXT, pl.Utf8), orient="row"
+    report.with_prescriptions = medicines.height
+    actionable = pl.concat(
+        [pl.DataFrame(schema=dict.fromkeys(_ADVICE_TEXT, pl.Utf8)), *actionable_parts]
     )
     write_parquet(output / "actionable.parquet", actionable)
     per_drug = (
@@ -285,20 +325,21 @@ def gather(
     report.outputs["summary"] = str(output / "summary.html")
 
 
-def _actionable(
-    file: FilePatterns, flagged: pl.DataFrame, medicines: dict[str, list[str]], known: set[str]
-) -> list[tuple[str, ...]]:
-    """Advice rows that change prescribing for a drug the sample takes now: per sample (file
-    order), its pattern's first such row per drug, in advice order."""
-    by_pattern: dict[int, list[tuple[str, ...]]] = {}
-    for row in flagged.select("pattern", *_ADVICE_TEXT[1:]).iter_rows():
-        by_pattern.setdefault(row[0], []).append(row[1:])
-    rows = []
-    for sample, number in zip(file.samples, file.numbers.tolist(), strict=True):
-        taken = medicines.get(sample)
-        if not taken:
-            continue
-        for advice in by_pattern.get(number, ()):
-            if advice[0] in known and advice[0] in taken:
-                rows.append((sample, *advice))
-    return rows
+def _actionable(file: FilePatterns, flagged: pl.DataFrame, taking: pl.DataFrame) -> pl.DataFrame:
+    """Advice rows that change prescribing for a drug the sample takes now (`taking`: sample,
+    drug): per sample (file order), its pattern's first such row per drug, in advice order."""
+    if taking.is_empty():
+        return pl.DataFrame(schema=dict.fromkeys(_ADVICE_TEXT, pl.Utf8))
+    samples = pl.DataFrame(
+        {
+            "sample": file.samples,
+            "pattern": file.numbers.astype(np.int64),
+            "order": np.arange(len(file.samples), dtype=np.int64),
+        }
+    )
+    return (
+        samples.join(taking, on="sample")
+        .join(flagged, on=["pattern", "drug"])
+        .sort("order", "row")
+        .select(*(pl.col(c).cast(pl.Utf8) for c in _ADVICE_TEXT))
+    )

@@ -6,10 +6,11 @@ reduced to the distinct sample columns, with each sample's pattern number
 (`painpath.pgx.vcf.split`). A pattern is the calls × the sample's own current medicines
 (prescriptions phenoconvert CYP inhibitors before the advice is chosen). Then the file's
 distinct patterns are shared out over `call-FILE-N` shards (as many as blocks of
-`--block-samples` samples), each calling its share once with `painpath.pgx.batch.write_cohort`,
-the engine behind `painpath pgx batch`; the gather gives each sample its pattern's rows. A
-BCF is not split: each block of samples is called directly (the BCF reader decodes only the
-chosen samples). Both phases are resumable: a finished first pass is not redone. Outputs in OUT/:
+`--block-samples` samples), each calling its share once with `painpath.pgx.batch.write_distinct`
+(`painpath pgx batch`'s engine and rows, each distinct row written once with each pattern's row
+numbers); the gather gives each sample its pattern's rows. A BCF is not split: each block of
+samples is called directly (the BCF reader decodes only the chosen samples). Both phases are
+resumable: a finished first pass is not redone. Outputs in OUT/:
 
     phenotypes.parquet   sample, gene, diplotypes, activity_score, phenotype,
                          phenoconverted_phenotype, … (the `pgx batch` gene table)
@@ -31,7 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from painpath.analytics.cohort_inputs import CohortInputError, current_medicines, sample_names
+from painpath.analytics.cohort_inputs import (
+    CohortInputError,
+    current_medicines,
+    medicines_of,
+    sample_names,
+)
 from painpath.analytics.cohort_outputs import FilePatterns, gather
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.workdir import Workdir, fingerprint, write_json
@@ -86,13 +92,13 @@ def call_patterns(
     build: str | None,
 ) -> dict[str, Any]:
     """One shard: `pgx batch`'s engine over a share of a file's distinct patterns, into the
-    shard's Parquet pair (one row set per pattern, under its name). `parts`: the file's
+    shard's distinct rows and each pattern's row numbers (under its name). `parts`: the file's
     header and region fragments; `columns[region]`: each pattern's column in that fragment."""
-    from painpath.pgx.batch import write_empty
+    from painpath.pgx.batch import DistinctFiles, write_empty_distinct
     from painpath.pgx.vcf.split import pattern_vcf
 
     if not names:
-        write_empty(Path(work) / "pgx" / f"{shard}.parquet")
+        write_empty_distinct(DistinctFiles.of(Path(work) / "pgx", shard))
         return {**peak_memory(), "samples": 0, "patterns": 0}
     joined = Path(work) / "split" / f"{shard}.vcf"
     pattern_vcf(Path(parts[0]), [Path(p) for p in parts[1:]], columns, names, joined)
@@ -111,7 +117,7 @@ def call_block(
     build: str | None,
 ) -> dict[str, Any]:
     """One shard of a BCF (not split: its reader decodes only the chosen samples): `pgx
-    batch`'s engine over these samples, into the shard's Parquet pair."""
+    batch`'s engine over these samples, into the shard's distinct rows and row numbers."""
     return _call(work, shard, vcf, samples, sample_meds, build)
 
 
@@ -123,17 +129,17 @@ def _call(
     sample_meds: dict[str, list[str]],
     build: str | None,
 ) -> dict[str, Any]:
-    from painpath.pgx.batch import write_cohort
+    from painpath.pgx.batch import DistinctFiles, write_distinct
     from painpath.pgx.build import GenomeBuild
 
-    output = Path(work) / "pgx" / f"{shard}.parquet"
-    output.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(work) / "pgx"
+    folder.mkdir(parents=True, exist_ok=True)
     shared = _REPORTS.setdefault(build, {})
     if len(shared) > REPORTS_KEPT:
         shared.clear()
-    summary = write_cohort(
+    summary = write_distinct(
         source,
-        output,
+        DistinctFiles.of(folder, shard),
         samples=samples,
         build=GenomeBuild(build) if build else None,
         sample_meds=sample_meds,
@@ -295,14 +301,15 @@ def run_pgx_cohort(
     on_done: Callable[[str], None] = lambda key: None,
 ) -> CohortReport:
     blocks = plan_blocks(files, block_samples)
-    medicines = current_medicines(prescriptions)
+    prescribed = current_medicines(prescriptions)
+    medicines = medicines_of(prescribed, [name for block in blocks for name in block.names])
     output.mkdir(parents=True, exist_ok=True)
     inputs = [*files, *([prescriptions] if prescriptions else [])]
     workdir = Workdir(output)
     workdir.open(
         fingerprint(
             inputs,
-            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 2},
+            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 3},
         ),
         restart=restart,
     )
@@ -332,6 +339,7 @@ def run_pgx_cohort(
     run(splits, first=True)
     calls, patterns = call_shards(work, cohort, medicines, build)
     run(calls)
-    gather(workdir, output, patterns, medicines, report, threads=runner.workers)
+    runner.release()  # no more shards: a LocalCluster closes while the outputs are written
+    gather(workdir, output, patterns, prescribed, report, threads=runner.workers)
     shutil.rmtree(workdir.path("split"), ignore_errors=True)
     return report

@@ -13,6 +13,8 @@ when complete (a failure leaves neither half-written):
 Rows of a pattern are built once; a row group is the patterns' rows gathered (`take`) for its
 samples, so the cost per sample is a few array indexes. Both files carry the batch schema
 version, painpath version and knowledge version as key-value metadata; no timestamps.
+`write_distinct` is the same engine and rows, written unexpanded (each distinct row once, each
+sample's row numbers) for a population job's shards, whose gather expands them.
 """
 
 from __future__ import annotations
@@ -162,19 +164,27 @@ class _PatternRows:
         self.counts.append(len(numbers))
         self.row_numbers.extend(numbers)
 
-    def table_for(self, sample_ids: list[str], patterns: np.ndarray[Any, Any]) -> pa.Table:
-        """Rows for these samples (in order), each sample's pattern rows under its id."""
+    def distinct(self) -> pa.Table:
+        """Every distinct row once (no sample column), in row-number order."""
         if self._table is None:
             self._table = pa.table(self.columns, schema=self.schema.remove(0))
+        return self._table
+
+    def sample_rows(self, patterns: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], ...]:
+        """For samples of these patterns (in order): each one's row count, and the row numbers
+        of all of them, sample after sample."""
         counts = np.asarray(self.counts, dtype=np.int64)[patterns]
         starts = np.asarray(self.starts, dtype=np.int64)[patterns]
         offsets = np.cumsum(counts) - counts
-        total = int(counts.sum())
-        rows = np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, counts)
+        rows = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - offsets, counts)
+        return counts, np.asarray(self.row_numbers, dtype=np.int64)[rows]
+
+    def table_for(self, sample_ids: list[str], patterns: np.ndarray[Any, Any]) -> pa.Table:
+        """Rows for these samples (in order), each sample's pattern rows under its id."""
+        counts, distinct = self.sample_rows(patterns)
         which = np.repeat(np.arange(len(sample_ids), dtype=np.int64), counts)
         samples = pa.array(sample_ids, type=pa.string()).take(pa.array(which))
-        distinct = np.asarray(self.row_numbers, dtype=np.int64)[rows]
-        return self._table.take(pa.array(distinct)).add_column(0, self.schema.field(0), samples)
+        return self.distinct().take(pa.array(distinct)).add_column(0, self.schema.field(0), samples)
 
 
 def _add_report(genes: _PatternRows, drugs: _PatternRows, report: SampleReport) -> None:
@@ -189,6 +199,21 @@ def _add_report(genes: _PatternRows, drugs: _PatternRows, report: SampleReport) 
     for drug, advices in report.interpretation.drugs.items():
         numbers.extend(drugs.rows_of((id(advices),), advices, _advice_rows, drug, advices))
     drugs.add(numbers)
+
+
+def _numbered(
+    reports: Iterator[tuple[str, SampleReport]], genes: _PatternRows, drugs: _PatternRows
+) -> Iterator[tuple[str, int]]:
+    """(sample id, its pattern's number) for every sample; each new pattern's rows are added
+    to `genes` and `drugs`. Samples of one pattern share the report object (and the dict
+    keeps it alive, so its id is stable for the whole run)."""
+    pattern_of: dict[int, tuple[int, SampleReport]] = {}
+    for sample_id, report in reports:
+        found = pattern_of.get(id(report))
+        if found is None:
+            found = pattern_of[id(report)] = (len(pattern_of), report)
+            _add_report(genes, drugs, report)
+        yield sample_id, found[0]
 
 
 def _file_mode() -> int:
@@ -223,14 +248,6 @@ def batch_metadata(build: GenomeBuild, meds: Sequence[str] = ()) -> dict[str, st
         "painpath.build": build.value,
         "painpath.meds": ",".join(meds),
     }
-
-
-def write_empty(output: Path) -> None:
-    """Both files with no rows (a share of a cohort job with nothing in it)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    for path, schema in ((output, GENE_SCHEMA), (drugs_path(output), DRUG_SCHEMA)):
-        with atomic_writer(path, schema, {"painpath.batch_schema": BATCH_SCHEMA}) as writer:
-            writer.write_table(schema.empty_table())
 
 
 def write_cohort(
@@ -270,7 +287,6 @@ def write_cohort(
     )
     metadata = batch_metadata(genotypes.build.build, meds)
     gene_rows, drug_rows = _PatternRows(GENE_SCHEMA), _PatternRows(DRUG_SCHEMA)
-    pattern_of: dict[int, tuple[int, SampleReport]] = {}
     counted = [0, 0]
     done = 0
     sample_ids: list[str] = []
@@ -289,15 +305,9 @@ def write_cohort(
             sample_ids.clear()
             patterns.clear()
 
-        for sample_id, report in reports:
-            # Samples of one pattern share the report object (and the memo keeps it alive, so
-            # its id is stable for the whole run).
-            found = pattern_of.get(id(report))
-            if found is None:
-                found = pattern_of[id(report)] = (len(pattern_of), report)
-                _add_report(gene_rows, drug_rows, report)
+        for sample_id, number in _numbered(reports, gene_rows, drug_rows):
             sample_ids.append(sample_id)
-            patterns.append(found[0])
+            patterns.append(number)
             done += 1
             if on_progress is not None and done % PROGRESS_EVERY == 0:
                 on_progress(PROGRESS_EVERY)
@@ -309,9 +319,88 @@ def write_cohort(
             on_progress(done % PROGRESS_EVERY)
     return BatchSummary(
         samples=len(genotypes.samples),
-        patterns=len(pattern_of),
+        patterns=len(gene_rows.counts),
         gene_rows=counted[0],
         drug_rows=counted[1],
         gene_file=output,
         drug_file=drug_file,
     )
+
+
+#: `write_distinct`'s sample table: each sample's row numbers in the two distinct-row tables.
+SAMPLE_ROWS_SCHEMA = pa.schema(
+    [("sample", pa.string()), ("genes", pa.list_(pa.int32())), ("drugs", pa.list_(pa.int32()))]
+)
+
+
+@dataclass(frozen=True)
+class DistinctFiles:
+    """`write_distinct`'s three files for one name: the distinct gene rows and advice rows
+    (the `pgx batch` schemas without `sample`), and each sample's row numbers in them."""
+
+    genes: Path
+    drugs: Path
+    samples: Path
+
+    @classmethod
+    def of(cls, folder: Path, name: str) -> DistinctFiles:
+        return cls(*(folder / f"{name}.{kind}.parquet" for kind in ("genes", "drugs", "samples")))
+
+
+def write_distinct(
+    path: str,
+    files: DistinctFiles,
+    *,
+    samples: Sequence[str] | None = None,
+    build: GenomeBuild | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
+    sample_meds: Mapping[str, Sequence[str]] | None = None,
+    shared_reports: dict[Any, SampleReport] | None = None,
+) -> BatchSummary:
+    """`write_cohort`'s engine and rows, written unexpanded (a population job's shard): each
+    distinct gene row and advice row once, and each sample's row numbers; the job gives every
+    sample its rows when it writes the cohort's files. Options as `write_cohort`'s."""
+    genotypes = read_vcf(path, samples, build, limits=limits)
+    reports = iter_genotype_patterns(genotypes, sample_meds=sample_meds, shared=shared_reports)
+    gene_rows, drug_rows = _PatternRows(GENE_SCHEMA), _PatternRows(DRUG_SCHEMA)
+    sample_ids: list[str] = []
+    patterns: list[int] = []
+    for sample_id, number in _numbered(reports, gene_rows, drug_rows):
+        sample_ids.append(sample_id)
+        patterns.append(number)
+    chosen = np.asarray(patterns, dtype=np.int64)
+    lists = []
+    for rows in (gene_rows, drug_rows):
+        counts, numbers = rows.sample_rows(chosen)
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        lists.append(pa.ListArray.from_arrays(offsets, pa.array(numbers, pa.int32())))
+    metadata = batch_metadata(genotypes.build.build)
+    sample_table = pa.table([pa.array(sample_ids, pa.string()), *lists], SAMPLE_ROWS_SCHEMA)
+    for table, target in (
+        (gene_rows.distinct(), files.genes),
+        (drug_rows.distinct(), files.drugs),
+        (sample_table, files.samples),
+    ):
+        with atomic_writer(target, table.schema, metadata) as writer:
+            writer.write_table(table)
+    return BatchSummary(
+        samples=len(sample_ids),
+        patterns=len(gene_rows.counts),
+        gene_rows=gene_rows.distinct().num_rows,
+        drug_rows=drug_rows.distinct().num_rows,
+        gene_file=files.genes,
+        drug_file=files.drugs,
+    )
+
+
+def write_empty_distinct(files: DistinctFiles) -> None:
+    """`write_distinct`'s three files with no rows (a share of a job with nothing in it)."""
+    files.genes.parent.mkdir(parents=True, exist_ok=True)
+    metadata = {"painpath.batch_schema": BATCH_SCHEMA}
+    for schema, target in (
+        (GENE_SCHEMA.remove(0), files.genes),
+        (DRUG_SCHEMA.remove(0), files.drugs),
+        (SAMPLE_ROWS_SCHEMA, files.samples),
+    ):
+        with atomic_writer(target, schema, metadata) as writer:
+            writer.write_table(schema.empty_table())
