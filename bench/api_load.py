@@ -412,6 +412,8 @@ def run(args: argparse.Namespace) -> list[Step]:
             port = _free_port()
             env = environment(url, folder, port)
             cast = seed(url, env, args.patients)
+            if args.server_src:  # serve another version's code (e.g. `git archive` of a commit)
+                env["PYTHONPATH"] = f"{args.server_src.resolve()}{os.pathsep}{ROOT}"
             print(
                 f"<!-- {kind}: {len(cast.patients)} patients with tokens,"
                 f" {len(cast.clinicians)} clinician tokens -->",
@@ -490,6 +492,13 @@ def main() -> None:
         type=Path,
         metavar="PREFIX",
         help="py-spy each worker in every step's counted seconds: PREFIX.RATE.N.txt (collapsed)",
+    )
+    parser.add_argument(
+        "--server-src",
+        type=Path,
+        metavar="DIR",
+        help="serve the painpath package found in DIR (e.g. `git archive BASE src`) for an A/B;"
+        " the database is set up by this tree's code",
     )
     parser.add_argument("--quick", action="store_true", help="10 s steps, 25/50 req/s, SQLite")
     args = parser.parse_args()

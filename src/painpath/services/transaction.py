@@ -19,10 +19,27 @@ def unit_of_work(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     session = session_factory()
     try:
         yield session
+    except BaseException as error:
+        fail(session, error)
+        raise
+    commit(session)
+
+
+def commit(session: Session) -> None:
+    """Commit the work with its audit events and close the session (on error: `fail`)."""
+    try:
         audit.write_pending(session)
         session.commit()
         audit.clear_pending(session)
     except BaseException as error:
+        fail(session, error)
+        raise
+    session.close()
+
+
+def fail(session: Session, error: BaseException) -> None:
+    """Roll back, keep the audit events of the failed work (and a refusal's), close the session."""
+    try:
         session.rollback()
         if isinstance(error, NotAuthenticated | AccessDenied):
             audit.record_refusal(session, reason=f"{error.status_code} {error.detail}")
@@ -33,6 +50,5 @@ def unit_of_work(session_factory: sessionmaker[Session]) -> Iterator[Session]:
             # original error, not this one.
             logger.exception("could not write the audit events of a failed transaction")
             session.rollback()
-        raise
     finally:
         session.close()

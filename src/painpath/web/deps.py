@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
+import anyio
+from anyio import to_thread
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from painpath import audit
 from painpath.auth.actor import Actor
@@ -19,10 +23,13 @@ from painpath.kit.pagination import MAX_PAGE_SIZE, PageRequest
 from painpath.models.credentials import AuthSession
 from painpath.models.user import User
 from painpath.schemas.base import MAX_ROW_ID
+from painpath.services import transaction
 from painpath.services.access import PatientAccess, open_patient
 from painpath.services.errors import AccessDenied, NotAuthenticated, ReauthenticationRequired
 from painpath.services.identity import accounts, sessions
-from painpath.services.transaction import unit_of_work
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
@@ -47,9 +54,44 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with unit_of_work(request.app.state.session_factory) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's transaction: opened here on the event loop (a session connects on its first
+    statement, so this does no I/O) and ended in one worker-thread hop, committed or rolled back
+    and audited (`services.transaction`); a plain generator would take two hops, in and out.
+
+    The end runs shielded from cancellation and outside the shared thread limit, as FastAPI
+    runs a generator dependency's exit: a request holding a pooled connection must never wait
+    for a worker thread that requests waiting for a connection hold (issue 15).
+    """
+    session = request.app.state.session_factory()
+    try:
         yield session
+    except BaseException as error:
+        with anyio.CancelScope(shield=True):
+            await to_thread.run_sync(transaction.fail, session, error, limiter=_own_limiter())
+        raise
+    with anyio.CancelScope(shield=True):
+        await to_thread.run_sync(transaction.commit, session, limiter=_own_limiter())
+
+
+def _own_limiter() -> anyio.CapacityLimiter:
+    """A limiter of its own for one call: the call gets a thread whatever the others hold."""
+    return anyio.CapacityLimiter(1)
+
+
+def one_hop(endpoint: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """Run a plain endpoint in one worker-thread hop from an `async def` with its signature.
+
+    FastAPI runs a plain `def` endpoint in a worker thread and then validates its return value
+    against the response model in a second hop; declared `async`, the validation (microseconds
+    for an already-built model) stays on the event loop. For the hot API routes (issue 15).
+    """
+
+    @functools.wraps(endpoint)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return run
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -97,8 +139,18 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
     """Who is calling: a bearer token, else the session cookie; None when neither.
 
     A browser session still waiting for its second factor (or for MFA enrollment) counts as
-    not signed in here; only the MFA routes accept it (`pending_login`).
+    not signed in here; only the MFA routes accept it (`pending_login`). Resolved once per
+    request (remembered in `request.state`), whichever dependency asks first.
     """
+    if hasattr(request.state, "actor"):
+        known: Actor | None = request.state.actor
+        return known
+    actor = _caller(request, session)
+    request.state.actor = actor
+    return actor
+
+
+def _caller(request: Request, session: Session) -> Actor | None:
     authorization = request.headers.get("authorization", "")
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials:
@@ -122,6 +174,10 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
 async def current_actor(
     actor: Annotated[Actor | None, Depends(optional_actor)], session: SessionDep
 ) -> Actor:
+    return _signed_in(actor, session)
+
+
+def _signed_in(actor: Actor | None, session: Session) -> Actor:
     if actor is None:
         raise NotAuthenticated("log in or send a bearer token")
     audit.note_actor(session, actor)  # names the actor in the audit row of a later refusal
@@ -184,18 +240,19 @@ def path_resource_id(request: Request) -> str | None:
 def patient_access(permission: Permission, resource_type: str) -> Callable[..., PatientAccess]:
     """A dependency that opens `{patient_id}` for `permission`, auditing the access or denial.
 
-    The audited resource id is the last `*_id` path parameter after patient_id, if any.
+    The audited resource id is the last `*_id` path parameter after patient_id, if any. The
+    caller is resolved here too rather than by an `ActorDep` sub-dependency: one worker-thread
+    hop for the token check and the patient read instead of two (issue 15).
     """
 
     def dependency(
         request: Request,
         patient_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
-        actor: ActorDep,
         session: SessionDep,
     ) -> PatientAccess:
         return open_patient(
             session,
-            actor=actor,
+            actor=_signed_in(optional_actor(request, session), session),
             patient_id=patient_id,
             permission=permission,
             action=ACTION_BY_METHOD.get(request.method, request.method.lower()),

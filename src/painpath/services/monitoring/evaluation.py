@@ -127,19 +127,21 @@ def build_snapshot(
     today: date,
     settings: AlertSettings | None = None,
     inputs: frozenset[SnapshotInput] = ALL_INPUTS,
+    as_needed: list[MedicationRequest] | None = None,
 ) -> PatientSnapshot:
     """What the alert rules read about `patient`, as of the local day `today` (`settings`: the
-    patient's alert settings, when the caller has read them already); only the parts in
-    `inputs` are read, the others are left empty."""
+    patient's alert settings, `as_needed`: their as-needed prescriptions, when the caller has
+    read them already); only the parts in `inputs` are read, the others are left empty."""
     zone: ZoneInfo = time_zone(patient.time_zone)
     settings = settings or settings_for(session, patient.id)
     since = today - timedelta(days=_history_days(settings.overrides))
     fills: list[MedicationFill] = []
     if inputs & {SnapshotInput.adherence, SnapshotInput.opioid_fills}:
         fills = stored_fills(session, patient.id, min(since, date(today.year, 1, 1)), today)
-    as_needed: list[MedicationRequest] = []
-    if inputs & {SnapshotInput.adherence, SnapshotInput.prn}:
-        as_needed = as_needed_orders(session, patient.id)
+    if as_needed is None:
+        as_needed = []
+        if inputs & {SnapshotInput.adherence, SnapshotInput.prn}:
+            as_needed = as_needed_orders(session, patient.id)
     last_data, started = None, None
     if SnapshotInput.last_data in inputs:
         last_data, started = data_span(session, patient.id, zone)
@@ -188,10 +190,12 @@ def evaluate_patient(
     who: PatientAccess | Patient,
     today: date | None = None,
     inputs: frozenset[SnapshotInput] = ALL_INPUTS,
+    as_needed: list[MedicationRequest] | None = None,
 ) -> list[Alert]:
     """Evaluate the rules for the patient on `today` (default: the patient's local today) and
     open an alert for each new episode; the alerts opened. `inputs`: only the rules that read
     these snapshot parts (new data there), on a snapshot of only them; default every rule.
+    `as_needed`: the patient's as-needed prescriptions, when the caller has read them.
 
     With a `PatientAccess` the request's actor raises them; with a bare `Patient` (the daily
     sweep) painpath itself does, and the evaluation is audited as a system read.
@@ -202,7 +206,7 @@ def evaluate_patient(
     actor: Actor | None = who.actor if isinstance(who, PatientAccess) else None
     day = today or local_today(patient)
     settings = settings_for(session, patient.id)
-    snapshot = build_snapshot(session, patient, day, settings, inputs)
+    snapshot = build_snapshot(session, patient, day, settings, inputs, as_needed)
     candidates = evaluate_alerts(snapshot, day, overrides=settings.overrides, inputs=inputs)
     handled = _resolved_keys(session, patient.id, [c.dedup_key for c in candidates])
     if not isinstance(who, PatientAccess):

@@ -6,7 +6,9 @@ added."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Mapping
+
+from sqlalchemy import literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from painpath.kit.clock import utcnow
@@ -28,6 +30,9 @@ from painpath.services.monitoring.fills import add_fill
 from painpath.services.monitoring.questionnaires import record_response
 from painpath.services.recording import observation_fields
 
+#: The kinds of row a batch looks up and inserts a batch at a time.
+BatchedModel = type[Observation | PainDiaryEntry | MedicationAdministration]
+
 
 def new_observation(access: PatientAccess, item: ObservationItem) -> Observation:
     """The observation for an item, not yet flushed: a batch of readings goes in one insert."""
@@ -37,33 +42,39 @@ def new_observation(access: PatientAccess, item: ObservationItem) -> Observation
 
 def known_client_ids(
     session: Session,
-    model: type[Observation | PainDiaryEntry | MedicationAdministration],
+    wanted: Mapping[str, tuple[BatchedModel, list[str]]],
     *,
     patient_id: int,
-    client_ids: list[str],
-) -> dict[str, int]:
-    """Stored ids of `model` rows by client id, for the client ids given (one query a batch)."""
-    if not client_ids:
-        return {}
-    rows = session.execute(
-        select(model.client_id, model.id).where(
+) -> dict[tuple[str, str], int]:
+    """Stored row ids by (kind, client id) for the client ids given per kind (`wanted`: kind →
+    (model, client ids)): one statement for the whole batch, a UNION ALL of one select per kind
+    present."""
+    selects = [
+        select(literal(kind).label("kind"), model.client_id, model.id).where(
             model.patient_id == patient_id, model.client_id.in_(client_ids)
         )
-    )
-    return {client_id: row_id for client_id, row_id in rows if client_id is not None}
+        for kind, (model, client_ids) in wanted.items()
+        if client_ids
+    ]
+    if not selects:
+        return {}
+    rows = session.execute(selects[0] if len(selects) == 1 else union_all(*selects))
+    return {(kind, client_id): row_id for kind, client_id, row_id in rows if client_id is not None}
 
 
 def prescriptions(
     session: Session, *, patient_id: int, items: list[DoseLogItem]
 ) -> dict[int, MedicationRequest]:
-    """The patient's own prescriptions that the dose logs name (one query a batch); an id on
-    another patient's record is left out, so it reads as not on this record."""
+    """The patient's own prescriptions that the dose logs name, and every as-needed one (the
+    as-needed opioid rule reads those after a batch with dose logs), by id: one query a batch.
+    An id on another patient's record is left out, so it reads as not on this record."""
     ids = {item.medication_request_id for item in items}
     if not ids:
         return {}
     rows = session.scalars(
         select(MedicationRequest).where(
-            MedicationRequest.id.in_(ids), MedicationRequest.patient_id == patient_id
+            MedicationRequest.patient_id == patient_id,
+            or_(MedicationRequest.id.in_(ids), MedicationRequest.as_needed.is_(True)),
         )
     )
     return {row.id: row for row in rows}

@@ -34,6 +34,7 @@ from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, ServiceError
 from painpath.services.monitoring.evaluation import evaluate_patient
 from painpath.services.monitoring.ingest import (
+    BatchedModel,
     known_client_ids,
     new_diary_entry,
     new_dose_log,
@@ -75,7 +76,7 @@ def _item_error(error: ServiceError, index: int) -> ServiceError:
 
 
 #: Kinds looked up a batch at a time and inserted in the batch's one flush.
-BATCHED: dict[str, type[Observation | PainDiaryEntry | MedicationAdministration]] = {
+BATCHED: dict[str, BatchedModel] = {
     "observation": Observation,
     "pain_diary_entry": PainDiaryEntry,
     "dose_log": MedicationAdministration,
@@ -85,24 +86,23 @@ BATCHED: dict[str, type[Observation | PainDiaryEntry | MedicationAdministration]
 def _known(
     session: Session, access: PatientAccess, batch: SyncBatchIn
 ) -> dict[tuple[str, str], int]:
-    """Stored ids of the batch's batched items by (kind, client id): one query per kind present."""
-    found: dict[tuple[str, str], int] = {}
-    for kind, model in BATCHED.items():
-        client_ids = [item.client_id for item in batch.items if item.kind == kind]
-        stored = known_client_ids(
-            session, model, patient_id=access.patient_id, client_ids=client_ids
-        )
-        for client_id, row_id in stored.items():
-            found[(kind, client_id)] = row_id
-    return found
+    """Stored ids of the batch's batched items by (kind, client id), in one statement."""
+    wanted = {
+        kind: (model, [item.client_id for item in batch.items if item.kind == kind])
+        for kind, model in BATCHED.items()
+    }
+    return known_client_ids(session, wanted, patient_id=access.patient_id)
 
 
 def _store_items(
     session: Session, access: PatientAccess, batch: SyncBatchIn
-) -> list[SyncItemResult]:
+) -> tuple[list[SyncItemResult], list[MedicationRequest] | None]:
+    """The items' results, and the patient's as-needed prescriptions when the batch has dose
+    logs (read with the prescriptions they name; None otherwise)."""
     known = _known(session, access, batch)
     doses = [item for item in batch.items if isinstance(item, DoseLogItem)]
     orders = prescriptions(session, patient_id=access.patient_id, items=doses)
+    as_needed = [order for order in orders.values() if order.as_needed] if doses else None
     outcomes: list[tuple[int, bool] | Base] = []
     for index, item in enumerate(batch.items):
         try:
@@ -129,7 +129,7 @@ def _store_items(
                 id=record_id,
             )
         )
-    return results
+    return results, as_needed
 
 
 def _new_record(
@@ -168,7 +168,7 @@ def receive_batch(
         return stored.response, True
     _check_unique_client_ids(batch)
     try:
-        results = _store_items(session, access, batch)
+        results, as_needed = _store_items(session, access, batch)
         response = _response(batch, results)
         row = SyncBatch(
             patient_id=access.patient_id,
@@ -186,7 +186,9 @@ def receive_batch(
             field="batch_id",
         ) from error
     access.note_resource(row.id)
-    evaluate_patient(session, access, inputs=_changed_inputs(batch.items, results))
+    evaluate_patient(
+        session, access, inputs=_changed_inputs(batch.items, results), as_needed=as_needed
+    )
     return response, False
 
 

@@ -16,7 +16,7 @@ from painpath.schemas.clinical import (
 )
 from painpath.services import records
 from painpath.services.access import PatientAccess
-from painpath.web.deps import PageDep, SessionDep, access
+from painpath.web.deps import PageDep, SessionDep, access, one_hop
 
 router = APIRouter(
     prefix="/patients/{patient_id}/medication-requests", tags=["medication requests"]
@@ -28,6 +28,7 @@ Writer = Annotated[PatientAccess, access(Permission.medication_write, "Medicatio
 
 
 @router.get("", response_model=Page[MedicationRequestRead])
+@one_hop
 def list_medication_requests(
     grant: Reader,
     session: SessionDep,

@@ -11,7 +11,7 @@ from painpath.schemas.base import MAX_ROW_ID, Day, Page
 from painpath.schemas.monitoring_diary import PainDiaryCreate, PainDiaryRead, PainDiaryUpdate
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring import diary as monitoring_diary
-from painpath.web.deps import PageDep, SessionDep, access
+from painpath.web.deps import PageDep, SessionDep, access, one_hop
 
 router = APIRouter(prefix="/patients/{patient_id}/pain-diary", tags=["pain diary"])
 
@@ -21,6 +21,7 @@ Writer = Annotated[PatientAccess, access(Permission.observation_write, "PainDiar
 
 
 @router.get("", response_model=Page[PainDiaryRead])
+@one_hop
 def list_entries(
     grant: Reader,
     session: SessionDep,

@@ -23,7 +23,7 @@ from painpath.schemas.monitoring_sync import (
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring import changes as monitoring_changes
 from painpath.services.monitoring import sync as monitoring_sync
-from painpath.web.deps import SessionDep, access
+from painpath.web.deps import SessionDep, access, one_hop
 
 router = APIRouter(prefix="/patients/{patient_id}/sync", tags=["mobile sync"])
 
@@ -45,6 +45,7 @@ READ_MODELS: dict[str, type[BaseModel]] = {
 
 
 @router.post("", response_model=SyncBatchResult)
+@one_hop
 def post_batch(
     body: SyncBatchIn, grant: Writer, session: SessionDep, response: Response
 ) -> dict[str, Any]:

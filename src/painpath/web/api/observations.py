@@ -11,7 +11,7 @@ from painpath.schemas.base import MAX_ROW_ID, AwareDatetime, Page
 from painpath.schemas.clinical import ObservationCreate, ObservationRead
 from painpath.services import records
 from painpath.services.access import PatientAccess
-from painpath.web.deps import PageDep, SessionDep, access
+from painpath.web.deps import PageDep, SessionDep, access, one_hop
 
 router = APIRouter(prefix="/patients/{patient_id}/observations", tags=["observations"])
 
@@ -21,6 +21,7 @@ Writer = Annotated[PatientAccess, access(Permission.observation_write, "Observat
 
 
 @router.get("", response_model=Page[ObservationRead])
+@one_hop
 def list_observations(
     grant: Reader,
     session: SessionDep,

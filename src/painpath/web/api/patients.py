@@ -11,12 +11,13 @@ from painpath.schemas.base import Page, SearchText
 from painpath.schemas.patients import PatientCreate, PatientRead, PatientUpdate
 from painpath.services import patients
 from painpath.services.access import PatientAccess
-from painpath.web.deps import ActorDep, PageDep, SessionDep, access
+from painpath.web.deps import ActorDep, PageDep, SessionDep, access, one_hop
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
 
 @router.get("", response_model=Page[PatientRead])
+@one_hop
 def list_patients(
     actor: ActorDep,
     session: SessionDep,
