@@ -146,10 +146,12 @@ def build_snapshot(
     if SnapshotInput.last_data in inputs:
         last_data, started = data_span(session, patient.id, zone)
     need = inputs.__contains__
+    # Without a given baseline the pain rule's baseline is the first diary week, however old.
+    pain_since = since if settings.pain_baseline is not None else None
     return PatientSnapshot(
         patient_id=str(patient.id),
         time_zone=patient.time_zone,
-        pain=tuple(v for v in pain_values(session, patient, zone) if v.day <= today)
+        pain=tuple(v for v in pain_values(session, patient, zone, pain_since) if v.day <= today)
         if need(SnapshotInput.pain)
         else (),
         pain_baseline=settings.pain_baseline,

@@ -19,11 +19,26 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import (
+    JSON,
+    CompoundSelect,
+    Date,
+    Float,
+    String,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from painpath.db.base import UTCDateTime
 from painpath.kit.clock import EARLIEST_DATE, as_utc, in_range
 from painpath.models.medication import MedicationAdministration, MedicationRequest
 from painpath.models.observation import Observation, ObservationStatus
@@ -65,49 +80,80 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
-def pain_values(session: Session, patient: Patient, zone: ZoneInfo) -> list[DailyValue]:
-    """Every pain value on record (the baseline may be the first diary week, however old)."""
-    found = [
-        DailyValue(day, float(pain))
-        for day, pain in session.execute(
-            select(PainDiaryEntry.local_date, PainDiaryEntry.pain).where(
-                PainDiaryEntry.patient_id == patient.id
-            )
-        )
-        if in_range(day)
-    ]
-    observations = session.execute(
-        select(Observation.effective_at, Observation.value).where(
-            Observation.patient_id == patient.id,
-            Observation.loinc_code == PAIN_NRS_LOINC,
-            Observation.value.is_not(None),
-            _VALID,
-        )
+def _pain_rows(
+    patient_id: int, since: date | None, zone: ZoneInfo
+) -> CompoundSelect[str, date | None, datetime | None, float | None, str | None, Any]:
+    """The patient's pain values from the diary, NRS observations and pain questionnaires, as
+    one statement (was three): `source`, the diary's day, the instant, the value, the
+    questionnaire's answers (the PEG's first item is its pain score)."""
+    diary = select(
+        literal_column("'diary'", String).label("source"),
+        PainDiaryEntry.local_date.label("day"),
+        cast(null(), UTCDateTime).label("at"),
+        cast(PainDiaryEntry.pain, Float).label("value"),
+        cast(null(), String).label("instrument"),
+        cast(null(), JSON).label("answers"),
+    ).where(PainDiaryEntry.patient_id == patient_id)
+    observations = select(
+        literal_column("'observation'", String),
+        cast(null(), Date),
+        Observation.effective_at,
+        Observation.value,
+        cast(null(), String),
+        cast(null(), JSON),
+    ).where(
+        Observation.patient_id == patient_id,
+        Observation.loinc_code == PAIN_NRS_LOINC,
+        Observation.value.is_not(None),
+        _VALID,
     )
-    found += [
-        DailyValue(day, float(v))
-        for at, v in observations
-        if v is not None and (day := _day_of(at, zone)) is not None
-    ]
-    responses = session.execute(
-        select(
-            QuestionnaireResponse.questionnaire,
-            QuestionnaireResponse.authored_at,
-            QuestionnaireResponse.total_score,
-            QuestionnaireResponse.answers,
-        ).where(
-            QuestionnaireResponse.patient_id == patient.id,
-            QuestionnaireResponse.questionnaire.in_(PAIN_INSTRUMENTS),
-            QuestionnaireResponse.status == "completed",
-        )
+    responses = select(
+        literal_column("'questionnaire'", String),
+        cast(null(), Date),
+        QuestionnaireResponse.authored_at,
+        QuestionnaireResponse.total_score,
+        QuestionnaireResponse.questionnaire,
+        QuestionnaireResponse.answers,
+    ).where(
+        QuestionnaireResponse.patient_id == patient_id,
+        QuestionnaireResponse.questionnaire.in_(PAIN_INSTRUMENTS),
+        QuestionnaireResponse.status == "completed",
     )
-    for instrument, authored_at, total, answers in responses:
-        value = _number(total) if PAIN_INSTRUMENTS[instrument] == "score" else None
-        if PAIN_INSTRUMENTS[instrument] == "item1" and answers:
-            value = _number(answers[0])
-        if value is not None and (day := _day_of(authored_at, zone)) is not None:
-            found.append(DailyValue(day, value))
-    return found
+    if since is not None:
+        start = local_start(since, zone)
+        diary = diary.where(PainDiaryEntry.local_date >= since)
+        observations = observations.where(Observation.effective_at >= start)
+        responses = responses.where(QuestionnaireResponse.authored_at >= start)
+    return union_all(diary, observations, responses)
+
+
+def _questionnaire_pain(instrument: str, total: object, answers: object) -> float | None:
+    if PAIN_INSTRUMENTS[instrument] == "score":
+        return _number(total)
+    if isinstance(answers, list) and answers:
+        return _number(answers[0])
+    return None
+
+
+def pain_values(
+    session: Session, patient: Patient, zone: ZoneInfo, since: date | None = None
+) -> list[DailyValue]:
+    """Every pain value on record (the baseline may be the first diary week, however old), or
+    those from the local day `since` on: diary entries, then observations, then questionnaires."""
+    by_source: dict[str, list[DailyValue]] = {"diary": [], "observation": [], "questionnaire": []}
+    for source, day, at, value, instrument, answers in session.execute(
+        _pain_rows(patient.id, since, zone)
+    ):
+        if source == "diary":
+            found = day if in_range(day) else None
+        elif source == "observation":
+            found = None if value is None else _day_of(at, zone)
+        else:
+            value = _questionnaire_pain(instrument, value, answers)
+            found = None if value is None else _day_of(at, zone)
+        if found is not None:
+            by_source[source].append(DailyValue(found, float(value)))
+    return [value for values in by_source.values() for value in values]
 
 
 def _aggregate_day(text: str) -> date | None:

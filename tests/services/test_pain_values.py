@@ -1,0 +1,99 @@
+"""The pain series the pain rule, the progress view and the pain summary read: diary entries,
+NRS observations and pain questionnaires (the NRS by its score, the PEG by its first item), read
+in one statement on both databases, local days in the patient's zone, and bounded to a start
+day when the caller gives one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+
+from painpath.models import (
+    Observation,
+    ObservationStatus,
+    PainDiaryEntry,
+    Patient,
+    QuestionnaireResponse,
+)
+from painpath.monitoring.alerts import DailyValue
+from painpath.services.monitoring.series import pain_values
+from tests.monitoring_api.test_sync_statements import statements
+from tests.support.cohort import Cast
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def _diary(patient_id: int, day: date, pain: int) -> PainDiaryEntry:
+    return PainDiaryEntry(
+        patient_id=patient_id,
+        local_date=day,
+        recorded_at=datetime(day.year, day.month, day.day, 20, tzinfo=UTC),
+        pain=pain,
+    )
+
+
+def _nrs_reading(patient_id: int, at: datetime, value: float, status: str) -> Observation:
+    return Observation(
+        patient_id=patient_id,
+        status=ObservationStatus(status),
+        category="survey",
+        loinc_code="72514-3",
+        display="Pain severity 0-10 verbal numeric rating",
+        value=value,
+        unit="{score}",
+        effective_at=at,
+    )
+
+
+def _response(
+    patient_id: int, instrument: str, at: datetime, answers: list[object], total: float | None
+) -> QuestionnaireResponse:
+    return QuestionnaireResponse(
+        patient_id=patient_id,
+        questionnaire=instrument,
+        status="completed",
+        authored_at=at,
+        answers=answers,
+        total_score=total,
+    )
+
+
+def test_pain_comes_from_every_source_in_one_statement_and_from_a_start_day(
+    app: FastAPI, cast: Cast
+) -> None:
+    home, other = cast.home_patient_id, cast.foreign_patient_id
+    with app.state.session_factory.begin() as session:
+        session.add_all(
+            [
+                _diary(home, date(2026, 10, 1), 3),
+                _diary(home, date(2026, 11, 20), 6),
+                _diary(other, date(2026, 11, 20), 9),
+                # 03:00 UTC on 21 November is 21:00 on the 20th in Chicago.
+                _nrs_reading(home, datetime(2026, 11, 21, 3, tzinfo=UTC), 7.5, "final"),
+                _nrs_reading(home, datetime(2026, 11, 21, 15, tzinfo=UTC), 1, "entered-in-error"),
+                _response(home, "nrs", datetime(2026, 11, 22, 18, tzinfo=UTC), [4], 4),
+                _response(home, "peg", datetime(2026, 11, 23, 18, tzinfo=UTC), [8, 6, 7], 7),
+                _response(home, "peg", datetime(2026, 11, 24, 18, tzinfo=UTC), [None, 1, 1], 1),
+                _response(home, "phq9", datetime(2026, 11, 24, 18, tzinfo=UTC), [3] * 9, 27),
+            ]
+        )
+    with app.state.session_factory() as session, statements(app) as seen:
+        patient = session.get_one(Patient, home)
+        seen.clear()
+        everything = pain_values(session, patient, CHICAGO)
+        assert len(seen) == 1
+        recent = pain_values(session, patient, CHICAGO, since=date(2026, 11, 20))
+    assert sorted(everything, key=lambda v: (v.day, v.value)) == [
+        DailyValue(date(2026, 10, 1), 3.0),
+        DailyValue(date(2026, 11, 20), 6.0),
+        DailyValue(date(2026, 11, 20), 7.5),
+        DailyValue(date(2026, 11, 22), 4.0),
+        DailyValue(date(2026, 11, 23), 8.0),
+    ]
+    assert everything[:2] in (
+        [DailyValue(date(2026, 10, 1), 3.0), DailyValue(date(2026, 11, 20), 6.0)],
+        [DailyValue(date(2026, 11, 20), 6.0), DailyValue(date(2026, 10, 1), 3.0)],
+    ), "diary entries come first, as they did from three statements"
+    assert recent == [v for v in everything if v.day >= date(2026, 11, 20)]
