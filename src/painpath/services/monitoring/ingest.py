@@ -6,9 +6,9 @@ added."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy import Select, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from painpath.kit.clock import utcnow
@@ -45,10 +45,11 @@ def known_client_ids(
     wanted: Mapping[str, tuple[BatchedModel, list[str]]],
     *,
     patient_id: int,
+    also: Sequence[Select[str, str | None, int]] = (),
 ) -> dict[tuple[str, str], int]:
     """Stored row ids by (kind, client id) for the client ids given per kind (`wanted`: kind →
     (model, client ids)): one statement for the whole batch, a UNION ALL of one select per kind
-    present."""
+    present and the selects `also` (rows of the same shape: kind, key, id)."""
     selects = [
         select(literal(kind).label("kind"), model.client_id, model.id).where(
             model.patient_id == patient_id, model.client_id.in_(client_ids)
@@ -56,6 +57,7 @@ def known_client_ids(
         for kind, (model, client_ids) in wanted.items()
         if client_ids
     ]
+    selects += also
     if not selects:
         return {}
     rows = session.execute(selects[0] if len(selects) == 1 else union_all(*selects))

@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -83,23 +83,31 @@ BATCHED: dict[str, BatchedModel] = {
 }
 
 
+#: The stored batch of the same id, looked up with the items' client ids (`_known`).
+REPLAY = "sync_batch"
+
+
 def _known(
     session: Session, access: PatientAccess, batch: SyncBatchIn
 ) -> dict[tuple[str, str], int]:
-    """Stored ids of the batch's batched items by (kind, client id), in one statement."""
+    """Stored ids of the batch's batched items by (kind, client id), and of a batch stored
+    under the same batch id as (`REPLAY`, batch id): one statement."""
     wanted = {
         kind: (model, [item.client_id for item in batch.items if item.kind == kind])
         for kind, model in BATCHED.items()
     }
-    return known_client_ids(session, wanted, patient_id=access.patient_id)
+    same_batch = select(literal(REPLAY), SyncBatch.batch_id, SyncBatch.id).where(
+        SyncBatch.patient_id == access.patient_id, SyncBatch.batch_id == batch.batch_id
+    )
+    return known_client_ids(session, wanted, patient_id=access.patient_id, also=[same_batch])
 
 
 def _store_items(
-    session: Session, access: PatientAccess, batch: SyncBatchIn
+    session: Session, access: PatientAccess, batch: SyncBatchIn, known: dict[tuple[str, str], int]
 ) -> tuple[list[SyncItemResult], list[MedicationRequest] | None]:
-    """The items' results, and the patient's as-needed prescriptions when the batch has dose
-    logs (read with the prescriptions they name; None otherwise)."""
-    known = _known(session, access, batch)
+    """The items' results (`known`: the stored ones by kind and client id), and the patient's
+    as-needed prescriptions when the batch has dose logs (read with the prescriptions they
+    name; None otherwise)."""
     doses = [item for item in batch.items if isinstance(item, DoseLogItem)]
     orders = prescriptions(session, patient_id=access.patient_id, items=doses)
     as_needed = [order for order in orders.values() if order.as_needed] if doses else None
@@ -154,12 +162,9 @@ def receive_batch(
 ) -> tuple[dict[str, Any], bool]:
     """Store every item of the batch, or raise naming the first bad one; (response, replayed)."""
     digest = fingerprint(batch)
-    stored = session.scalar(
-        select(SyncBatch).where(
-            SyncBatch.patient_id == access.patient_id, SyncBatch.batch_id == batch.batch_id
-        )
-    )
-    if stored is not None:
+    known = _known(session, access, batch)
+    if (REPLAY, batch.batch_id) in known:
+        stored = session.get_one(SyncBatch, known[(REPLAY, batch.batch_id)])
         if stored.fingerprint != digest:
             raise Conflict(
                 f"batch {batch.batch_id!r} was received with other content", field="batch_id"
@@ -168,7 +173,7 @@ def receive_batch(
         return stored.response, True
     _check_unique_client_ids(batch)
     try:
-        results, as_needed = _store_items(session, access, batch)
+        results, as_needed = _store_items(session, access, batch, known)
         response = _response(batch, results)
         row = SyncBatch(
             patient_id=access.patient_id,
