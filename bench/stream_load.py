@@ -11,7 +11,9 @@ by the demo clinicians or, with `--holders patients`, the patients (by a process
 opened, their first line read, then read and discarded) — the API mix at `--rate` and
 `/health` at `--health-rate`, both open loop on one asyncio loop, for `--seconds` after
 `--warmup`. Reported: p50/p99 of each, errors, the server's CPU, the alert events the streams
-received, and the change from 0 streams.
+received, and the change from 0 streams. `--rounds R` alternates 0 and N streams R times on the
+same servers (0/N/0/N... ; each N phase against the 0 phase before it) and ends with the median
+p99 of each side and the median of the rounds' changes, so one noisy phase does not decide.
 The streams' database cost (statements per second) is bench/alert_stream.py's measure:
 `.venv/bin/python bench/alert_stream.py --streams 0 100 500`. Nothing here is a test.
 """
@@ -25,6 +27,7 @@ import json
 import multiprocessing
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -284,7 +287,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for database in args.databases:
         with _served(database, args) as (base, pid, cast, url):
-            for number, streams in enumerate((0, args.streams)):
+            plan_ = [0, args.streams] * args.rounds  # alternating: each 0 phase is its baseline
+            for number, streams in enumerate(plan_):
                 load_before = os.getloadavg()[0]
                 api, health, opened, cpu, alerts, listening = asyncio.run(
                     _phase(base, pid, cast, streams, args, number, url)
@@ -304,7 +308,27 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 }
                 print(_row(row, rows[-1] if streams else None), flush=True)
                 rows.append(row)
+            if args.rounds > 1:
+                print(_medians([r for r in rows if r["database"] == database]), flush=True)
     return rows
+
+
+def _medians(rows: list[dict[str, Any]]) -> str:
+    """One database's alternating run: the median p99 of the phases without and with streams,
+    and the median of each round's change (a round: a phase without, then one with)."""
+    lines = []
+    for part in ("health", "api"):
+        without = [r[part]["p99_ms"] for r in rows[0::2]]
+        with_ = [r[part]["p99_ms"] for r in rows[1::2]]
+        changes = [100 * (w - b) / b for b, w in zip(without, with_, strict=True) if b and w]
+        low, high = statistics.median(without), statistics.median(with_)
+        each = ", ".join(f"{c:+.0f} %" for c in changes)
+        lines.append(
+            f"{part} p99 median {low} ms without streams, {high} ms with"
+            f" ({_change(high, low)}); median of the rounds' changes"
+            f" {statistics.median(changes):+.0f} %, each: {each}"
+        )
+    return f"<!-- {rows[0]['database']}: " + "; ".join(lines) + " -->"
 
 
 def _change(now: float | None, before: float | None) -> str:
@@ -347,6 +371,12 @@ def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--holders", choices=["clinicians", "patients"], default="clinicians")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="phases without and with streams, alternating, this many times each (one server)",
+    )
     parser.add_argument("--idle", action="store_true", help="server CPU with idle streams only")
     parser.add_argument("--py-spy", action="store_true", help="profile the workers (bench/results)")
     args = parser.parse_args()
