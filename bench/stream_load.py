@@ -321,7 +321,7 @@ def _medians(rows: list[dict[str, Any]]) -> str:
         without = [r[part]["p99_ms"] for r in rows[0::2]]
         with_ = [r[part]["p99_ms"] for r in rows[1::2]]
         changes = [100 * (w - b) / b for b, w in zip(without, with_, strict=True) if b and w]
-        low, high = statistics.median(without), statistics.median(with_)
+        low, high = round(statistics.median(without), 1), round(statistics.median(with_), 1)
         each = ", ".join(f"{c:+.0f} %" for c in changes)
         lines.append(
             f"{part} p99 median {low} ms without streams, {high} ms with"
