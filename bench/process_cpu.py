@@ -8,6 +8,7 @@ system) and its command line; then the cumulative CPU of each process that used 
 a second, once a second (where in the run it spent it). A process's CPU after its last sample
 is missed (at most one interval); the total of the reaped tree (`getrusage`) is printed beside
 the sum for comparison. The sampler's own CPU is printed too (it competes for the cores).
+psutil comes with the analytics extra (distributed needs it).
 """
 
 from __future__ import annotations

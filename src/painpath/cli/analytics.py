@@ -48,7 +48,7 @@ ThreadsOption = Annotated[
 
 
 def _needs_extra() -> None:
-    """Found, not imported: the job imports them once its cluster has started to start."""
+    """Checked, not imported: the job imports them after its cluster has begun to start."""
     from importlib.util import find_spec
 
     for name in ("distributed", "polars", "pyarrow"):
