@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs; comes with distributed
 
 
 @dataclass
