@@ -16,6 +16,9 @@ analytics_app = typer.Typer(
     no_args_is_help=True,
 )
 
+#: Imported by each local worker as it starts (the shard functions), while the job plans.
+OPIOID_JOB = "painpath.analytics.opioid_job"
+
 SchedulerOption = Annotated[
     str,
     typer.Option(
@@ -30,8 +33,6 @@ OutOption = Annotated[Path, typer.Option("-o", "--output", help="Output folder (
 RestartOption = Annotated[
     bool, typer.Option("--restart", help="Discard unfinished work of a different job in OUT.")
 ]
-#: Imported by each local worker as it starts (the shard functions), while the job plans.
-OPIOID_JOB = "painpath.analytics.opioid_job"
 QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress bar.")]
 MemoryOption = Annotated[
     str, typer.Option("--memory-limit", help="Per local worker, e.g. 2GB (default: auto).")
