@@ -39,7 +39,8 @@ def main() -> int:
         marks.append((name, time.perf_counter() - T0))
 
     from painpath.analytics import executor, opioid_outputs
-    from painpath.analytics.opioid_job import WORKER_PRELOAD, Inputs, run_opioid_measures
+    from painpath.analytics.opioid_job import Inputs, run_opioid_measures
+    from painpath.cli.analytics import OPIOID_JOB
 
     mark("imports (painpath.analytics)")
     run_calls = 0
@@ -61,7 +62,7 @@ def main() -> int:
 
     executor.Runner.run = timed_run  # type: ignore[method-assign]
     opioid_outputs.gather = timed_gather
-    with executor.runner("local", args.workers, threads=1, preload=WORKER_PRELOAD) as run:
+    with executor.runner("local", args.workers, threads=1, preload=(OPIOID_JOB,)) as run:
         mark("runner entered")
         run_opioid_measures(
             Inputs(args.claims, args.diagnoses),

@@ -20,6 +20,18 @@ from typing import Any
 
 SYNCHRONOUS = "synchronous"
 LOCAL = "local"
+#: Dask settings of a LocalCluster (its nannies pass them to their workers). The defaults suit
+#: a dashboard user: a 10 ms statistical profiler thread in every worker, a 20 ms event-loop
+#: tick and host disk sampling in every server, a 100 ms memory poll per worker. A batch job
+#: reads none of them, and with as many workers as cores they take CPU from the shards (the
+#: job process's CPU while shards ran fell from 0.07–0.09 to 0.04 s per second without them).
+QUIET_CLUSTER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.system-monitor.disk": False,
+    "distributed.worker.memory.monitor-interval": "500ms",
+}
 
 
 def peak_memory() -> dict[str, int]:
@@ -151,17 +163,18 @@ def runner(
         per_worker = threads or max(1, (os.cpu_count() or 1) // workers)
 
         def start() -> tuple[Any, Any]:
-            cluster = distributed.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                memory_limit=memory_limit,
-                silence_logs=40,
-                env=worker_environment(per_worker),  # set in each worker before polars starts
-                preload=list(preload),
-            )
-            return cluster, distributed.Client(cluster)
+            with import_module("dask").config.set(QUIET_CLUSTER):
+                cluster = distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    memory_limit=memory_limit,
+                    silence_logs=40,
+                    env=worker_environment(per_worker),  # set in each worker before polars starts
+                    preload=list(preload),
+                )
+                return cluster, distributed.Client(cluster)
 
         def close() -> None:
             # A failed start has nothing to close (its error reached the job, if it asked).

@@ -36,8 +36,6 @@ from painpath.analytics.opioid_outputs import PARTS, concat_parts, entity_tables
 from painpath.analytics.workdir import Workdir, write_json, write_parquet
 
 SHARD_ROWS = 500_000
-#: What a local worker imports as it starts, while the job plans (not in its first shard).
-WORKER_PRELOAD = ("painpath.analytics.opioid_job",)
 
 
 @dataclass(frozen=True)
@@ -178,10 +176,10 @@ def run_opioid_measures(
         for bucket in range(buckets)
     ]
     target = str(output)
-    tables = [
+    # The longest gather shard first: on two workers the other two run side by side with it.
+    tables = [Shard("gather-entities", entity_tables, (work, target, buckets))] + [
         Shard(f"gather-{table}", concat_parts, (work, target, table, buckets)) for table in PARTS
     ]
-    tables.append(Shard("gather-entities", entity_tables, (work, target, buckets)))
     stages = (splits, measures, tables)
     workdir.record_shards([shard.key for stage in stages for shard in stage])
     on_plan(sum(len(stage) for stage in stages))

@@ -16,6 +16,9 @@ analytics_app = typer.Typer(
     no_args_is_help=True,
 )
 
+#: Imported by each local worker as it starts (the shard functions), while the job plans.
+OPIOID_JOB = "painpath.analytics.opioid_job"
+
 SchedulerOption = Annotated[
     str,
     typer.Option(
@@ -46,15 +49,14 @@ ThreadsOption = Annotated[
 
 
 def _needs_extra() -> None:
-    try:
-        import distributed  # noqa: F401
-        import polars  # noqa: F401
-        import pyarrow  # noqa: F401
-    except ModuleNotFoundError as error:
-        raise CliError(
-            f"analytics needs {error.name}: install the analytics extra "
-            "(scripts/setup.sh analytics)"
-        ) from error
+    """Checked, not imported: the job imports them after its cluster has begun to start."""
+    from importlib.util import find_spec
+
+    for name in ("distributed", "polars", "pyarrow"):
+        if find_spec(name) is None:
+            raise CliError(
+                f"analytics needs {name}: install the analytics extra (scripts/setup.sh analytics)"
+            )
 
 
 @contextmanager
@@ -125,35 +127,41 @@ def opioid_measures(
     pharmacy and clinic; every bad row reported in rejects.parquet."""
     with reported_errors():
         _needs_extra()
-        from painpath.analytics.claims import ClaimsError
         from painpath.analytics.executor import SchedulerError, runner
-        from painpath.analytics.opioid_job import WORKER_PRELOAD, Inputs, run_opioid_measures
-        from painpath.analytics.workdir import WorkdirError
 
         for path in (claims, diagnoses, ndc_map):
             if path is not None and not path.is_file():
                 raise CliError(f"{path}: no such file")
         _check_output(output)
         try:
+            # The LocalCluster's workers spawn and import while this process imports the job
+            # (polars, pyarrow) and plans it.
             with (
-                runner(scheduler, workers, memory_limit, threads_per_worker, WORKER_PRELOAD) as run,
+                runner(scheduler, workers, memory_limit, threads_per_worker, (OPIOID_JOB,)) as run,
                 _progress(quiet) as (
                     on_plan,
                     on_done,
                 ),
             ):
-                report = run_opioid_measures(
-                    Inputs(claims, diagnoses, ndc_map),
-                    output,
-                    runner=run,
-                    year=year,
-                    shard_rows=shard_rows,
-                    restart=restart,
-                    on_plan=on_plan,
-                    on_done=on_done,
-                    on_measured=run.release,
-                )
-        except (ClaimsError, SchedulerError, WorkdirError) as error:
+                from painpath.analytics.claims import ClaimsError
+                from painpath.analytics.opioid_job import Inputs, run_opioid_measures
+                from painpath.analytics.workdir import WorkdirError
+
+                try:
+                    report = run_opioid_measures(
+                        Inputs(claims, diagnoses, ndc_map),
+                        output,
+                        runner=run,
+                        year=year,
+                        shard_rows=shard_rows,
+                        restart=restart,
+                        on_plan=on_plan,
+                        on_done=on_done,
+                        on_measured=run.release,
+                    )
+                except (ClaimsError, WorkdirError) as error:
+                    raise CliError(str(error)) from error
+        except SchedulerError as error:
             raise CliError(str(error)) from error
         _report(
             [
