@@ -3,8 +3,9 @@
 Two phases of shards. First pass (`split-FILE-REGION`): a text VCF's PGx records are read
 once (per chromosome of the gene regions through a tabix/CSI index, else in one pass) and
 reduced to the distinct sample columns, with each sample's pattern number
-(`painpath.pgx.vcf.split`). A pattern is the calls × the sample's own current medicines
-(prescriptions phenoconvert CYP inhibitors before the advice is chosen). Then the file's
+(`painpath.pgx.vcf.split`). A pattern is the calls × the sample's own current medicines that
+phenoconvert (CYP inhibitors convert the phenotype before the advice is chosen; other
+medicines change no row, so they do not make patterns distinct). Then the file's
 distinct patterns are shared out over `call-FILE-N` shards (as many as blocks of
 `--block-samples` samples), each calling its share once with `painpath.pgx.batch.write_distinct`
 (`painpath pgx batch`'s engine and rows, each distinct row written once with each pattern's row
@@ -288,6 +289,18 @@ def call_shards(
     return shards, patterns
 
 
+def _converting(medicines: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each sample's phenoconverting medicines, samples with none left out: a pattern is the
+    calls × these (the others change no row; see phenoconversion.converting_medicines), so
+    patients on different non-inhibiting medicines share their pattern's interpretation."""
+    from painpath.pgx.phenoconversion import converting_medicines
+
+    distinct = {m for meds in medicines.values() for m in meds}
+    converts = set(converting_medicines(sorted(distinct)))
+    kept = {n: [m for m in meds if m in converts] for n, meds in medicines.items()}
+    return {n: meds for n, meds in kept.items() if meds}
+
+
 def run_pgx_cohort(
     files: Sequence[Path],
     output: Path,
@@ -302,7 +315,9 @@ def run_pgx_cohort(
 ) -> CohortReport:
     blocks = plan_blocks(files, block_samples)
     prescribed = current_medicines(prescriptions)
-    medicines = medicines_of(prescribed, [name for block in blocks for name in block.names])
+    medicines = _converting(
+        medicines_of(prescribed, [name for block in blocks for name in block.names])
+    )
     output.mkdir(parents=True, exist_ok=True)
     inputs = [*files, *([prescriptions] if prescriptions else [])]
     workdir = Workdir(output)
