@@ -39,7 +39,7 @@ from painpath.analytics.cohort_inputs import (
     medicines_of,
     sample_names,
 )
-from painpath.analytics.cohort_outputs import FilePatterns, gather
+from painpath.analytics.cohort_outputs import CohortGather, FilePatterns
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.workdir import Workdir, fingerprint, write_json
 
@@ -246,7 +246,11 @@ def call_shards(
                 )
             patterns.append(
                 FilePatterns(
-                    samples, np.arange(len(samples)), samples, [b.key for b in file.blocks]
+                    samples,
+                    np.arange(len(samples)),
+                    samples,
+                    [b.key for b in file.blocks],
+                    [len(b.names) for b in file.blocks],
                 )
             )
             continue
@@ -261,9 +265,8 @@ def call_shards(
         by_number = list(lists)
         names = [f"p{i}" for i in range(len(firsts))]
         parts = [str(_part(folder, file.number, name, "vcf")) for name in ("header", *file.regions)]
-        for block, share in zip(
-            file.blocks, np.array_split(np.arange(len(firsts)), len(file.blocks)), strict=True
-        ):
+        shares = np.array_split(np.arange(len(firsts)), len(file.blocks))
+        for block, share in zip(file.blocks, shares, strict=True):
             chosen = firsts[share]
             meds = {
                 names[i]: list(by_number[taking[f]])
@@ -285,7 +288,11 @@ def call_shards(
                     ),
                 )
             )
-        patterns.append(FilePatterns(samples, numbers, names, [b.key for b in file.blocks]))
+        patterns.append(
+            FilePatterns(
+                samples, numbers, names, [b.key for b in file.blocks], [len(s) for s in shares]
+            )
+        )
     return shards, patterns
 
 
@@ -335,10 +342,15 @@ def run_pgx_cohort(
     workdir.record_shards([s.key for s in splits] + [b.key for b in blocks])
     on_plan(report.shards)
 
+    #: Told of each finished shard: the gather, once the calling starts.
+    listeners: list[Callable[[str], None]] = []
+
     def done(key: str, result: dict[str, Any]) -> None:
         write_json(workdir.marker(key), result)
         report.ran_shards += 1
         on_done(key)
+        for listener in listeners:
+            listener(key)
 
     def run(phase: Sequence[Shard], first: bool = False) -> None:
         pending = []
@@ -346,6 +358,8 @@ def run_pgx_cohort(
             if workdir.done(shard.key) is not None:
                 report.skipped_shards += 1
                 on_done(shard.key)
+                for listener in listeners:
+                    listener(shard.key)
             else:
                 pending.append(shard)
         # The first pass reads each file once: it starts here while the workers start.
@@ -353,8 +367,12 @@ def run_pgx_cohort(
 
     run(splits, first=True)
     calls, patterns = call_shards(work, cohort, medicines, build)
-    run(calls)
-    runner.release()  # no more shards: a LocalCluster closes while the outputs are written
-    gather(workdir, output, patterns, prescribed, report, threads=runner.workers)
+    with CohortGather(workdir, output, patterns) as gathering:
+        # Each row group is written as soon as its patterns are called, while the workers
+        # call the rest.
+        listeners.append(gathering.shard_done)
+        run(calls)
+        runner.release()  # no more shards: a LocalCluster closes while the outputs are written
+        gathering.finish(prescribed, report, threads=runner.workers)
     shutil.rmtree(workdir.path("split"), ignore_errors=True)
     return report
