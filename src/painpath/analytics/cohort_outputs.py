@@ -274,12 +274,14 @@ class CohortGather:
         return self._writers
 
     def shard_done(self, key: str) -> None:
-        """A calling shard is done: write every row group its file's finished shards cover."""
+        """A calling shard is done: write every row group its file's finished shards cover
+        (after the last shard, `finish` writes the rest, once the cluster is released)."""
         place = self._where.get(key)
         if place is None:
             return
         self.files[place[0]].load(place[1])
-        self._advance(threads=1)
+        if sum(len(f.loaded) for f in self.files) < len(self._where):
+            self._advance(threads=1)
 
     def _advance(self, threads: int) -> None:
         from painpath.pgx.batch import DRUG_SCHEMA, GENE_SCHEMA
