@@ -331,7 +331,7 @@ def run_pgx_cohort(
     workdir.open(
         fingerprint(
             inputs,
-            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 3},
+            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 4},
         ),
         restart=restart,
     )
