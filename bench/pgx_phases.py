@@ -5,8 +5,9 @@
 For each worker count (0: `--scheduler synchronous`, everything in this process), the job runs
 as the CLI runs it (`executor.runner` + `pgx_job.run_pgx_cohort`) with timers wrapped around
 its phases: imports (measured in a fresh interpreter), cluster start (until the client is
-ready) and shutdown, the first pass, planning the calling shards, the calling, the gather and,
-inside the gather, the expansion to samples, the Parquet writes and the HTML summary. Phases
+ready) and shutdown, the first pass, planning the calling shards, the calling, the gather (the
+row groups written during the calling, inside it, and the rest after it) and, inside the
+gather, the expansion to samples, the Parquet writes and the HTML summary. Phases
 that overlap (the first pass runs while the cluster starts) are each timed on their own, so
 the phases need not add up to the wall time; `wall` is the whole job. Output: a table per
 worker count, and `bench/results/pgx-phases.json`.
@@ -74,7 +75,6 @@ def instrument() -> None:
     for module, name, label in (
         (job, "split_file", "first pass (in this process)"),
         (job, "call_shards", "plan calling shards"),
-        (job, "gather", "gather (all)"),
         (job, "current_medicines", "read --meds"),
         (outputs, "write_summary", "gather: summary.html"),
         (outputs, "write_parquet", "gather: small Parquet"),
@@ -86,6 +86,8 @@ def instrument() -> None:
         (outputs._PatternRows, "for_samples", "gather: expand to samples"),
         (workdir.Workdir, "worker_peaks", "gather: worker peaks"),
         (executor.Runner, "run", "run shards (calling; first pass rest)"),
+        (outputs.CohortGather, "shard_done", "gather: row groups during the calling"),
+        (outputs.CohortGather, "finish", "gather: after the calling (rest, all)"),
     ):
         setattr(owner, name, timed(label, getattr(owner, name)))
 

@@ -1,5 +1,6 @@
 """Both population jobs end to end: one process vs a two-worker LocalCluster, a worker killed
-mid-job, resume after a crash, and bad rows reported with their row numbers."""
+mid-job, resume after a crash, pgx-cohort's row groups written while shards still call, and bad
+rows reported with their row numbers."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 pytest.importorskip("distributed")
 
+from painpath.analytics import cohort_outputs
 from painpath.analytics.executor import Runner, Shard, runner
 from painpath.analytics.opioid_job import Inputs, run_opioid_measures
 from painpath.analytics.pgx_job import run_pgx_cohort
@@ -246,3 +249,48 @@ def test_local_workers_get_their_share_of_the_cores(
         pools = run.client.run(_thread_pools)
     assert len(pools) == workers
     assert set(pools.values()) == {(str(share), share)}
+
+
+class OrderedRunner(Runner):
+    """Runs shards in this process, the calling shards in pattern order or backwards, and
+    records each finished calling shard and each row group the gather writes."""
+
+    def __init__(self, backwards: bool, events: list[str]):
+        super().__init__(None)
+        self.backwards = backwards
+        self.events = events
+
+    def run(self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]) -> None:
+        for shard in reversed(shards) if self.backwards else shards:
+            on_done(shard.key, shard.function(*shard.arguments))
+            if shard.key.startswith("call-"):
+                self.events.append("shard")
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_row_groups_are_written_as_soon_as_their_patterns_are_called(
+    population: PopulationFiles,
+    single: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    backwards: bool,
+) -> None:
+    """Row groups of 40 samples (6 of 240): in pattern order, the first are written while
+    later shards still call; backwards, none can be before the first shard (the last to
+    finish). The files are the same either way."""
+    events: list[str] = []
+    write_groups = cohort_outputs._write_groups
+
+    def recorded(*arguments: Any) -> None:
+        events.append("group")
+        write_groups(*arguments)
+
+    monkeypatch.setattr(cohort_outputs, "ROW_GROUP_SAMPLES", 40)
+    monkeypatch.setattr(cohort_outputs, "_write_groups", recorded)
+    pgx_job(population, tmp_path, OrderedRunner(backwards, events))
+    last_shard = len(events) - 1 - events[::-1].index("shard")
+    early = events[:last_shard].count("group")
+    assert events.count("group") == 2 * 6  # phenotypes and advice, 6 row groups each
+    assert (early == 0) if backwards else (0 < early < 2 * 6)
+    assert pq.ParquetFile(tmp_path / "phenotypes.parquet").num_row_groups == 6
+    same_outputs(single / "pgx", tmp_path, PGX_FILES)

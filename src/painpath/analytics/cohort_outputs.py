@@ -4,15 +4,21 @@ summary.html.
 
 The calling shards hold each distinct row once and each pattern's row numbers (a BCF's: each
 sample's); each sample's rows are its pattern's rows under its id, written in file order in row
-groups of samples, so the files are the same however many workers ran. Counts are taken per
-pattern, weighted by its samples.
+groups of samples. Patterns are numbered by first appearance and the shards hold them in order,
+so a row group needs only the first shards: `CohortGather` writes each row group as soon as
+they are done, while the workers still call the rest. A row group's rows (and its dictionaries)
+come from the fewest shards that hold its patterns, so the files are the same however many
+workers ran and whenever the shards finished. Counts are taken per pattern, weighted by its
+samples.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,12 +42,14 @@ _ADVICE_TEXT = ("sample", "drug", "source", "strength", "action", "recommendatio
 @dataclass(frozen=True)
 class FilePatterns:
     """One input file's samples (file order), each one's pattern number, the names the
-    patterns' rows carry in the shards' `sample` column, and those shards (pattern order)."""
+    patterns' rows carry in the shards' `sample` column, those shards (pattern order) and how
+    many patterns each holds."""
 
     samples: list[str]
     numbers: np.ndarray[Any, Any]
     names: list[str]
     shards: list[str]
+    sizes: list[int]
 
 
 class _PatternRows:
@@ -100,80 +108,235 @@ class _PatternRows:
         )
 
 
-def _write_samples(
+def _write_groups(
     samples: pa.Array,
     numbers: np.ndarray[Any, Any],
     rows: _PatternRows,
     out: pq.ParquetWriter,
     schema: pa.Schema,
+    start: int,
 ) -> None:
-    """Every sample's pattern rows under its id, in row groups of `ROW_GROUP_SAMPLES`."""
-    for start in range(0, len(samples), ROW_GROUP_SAMPLES):
-        chosen = numbers[start : start + ROW_GROUP_SAMPLES]
-        table = rows.for_samples(samples.slice(start, ROW_GROUP_SAMPLES), chosen, schema.field(0))
-        out.write_table(table, row_group_size=max(table.num_rows, 1))
+    """One row group: the pattern rows of `ROW_GROUP_SAMPLES` samples from `start`, under
+    their ids."""
+    chosen = numbers[start : start + ROW_GROUP_SAMPLES]
+    table = rows.for_samples(samples.slice(start, ROW_GROUP_SAMPLES), chosen, schema.field(0))
+    out.write_table(table, row_group_size=max(table.num_rows, 1))
 
 
-def _read(folder: Path, file: FilePatterns) -> tuple[_PatternRows, _PatternRows]:
-    """A file's gene rows and advice rows per pattern, from its shards (pattern order)."""
-    from painpath.pgx.batch import DRUG_SCHEMA, GENE_SCHEMA, DistinctFiles
+@dataclass(frozen=True)
+class _ShardRows:
+    """One calling shard's distinct gene and advice rows, and each of its patterns' row
+    numbers (counts, then the numbers pattern after pattern) in them."""
 
-    if not file.shards:
-        nothing = np.zeros(0, dtype=np.int64)
-        genes, drugs = (
-            _PatternRows(schema.remove(0).empty_table(), nothing, nothing)
-            for schema in (GENE_SCHEMA, DRUG_SCHEMA)
-        )
-        return genes, drugs
-    shards = [DistinctFiles.of(folder, key) for key in file.shards]
-    names = pa.concat_arrays(
-        [pq.read_table(s.samples, columns=["sample"])["sample"].combine_chunks() for s in shards]
-    )
-    if not names.equals(pa.array(file.names, pa.string())):
-        raise ValueError("the shards do not hold the file's patterns in order")
-    found: list[_PatternRows] = []
+    tables: tuple[pa.Table, pa.Table]
+    counts: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]
+    row_numbers: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]
+
+
+def _load_shard(folder: Path, key: str, names: list[str]) -> _ShardRows:
+    from painpath.pgx.batch import DistinctFiles
+
+    files = DistinctFiles.of(folder, key)
+    lists = pq.read_table(files.samples)
+    if not lists["sample"].combine_chunks().equals(pa.array(names, pa.string())):
+        raise ValueError(f"shard {key} does not hold its patterns in order")
+    tables = (pq.read_table(files.genes), pq.read_table(files.drugs))
+    counts, row_numbers = [], []
     for kind in ("genes", "drugs"):
-        tables = [pq.read_table(getattr(s, kind)) for s in shards]
-        counts: list[np.ndarray[Any, Any]] = []
-        row_numbers: list[np.ndarray[Any, Any]] = []
-        offset = 0
-        for shard, table in zip(shards, tables, strict=True):
-            lists = pq.read_table(shard.samples, columns=[kind])[kind].combine_chunks()
-            counts.append(pc.list_value_length(lists).to_numpy(zero_copy_only=False))
-            row_numbers.append(pc.list_flatten(lists).to_numpy().astype(np.int64) + offset)
-            offset += table.num_rows
-        distinct = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
-        found.append(
-            _PatternRows(
-                distinct,
-                np.concatenate(counts).astype(np.int64),
-                np.concatenate(row_numbers),
+        found = lists[kind].combine_chunks()
+        counts.append(pc.list_value_length(found).to_numpy(zero_copy_only=False).astype(np.int64))
+        row_numbers.append(pc.list_flatten(found).to_numpy().astype(np.int64))
+    return _ShardRows(tables, (counts[0], counts[1]), (row_numbers[0], row_numbers[1]))
+
+
+def _pattern_rows(shards: Sequence[_ShardRows], kind: int, schema: pa.Schema) -> _PatternRows:
+    """The rows per pattern of these shards (pattern order), their distinct rows concatenated."""
+    if not shards:
+        nothing = np.zeros(0, dtype=np.int64)
+        return _PatternRows(schema.remove(0).empty_table(), nothing, nothing)
+    offsets = np.cumsum([0, *(s.tables[kind].num_rows for s in shards)])
+    distinct = pa.concat_tables([s.tables[kind] for s in shards]).unify_dictionaries()
+    return _PatternRows(
+        distinct.combine_chunks(),
+        np.concatenate([s.counts[kind] for s in shards]),
+        np.concatenate(
+            [s.row_numbers[kind] + offset for s, offset in zip(shards, offsets, strict=False)]
+        ),
+    )
+
+
+class _FileRows:
+    """One input file's shards as they finish, and which of its row groups they cover."""
+
+    def __init__(self, folder: Path, file: FilePatterns):
+        self.folder = folder
+        self.file = file
+        self.samples = pa.array(file.samples, pa.string())
+        self.loaded: dict[int, _ShardRows] = {}
+        #: Patterns held by the first n + 1 shards.
+        self.ends = np.cumsum(np.asarray(file.sizes, dtype=np.int64))
+        starts = np.cumsum([0, *file.sizes])
+        self.names = [file.names[a:b] for a, b in pairwise(starts)]
+        self.groups = list(range(0, len(file.samples), ROW_GROUP_SAMPLES))
+        seen = np.maximum.accumulate(file.numbers) if len(file.numbers) else file.numbers
+        #: Shards each row group needs: the fewest first shards holding its patterns.
+        self.needs = [
+            int(
+                np.searchsorted(
+                    self.ends, int(seen[min(g + ROW_GROUP_SAMPLES, len(seen)) - 1]), side="right"
+                )
             )
+            + 1
+            for g in self.groups
+        ]
+        self.written = 0
+        self._rows: dict[int, tuple[_PatternRows, _PatternRows]] = {}
+
+    def load(self, number: int) -> None:
+        if number not in self.loaded:
+            self.loaded[number] = _load_shard(
+                self.folder, self.file.shards[number], self.names[number]
+            )
+
+    def done_prefix(self) -> int:
+        count = 0
+        while count in self.loaded:
+            count += 1
+        return count
+
+    def rows(self, shards: int) -> tuple[_PatternRows, _PatternRows]:
+        """Gene and advice rows per pattern from the first `shards` shards (kept while a later
+        row group may need the same)."""
+        from painpath.pgx.batch import DRUG_SCHEMA, GENE_SCHEMA
+
+        if shards not in self._rows:
+            self._rows = {}
+            chosen = [self.loaded[n] for n in range(shards)]
+            self._rows[shards] = (
+                _pattern_rows(chosen, 0, GENE_SCHEMA),
+                _pattern_rows(chosen, 1, DRUG_SCHEMA),
+            )
+        return self._rows[shards]
+
+
+class CohortGather:
+    """Writes phenotypes.parquet and advice.parquet while the calling shards finish:
+    `shard_done(key)` as each does (its file's next row groups are written if their patterns
+    are all called), then `finish` writes the rest and the other outputs. Use as a context
+    manager: on an error, neither file is left (half-)written."""
+
+    def __init__(self, workdir: Workdir, output: Path, files: list[FilePatterns]):
+        self.workdir = workdir
+        self.output = output
+        self.folder = workdir.path("pgx")
+        self.files = [_FileRows(self.folder, f) for f in files]
+        self._where = {key: (i, n) for i, f in enumerate(files) for n, key in enumerate(f.shards)}
+        self._current = 0
+        self._stack = ExitStack()
+        self._writers: tuple[Any, Any] | None = None
+
+    def __enter__(self) -> CohortGather:
+        return self
+
+    def __exit__(self, *failure: object) -> None:
+        self._stack.__exit__(*failure)  # type: ignore[arg-type]
+
+    def _open(self) -> tuple[Any, Any]:
+        from painpath.pgx.batch import (
+            DRUG_SCHEMA,
+            GENE_SCHEMA,
+            DistinctFiles,
+            atomic_writer,
+            batch_metadata,
         )
-    return found[0], found[1]
+        from painpath.pgx.build import GenomeBuild
+
+        if self._writers is None:
+            first = next((f.file for f in self.files if f.file.shards), None)
+            found = (
+                pq.read_schema(DistinctFiles.of(self.folder, first.shards[0]).genes).metadata
+                if first
+                else None
+            )
+            metadata = (
+                {k.decode(): v.decode() for k, v in found.items() if k.startswith(b"painpath.")}
+                if found
+                else batch_metadata(GenomeBuild.GRCH38)
+            )
+            self._writers = (
+                self._stack.enter_context(
+                    atomic_writer(self.output / "phenotypes.parquet", GENE_SCHEMA, metadata)
+                ),
+                self._stack.enter_context(
+                    atomic_writer(self.output / "advice.parquet", DRUG_SCHEMA, metadata)
+                ),
+            )
+        return self._writers
+
+    def shard_done(self, key: str) -> None:
+        """A calling shard is done: write every row group its file's finished shards cover
+        (after the last shard, `finish` writes the rest, once the cluster is released)."""
+        place = self._where.get(key)
+        if place is None:
+            return
+        self.files[place[0]].load(place[1])
+        if sum(len(f.loaded) for f in self.files) < len(self._where):
+            self._advance(threads=1)
+
+    def _advance(self, threads: int) -> None:
+        from painpath.pgx.batch import DRUG_SCHEMA, GENE_SCHEMA
+
+        while self._current < len(self.files):
+            rows = self.files[self._current]
+            ready = rows.done_prefix()
+            pending = rows.groups[rows.written :]
+            covered = [
+                g
+                for g, need in zip(pending, rows.needs[rows.written :], strict=True)
+                if need <= ready
+            ]
+            if covered:
+                genes_out, advice_out = self._open()
+            for start, need in zip(covered, rows.needs[rows.written :], strict=False):
+                genes, advice = rows.rows(need)
+                targets = ((genes, genes_out, GENE_SCHEMA), (advice, advice_out, DRUG_SCHEMA))
+                arguments = [(rows.samples, rows.file.numbers, *t, start) for t in targets]
+                if threads > 1:
+                    # Arrow's take and Parquet encoding release the GIL: one file per thread.
+                    with ThreadPoolExecutor(2, thread_name_prefix="painpath-gather") as pool:
+                        for done in [pool.submit(_write_groups, *a) for a in arguments]:
+                            done.result()
+                else:
+                    for a in arguments:
+                        _write_groups(*a)
+                rows.written += 1
+            if rows.written < len(rows.groups):
+                return
+            self._current += 1
+
+    def finish(self, medicines: pl.DataFrame, report: CohortReport, threads: int = 1) -> None:
+        """Every shard is done: the row groups not yet written, then the other outputs.
+        `threads`: 2 or more writes phenotypes and advice side by side (the workers are idle
+        now, so a job on two workers uses their two cores)."""
+        for rows in self.files:
+            for number in range(len(rows.file.shards)):
+                rows.load(number)
+        self._advance(threads)
+        self._open()
+        self._stack.close()
+        _outputs(self.workdir, self.output, self.files, medicines, report)
 
 
-def gather(
+def _outputs(
     workdir: Workdir,
     output: Path,
-    files: list[FilePatterns],
+    files: list[_FileRows],
     medicines: pl.DataFrame,
     report: CohortReport,
-    threads: int = 1,
 ) -> None:
-    """`threads`: 2 or more writes phenotypes and advice side by side (the workers are idle
-    meanwhile, so a job on two workers uses their two cores)."""
-    from painpath.pgx.batch import (
-        DRUG_SCHEMA,
-        GENE_SCHEMA,
-        DistinctFiles,
-        atomic_writer,
-        batch_metadata,
-    )
-    from painpath.pgx.build import GenomeBuild
+    """actionable.parquet, drugs.parquet, summary.json and summary.html."""
     from painpath.pgx.tables import known_drugs
 
-    folder = workdir.path("pgx")
     known = set(known_drugs())
     counts: list[pl.DataFrame] = []
     flagged_counts: list[pl.DataFrame] = []
@@ -183,51 +346,26 @@ def gather(
         .filter(pl.col("medicines").is_in(sorted(known)))
         .select(pl.col("patient_id").alias("sample"), pl.col("medicines").alias("drug"))
     )
-    first = next((f for f in files if f.shards), None)
-    found = (
-        pq.read_schema(DistinctFiles.of(folder, first.shards[0]).genes).metadata if first else None
-    )
-    metadata = (
-        {k.decode(): v.decode() for k, v in found.items() if k.startswith(b"painpath.")}
-        if found
-        else batch_metadata(GenomeBuild.GRCH38)
-    )
-    with (
-        atomic_writer(output / "phenotypes.parquet", GENE_SCHEMA, metadata) as genes_out,
-        atomic_writer(output / "advice.parquet", DRUG_SCHEMA, metadata) as advice_out,
-    ):
-        for file in files:
-            genes, advice = _read(folder, file)
-            samples = pa.array(file.samples, pa.string())
-            targets = ((genes, genes_out, GENE_SCHEMA), (advice, advice_out, DRUG_SCHEMA))
-            if threads > 1:
-                # Arrow's take and Parquet encoding release the GIL: one file per thread.
-                with ThreadPoolExecutor(2, thread_name_prefix="painpath-gather") as pool:
-                    for done in [
-                        pool.submit(_write_samples, samples, file.numbers, *target)
-                        for target in targets
-                    ]:
-                        done.result()
-            else:
-                for target in targets:
-                    _write_samples(samples, file.numbers, *target)
-            weights = np.bincount(file.numbers, minlength=len(file.names))
-            counts.append(
-                genes.frame(weights, "gene", "phenotype")
-                .group_by("gene", "phenotype")
-                .agg(pl.col("weight").sum().alias("samples"))
-            )
-            flagged = (
-                advice.frame(weights, *_ADVICE_TEXT[1:], where=("action", ACTIONABLE))
-                .with_row_index("row")
-                .unique(["pattern", "drug"], keep="first")
-                .sort("row")
-            )
-            flagged_counts.append(
-                flagged.group_by("drug").agg(pl.col("weight").sum().alias("actionable_samples"))
-            )
-            actionable_parts.append(_actionable(file, flagged, taking))
-    samples_total = sum(len(f.samples) for f in files)
+    for rows in files:
+        file = rows.file
+        genes, advice = rows.rows(len(file.shards))
+        weights = np.bincount(file.numbers, minlength=len(file.names))
+        counts.append(
+            genes.frame(weights, "gene", "phenotype")
+            .group_by("gene", "phenotype")
+            .agg(pl.col("weight").sum().alias("samples"))
+        )
+        flagged = (
+            advice.frame(weights, *_ADVICE_TEXT[1:], where=("action", ACTIONABLE))
+            .with_row_index("row")
+            .unique(["pattern", "drug"], keep="first")
+            .sort("row")
+        )
+        flagged_counts.append(
+            flagged.group_by("drug").agg(pl.col("weight").sum().alias("actionable_samples"))
+        )
+        actionable_parts.append(_actionable(file, flagged, taking))
+    samples_total = sum(len(f.file.samples) for f in files)
     report.samples = samples_total
     report.with_prescriptions = medicines.height
     actionable = pl.concat(

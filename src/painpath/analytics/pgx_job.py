@@ -3,8 +3,9 @@
 Two phases of shards. First pass (`split-FILE-REGION`): a text VCF's PGx records are read
 once (per chromosome of the gene regions through a tabix/CSI index, else in one pass) and
 reduced to the distinct sample columns, with each sample's pattern number
-(`painpath.pgx.vcf.split`). A pattern is the calls × the sample's own current medicines
-(prescriptions phenoconvert CYP inhibitors before the advice is chosen). Then the file's
+(`painpath.pgx.vcf.split`). A pattern is the calls × the sample's own current medicines that
+phenoconvert (CYP inhibitors convert the phenotype before the advice is chosen; other
+medicines change no row, so they do not make patterns distinct). Then the file's
 distinct patterns are shared out over `call-FILE-N` shards (as many as blocks of
 `--block-samples` samples), each calling its share once with `painpath.pgx.batch.write_distinct`
 (`painpath pgx batch`'s engine and rows, each distinct row written once with each pattern's row
@@ -38,7 +39,7 @@ from painpath.analytics.cohort_inputs import (
     medicines_of,
     sample_names,
 )
-from painpath.analytics.cohort_outputs import FilePatterns, gather
+from painpath.analytics.cohort_outputs import CohortGather, FilePatterns
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.workdir import Workdir, fingerprint, write_json
 
@@ -245,7 +246,11 @@ def call_shards(
                 )
             patterns.append(
                 FilePatterns(
-                    samples, np.arange(len(samples)), samples, [b.key for b in file.blocks]
+                    samples,
+                    np.arange(len(samples)),
+                    samples,
+                    [b.key for b in file.blocks],
+                    [len(b.names) for b in file.blocks],
                 )
             )
             continue
@@ -260,9 +265,8 @@ def call_shards(
         by_number = list(lists)
         names = [f"p{i}" for i in range(len(firsts))]
         parts = [str(_part(folder, file.number, name, "vcf")) for name in ("header", *file.regions)]
-        for block, share in zip(
-            file.blocks, np.array_split(np.arange(len(firsts)), len(file.blocks)), strict=True
-        ):
+        shares = np.array_split(np.arange(len(firsts)), len(file.blocks))
+        for block, share in zip(file.blocks, shares, strict=True):
             chosen = firsts[share]
             meds = {
                 names[i]: list(by_number[taking[f]])
@@ -284,8 +288,24 @@ def call_shards(
                     ),
                 )
             )
-        patterns.append(FilePatterns(samples, numbers, names, [b.key for b in file.blocks]))
+        patterns.append(
+            FilePatterns(
+                samples, numbers, names, [b.key for b in file.blocks], [len(s) for s in shares]
+            )
+        )
     return shards, patterns
+
+
+def _converting(medicines: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each sample's phenoconverting medicines, samples with none left out: a pattern is the
+    calls × these (the others change no row; see phenoconversion.converting_medicines), so
+    patients on different non-inhibiting medicines share their pattern's interpretation."""
+    from painpath.pgx.phenoconversion import converting_medicines
+
+    distinct = {m for meds in medicines.values() for m in meds}
+    converts = set(converting_medicines(sorted(distinct)))
+    kept = {n: [m for m in meds if m in converts] for n, meds in medicines.items()}
+    return {n: meds for n, meds in kept.items() if meds}
 
 
 def run_pgx_cohort(
@@ -302,14 +322,16 @@ def run_pgx_cohort(
 ) -> CohortReport:
     blocks = plan_blocks(files, block_samples)
     prescribed = current_medicines(prescriptions)
-    medicines = medicines_of(prescribed, [name for block in blocks for name in block.names])
+    medicines = _converting(
+        medicines_of(prescribed, [name for block in blocks for name in block.names])
+    )
     output.mkdir(parents=True, exist_ok=True)
     inputs = [*files, *([prescriptions] if prescriptions else [])]
     workdir = Workdir(output)
     workdir.open(
         fingerprint(
             inputs,
-            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 3},
+            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 4},
         ),
         restart=restart,
     )
@@ -320,10 +342,15 @@ def run_pgx_cohort(
     workdir.record_shards([s.key for s in splits] + [b.key for b in blocks])
     on_plan(report.shards)
 
+    #: Told of each finished shard: the gather, once the calling starts.
+    listeners: list[Callable[[str], None]] = []
+
     def done(key: str, result: dict[str, Any]) -> None:
         write_json(workdir.marker(key), result)
         report.ran_shards += 1
         on_done(key)
+        for listener in listeners:
+            listener(key)
 
     def run(phase: Sequence[Shard], first: bool = False) -> None:
         pending = []
@@ -331,6 +358,8 @@ def run_pgx_cohort(
             if workdir.done(shard.key) is not None:
                 report.skipped_shards += 1
                 on_done(shard.key)
+                for listener in listeners:
+                    listener(shard.key)
             else:
                 pending.append(shard)
         # The first pass reads each file once: it starts here while the workers start.
@@ -338,8 +367,12 @@ def run_pgx_cohort(
 
     run(splits, first=True)
     calls, patterns = call_shards(work, cohort, medicines, build)
-    run(calls)
-    runner.release()  # no more shards: a LocalCluster closes while the outputs are written
-    gather(workdir, output, patterns, prescribed, report, threads=runner.workers)
+    with CohortGather(workdir, output, patterns) as gathering:
+        # Each row group is written as soon as its patterns are called, while the workers
+        # call the rest.
+        listeners.append(gathering.shard_done)
+        run(calls)
+        runner.release()  # no more shards: a LocalCluster closes while the outputs are written
+        gathering.finish(prescribed, report, threads=runner.workers)
     shutil.rmtree(workdir.path("split"), ignore_errors=True)
     return report

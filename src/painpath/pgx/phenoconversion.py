@@ -125,6 +125,14 @@ def review_medications(meds: Iterable[str]) -> MedicationReview:
     return MedicationReview(tuple(applied), tuple(weak), tuple(unknown), tuple(possible))
 
 
+def converting_medicines(meds: Iterable[str]) -> tuple[str, ...]:
+    """The medicines among `meds` that phenoconvert (confirmed strong or moderate inhibitors),
+    in their order. Phenotypes and advice depend only on these: the other medicines change
+    the notes and the medication review, never a gene's result or a drug's advice, so a
+    cohort's patterns are genotype calls × these medicines only."""
+    return tuple(m for m in meds if review_medications((m,)).inhibitors)
+
+
 @dataclass(frozen=True, slots=True)
 class Phenoconversion:
     """The phenotype after inhibitors, with the medicines that caused it."""
