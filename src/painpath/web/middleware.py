@@ -10,8 +10,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+import anyio.to_thread
+from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from painpath.audit.chaining import chain_now, deferred_to_end_of_request
 from painpath.audit.context import RequestContext, request_context
 from painpath.audit.flood import DenialThrottle
 
@@ -27,7 +30,8 @@ UPLOAD_PATHS = (
 
 
 class RequestContextMiddleware:
-    """Give each request an id and expose method, path and client to the audit writer."""
+    """Give each request an id and expose method, path and client to the audit writer; chain
+    the audit events the request queued once its response is sent."""
 
     def __init__(self, app: ASGIApp, denial_throttle: DenialThrottle | None = None) -> None:
         self.app = app
@@ -57,10 +61,15 @@ class RequestContextMiddleware:
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
+        chains_due: set[Engine] = set()
         try:
-            await self.app(scope, receive, send_with_headers)
+            with deferred_to_end_of_request(chains_due):
+                await self.app(scope, receive, send_with_headers)
         finally:
             request_context.reset(token)
+            # The response is out: chain the audit events the request queued (PostgreSQL).
+            for engine in chains_due:
+                await anyio.to_thread.run_sync(chain_now, engine)
 
 
 class BodySizeLimitMiddleware:
