@@ -325,9 +325,10 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                 "PAINPATH_PUBLIC_BASE_URL": base,
                 "PYTHONPATH": str(ROOT),
             }
-            request = order_sign(_seeded_mrn(url, env))
-            if args.server_src:  # serve another version's code (e.g. `git archive` of a commit)
+            if args.server_src:  # serve another version's code (e.g. `git archive` of a commit),
+                # migrated and seeded by that version too
                 env["PYTHONPATH"] = f"{Path(args.server_src).resolve()}{os.pathsep}{ROOT}"
+            request = order_sign(_seeded_mrn(url, env))
             audience = f"{base}{request.path}"
             for processes in args.processes:
                 for path in args.paths:

@@ -6,20 +6,27 @@ across its commit's WAL flush. Queued events are never lost, whoever chains them
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, insert, select, text
 from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
 
 from painpath import audit
-from painpath.audit.chaining import CONTENT, chain_unchained
+from painpath.audit.chaining import CHAIN_LOCK, CONTENT, chain_unchained
 from painpath.audit.verify import ChainReport, verify_trail
 from painpath.db.engine import make_engine, make_session_factory
 from painpath.kit.clock import utcnow
 from painpath.models import AuditEvent, AuditEventUnchained
 from painpath.services.transaction import unit_of_work
+from painpath.web.middleware import RequestContextMiddleware
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -208,3 +215,47 @@ def test_a_queued_event_changed_before_chaining_is_the_window_verify_cannot_see(
         connection.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
         connection.execute(text("UPDATE audit_events SET detail = 'again'"))
     assert not _verify(engine).intact
+
+
+def test_a_server_process_gathers_its_requests_events_into_few_chain_transactions(
+    engine: Engine,
+) -> None:
+    """With `audit_chain_batch_ms` (50 ms unless in tests), a request only wakes its process's
+    background chainer when it ends; the chainer gathers the commits meanwhile and chains them
+    in one transaction, so requests never chain in their own threads."""
+    chain_transactions: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().startswith("WITH moved_head"):
+            chain_transactions.append(threading.current_thread().name)
+
+    def endpoint(_request: Request) -> PlainTextResponse:
+        _request_in_thread(engine)
+        return PlainTextResponse("ok")
+
+    app = RequestContextMiddleware(
+        Starlette(routes=[Route("/", endpoint)]), audit_chain_batch_seconds=0.01
+    )
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with TestClient(app) as client, engine.connect() as other_process:
+            # Another process's chainer holds the chain's lock while the requests run.
+            other_process.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK)))
+            for _ in range(6):
+                assert client.get("/").status_code == 200
+            assert _queued(engine) == 6  # answered, queued, not chained in their threads
+            other_process.rollback()  # the lock is released: the waiting chainer takes all six
+            deadline = time.monotonic() + 60
+            while _queued(engine) and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert _queued(engine) == 0
+    assert chain_transactions == ["painpath-audit-chainer"]
+    report = _verify(engine)
+    assert report.intact, report
+    assert report.events_checked == 6
+
+
+def _request_in_thread(engine: Engine) -> None:
+    _request(engine, threading.current_thread().name)

@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from painpath import __version__
+from painpath.audit.chaining import chain_now
 from painpath.audit.flood import DenialThrottle
 from painpath.config import Settings, get_settings
 from painpath.db.engine import make_engine, make_session_factory
@@ -71,6 +72,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 yield
         finally:
             sys.setswitchinterval(switch_interval)
+            # Nothing left queued by this process's last requests (PostgreSQL).
+            if engine.dialect.name == "postgresql":
+                await anyio.to_thread.run_sync(chain_now, engine)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -134,6 +138,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             per_address=settings.audit_anonymous_denials_per_address,
             total=settings.audit_anonymous_denials_per_minute,
         ),
+        audit_chain_batch_seconds=settings.audit_chain_batch_seconds,
     )
     app.add_middleware(
         SecurityHeadersMiddleware,

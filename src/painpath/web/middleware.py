@@ -14,7 +14,7 @@ import anyio.to_thread
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from painpath.audit.chaining import chain_now, deferred_to_end_of_request
+from painpath.audit.chaining import chain_now, chain_soon, deferred_to_end_of_request
 from painpath.audit.context import RequestContext, request_context
 from painpath.audit.flood import DenialThrottle
 
@@ -33,9 +33,15 @@ class RequestContextMiddleware:
     """Give each request an id and expose method, path and client to the audit writer; chain
     the audit events the request queued once its response is sent."""
 
-    def __init__(self, app: ASGIApp, denial_throttle: DenialThrottle | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        denial_throttle: DenialThrottle | None = None,
+        audit_chain_batch_seconds: float = 0.0,
+    ) -> None:
         self.app = app
         self.denial_throttle = denial_throttle
+        self.audit_chain_batch_seconds = audit_chain_batch_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,9 +73,12 @@ class RequestContextMiddleware:
                 await self.app(scope, receive, send_with_headers)
         finally:
             request_context.reset(token)
-            # The response is out: chain the audit events the request queued (PostgreSQL).
+            # The response is out: have the audit events the request queued chained (PostgreSQL).
             for engine in chains_due:
-                await anyio.to_thread.run_sync(chain_now, engine)
+                if self.audit_chain_batch_seconds:
+                    chain_soon(engine, self.audit_chain_batch_seconds)
+                else:
+                    await anyio.to_thread.run_sync(chain_now, engine)
 
 
 class BodySizeLimitMiddleware:
