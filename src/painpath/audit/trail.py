@@ -116,7 +116,8 @@ def record_refusal(session: Session, *, reason: str) -> None:
 
 
 def write_pending(session: Session) -> int:
-    """Append the drafted events to the chain in this transaction (call right before commit).
+    """Write the drafted events in this transaction (call right before commit): appended to
+    the chain on SQLite, queued to be chained after the commit on PostgreSQL.
 
     The drafts stay in `session.info` until `after_commit` after a successful commit, so a
     commit that fails still leaves them for `persist_after_failure`.

@@ -40,10 +40,11 @@ from painpath.web.ui.error_pages import error_page
 SPARE_THREADS = 8
 #: Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
 #: A request thread coming back from the database waits up to this long for the GIL, and the
-#: audit trail's append holds the chain head's row lock across four statements and the commit:
-#: with the default, every request of both processes queued behind that lock holder's GIL waits
-#: (issue 15: throughput stopped near 50 req/s with the cores not busy). 1 ms hands the GIL back
-#: sooner, at a small cost in switches.
+#: audit trail's append held the chain head's lock across its statements and the commit (SQLite
+#: still does; PostgreSQL chains after the commit since): with the default, every request of
+#: both processes queued behind that lock holder's GIL waits (issue 15: throughput stopped near
+#: 50 req/s with the cores not busy). 1 ms hands the GIL back sooner, at a small cost in
+#: switches.
 GIL_SWITCH_SECONDS = 0.001
 
 
