@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import pytest
 from sqlalchemy import Engine, event, func, insert, select, text
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -259,3 +262,31 @@ def test_a_server_process_gathers_its_requests_events_into_few_chain_transaction
 
 def _request_in_thread(engine: Engine) -> None:
     _request(engine, threading.current_thread().name)
+
+
+def test_events_queued_before_a_long_stream_are_chained_while_it_stays_open(
+    engine: Engine,
+) -> None:
+    """An alert stream stays open for hours: what its request committed before the response
+    started must not wait for the stream to end."""
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"open;"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if not await anyio.to_thread.run_sync(_queued, engine):
+                yield b"chained while open"
+                return
+            await anyio.sleep(0.05)
+        yield b"still queued"
+
+    def endpoint(_request: Request) -> StreamingResponse:
+        _request_in_thread(engine)
+        return StreamingResponse(body())
+
+    app = RequestContextMiddleware(
+        Starlette(routes=[Route("/", endpoint)]), audit_chain_batch_seconds=0.01
+    )
+    with TestClient(app) as client:
+        assert client.get("/").text == "open;chained while open"
+    assert _verify(engine).events_checked == 1

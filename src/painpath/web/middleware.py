@@ -61,13 +61,20 @@ class RequestContextMiddleware:
             )
         )
 
+        chains_due: set[Engine] = set()
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [(b"x-request-id", request_id.encode())]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
+            if chains_due and self.audit_chain_batch_seconds:
+                # Sent: what was committed so far is chained soon, also while a stream stays
+                # open for hours.
+                for engine in list(chains_due):
+                    chains_due.discard(engine)
+                    chain_soon(engine, self.audit_chain_batch_seconds)
 
-        chains_due: set[Engine] = set()
         try:
             with deferred_to_end_of_request(chains_due):
                 await self.app(scope, receive, send_with_headers)
