@@ -160,8 +160,8 @@ def _chain_batch(connection: Connection) -> int:
 
 
 def chain_after_commit(engine: Engine) -> None:
-    """Events were committed unchained through `engine`: chain them now, or at the end of the
-    web request this runs in (after its response is sent)."""
+    """Events were committed unchained through `engine`: chain them now, or, in a web request,
+    leave them to the request's end (`deferred_to_end_of_request`)."""
     due = _due_at_end_of_request.get()
     if due is not None:
         due.add(engine)
@@ -188,8 +188,8 @@ def chain_now(engine: Engine) -> None:
 @contextmanager
 def deferred_to_end_of_request(due: set[Engine]) -> Iterator[None]:
     """While the block runs (a web request, its worker threads included), collect in `due` the
-    engines whose commits queued events, instead of chaining at each commit; the caller chains
-    them with `chain_now` once the response is out."""
+    engines whose commits queued events, instead of chaining at each commit; the caller has
+    them chained (`chain_soon`, or `chain_now`) once the response has started."""
     token = _due_at_end_of_request.set(due)
     try:
         yield
