@@ -4,6 +4,7 @@ naive path, 1 and 2 server processes, SQLite and PostgreSQL (issue 4, issue 15).
     .venv/bin/python bench/cds.py                      # the full matrix (about 40 minutes)
     .venv/bin/python bench/cds.py --quick              # 10 s steps, 25/100 req/s, SQLite
     .venv/bin/python bench/cds.py --profile            # where one request's CPU goes
+    .venv/bin/python bench/cds.py --pg-diagnose ...    # + lock waits and WAL flushes per step
 
 Each step sends requests at fixed times (t0 + i / rate), whether or not earlier ones have been
 answered, so a slow server cannot slow the load down (no coordinated omission); latency is
@@ -83,6 +84,12 @@ class Step:
     #: work is inside the server processes.
     database_cpu_percent: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
+    #: With --pg-diagnose (PostgreSQL): WAL flushes in the step and their time (pg_stat_wal),
+    #: and lock waits longer than 10 ms from the server log.
+    wal_flushes: int | None = None
+    wal_flush_ms: float | None = None
+    lock_waits_over_10ms: int | None = None
+    lock_waits_on_chain_head: int | None = None
 
 
 def _free_port() -> int:
@@ -107,8 +114,21 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
+#: With --pg-diagnose: lock waits over 10 ms go to the server log, WAL flushes are timed.
+DIAGNOSE_SETTINGS = {
+    "log_lock_waits": "on",
+    "deadlock_timeout": "10ms",
+    "track_wal_io_timing": "on",
+    "log_line_prefix": "'%m [%p] '",
+}
+#: With --pg-diagnose: the PostgreSQL server log of the run (the cluster is removed after it).
+POSTGRES_LOG: Path | None = None
+
+
 @contextmanager
-def _database(kind: str, folder: Path) -> Iterator[tuple[str, int | None]]:
+def _database(
+    kind: str, folder: Path, *, diagnose: bool = False
+) -> Iterator[tuple[str, int | None]]:
     """The database's URL, and for PostgreSQL its postmaster's pid (its backends are children:
     their CPU is on the same two cores as the servers', reported as database CPU)."""
     if kind == "sqlite":
@@ -118,12 +138,48 @@ def _database(kind: str, folder: Path) -> Iterator[tuple[str, int | None]]:
 
     # PostgreSQL's durable defaults (fsync, synchronous_commit on): every commit is on disk
     # before the call answers, as in production; the tests' cluster skips the flushes.
-    cluster = PostgresCluster.start(durable=True)
+    cluster = PostgresCluster.start(durable=True, settings=DIAGNOSE_SETTINGS if diagnose else None)
+    global POSTGRES_LOG
+    POSTGRES_LOG = cluster.root / "log"
     try:
         postmaster = (cluster.data_dir / "postmaster.pid").read_text().split()[0]
         yield cluster.url, int(postmaster)
     finally:
+        if diagnose:
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            (RESULTS / "cds-postgres.log").write_bytes(POSTGRES_LOG.read_bytes())
+        POSTGRES_LOG = None
         cluster.stop()
+
+
+def _wal_flushes(url: str) -> tuple[int, float]:
+    """PostgreSQL's WAL flushes so far and the milliseconds spent in them (pg_stat_wal)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            syncs, sync_ms = connection.execute(
+                text("SELECT wal_sync, wal_sync_time FROM pg_stat_wal")
+            ).one()
+    finally:
+        engine.dispose()
+    return int(syncs), float(sync_ms)
+
+
+def _lock_waits(log_from: int) -> tuple[int, int]:
+    """(lock waits longer than deadlock_timeout, of them on the audit chain's head) logged
+    since byte `log_from` of the PostgreSQL log."""
+    if POSTGRES_LOG is None:
+        return 0, 0
+    with POSTGRES_LOG.open("rb") as log:
+        log.seek(log_from)
+        lines = log.read().decode(errors="replace").splitlines()
+    waits = [index for index, line in enumerate(lines) if "still waiting for" in line]
+    on_head = sum(
+        1 for index in waits if any("audit_chain_head" in line for line in lines[index : index + 4])
+    )
+    return len(waits), on_head
 
 
 def _seeded_mrn(url: str, env: dict[str, str]) -> str:
@@ -256,7 +312,7 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
     for database in args.databases:
         with (
             tempfile.TemporaryDirectory() as folder,
-            _database(database, Path(folder)) as (url, database_pid),
+            _database(database, Path(folder), diagnose=args.pg_diagnose) as (url, database_pid),
         ):
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
@@ -270,9 +326,10 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                 "PAINPATH_PUBLIC_BASE_URL": base,
                 "PYTHONPATH": str(ROOT),
             }
-            request = order_sign(_seeded_mrn(url, env))
-            if args.server_src:  # serve another version's code (e.g. `git archive` of a commit)
+            if args.server_src:  # serve another version's code (e.g. `git archive` of a commit),
+                # migrated and seeded by that version too
                 env["PYTHONPATH"] = f"{Path(args.server_src).resolve()}{os.pathsep}{ROOT}"
+            request = order_sign(_seeded_mrn(url, env))
             audience = f"{base}{request.path}"
             for processes in args.processes:
                 for path in args.paths:
@@ -292,6 +349,11 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                             heads = _heads("127.0.0.1", port, request.path, tokens, request.body)
                             cpu_before, wall_before = _cpu_seconds(pid), time.monotonic()
                             db_before = _cpu_seconds(database_pid) if database_pid else 0.0
+                            diagnose = args.pg_diagnose and database == "postgresql"
+                            if diagnose:
+                                wal_before = _wal_flushes(url)
+                                assert POSTGRES_LOG is not None
+                                log_from = POSTGRES_LOG.stat().st_size
                             own_before = time.process_time()
                             latencies, statuses, wrong, counted = asyncio.run(
                                 _load(
@@ -333,6 +395,19 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                                 statuses=statuses,
                             )
                             print(_row(step), flush=True)
+                            if diagnose:
+                                syncs, sync_ms = _wal_flushes(url)
+                                waits, on_head = _lock_waits(log_from)
+                                step.wal_flushes = syncs - wal_before[0]
+                                step.wal_flush_ms = round(sync_ms - wal_before[1], 1)
+                                step.lock_waits_over_10ms = waits
+                                step.lock_waits_on_chain_head = on_head
+                                print(
+                                    f"  WAL flushes {step.wal_flushes} taking"
+                                    f" {step.wal_flush_ms} ms; lock waits > 10 ms {waits}"
+                                    f" ({on_head} on the audit chain head)",
+                                    flush=True,
+                                )
                             steps.append(step)
     return steps
 
@@ -433,6 +508,12 @@ def main() -> None:
         "--timeline",
         action="store_true",
         help="also write each answer's due time and latency (bench/results/cds-timeline.json)",
+    )
+    parser.add_argument(
+        "--pg-diagnose",
+        action="store_true",
+        help="PostgreSQL: log lock waits over 10 ms and time WAL flushes, per step"
+        " (bench/results/cds-postgres.log)",
     )
     parser.add_argument("--profile", type=int, metavar="N", nargs="?", const=300)
     args = parser.parse_args()

@@ -2,7 +2,7 @@
 
 Before the fix, triggers refused UPDATE and DELETE, but a forged back-dated INSERT went
 unseen, and an attacker who dropped the triggers could change or delete rows without trace.
-Each test plays the attacker on SQLite and PostgreSQL and expects `verify_chain` (the engine
+Each test plays the attacker on SQLite and PostgreSQL and expects `verify_trail` (the engine
 of `painpath audit verify`) to name the first broken link.
 """
 
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from painpath import audit
 from painpath.audit.chain import GENESIS_HASH, event_hash
-from painpath.audit.verify import Anchor, ChainReport, verify_chain
+from painpath.audit.verify import Anchor, ChainReport, verify_trail
 from painpath.db.engine import make_session_factory
+from painpath.kit.clock import utcnow
 from painpath.models import AuditChainHead, AuditEvent
 from painpath.services.transaction import unit_of_work
 from tests.audit.attacker import tamper
@@ -55,8 +56,10 @@ def trail(sessions: sessionmaker[Session]) -> list[int]:
 
 
 def _verify(sessions: sessionmaker[Session], anchor: Anchor | None = None) -> ChainReport:
-    with sessions() as session:
-        return verify_chain(session, anchor=anchor)
+    """As `painpath audit verify` does: chain what is queued, then walk the chain."""
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, Engine)
+    return verify_trail(engine, now=utcnow(), anchor=anchor)
 
 
 def _head(sessions: sessionmaker[Session]) -> tuple[int, str]:
@@ -244,7 +247,9 @@ def test_finding_11_a_failed_transaction_still_chains_its_audit_rows(
 def test_finding_11_concurrent_writers_keep_one_chain(
     sessions: sessionmaker[Session],
 ) -> None:
-    """Appends are serialized by the head row's lock: eight writers, one unbroken chain."""
+    """Eight writers, one unbroken chain. SQLite: appends are serialized by its write lock.
+    PostgreSQL: the writers' events are queued and chained after each commit by whichever
+    writer gets the chain's lock, or by the background chainer of a writer that did not."""
     writers, each = 8, 5
     errors: list[BaseException] = []
 
@@ -277,6 +282,12 @@ def test_appending_one_or_many_events_reuses_compiled_statements(
     after one-row and many-row appends.
     """
     inserts: list[CacheStats] = []
+    # The request's own insert: chained on SQLite, queued to be chained on PostgreSQL.
+    request_insert = (
+        "INSERT INTO audit_events_unchained"
+        if engine.dialect.name == "postgresql"
+        else "INSERT INTO audit_events ("
+    )
 
     def note_insert(
         conn: Connection,
@@ -286,7 +297,7 @@ def test_appending_one_or_many_events_reuses_compiled_statements(
         context: ExecutionContext,
         executemany: bool,
     ) -> None:
-        if "INSERT INTO audit_events" in statement:
+        if statement.startswith(request_insert):
             inserts.append(getattr(context, "cache_hit", CacheStats.NO_CACHE_KEY))
 
     def write(count: int) -> None:

@@ -1,9 +1,9 @@
 """SQL statements per order-sign call (issue 15), counted, never timed: the reads first, with
 no lock held — the client's jti (a replay is refused here, before any patient data is read),
 the patient with their genotypes in one join, the snoozes —, then one short write: BEGIN
-IMMEDIATE on SQLite, the jti, the issued cards in one insert, and the audit chain's (SQLite:
-lock and read the head, the rows, move the head; PostgreSQL: the head read FOR UPDATE, then the
-rows and the move in one statement). A replay is refused by
+IMMEDIATE on SQLite, the jti, the issued cards in one insert, and the audit rows (SQLite: lock
+and read the chain's head, the rows, move the head; PostgreSQL: the rows queued in one insert,
+chained after the response in three statements by painpath.audit.chaining). A replay is refused by
 the first statement: no patient data read, no card kept, only the refusal audited."""
 
 from __future__ import annotations
@@ -42,10 +42,15 @@ WRITES = {
     "postgresql": [
         "INSERT INTO cds_seen_tokens",
         "INSERT INTO cds_issued_cards",
-        "SELECT",  # the audit chain's head, FOR UPDATE (a row lock, no new row version)
-        "WITH moved_head",  # both audited reads inserted, the head moved: one statement
+        "INSERT INTO audit_events_unchained",  # both audited reads, queued: no chain lock held
     ],
 }
+#: PostgreSQL, after the response is sent (painpath.audit.chaining): the queued reads chained.
+CHAINING = [
+    "SELECT",  # the chain's advisory lock, tried
+    "SELECT",  # the queued rows with the chain's head
+    "WITH moved_head",  # appended to the chain, dequeued, the head moved: one statement
+]
 
 
 @pytest.fixture
@@ -80,7 +85,8 @@ def test_an_order_sign_call_reads_first_then_writes_in_one_short_transaction(
     statements.clear()
     cards = ehr.call(SERVICE, _body())
     assert cards, "the call gives cards, so the card insert is counted"
-    writes = WRITES[engine.dialect.name]
+    postgresql = engine.dialect.name == "postgresql"
+    writes = WRITES[engine.dialect.name] + (CHAINING if postgresql else [])
     assert [_kind(statement) for statement in statements] == READS + writes, statements
     assert "cds_seen_tokens" in statements[0]
     assert "genotype_results" in statements[1]
@@ -89,7 +95,8 @@ def test_an_order_sign_call_reads_first_then_writes_in_one_short_transaction(
     if engine.dialect.name == "sqlite":
         assert "RETURNING" in statements[-3]
     else:
-        assert "FOR UPDATE" in statements[-2]
+        assert "pg_try_advisory_xact_lock" in statements[-3]
+        assert "audit_events_unchained" in statements[-2]
         assert "UPDATE audit_chain_head" in statements[-1]
         assert "INSERT INTO audit_events" in statements[-1]
 

@@ -67,9 +67,12 @@ class PostgresCluster:
             )
 
     @classmethod
-    def start(cls, *, durable: bool = False) -> PostgresCluster:
+    def start(
+        cls, *, durable: bool = False, settings: dict[str, str] | None = None
+    ) -> PostgresCluster:
         """Start a cluster; tests skip the disk flushes, `durable` (benchmarks) keeps
-        PostgreSQL's production defaults (fsync, synchronous_commit, full_page_writes on)."""
+        PostgreSQL's production defaults (fsync, synchronous_commit, full_page_writes on).
+        `settings` are extra server settings (e.g. a benchmark's lock-wait logging)."""
         bindir = find_bindir()
         root = Path(tempfile.mkdtemp(prefix="painpath-pg-"))
         run_as = None
@@ -92,6 +95,7 @@ class PostgresCluster:
         options += " -c max_connections=200"
         if not durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         cluster._run(
             "pg_ctl",
             "-D",

@@ -1,10 +1,10 @@
 """The audit trail: each read or write of patient data, and each denial, is an AuditEvent."""
 
+from painpath.audit.chaining import AuditChainUnavailable
 from painpath.audit.context import RequestContext, request_context
 from painpath.audit.trail import (
-    AuditChainUnavailable,
     AuditDraft,
-    clear_pending,
+    after_commit,
     note_actor,
     persist_after_failure,
     record,
@@ -16,7 +16,7 @@ __all__ = [
     "AuditChainUnavailable",
     "AuditDraft",
     "RequestContext",
-    "clear_pending",
+    "after_commit",
     "note_actor",
     "persist_after_failure",
     "record",

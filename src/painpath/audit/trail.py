@@ -5,32 +5,39 @@ with the data on commit (so a rolled-back write leaves no "success" behind), and
 after a rollback, where a drafted success becomes a failure and a denial stays a denial. The
 denial of an unauthorized request is therefore never lost with its transaction.
 
-Rows are appended to the hash chain (painpath.audit.chain) under a lock on the chain's head
-row, taken in the same transaction as the data: on PostgreSQL a row lock, on SQLite the
-database's write lock. The lock is an UPDATE that returns the head, so the head is read under
-it in one round trip; `write_pending` runs as the last statements before COMMIT, so the lock is
-held for the chain's three statements and the commit only.
+On PostgreSQL the rows go to `audit_events_unchained` in the same transaction as the data and
+are appended to the hash chain (painpath.audit.chain) right after the commit, by
+`painpath.audit.chaining` (its docstring says why). On SQLite they are appended in the same
+transaction, under the database's write lock, which serialises writers anyway: an UPDATE of
+the chain's head that returns it takes the lock and reads the head in one round trip, and
+`write_pending` runs as the last statements before COMMIT, so the lock is held for the
+chain's three statements and the commit only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, insert, select, union_all, update
+from sqlalchemy import Engine, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
-from painpath.audit.chain import event_hash
+from painpath.audit.chaining import HEAD_ROW_ID, chain_after_commit, link
 from painpath.audit.context import RequestContext, request_context
 from painpath.auth.actor import Actor
 from painpath.kit.clock import utcnow
-from painpath.models.audit_event import AuditChainHead, AuditEvent, AuditOutcome
+from painpath.models.audit_event import (
+    AuditChainHead,
+    AuditEvent,
+    AuditEventUnchained,
+    AuditOutcome,
+)
 
 _PENDING = "painpath_audit_pending"
 _ACTOR = "painpath_audit_actor"
-HEAD_ROW_ID = 1
+#: Set when the transaction queued events to chain after its commit (PostgreSQL).
+_QUEUED = "painpath_audit_queued"
 
 ACTION_BY_METHOD = {
     "GET": "read",
@@ -40,10 +47,6 @@ ACTION_BY_METHOD = {
     "PATCH": "update",
     "DELETE": "delete",
 }
-
-
-class AuditChainUnavailable(RuntimeError):
-    """The chain's head row is missing: the database was not migrated."""
 
 
 @dataclass(slots=True)
@@ -113,18 +116,28 @@ def record_refusal(session: Session, *, reason: str) -> None:
 
 
 def write_pending(session: Session) -> int:
-    """Append the drafted events to the chain in this transaction (call right before commit).
+    """Write the drafted events in this transaction (call right before commit): appended to
+    the chain on SQLite, queued to be chained after the commit on PostgreSQL.
 
-    The drafts stay in `session.info` until `clear_pending` after a successful commit, so a
+    The drafts stay in `session.info` until `after_commit` after a successful commit, so a
     commit that fails still leaves them for `persist_after_failure`.
     """
     drafts: list[AuditDraft] = session.info.get(_PENDING, [])
     return _append(session, drafts)
 
 
-def clear_pending(session: Session) -> None:
+def after_commit(session: Session) -> None:
+    """The transaction that wrote the drafts committed: forget them, and have the events it
+    queued (PostgreSQL) chained."""
     session.info.pop(_PENDING, None)
     session.info.pop(_ACTOR, None)
+    _chain_queued(session)
+
+
+def _chain_queued(session: Session) -> None:
+    if session.info.pop(_QUEUED, False):
+        bind = session.get_bind()
+        chain_after_commit(bind if isinstance(bind, Engine) else bind.engine)
 
 
 def persist_after_failure(session: Session, error: BaseException) -> int:
@@ -140,6 +153,7 @@ def persist_after_failure(session: Session, error: BaseException) -> int:
             draft.detail = reason
     written = _append(session, drafts)
     session.commit()
+    _chain_queued(session)
     return written
 
 
@@ -185,17 +199,13 @@ _HEAD = cast("Table", AuditChainHead.__table__)
 _IS_HEAD = _HEAD.c.id == HEAD_ROW_ID
 # Built once: Core statements hit the compiled cache (the ORM's per-call cost tripled that of
 # an audited request on SQLite).
-# The UPDATE takes the lock (PostgreSQL row lock, SQLite write lock) and RETURNING reads the
-# head under it: one round trip, not two (SQLite 3.35+, PostgreSQL).
+# SQLite: the UPDATE takes the database's write lock and RETURNING reads the head under it:
+# one round trip, not two (SQLite 3.35+).
 _LOCK_AND_READ_HEAD = (
     update(_HEAD)
     .where(_IS_HEAD)
     .values(event_id=_HEAD.c.event_id)
     .returning(_HEAD.c.event_id, _HEAD.c.event_hash)
-)
-# PostgreSQL: a row lock without writing a row version (the UPDATE above writes one per call).
-_LOCK_HEAD_FOR_UPDATE = (
-    select(_HEAD.c.event_id, _HEAD.c.event_hash).where(_IS_HEAD).with_for_update()
 )
 _MOVE_HEAD = (
     update(_HEAD)
@@ -203,26 +213,7 @@ _MOVE_HEAD = (
     .values(event_id=bindparam("head_id"), event_hash=bindparam("head_hash"))
 )
 _INSERT_EVENTS = insert(_EVENTS)
-#: PostgreSQL: up to this many rows go in one statement that also moves the head.
-ROWS_IN_ONE_STATEMENT = 16
-
-
-@cache
-def _insert_moving_head(rows: int) -> Insert:
-    """PostgreSQL: `rows` rows inserted and the head moved (a data-modifying CTE) in one round
-    trip while the head's row lock is held. Built once per row count from named parameters, so
-    it hits the compiled cache: a multi-VALUES insert never does, and compiling one on every
-    audited request cost 0.65 ms (11.8 ms for 50 rows)."""
-    selects = [
-        select(*(bindparam(f"r{row}_{column.name}", type_=column.type) for column in _EVENTS.c))
-        for row in range(rows)
-    ]
-    source = union_all(*selects) if rows > 1 else selects[0]
-    return (
-        insert(_EVENTS)
-        .from_select([column.name for column in _EVENTS.c], source)
-        .add_cte(_MOVE_HEAD.cte("moved_head"))
-    )
+_INSERT_UNCHAINED = insert(cast("Table", AuditEventUnchained.__table__))
 
 
 def _append(session: Session, drafts: list[AuditDraft]) -> int:
@@ -230,30 +221,16 @@ def _append(session: Session, drafts: list[AuditDraft]) -> int:
     if not rows:
         return 0
     connection = session.connection()
-    postgresql = connection.dialect.name == "postgresql"
-    head = connection.execute(
-        _LOCK_HEAD_FOR_UPDATE if postgresql else _LOCK_AND_READ_HEAD
-    ).one_or_none()
-    if head is None:
-        raise AuditChainUnavailable("the audit chain head is missing: run `painpath db upgrade`")
-    head_id, head_hash = head
-    for row in rows:
-        row["id"] = head_id + 1
-        row["previous_hash"] = head_hash
-        row["event_hash"] = event_hash(head_hash, row)
-        head_id, head_hash = row["id"], row["event_hash"]
-    moved_head = {"head_id": head_id, "head_hash": head_hash}
-    if postgresql and len(rows) <= ROWS_IN_ONE_STATEMENT:
-        parameters = {
-            f"r{number}_{name}": value
-            for number, row in enumerate(rows)
-            for name, value in row.items()
-        }
-        connection.execute(_insert_moving_head(len(rows)), parameters | moved_head)
-    else:
-        # Many rows: one batched insert (SQLAlchemy's insertmanyvalues), then the head moves.
-        connection.execute(_INSERT_EVENTS, rows)
-        connection.execute(_MOVE_HEAD, moved_head)
+    if connection.dialect.name == "postgresql":
+        # Queued in this transaction, chained after its commit (painpath.audit.chaining).
+        connection.execute(_INSERT_UNCHAINED, rows)
+        session.info[_QUEUED] = True
+        return len(rows)
+    moved_head = link(
+        rows, cast("tuple[int, str] | None", connection.execute(_LOCK_AND_READ_HEAD).one_or_none())
+    )
+    connection.execute(_INSERT_EVENTS, rows)
+    connection.execute(_MOVE_HEAD, moved_head)
     return len(rows)
 
 

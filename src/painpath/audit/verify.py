@@ -1,5 +1,9 @@
 """Check the audit trail's hash chain from the first event to the head.
 
+First the queue of events committed but not yet chained (PostgreSQL) is counted, its oldest
+row's age noted (over `STALE_AFTER` is a finding) and the queue chained, so the walk covers
+every committed event.
+
 The walk streams rows in id order (bounded memory) and stops at the first broken link:
 a row whose `previous_hash` is not the hash of the row before it (a row deleted, inserted
 or moved there), a row whose content no longer matches its `event_hash` (changed or forged),
@@ -11,14 +15,17 @@ cannot prove.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Engine, Row, func, select
 from sqlalchemy.orm import Session
 
 from painpath.audit.chain import CHAIN_FORMAT, CHAINED_FIELDS, GENESIS_HASH, event_hash
-from painpath.models.audit_event import AuditChainHead, AuditEvent
+from painpath.audit.chaining import STALE_AFTER, chain_unchained
+from painpath.kit.clock import as_utc
+from painpath.models.audit_event import AuditChainHead, AuditEvent, AuditEventUnchained
 
 STREAM_BATCH = 1000
 
@@ -46,6 +53,22 @@ class Anchor:
 
 
 @dataclass(frozen=True, slots=True)
+class Queue:
+    """Events committed but not yet chained (PostgreSQL; painpath.audit.chaining) when the
+    check began: normally none or a few for milliseconds."""
+
+    events: int = 0
+    oldest_seconds: float | None = None
+
+    @property
+    def stale(self) -> bool:
+        """A finding: a row waited longer than chaining takes while servers run (a process
+        stopped between its commit and its chaining, or chaining fails: see the server log).
+        Until chained, such a row could be changed without breaking the chain."""
+        return self.oldest_seconds is not None and self.oldest_seconds > STALE_AFTER.total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
 class ChainReport:
     intact: bool
     events_checked: int
@@ -54,6 +77,7 @@ class ChainReport:
     broken_at: int | None = None
     reason: str | None = None
     anchor: Anchor | None = None
+    queue: Queue = field(default_factory=Queue)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -68,11 +92,41 @@ class ChainReport:
                 if self.anchor is None
                 else {"id": self.anchor.event_id, "hash": self.anchor.event_hash}
             ),
+            "unchained": {
+                "events": self.queue.events,
+                "oldest_seconds": self.queue.oldest_seconds,
+                "stale": self.queue.stale,
+            },
         }
 
 
+def verify_trail(engine: Engine, *, now: datetime, anchor: Anchor | None = None) -> ChainReport:
+    """`painpath audit verify`: note the queue of unchained events, chain it, walk the chain."""
+    with Session(engine) as session:
+        queue = queued_events(session, now=now)
+    if queue.events and engine.dialect.name == "postgresql":
+        chain_unchained(engine, wait=True)
+    with Session(engine) as session:
+        return replace(verify_chain(session, anchor=anchor), queue=queue)
+
+
+def queued_events(session: Session, *, now: datetime) -> Queue:
+    """How many events wait to be chained, and for how long the oldest has."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(AuditEventUnchained.recorded_at))
+    ).one()
+    if not count:
+        return Queue()
+    return Queue(count, round((now - as_utc(oldest)).total_seconds(), 1))
+
+
 def verify_chain(session: Session, *, anchor: Anchor | None = None) -> ChainReport:
-    """Walk the whole chain; the report names the first broken link, if any."""
+    """Walk the whole chain; the report names the first broken link, if any.
+
+    Call it at the start of the session's transaction: on PostgreSQL the walk and the head
+    are read from one snapshot, so events chained meanwhile do not look like a forged tail."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     walk = _Walk(anchor)
     rows = session.execute(_STREAM)
     try:

@@ -2,7 +2,12 @@
 
 from painpath.models.alert import Alert, AlertSeverity, AlertStatus
 from painpath.models.alert_thresholds import AlertThresholdOverride
-from painpath.models.audit_event import AuditChainHead, AuditEvent, AuditOutcome
+from painpath.models.audit_event import (
+    AuditChainHead,
+    AuditEvent,
+    AuditEventUnchained,
+    AuditOutcome,
+)
 from painpath.models.care_plan import (
     CareActivityStatus,
     CareGoalAchievement,
@@ -86,6 +91,7 @@ __all__ = [
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
+    "AuditEventUnchained",
     "AuditOutcome",
     "AuthSession",
     "AvailabilityException",

@@ -30,7 +30,7 @@ def commit(session: Session) -> None:
     try:
         audit.write_pending(session)
         session.commit()
-        audit.clear_pending(session)
+        audit.after_commit(session)
     except BaseException as error:
         fail(session, error)
         raise

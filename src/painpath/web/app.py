@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from painpath import __version__
+from painpath.audit.chaining import chain_now
 from painpath.audit.flood import DenialThrottle
 from painpath.config import Settings, get_settings
 from painpath.db.engine import make_engine, make_session_factory
@@ -39,10 +40,11 @@ from painpath.web.ui.error_pages import error_page
 SPARE_THREADS = 8
 #: Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
 #: A request thread coming back from the database waits up to this long for the GIL, and the
-#: audit trail's append holds the chain head's row lock across four statements and the commit:
-#: with the default, every request of both processes queued behind that lock holder's GIL waits
-#: (issue 15: throughput stopped near 50 req/s with the cores not busy). 1 ms hands the GIL back
-#: sooner, at a small cost in switches.
+#: audit trail's append held the chain head's lock across its statements and the commit (SQLite
+#: still does; PostgreSQL chains after the commit since): with the default, every request of
+#: both processes queued behind that lock holder's GIL waits (issue 15: throughput stopped near
+#: 50 req/s with the cores not busy). 1 ms hands the GIL back sooner, at a small cost in
+#: switches.
 GIL_SWITCH_SECONDS = 0.001
 
 
@@ -71,6 +73,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 yield
         finally:
             sys.setswitchinterval(switch_interval)
+            # Nothing left queued by this process's last requests (PostgreSQL).
+            if engine.dialect.name == "postgresql":
+                await anyio.to_thread.run_sync(chain_now, engine)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -134,6 +139,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             per_address=settings.audit_anonymous_denials_per_address,
             total=settings.audit_anonymous_denials_per_minute,
         ),
+        audit_chain_batch_seconds=settings.audit_chain_batch_seconds,
     )
     app.add_middleware(
         SecurityHeadersMiddleware,

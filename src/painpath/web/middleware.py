@@ -10,8 +10,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+import anyio.to_thread
+from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from painpath.audit.chaining import chain_now, chain_soon, deferred_to_end_of_request
 from painpath.audit.context import RequestContext, request_context
 from painpath.audit.flood import DenialThrottle
 
@@ -27,11 +30,18 @@ UPLOAD_PATHS = (
 
 
 class RequestContextMiddleware:
-    """Give each request an id and expose method, path and client to the audit writer."""
+    """Give each request an id and expose method, path and client to the audit writer; chain
+    the audit events the request queued once its response is sent."""
 
-    def __init__(self, app: ASGIApp, denial_throttle: DenialThrottle | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        denial_throttle: DenialThrottle | None = None,
+        audit_chain_batch_seconds: float = 0.0,
+    ) -> None:
         self.app = app
         self.denial_throttle = denial_throttle
+        self.audit_chain_batch_seconds = audit_chain_batch_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,16 +61,31 @@ class RequestContextMiddleware:
             )
         )
 
+        chains_due: set[Engine] = set()
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [(b"x-request-id", request_id.encode())]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
+            if chains_due and self.audit_chain_batch_seconds:
+                # Sent: what was committed so far is chained soon, also while a stream stays
+                # open for hours.
+                for engine in list(chains_due):
+                    chains_due.discard(engine)
+                    chain_soon(engine, self.audit_chain_batch_seconds)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            with deferred_to_end_of_request(chains_due):
+                await self.app(scope, receive, send_with_headers)
         finally:
             request_context.reset(token)
+            # The response is out: have the audit events the request queued chained (PostgreSQL).
+            for engine in chains_due:
+                if self.audit_chain_batch_seconds:
+                    chain_soon(engine, self.audit_chain_batch_seconds)
+                else:
+                    await anyio.to_thread.run_sync(chain_now, engine)
 
 
 class BodySizeLimitMiddleware:
