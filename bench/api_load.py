@@ -411,9 +411,10 @@ def run(args: argparse.Namespace) -> list[Step]:
             url, database_dir = found
             port = _free_port()
             env = environment(url, folder, port)
-            cast = seed(url, env, args.patients)
-            if args.server_src:  # serve another version's code (e.g. `git archive` of a commit)
+            if args.server_src:  # serve another version's code (e.g. `git archive` of a commit),
+                # migrated and seeded by that version too (accounts and tokens by this one's ORM)
                 env["PYTHONPATH"] = f"{args.server_src.resolve()}{os.pathsep}{ROOT}"
+            cast = seed(url, env, args.patients)
             print(
                 f"<!-- {kind}: {len(cast.patients)} patients with tokens,"
                 f" {len(cast.clinicians)} clinician tokens -->",
