@@ -4,10 +4,11 @@
 database-wide, so the insert waits for the write transaction). Then the reads, no lock held:
 the patient with their genotypes in one join, the snoozes. Then the writes: on SQLite BEGIN
 IMMEDIATE, the jti, the issued cards in one insert, and the audit rows (lock and read the
-chain's head, the rows, move the head); on PostgreSQL the issued cards in one insert (two
-arrays, not one query per card) and the audit rows queued in one insert, chained after the
-response in three statements by painpath.audit.chaining. A replay is refused by the first
-statement: no patient data read, no card kept, only the refusal audited."""
+chain's head, the rows, move the head); on PostgreSQL the issued cards in one insert (one
+multi-row statement, not one query per card: painpath.db.engine) and the audit rows queued in
+one insert, chained after the response in three statements by painpath.audit.chaining. A
+replay is refused by the first statement: no patient data read, no card kept, only the
+refusal audited."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ STATEMENTS = {
         "INSERT INTO cds_seen_tokens",  # the jti spent, or a replay refused: nothing returned
         "SELECT",  # the painpath patient with their genotype results
         "SELECT",  # the alert codes snoozed for this patient
-        "INSERT INTO cds_issued_cards",  # every card of the call: unnest of two arrays
+        "INSERT INTO cds_issued_cards",  # every card of the call: one multi-row INSERT
         "INSERT INTO audit_events_unchained",  # both audited reads, queued: no chain lock held
     ],
 }

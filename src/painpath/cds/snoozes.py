@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ARRAY, String, Table, bindparam, delete, func, insert, or_, select
+from sqlalchemy import Table, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from painpath import audit
@@ -34,25 +34,6 @@ class CardSubject:
 _ISSUED = cast("Table", CdsIssuedCard.__table__)
 # Built once: a Core statement hits the compiled cache (one INSERT for all of a call's cards).
 _REMEMBER = insert(_ISSUED)
-# PostgreSQL: the same as one statement with the cards' uuids and codes as two arrays. psycopg
-# runs an executemany as one query per row in pipeline mode, which cost more CPU than the
-# call's other statements together (issue 15).
-_CARDS = (
-    func.unnest(bindparam("uuids", type_=ARRAY(String)), bindparam("codes", type_=ARRAY(String)))
-    .table_valued("uuid", "alert_code")
-    .render_derived()
-)
-_REMEMBER_AS_ARRAYS = insert(_ISSUED).from_select(
-    ["uuid", "alert_code", "service_id", "issuer", "ehr_patient_id", "patient_id", "issued_at"],
-    select(
-        _CARDS.c.uuid,
-        _CARDS.c.alert_code,
-        *(
-            bindparam(name, type_=_ISSUED.c[name].type)
-            for name in ("service_id", "issuer", "ehr_patient_id", "patient_id", "issued_at")
-        ),
-    ),
-)
 
 
 def remember_cards(
@@ -64,24 +45,6 @@ def remember_cards(
     now: datetime,
 ) -> None:
     """Store (card uuid, alert code) pairs, in one statement."""
-    cards = list(cards)
-    connection = session.connection()
-    if not cards:
-        return
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            _REMEMBER_AS_ARRAYS,
-            {
-                "uuids": [card_uuid for card_uuid, _ in cards],
-                "codes": [code for _, code in cards],
-                "service_id": service_id,
-                "issuer": subject.issuer,
-                "ehr_patient_id": subject.ehr_patient_id,
-                "patient_id": subject.patient_id,
-                "issued_at": now,
-            },
-        )
-        return
     rows = [
         {
             "uuid": card_uuid,
@@ -94,7 +57,8 @@ def remember_cards(
         }
         for card_uuid, code in cards
     ]
-    connection.execute(_REMEMBER, rows)
+    if rows:
+        session.connection().execute(_REMEMBER, rows)
 
 
 def prune_issued_cards(session: Session, *, now: datetime) -> None:
