@@ -80,7 +80,8 @@ def main() -> None:
         f"running: {running} samples at {SAMPLE_RATE} Hz = {running / SAMPLE_RATE:.1f} CPU s;"
         f" waiting: {waits} samples (not CPU)\n"
     )
-    print(table("waiting (not CPU)", waiting, waits, args.requests), end="\n\n")
+    waiting_table = table("waiting (not CPU)", waiting, waits, args.requests)
+    print(waiting_table.replace("CPU ms/request", "thread ms/call"), end="\n\n")
     print(table("running: use case", by_use, running, args.requests), end="\n\n")
     print(table("running: innermost library", by_library, running, args.requests))
 
