@@ -5,6 +5,7 @@ naive path, 1 and 2 server processes, SQLite and PostgreSQL (issue 4, issue 15).
     .venv/bin/python bench/cds.py --quick              # 10 s steps, 25/100 req/s, SQLite
     .venv/bin/python bench/cds.py --profile            # where one request's CPU goes
     .venv/bin/python bench/cds.py --pg-diagnose ...    # + lock waits and WAL flushes per step
+    .venv/bin/python bench/cds.py --py-spy PREFIX ...  # + py-spy of each worker (cds_profile.py)
 
 Each step sends requests at fixed times (t0 + i / rate), whether or not earlier ones have been
 answered, so a slow server cannot slow the load down (no coordinated omission); latency is
