@@ -5,6 +5,7 @@ naive path, 1 and 2 server processes, SQLite and PostgreSQL (issue 4, issue 15).
     .venv/bin/python bench/cds.py --quick              # 10 s steps, 25/100 req/s, SQLite
     .venv/bin/python bench/cds.py --profile            # where one request's CPU goes
     .venv/bin/python bench/cds.py --pg-diagnose ...    # + lock waits and WAL flushes per step
+    .venv/bin/python bench/cds.py --py-spy PREFIX ...  # + py-spy of each worker (cds_profile.py)
 
 Each step sends requests at fixed times (t0 + i / rate), whether or not earlier ones have been
 answered, so a slow server cannot slow the load down (no coordinated omission); latency is
@@ -294,6 +295,34 @@ async def _load(
     return latencies, statuses, outcome.wrong, outcome.counted_seconds
 
 
+def _samplers(
+    prefix: str | None, pid: int, warmup: float, seconds: float, rate: float
+) -> list[subprocess.Popen[bytes]]:
+    """With --py-spy: py-spy sampling each server worker for the counted seconds of the step,
+    PREFIX.RATE.N.txt for worker N (collapsed stacks, read by bench/cds_profile.py).
+    PYSPY_OPTIONS adds py-spy options: `--idle` keeps waiting threads, `--gil` only the
+    samples holding the GIL (the Python work)."""
+    if prefix is None:
+        return []
+    extra = os.environ.get("PYSPY_OPTIONS", "")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    spy = ROOT / ".venv" / "bin" / "py-spy"
+    return [
+        subprocess.Popen(
+            f"sleep {warmup}; exec {spy} record {extra} --format raw --rate {PY_SPY_RATE}"
+            f" --nonblocking --threads --duration {int(seconds)} -p {worker}"
+            f" -o {prefix}.{rate:g}.{number}.txt",
+            shell=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for number, worker in enumerate(children or [str(pid)])
+    ]
+
+
+#: py-spy's samples per second with --py-spy (bench/cds_profile.py reads it).
+PY_SPY_RATE = 250
+
+
 def _idle_cpu_per_second(pid: int, seconds: float = 5.0) -> float:
     """The server's CPU seconds per second while it serves nothing."""
     before = _cpu_seconds(pid)
@@ -355,6 +384,7 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                                 assert POSTGRES_LOG is not None
                                 log_from = POSTGRES_LOG.stat().st_size
                             own_before = time.process_time()
+                            samplers = _samplers(args.py_spy, pid, args.warmup, args.seconds, rate)
                             latencies, statuses, wrong, counted = asyncio.run(
                                 _load(
                                     "127.0.0.1",
@@ -366,6 +396,8 @@ def run_matrix(args: argparse.Namespace) -> list[Step]:
                                 )
                             )
                             own = time.process_time() - own_before
+                            for sampler in samplers:
+                                sampler.wait()
                             cpu = _cpu_seconds(pid) - cpu_before
                             db_cpu = _cpu_seconds(database_pid) - db_before if database_pid else 0
                             wall = time.monotonic() - wall_before
@@ -514,6 +546,12 @@ def main() -> None:
         action="store_true",
         help="PostgreSQL: log lock waits over 10 ms and time WAL flushes, per step"
         " (bench/results/cds-postgres.log)",
+    )
+    parser.add_argument(
+        "--py-spy",
+        metavar="PREFIX",
+        help="py-spy each server worker over every step's counted seconds: PREFIX.RATE.N.txt"
+        " (read them with bench/cds_profile.py)",
     )
     parser.add_argument("--profile", type=int, metavar="N", nargs="?", const=300)
     args = parser.parse_args()

@@ -1,10 +1,14 @@
-"""SQL statements per order-sign call (issue 15), counted, never timed: the reads first, with
-no lock held — the client's jti (a replay is refused here, before any patient data is read),
-the patient with their genotypes in one join, the snoozes —, then one short write: BEGIN
-IMMEDIATE on SQLite, the jti, the issued cards in one insert, and the audit rows (SQLite: lock
-and read the chain's head, the rows, move the head; PostgreSQL: the rows queued in one insert,
-chained after the response in three statements by painpath.audit.chaining). A replay is refused by
-the first statement: no patient data read, no card kept, only the refusal audited."""
+"""SQL statements per order-sign call (issue 15), counted, never timed. First the client's jti
+(a replay is refused here, before any patient data is read): on PostgreSQL spent by one
+`INSERT … ON CONFLICT DO NOTHING RETURNING`, on SQLite checked by a read (its write lock is
+database-wide, so the insert waits for the write transaction). Then the reads, no lock held:
+the patient with their genotypes in one join, the snoozes. Then the writes: on SQLite BEGIN
+IMMEDIATE, the jti, the issued cards in one insert, and the audit rows (lock and read the
+chain's head, the rows, move the head); on PostgreSQL the issued cards in one insert (one
+multi-row statement, not one query per card: painpath.db.engine) and the audit rows queued in
+one insert, chained after the response in three statements by painpath.audit.chaining. A
+replay is refused by the first statement: no patient data read, no card kept, only the
+refusal audited."""
 
 from __future__ import annotations
 
@@ -23,15 +27,12 @@ from tests.cds.fhir_data import alprazolam, full_prefetch, hook_request, oxycodo
 
 SERVICE = "painpath-order-sign"
 SERVICE_PATH = f"/cds-services/{SERVICE}"
-#: The reads of one call, by their first words, in order: no lock is held while they run.
-READS = [
-    "SELECT",  # the jti seen before? a replay is refused here, before any patient read
-    "SELECT",  # the painpath patient matched by MRN, with their genotype results (one join)
-    "SELECT",  # the alert codes snoozed for this patient
-]
-#: Then the write transaction (after the cards are built), by backend.
-WRITES = {
+#: One call's statements by their first words, in order, by backend.
+STATEMENTS = {
     "sqlite": [
+        "SELECT",  # the jti seen before? a replay is refused here, before any patient read
+        "SELECT",  # the painpath patient matched by MRN, with their genotype results (one join)
+        "SELECT",  # the alert codes snoozed for this patient
         "BEGIN IMMEDIATE",  # the database's write lock, taken now
         "INSERT INTO cds_seen_tokens",  # the jti: its unique key refuses a replay that raced
         "INSERT INTO cds_issued_cards",  # every card of the call, one statement
@@ -40,8 +41,10 @@ WRITES = {
         "UPDATE audit_chain_head",  # the new head
     ],
     "postgresql": [
-        "INSERT INTO cds_seen_tokens",
-        "INSERT INTO cds_issued_cards",
+        "INSERT INTO cds_seen_tokens",  # the jti spent, or a replay refused: nothing returned
+        "SELECT",  # the painpath patient with their genotype results
+        "SELECT",  # the alert codes snoozed for this patient
+        "INSERT INTO cds_issued_cards",  # every card of the call: one multi-row INSERT
         "INSERT INTO audit_events_unchained",  # both audited reads, queued: no chain lock held
     ],
 }
@@ -86,8 +89,8 @@ def test_an_order_sign_call_reads_first_then_writes_in_one_short_transaction(
     cards = ehr.call(SERVICE, _body())
     assert cards, "the call gives cards, so the card insert is counted"
     postgresql = engine.dialect.name == "postgresql"
-    writes = WRITES[engine.dialect.name] + (CHAINING if postgresql else [])
-    assert [_kind(statement) for statement in statements] == READS + writes, statements
+    expected = STATEMENTS[engine.dialect.name] + (CHAINING if postgresql else [])
+    assert [_kind(statement) for statement in statements] == expected, statements
     assert "cds_seen_tokens" in statements[0]
     assert "genotype_results" in statements[1]
     assert "patients" in statements[1]
@@ -125,19 +128,21 @@ def test_a_replay_is_refused_in_that_transaction_and_keeps_nothing(
 def test_a_replay_racing_past_the_check_is_refused_by_the_write_and_keeps_nothing(
     cds_app: FastAPI, engine: Engine, ehr: Ehr, painpath_patient: int
 ) -> None:
-    """The same token recorded by another process between this call's jti check and its write
-    (simulated: the jti is committed on another connection while the call reads the patient):
-    the unique key refuses it, the call's transaction keeps no card, the refusal is audited."""
+    """The same token recorded by another process between this call's JWT check and its jti
+    write (simulated: the jti is committed on another connection while the call reads the
+    patient on SQLite, right before the call's jti insert on PostgreSQL, where that insert
+    comes first): the unique key refuses it, the call keeps no card, the refusal is audited."""
     token = ehr.token(SERVICE)
     ehr.post(SERVICE_PATH, _body(), ehr.token(SERVICE))  # prune on the first call, not this one
     with cds_app.state.session_factory() as session:
         cards_before = session.scalar(select(func.count()).select_from(CdsIssuedCard))
     claims = jwt.decode(token, options={"verify_signature": False})
     raced = False
+    before = "genotype_results" if engine.dialect.name == "sqlite" else "cds_seen_tokens"
 
     def race(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         nonlocal raced
-        if raced or "genotype_results" not in statement:
+        if raced or before not in statement:
             return
         raced = True
         with engine.begin() as other:

@@ -130,9 +130,9 @@ def bearer_token(authorization: str | None) -> str:
 
 def verify_client_jwt(token: str, *, audiences: list[str], jwks: JwksCache) -> CdsClient:
     """The verified client, or ClientNotAuthenticated naming what is wrong."""
-    try:
-        header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, options={"verify_signature": False})
+    try:  # header and claims from one parse (the token is parsed again, verified, below)
+        unverified = jwt.decode_complete(token, options={"verify_signature": False})
+        header, claims = unverified["header"], unverified["payload"]
     except jwt.PyJWTError as error:
         raise ClientNotAuthenticated(f"the CDS client JWT is malformed: {error}") from error
     algorithm = str(header.get("alg", "none"))

@@ -15,7 +15,7 @@ from painpath.cds.cards import alert_card, make_card
 from painpath.cds.client_auth import CdsClient
 from painpath.cds.pgx_cards import find_patient_with_genotypes, pgx_cards, phenotype_lines
 from painpath.cds.prefetch import Prefetched
-from painpath.cds.replay import record_once, refuse_if_seen
+from painpath.cds.replay import record_once, spend_first
 from painpath.cds.requests import HookRequest
 from painpath.cds.services import CdsService
 from painpath.cds.snoozes import CardSubject, remember_cards, snoozed_codes
@@ -128,17 +128,17 @@ def run_hook(
     """The cards for one hook call (already filtered by snoozes and remembered), with the
     client's jti spent in the same transaction.
 
-    Reads and computation first, holding no lock: the jti check (a replay is refused here,
-    before any patient data is read), the patient with their genotypes, the snoozes, the cards.
-    Then one short write: BEGIN IMMEDIATE on SQLite, the jti insert (its unique key refuses a
-    replay that raced past the check), `housekeeping` when given, one insert of the issued
-    cards, and the audit rows at commit. So the two server processes queue on SQLite's write
-    lock (or PostgreSQL's audit head row lock) only for the writes, not the whole call."""
-    if spend_jti:
-        refuse_if_seen(session, call.client)
+    First the jti (a replay is refused here, before any patient data is read: on PostgreSQL
+    spent by one insert, on SQLite checked by a read), then reads and computation holding no
+    lock: the patient with their genotypes, the snoozes, the cards. Then one short write:
+    BEGIN IMMEDIATE on SQLite and the jti insert (its unique key refuses a replay that raced
+    past the check), `housekeeping` when given, one insert of the issued cards, and the audit
+    rows at commit. So the two server processes queue on SQLite's write lock only for the
+    writes, not the whole call."""
+    spent = spend_first(session, call.client) if spend_jti else True
     subject, kept = _cards(session, call, assessed)
     begin_write(session)
-    if spend_jti:
+    if not spent:
         record_once(session, call.client)
     if housekeeping is not None:
         housekeeping(session)

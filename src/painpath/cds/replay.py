@@ -3,11 +3,14 @@ expires (CDS Hooks 2.0: `jti` is "a nonce string value that uniquely identifies 
 authentication JWT"; RFC 7519 §4.1.7 "can be used to prevent the JWT from being replayed").
 
 The ids live in the database, so every worker process refuses the same replay. A hook call
-first checks its jti with a read (`refuse_if_seen`: a replay is refused before any patient data
-is read, and without taking a write lock), then records it in the short write transaction that
-stores its cards and audit rows (one INSERT; the unique key refuses a replay racing in another
-process atomically, and that transaction rolls back); expired ids are pruned by
-`prune_expired`, which the web layer runs at most once a minute per process.
+spends its jti in the transaction that stores its cards and audit rows, before any patient
+data is read (`spend_first`): on PostgreSQL one `INSERT … ON CONFLICT DO NOTHING RETURNING`
+(row locks: nothing else waits on it; a replay racing in another process waits for the first
+transaction and then finds the row); on SQLite, whose single write lock should be taken only
+for the writes, a read first (`refuse_if_seen`) and the INSERT in the short write transaction
+(`record_once`; the unique key refuses a replay that raced past the read, and that transaction
+rolls back). Expired ids are pruned by `prune_expired`, which the web layer runs at most once
+a minute per process.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +42,25 @@ _SEEN_BEFORE = (
     .where(_SEEN.c.issuer == bindparam("issuer"), _SEEN.c.jti == bindparam("jti"))
     .limit(1)
 )
+_RECORD_UNLESS_SEEN = (
+    postgresql.insert(_SEEN).on_conflict_do_nothing(index_elements=["issuer", "jti"])
+).returning(_SEEN.c.jti)
+
+
+def spend_first(session: Session, client: CdsClient) -> bool:
+    """Spend the token's jti as the transaction's first statement where the database allows it
+    without a database-wide lock (PostgreSQL): one statement records it, or raises
+    ClientNotAuthenticated when it was seen before. Returns False where only the check was
+    done (SQLite: `record_once` must still run, in the write transaction)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        refuse_if_seen(session, client)
+        return False
+    params = {"issuer": client.issuer, "jti": client.jti, "expires_at": client.expires_at}
+    recorded = connection.execute(_RECORD_UNLESS_SEEN, params).first()
+    if recorded is None:
+        raise ClientNotAuthenticated(ALREADY_USED)
+    return True
 
 
 def refuse_if_seen(session: Session, client: CdsClient) -> None:

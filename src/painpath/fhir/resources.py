@@ -55,15 +55,20 @@ def items(resource: Resource, key: str) -> list[Mapping[str, Any]]:
 
 
 def codings(concept: Any) -> list[tuple[str, str]]:
-    """(system, code) pairs of a CodeableConcept, or of a list of them."""
-    concepts = concept if isinstance(concept, list) else [concept]
+    """(system, code) pairs of a CodeableConcept, or of a list of them. (Called a few hundred
+    times per CDS call: written without the intermediate lists of `_dicts`.)"""
+    concepts = concept if isinstance(concept, list) else (concept,)
     pairs = []
     for one in concepts:
         if isinstance(one, JSON_OBJECT):
-            for coding in _dicts(one.get("coding")):
-                code = coding.get("code")
-                if isinstance(code, str):
-                    pairs.append((str(coding.get("system") or ""), code))
+            coding_list = one.get("coding")
+            if not isinstance(coding_list, list):
+                continue
+            for coding in coding_list:
+                if isinstance(coding, JSON_OBJECT):
+                    code = coding.get("code")
+                    if isinstance(code, str):
+                        pairs.append((str(coding.get("system") or ""), code))
     return pairs
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -14,10 +14,21 @@ from painpath.fhir.resources import codings
 
 def _normal(system: str, code: str) -> tuple[str, str]:
     """Systems compared without trailing slash; ICD-10 codes without the dot, upper case."""
-    system = system.rstrip("/")
-    if "icd-10" in system.lower():
+    system, icd10 = _system_form(system) if len(system) <= _CACHED_SYSTEM_LENGTH else _form(system)
+    if icd10:
         return system, code.replace(".", "").upper()
     return system, code
+
+
+def _form(system: str) -> tuple[str, bool]:
+    """A system without trailing slash, and whether it is ICD-10."""
+    return system.rstrip("/"), "icd-10" in system.lower()
+
+
+#: Systems up to this long are remembered (256 of them): a handful recur in every call; the
+#: bound keeps what a client may send from filling memory.
+_CACHED_SYSTEM_LENGTH = 200
+_system_form = lru_cache(maxsize=256)(_form)
 
 
 @dataclass(frozen=True, slots=True)
