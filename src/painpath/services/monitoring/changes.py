@@ -17,10 +17,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, event, insert, select
+from sqlalchemy import Connection, Integer, String, Table, bindparam, event, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
+from painpath.db.base import UTCDateTime
 from painpath.kit.clock import utcnow
 from painpath.models.medication import MedicationAdministration, MedicationRequest
 from painpath.models.medication_fill import MedicationFill
@@ -108,6 +109,32 @@ def _changed_records(session: Session) -> dict[int, list[tuple[str, int, str]]]:
     return found
 
 
+# PostgreSQL: the counter advanced and the changes numbered from it in one statement (was
+# two round trips); the upsert locks the counter row as `_advance` does.
+_LOG_POSTGRESQL = text(
+    """
+    WITH advanced AS (
+        INSERT INTO sync_sequences (patient_id, last_seq) VALUES (:patient_id, :count)
+        ON CONFLICT (patient_id) DO UPDATE SET last_seq = sync_sequences.last_seq + :count
+        RETURNING last_seq
+    )
+    INSERT INTO sync_changes (patient_id, seq, kind, resource_id, op, changed_at)
+    SELECT :patient_id, advanced.last_seq - :count + item.position, item.kind,
+           item.resource_id, item.op, :changed_at
+    FROM advanced,
+         unnest(CAST(:kinds AS varchar[]), CAST(:ids AS integer[]), CAST(:ops AS varchar[]))
+         WITH ORDINALITY AS item(kind, resource_id, op, position)
+    """
+).bindparams(
+    bindparam("patient_id", type_=Integer),
+    bindparam("count", type_=Integer),
+    bindparam("kinds", type_=postgresql.ARRAY(String)),
+    bindparam("ids", type_=postgresql.ARRAY(Integer)),
+    bindparam("ops", type_=postgresql.ARRAY(String)),
+    bindparam("changed_at", type_=UTCDateTime(timezone=True)),
+)
+
+
 @event.listens_for(Session, "after_flush")
 def _log_changes(session: Session, _flush: UOWTransaction) -> None:
     changed = _changed_records(session)
@@ -117,6 +144,14 @@ def _log_changes(session: Session, _flush: UOWTransaction) -> None:
     now = utcnow()
     for patient_id in sorted(changed):
         records = changed[patient_id]
+        if connection.dialect.name == "postgresql":
+            kinds, ids, ops = zip(*records, strict=True)
+            parameters = {"kinds": list(kinds), "ids": list(ids), "ops": list(ops)}
+            connection.execute(
+                _LOG_POSTGRESQL,
+                {"patient_id": patient_id, "count": len(records), "changed_at": now, **parameters},
+            )
+            continue
         last = _advance(connection, patient_id, len(records))
         first = last - len(records) + 1
         rows: list[dict[str, Any]] = [
