@@ -14,7 +14,9 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Integer, String, Table, bindparam, event, insert, select, text
@@ -143,29 +145,42 @@ def _log_changes(session: Session, _flush: UOWTransaction) -> None:
     connection = session.connection()
     now = utcnow()
     for patient_id in sorted(changed):
-        records = changed[patient_id]
-        if connection.dialect.name == "postgresql":
-            kinds, ids, ops = zip(*records, strict=True)
-            parameters = {"kinds": list(kinds), "ids": list(ids), "ops": list(ops)}
-            connection.execute(
-                _LOG_POSTGRESQL,
-                {"patient_id": patient_id, "count": len(records), "changed_at": now, **parameters},
-            )
-            continue
-        last = _advance(connection, patient_id, len(records))
-        first = last - len(records) + 1
-        rows: list[dict[str, Any]] = [
-            {
-                "patient_id": patient_id,
-                "seq": first + offset,
-                "kind": kind,
-                "resource_id": resource_id,
-                "op": op,
-                "changed_at": now,
-            }
-            for offset, (kind, resource_id, op) in enumerate(records)
-        ]
-        connection.execute(insert(cast(Table, SyncChange.__table__)), rows)
+        _log(connection, patient_id, changed[patient_id], now)
+
+
+def log_inserted(session: Session, patient_id: int, records: Sequence[SyncedRecord]) -> None:
+    """Log these records, inserted without the ORM's flush (so `_log_changes` did not see
+    them), as upserts of the patient's."""
+    if records:
+        logged = [(_KIND_OF[type(record)], record.id, "upsert") for record in records]
+        _log(session.connection(), patient_id, logged, utcnow())
+
+
+def _log(
+    connection: Connection, patient_id: int, records: list[tuple[str, int, str]], now: datetime
+) -> None:
+    if connection.dialect.name == "postgresql":
+        kinds, ids, ops = zip(*records, strict=True)
+        parameters = {"kinds": list(kinds), "ids": list(ids), "ops": list(ops)}
+        connection.execute(
+            _LOG_POSTGRESQL,
+            {"patient_id": patient_id, "count": len(records), "changed_at": now, **parameters},
+        )
+        return
+    last = _advance(connection, patient_id, len(records))
+    first = last - len(records) + 1
+    rows: list[dict[str, Any]] = [
+        {
+            "patient_id": patient_id,
+            "seq": first + offset,
+            "kind": kind,
+            "resource_id": resource_id,
+            "op": op,
+            "changed_at": now,
+        }
+        for offset, (kind, resource_id, op) in enumerate(records)
+    ]
+    connection.execute(insert(cast(Table, SyncChange.__table__)), rows)
 
 
 @dataclass(frozen=True, slots=True)
