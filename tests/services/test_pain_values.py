@@ -19,11 +19,11 @@ from painpath.models import (
     Patient,
     QuestionnaireResponse,
 )
-from painpath.models.medication import MedicationRequestStatus, PeriodUnit
 from painpath.monitoring.alerts import DailyValue, PrnUse
 from painpath.services.monitoring.series import pain_and_prn, pain_values, prn_uses
 from tests.monitoring_api.test_sync_statements import statements
 from tests.support.cohort import Cast
+from tests.support.orders import as_needed_oxycodone
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -102,22 +102,6 @@ def test_pain_comes_from_every_source_in_one_statement_and_from_a_start_day(
     assert recent == [v for v in everything if v.day >= date(2026, 11, 20)]
 
 
-def _as_needed_oxycodone(patient_id: int) -> MedicationRequest:
-    return MedicationRequest(
-        patient_id=patient_id,
-        rxnorm_code="7804",
-        display="oxycodone",
-        status=MedicationRequestStatus.active,
-        dose_value=5,
-        dose_unit="mg",
-        frequency=1,
-        period=6,
-        period_unit=PeriodUnit.hour,
-        as_needed=True,
-        start_date=date(2026, 1, 15),
-    )
-
-
 def _dose(patient_id: int, order_id: int, at: datetime, status: str) -> MedicationAdministration:
     return MedicationAdministration(
         patient_id=patient_id,
@@ -133,7 +117,7 @@ def _dose(patient_id: int, order_id: int, at: datetime, status: str) -> Medicati
 def test_pain_and_as_needed_doses_in_one_statement_as_read_apart(app: FastAPI, cast: Cast) -> None:
     home = cast.home_patient_id
     with app.state.session_factory.begin() as session:
-        order = _as_needed_oxycodone(home)
+        order = as_needed_oxycodone(home)
         session.add(order)
         session.flush()
         session.add_all(
