@@ -1,7 +1,8 @@
 """The per-patient change log behind mobile sync tokens.
 
-Every flush that adds, changes or deletes a synced record appends one `SyncChange` per record,
-numbered from the patient's `SyncSequence`. The counter is advanced with an upsert that locks
+Every flush that adds, changes or deletes a synced record appends one `SyncChange` per record
+(so does a sync batch's insert without the ORM: `log_inserted`), numbered from the patient's
+`SyncSequence`. The counter is advanced with an upsert that locks
 the patient's counter row until the transaction ends, so one patient's changes commit in the
 order of their numbers and a reader that has seen number n has seen everything before it.
 

@@ -1,8 +1,8 @@
 """Items of a mobile sync batch into the record: observations, diary entries and dose logs
-(looked up a batch at a time and inserted in the batch's one flush), questionnaire responses
-and pharmacy fills (one at a time: scoring and drug lookup run per item). A client id already
-stored for the patient and kind is a duplicate: the stored record is returned and nothing is
-added."""
+(looked up a batch at a time and inserted a table at a time, `insert_rows`), questionnaire
+responses and pharmacy fills (one at a time: scoring and drug lookup run per item). A client
+id already stored for the patient and kind is a duplicate: the stored record is returned and
+nothing is added."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ BatchedModel = type[Observation | PainDiaryEntry | MedicationAdministration]
 
 
 def new_observation(access: PatientAccess, item: ObservationItem) -> Observation:
-    """The observation for an item, not yet flushed: a batch of readings goes in one insert."""
+    """The observation for an item, not yet stored: a batch of readings goes in one insert."""
     fields = item.model_dump(include={*ObservationCreate.model_fields, "modality"})
     return Observation(patient_id=access.patient_id, **observation_fields(access.actor, fields))
 
@@ -117,7 +117,7 @@ def prescriptions(
 def new_dose_log(
     access: PatientAccess, item: DoseLogItem, request: MedicationRequest | None
 ) -> MedicationAdministration:
-    """The dose log for an item, not yet flushed; `request`: the prescription it names, when
+    """The dose log for an item, not yet stored; `request`: the prescription it names, when
     it is on this patient's record."""
     if request is None:
         raise InvalidInput(
@@ -140,7 +140,7 @@ def new_dose_log(
 
 
 def new_diary_entry(access: PatientAccess, item: PainDiaryItem) -> PainDiaryEntry:
-    """The diary entry for an item, not yet flushed."""
+    """The diary entry for an item, not yet stored."""
     if item.local_date < access.patient.birth_date:
         raise InvalidInput("local_date is before the patient's birth date", field="local_date")
     fields = item.model_dump(include=set(PainDiaryCreate.model_fields))

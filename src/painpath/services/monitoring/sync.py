@@ -77,7 +77,7 @@ def _item_error(error: ServiceError, index: int) -> ServiceError:
     return named
 
 
-#: Kinds looked up a batch at a time and inserted in the batch's one flush.
+#: Kinds looked up a batch at a time and inserted a table at a time (`insert_rows`).
 BATCHED: dict[str, BatchedModel] = {
     "observation": Observation,
     "pain_diary_entry": PainDiaryEntry,
