@@ -11,16 +11,19 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 
 from painpath.models import (
+    MedicationAdministration,
+    MedicationRequest,
     Observation,
     ObservationStatus,
     PainDiaryEntry,
     Patient,
     QuestionnaireResponse,
 )
-from painpath.monitoring.alerts import DailyValue
-from painpath.services.monitoring.series import pain_values
+from painpath.monitoring.alerts import DailyValue, PrnUse
+from painpath.services.monitoring.series import pain_and_prn, pain_values, prn_uses
 from tests.monitoring_api.test_sync_statements import statements
 from tests.support.cohort import Cast
+from tests.support.orders import as_needed_oxycodone
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -97,3 +100,50 @@ def test_pain_comes_from_every_source_in_one_statement_and_from_a_start_day(
         [DailyValue(date(2026, 11, 20), 6.0), DailyValue(date(2026, 10, 1), 3.0)],
     ), "diary entries come first, as they did from three statements"
     assert recent == [v for v in everything if v.day >= date(2026, 11, 20)]
+
+
+def _dose(patient_id: int, order_id: int, at: datetime, status: str) -> MedicationAdministration:
+    return MedicationAdministration(
+        patient_id=patient_id,
+        medication_request_id=order_id,
+        effective_at=at,
+        dose_value=5,
+        dose_unit="mg",
+        status=status,
+        as_needed=True,
+    )
+
+
+def test_pain_and_as_needed_doses_in_one_statement_as_read_apart(app: FastAPI, cast: Cast) -> None:
+    home = cast.home_patient_id
+    with app.state.session_factory.begin() as session:
+        order = as_needed_oxycodone(home)
+        session.add(order)
+        session.flush()
+        session.add_all(
+            [
+                _diary(home, date(2026, 11, 20), 6),
+                _nrs_reading(home, datetime(2026, 11, 21, 3, tzinfo=UTC), 7.5, "final"),
+                # 03:00 UTC on 21 November is the 20th in Chicago: three doses that day.
+                _dose(home, order.id, datetime(2026, 11, 20, 14, tzinfo=UTC), "completed"),
+                _dose(home, order.id, datetime(2026, 11, 20, 20, tzinfo=UTC), "completed"),
+                _dose(home, order.id, datetime(2026, 11, 21, 3, tzinfo=UTC), "completed"),
+                _dose(home, order.id, datetime(2026, 11, 21, 15, tzinfo=UTC), "not-done"),
+                _dose(home, order.id, datetime(2026, 11, 1, 15, tzinfo=UTC), "completed"),
+            ]
+        )
+    since = date(2026, 11, 10)
+    with app.state.session_factory() as session, statements(app) as seen:
+        patient = session.get_one(Patient, home)
+        orders = [session.get_one(MedicationRequest, order.id)]
+        seen.clear()
+        pain, prn = pain_and_prn(
+            session, patient, CHICAGO, pain_since=None, prn_since=since, orders=orders
+        )
+        assert len(seen) == 1
+        apart = prn_uses(session, patient, CHICAGO, since, opioids_only=True, orders=orders)
+        assert pain == pain_values(session, patient, CHICAGO)
+    assert prn == apart
+    assert prn == [
+        PrnUse(drug="oxycodone", max_per_day=4, doses_per_day={date(2026, 11, 20): 3}),
+    ]

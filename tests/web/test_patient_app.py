@@ -22,9 +22,6 @@ from painpath.kit.clock import utcnow
 from painpath.models import AuditEvent
 from painpath.models.medication import (
     MedicationAdministration,
-    MedicationRequest,
-    MedicationRequestStatus,
-    PeriodUnit,
 )
 from painpath.models.observation import Observation, ObservationStatus
 from painpath.models.pain_diary import PainDiaryEntry
@@ -32,6 +29,7 @@ from painpath.models.questionnaire_schedule import QuestionnaireAssignment
 from painpath.services.transaction import unit_of_work
 from painpath.web.ui.app_shell import SHELL_FILES, shell_version
 from tests.support.cohort import Cast
+from tests.support.orders import as_needed_oxycodone
 from tests.web.test_ui_pages import sign_in
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -266,19 +264,7 @@ def test_home_links_the_patients_messages_visits_and_care_plan_which_need_a_conn
 
 def _prn(app: FastAPI, patient_id: int) -> int:
     with unit_of_work(app.state.session_factory) as session:
-        order = MedicationRequest(
-            patient_id=patient_id,
-            rxnorm_code="7804",
-            display="oxycodone",
-            status=MedicationRequestStatus.active,
-            dose_value=5,
-            dose_unit="mg",
-            frequency=1,
-            period=6,
-            period_unit=PeriodUnit.hour,
-            as_needed=True,
-            start_date=date(2026, 1, 15),
-        )
+        order = as_needed_oxycodone(patient_id)
         session.add(order)
         session.flush()
         return order.id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Exists, Select, exists, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from painpath.auth.actor import Actor
@@ -40,6 +40,24 @@ def can_see_patient(session: Session, actor: Actor, patient_id: int) -> bool:
         return actor.patient_id == patient_id
     query = visible_patient_ids(actor).where(CareTeam.patient_id == patient_id).limit(1)
     return session.scalar(query) is not None
+
+
+def care_team_seat(user_id: ColumnElement[int], patient_id: ColumnElement[int]) -> Exists:
+    """EXISTS: the user sits on one of the patient's active care teams (`visible_patient_ids`
+    for staff, as a clause another statement can carry: see `sees_patient`)."""
+    return exists().where(
+        CareTeam.patient_id == patient_id,
+        CareTeamParticipant.care_team_id == CareTeam.id,
+        CareTeamParticipant.user_id == user_id,
+        CareTeam.active.is_(True),
+    )
+
+
+def sees_patient(actor: Actor, patient_id: int, *, seat: bool) -> bool:
+    """`can_see_patient` without a query, given `care_team_seat` read for this actor and patient."""
+    if actor.role is Role.patient:
+        return actor.patient_id == patient_id
+    return seat
 
 
 def care_team_staff(session: Session, patient_ids: Collection[int]) -> dict[int, set[int]]:

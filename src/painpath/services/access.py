@@ -55,6 +55,33 @@ def open_patient(
     patient = session.get(Patient, patient_id)
     # The scope query runs even for a missing patient, so timing does not reveal which ids exist.
     in_scope = can_see_patient(session, actor, patient_id)
+    return authorize(
+        session,
+        actor=actor,
+        patient=patient,
+        in_scope=in_scope,
+        patient_id=patient_id,
+        permission=permission,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+    )
+
+
+def authorize(
+    session: Session,
+    *,
+    actor: Actor,
+    patient: Patient | None,
+    in_scope: bool,
+    patient_id: int,
+    permission: Permission,
+    action: str,
+    resource_type: str,
+    resource_id: str | int | None = None,
+) -> PatientAccess:
+    """`open_patient` once the patient (None: no such id) and the actor's care-team scope on it
+    are read: a bearer request reads both with its token (`accounts.live_token_with_patient`)."""
     allowed = (
         patient is not None
         and actor.can(permission)

@@ -18,6 +18,7 @@ from painpath.schemas.patients import CareTeamWrite, PatientCreate, PatientUpdat
 from painpath.services import break_glass
 from painpath.services.access import PatientAccess
 from painpath.services.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from painpath.services.paging import page_with_total
 
 
 def list_patients(
@@ -36,12 +37,8 @@ def list_patients(
                 func.lower(Patient.mrn).like(pattern),
             )
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Patient.family_name, Patient.given_name, Patient.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
+    ordered = query.order_by(Patient.family_name, Patient.given_name, Patient.id)
+    rows, total = page_with_total(session, ordered, page)
     for patient in rows:
         audit.record(
             session,

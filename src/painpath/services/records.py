@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from painpath.schemas.clinical import (
 )
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, NotFound
+from painpath.services.paging import page_with_total
 from painpath.services.recording import observation_fields, recorder
 from painpath.terminology import lookup_rxnorm
 
@@ -30,9 +31,7 @@ Row = TypeVar("Row", Condition, MedicationRequest, Observation, GenotypeResult)
 
 
 def _page(session: Session, query: Select[Row], page: PageRequest) -> tuple[list[Row], int]:
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()
-    return list(rows), total
+    return page_with_total(session, query, page)
 
 
 def _own(session: Session, model: type[Row], row_id: int, access: PatientAccess) -> Row:

@@ -24,7 +24,7 @@ from painpath.models.credentials import AuthSession
 from painpath.models.user import User
 from painpath.schemas.base import MAX_ROW_ID
 from painpath.services import transaction
-from painpath.services.access import PatientAccess, open_patient
+from painpath.services.access import PatientAccess, authorize, open_patient
 from painpath.services.errors import AccessDenied, NotAuthenticated, ReauthenticationRequired
 from painpath.services.identity import accounts, sessions
 
@@ -150,13 +150,21 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
     return actor
 
 
+INVALID_TOKEN = "the bearer token is invalid, expired or revoked"
+
+
+def _bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header, if the request sends one."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" and credentials else None
+
+
 def _caller(request: Request, session: Session) -> Actor | None:
-    authorization = request.headers.get("authorization", "")
-    scheme, _, credentials = authorization.partition(" ")
-    if scheme.lower() == "bearer" and credentials:
-        found_token = accounts.live_token(session, credentials.strip())
+    token = _bearer_token(request)
+    if token is not None:
+        found_token = accounts.live_token(session, token)
         if found_token is None:
-            raise NotAuthenticated("the bearer token is invalid, expired or revoked")
+            raise NotAuthenticated(INVALID_TOKEN)
         actor, request.state.credential = found_token
         return actor
     found = cookie_session(request, session)
@@ -242,7 +250,8 @@ def patient_access(permission: Permission, resource_type: str) -> Callable[..., 
 
     The audited resource id is the last `*_id` path parameter after patient_id, if any. The
     caller is resolved here too rather than by an `ActorDep` sub-dependency: one worker-thread
-    hop for the token check and the patient read instead of two (issue 15).
+    hop for the token check and the patient read instead of two, and for a bearer token one
+    statement for the token, its user, the patient and the care-team scope (issue 15).
     """
 
     def dependency(
@@ -250,14 +259,33 @@ def patient_access(permission: Permission, resource_type: str) -> Callable[..., 
         patient_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
         session: SessionDep,
     ) -> PatientAccess:
-        return open_patient(
+        action = ACTION_BY_METHOD.get(request.method, request.method.lower())
+        resource_id = path_resource_id(request)
+        token = None if hasattr(request.state, "actor") else _bearer_token(request)
+        if token is None:
+            return open_patient(
+                session,
+                actor=_signed_in(optional_actor(request, session), session),
+                patient_id=patient_id,
+                permission=permission,
+                action=action,
+                resource_type=resource_type,
+                resource_id=resource_id,
+            )
+        found = accounts.live_token_with_patient(session, token, patient_id)
+        if found is None:
+            raise NotAuthenticated(INVALID_TOKEN)
+        request.state.actor, request.state.credential = found.actor, found.credential
+        return authorize(
             session,
-            actor=_signed_in(optional_actor(request, session), session),
+            actor=_signed_in(found.actor, session),
+            patient=found.patient,
+            in_scope=found.in_scope,
             patient_id=patient_id,
             permission=permission,
-            action=ACTION_BY_METHOD.get(request.method, request.method.lower()),
+            action=action,
             resource_type=resource_type,
-            resource_id=path_resource_id(request),
+            resource_id=resource_id,
         )
 
     return dependency

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import BindParameter, Engine, Integer, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from painpath import audit
@@ -21,6 +22,7 @@ from painpath.auth.passwords import (
     verify_password,
 )
 from painpath.auth.permissions import Permission
+from painpath.auth.scope import care_team_seat, sees_patient
 from painpath.kit.clock import utcnow
 from painpath.kit.pagination import PageRequest
 from painpath.models.audit_event import AuditOutcome
@@ -117,22 +119,34 @@ _TOKENS = cast("Table", ApiToken.__table__)
 _USERS = cast("Table", User.__table__)
 # Built once (a Core statement over the tables: no ORM entities, and its compiled form is cached
 # under a key computed once): it runs on every bearer request.
+_LIVE_TOKEN_COLUMNS = (
+    _TOKENS.c.id,
+    _TOKENS.c.created_at,
+    _USERS.c.id,
+    _USERS.c.username,
+    _USERS.c.role,
+    _USERS.c.patient_id,
+)
+_LIVE = (
+    _TOKENS.c.token_sha256 == bindparam("digest"),
+    _TOKENS.c.revoked_at.is_(None),
+    _TOKENS.c.expires_at > bindparam("now"),
+    _USERS.c.is_active.is_(True),
+)
 _LIVE_TOKEN = (
-    select(
-        _TOKENS.c.id,
-        _TOKENS.c.created_at,
-        _USERS.c.id,
-        _USERS.c.username,
-        _USERS.c.role,
-        _USERS.c.patient_id,
-    )
+    select(*_LIVE_TOKEN_COLUMNS)
     .join_from(_TOKENS, _USERS, _USERS.c.id == _TOKENS.c.user_id)
-    .where(
-        _TOKENS.c.token_sha256 == bindparam("digest"),
-        _TOKENS.c.revoked_at.is_(None),
-        _TOKENS.c.expires_at > bindparam("now"),
-        _USERS.c.is_active.is_(True),
-    )
+    .where(*_LIVE)
+)
+_PATIENT_ID: BindParameter[int] = bindparam("patient_id", type_=Integer)
+# The same, with the patient the request names (outer-joined: no row for an unknown id) and
+# whether the token's user sits on one of that patient's active care teams (read for every
+# role and every id, so the statement's work does not reveal which ids exist).
+_LIVE_TOKEN_WITH_PATIENT = (
+    select(*_LIVE_TOKEN_COLUMNS, Patient, care_team_seat(_USERS.c.id, _PATIENT_ID))
+    .join_from(_TOKENS, _USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .outerjoin(Patient, Patient.id == _PATIENT_ID)
+    .where(*_LIVE)
 )
 
 
@@ -149,9 +163,46 @@ def live_token(session: Session, token: str) -> tuple[Actor, sessions.Credential
     )
     if found is None:
         return None
-    token_id, created_at, user_id, username, role, patient_id = found
+    return _token_actor(*found)
+
+
+def _token_actor(
+    token_id: int,
+    created_at: datetime,
+    user_id: int,
+    username: str,
+    role: str,
+    patient_id: int | None,
+) -> tuple[Actor, sessions.Credential]:
     actor = Actor(user_id, username, Role(role), patient_id)
     return actor, sessions.token_credential(token_id, user_id, created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPatient:
+    """A live token's actor and credential, with the patient a request names: the row (None
+    when no patient has that id) and whether the actor may see that patient (care-team scope)."""
+
+    actor: Actor
+    credential: sessions.Credential
+    patient: Patient | None
+    in_scope: bool
+
+
+def live_token_with_patient(session: Session, token: str, patient_id: int) -> TokenPatient | None:
+    """`live_token` and the patient gate's reads in one statement (the hot patient API routes,
+    issue 15): the token, its user, the patient and the care-team seat, read as they stand at
+    this statement (no cache: a revocation or a care-team change holds from the next request)."""
+    found = session.execute(
+        _LIVE_TOKEN_WITH_PATIENT,
+        {"digest": _token_digest(token), "now": utcnow(), "patient_id": patient_id},
+    ).one_or_none()
+    if found is None:
+        return None
+    *token_row, patient, seat = found
+    actor, credential = _token_actor(*token_row)
+    in_scope = sees_patient(actor, patient_id, seat=bool(seat))
+    return TokenPatient(actor, credential, patient, in_scope)
 
 
 def revoke_token(session: Session, token: str) -> None:

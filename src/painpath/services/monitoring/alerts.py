@@ -24,6 +24,7 @@ from painpath.monitoring.alerts.lifecycle import ALLOWED
 from painpath.monitoring.alerts.lifecycle import AlertStatus as Lifecycle
 from painpath.services.access import PatientAccess
 from painpath.services.errors import AccessDenied, Conflict, NotFound
+from painpath.services.paging import page_with_total
 
 
 def _open_alert(session: Session, patient_id: int, dedup_key: str) -> Alert | None:
@@ -134,14 +135,8 @@ def list_panel_alerts(
     query = select(Alert).where(in_scope(Alert.patient_id, actor))
     if status is not None:
         query = query.where(Alert.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(
-        session.scalars(
-            query.order_by(Alert.created_at.desc(), Alert.id.desc())
-            .limit(page.limit)
-            .offset(page.offset)
-        )
-    )
+    ordered = query.order_by(Alert.created_at.desc(), Alert.id.desc())
+    rows, total = page_with_total(session, ordered, page)
     _audit_each(session, actor, rows, "search")
     return rows, total
 

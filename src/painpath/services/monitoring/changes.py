@@ -1,7 +1,8 @@
 """The per-patient change log behind mobile sync tokens.
 
-Every flush that adds, changes or deletes a synced record appends one `SyncChange` per record,
-numbered from the patient's `SyncSequence`. The counter is advanced with an upsert that locks
+Every flush that adds, changes or deletes a synced record appends one `SyncChange` per record
+(so does a sync batch's insert without the ORM: `log_inserted`), numbered from the patient's
+`SyncSequence`. The counter is advanced with an upsert that locks
 the patient's counter row until the transaction ends, so one patient's changes commit in the
 order of their numbers and a reader that has seen number n has seen everything before it.
 
@@ -14,13 +15,16 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, event, insert, select
+from sqlalchemy import Connection, Integer, String, Table, bindparam, event, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
+from painpath.db.base import UTCDateTime
 from painpath.kit.clock import utcnow
 from painpath.models.medication import MedicationAdministration, MedicationRequest
 from painpath.models.medication_fill import MedicationFill
@@ -108,6 +112,32 @@ def _changed_records(session: Session) -> dict[int, list[tuple[str, int, str]]]:
     return found
 
 
+# PostgreSQL: the counter advanced and the changes numbered from it in one statement (was
+# two round trips); the upsert locks the counter row as `_advance` does.
+_LOG_POSTGRESQL = text(
+    """
+    WITH advanced AS (
+        INSERT INTO sync_sequences (patient_id, last_seq) VALUES (:patient_id, :count)
+        ON CONFLICT (patient_id) DO UPDATE SET last_seq = sync_sequences.last_seq + :count
+        RETURNING last_seq
+    )
+    INSERT INTO sync_changes (patient_id, seq, kind, resource_id, op, changed_at)
+    SELECT :patient_id, advanced.last_seq - :count + item.position, item.kind,
+           item.resource_id, item.op, :changed_at
+    FROM advanced,
+         unnest(CAST(:kinds AS varchar[]), CAST(:ids AS integer[]), CAST(:ops AS varchar[]))
+         WITH ORDINALITY AS item(kind, resource_id, op, position)
+    """
+).bindparams(
+    bindparam("patient_id", type_=Integer),
+    bindparam("count", type_=Integer),
+    bindparam("kinds", type_=postgresql.ARRAY(String)),
+    bindparam("ids", type_=postgresql.ARRAY(Integer)),
+    bindparam("ops", type_=postgresql.ARRAY(String)),
+    bindparam("changed_at", type_=UTCDateTime(timezone=True)),
+)
+
+
 @event.listens_for(Session, "after_flush")
 def _log_changes(session: Session, _flush: UOWTransaction) -> None:
     changed = _changed_records(session)
@@ -116,21 +146,42 @@ def _log_changes(session: Session, _flush: UOWTransaction) -> None:
     connection = session.connection()
     now = utcnow()
     for patient_id in sorted(changed):
-        records = changed[patient_id]
-        last = _advance(connection, patient_id, len(records))
-        first = last - len(records) + 1
-        rows: list[dict[str, Any]] = [
-            {
-                "patient_id": patient_id,
-                "seq": first + offset,
-                "kind": kind,
-                "resource_id": resource_id,
-                "op": op,
-                "changed_at": now,
-            }
-            for offset, (kind, resource_id, op) in enumerate(records)
-        ]
-        connection.execute(insert(cast(Table, SyncChange.__table__)), rows)
+        _log(connection, patient_id, changed[patient_id], now)
+
+
+def log_inserted(session: Session, patient_id: int, records: Sequence[SyncedRecord]) -> None:
+    """Log these records, inserted without the ORM's flush (so `_log_changes` did not see
+    them), as upserts of the patient's."""
+    if records:
+        logged = [(_KIND_OF[type(record)], record.id, "upsert") for record in records]
+        _log(session.connection(), patient_id, logged, utcnow())
+
+
+def _log(
+    connection: Connection, patient_id: int, records: list[tuple[str, int, str]], now: datetime
+) -> None:
+    if connection.dialect.name == "postgresql":
+        kinds, ids, ops = zip(*records, strict=True)
+        parameters = {"kinds": list(kinds), "ids": list(ids), "ops": list(ops)}
+        connection.execute(
+            _LOG_POSTGRESQL,
+            {"patient_id": patient_id, "count": len(records), "changed_at": now, **parameters},
+        )
+        return
+    last = _advance(connection, patient_id, len(records))
+    first = last - len(records) + 1
+    rows: list[dict[str, Any]] = [
+        {
+            "patient_id": patient_id,
+            "seq": first + offset,
+            "kind": kind,
+            "resource_id": resource_id,
+            "op": op,
+            "changed_at": now,
+        }
+        for offset, (kind, resource_id, op) in enumerate(records)
+    ]
+    connection.execute(insert(cast(Table, SyncChange.__table__)), rows)
 
 
 @dataclass(frozen=True, slots=True)

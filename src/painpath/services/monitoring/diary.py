@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from painpath.models.pain_diary import PainDiaryEntry
 from painpath.schemas.monitoring_diary import PainDiaryCreate, PainDiaryUpdate
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, NotFound
+from painpath.services.paging import page_with_total
 
 
 def find_by_client_id(
@@ -89,10 +90,5 @@ def list_entries(
         query = query.where(PainDiaryEntry.local_date >= start)
     if end:
         query = query.where(PainDiaryEntry.local_date <= end)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(PainDiaryEntry.local_date.desc(), PainDiaryEntry.id.desc())
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return list(rows), total
+    ordered = query.order_by(PainDiaryEntry.local_date.desc(), PainDiaryEntry.id.desc())
+    return page_with_total(session, ordered, page)

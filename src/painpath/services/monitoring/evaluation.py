@@ -37,7 +37,9 @@ from painpath.models.patient import Patient
 from painpath.monitoring.adherence import Fill, PdcResult, pdc
 from painpath.monitoring.alerts import (
     ALL_INPUTS,
+    DailyValue,
     PatientSnapshot,
+    PrnUse,
     SnapshotInput,
     alert_knowledge,
     evaluate_alerts,
@@ -47,6 +49,7 @@ from painpath.services.access import PatientAccess
 from painpath.services.monitoring.alerts import raise_alerts
 from painpath.services.monitoring.series import (
     data_span,
+    pain_and_prn,
     pain_values,
     prn_uses,
     questionnaire_results,
@@ -148,12 +151,20 @@ def build_snapshot(
     need = inputs.__contains__
     # Without a given baseline the pain rule's baseline is the first diary week, however old.
     pain_since = since if settings.pain_baseline is not None else None
+    pain: list[DailyValue] = []
+    prn: list[PrnUse] = []
+    if need(SnapshotInput.pain) and need(SnapshotInput.prn):  # one statement for both
+        pain, prn = pain_and_prn(
+            session, patient, zone, pain_since=pain_since, prn_since=since, orders=as_needed
+        )
+    elif need(SnapshotInput.pain):
+        pain = pain_values(session, patient, zone, pain_since)
+    elif need(SnapshotInput.prn):
+        prn = prn_uses(session, patient, zone, since, opioids_only=True, orders=as_needed)
     return PatientSnapshot(
         patient_id=str(patient.id),
         time_zone=patient.time_zone,
-        pain=tuple(v for v in pain_values(session, patient, zone, pain_since) if v.day <= today)
-        if need(SnapshotInput.pain)
-        else (),
+        pain=tuple(v for v in pain if v.day <= today),
         pain_baseline=settings.pain_baseline,
         questionnaires=tuple(questionnaire_results(session, patient, zone, since))
         if need(SnapshotInput.questionnaires)
@@ -164,9 +175,7 @@ def build_snapshot(
         adherence=class_pdc(fills, today, {order.id for order in as_needed})
         if need(SnapshotInput.adherence)
         else {},
-        prn=tuple(prn_uses(session, patient, zone, since, opioids_only=True, orders=as_needed))
-        if need(SnapshotInput.prn)
-        else (),
+        prn=tuple(prn),
         opioid_fills=tuple(as_fill(row) for row in fills if row.drug_class == OPIOID),
         last_data_at=last_data,
         monitoring_start=started,

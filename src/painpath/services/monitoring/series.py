@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     CompoundSelect,
     Date,
     Float,
@@ -140,17 +141,22 @@ def pain_values(
 ) -> list[DailyValue]:
     """Every pain value on record (the baseline may be the first diary week, however old), or
     those from the local day `since` on: diary entries, then observations, then questionnaires."""
+    return _pain_from(session.execute(_pain_rows(patient.id, since, zone)), zone)
+
+
+def _pain_from(rows: Iterable[Sequence[Any]], zone: ZoneInfo) -> list[DailyValue]:
+    """The pain values of `_pain_rows`' rows (rows of another source are not read here)."""
     by_source: dict[str, list[DailyValue]] = {"diary": [], "observation": [], "questionnaire": []}
-    for source, day, at, value, instrument, answers in session.execute(
-        _pain_rows(patient.id, since, zone)
-    ):
+    for source, day, at, value, instrument, answers in rows:
         if source == "diary":
             found = day if in_range(day) else None
         elif source == "observation":
             found = None if value is None else _day_of(at, zone)
-        else:
+        elif source == "questionnaire":
             value = _questionnaire_pain(instrument, value, answers)
             found = None if value is None else _day_of(at, zone)
+        else:
+            continue
         if found is not None:
             by_source[source].append(DailyValue(found, float(value)))
     return [value for values in by_source.values() for value in values]
@@ -250,43 +256,102 @@ def prn_uses(
                 )
             )
         )
-    counted = [
-        order
-        for order in orders
-        if order.status in COUNTED_STATUSES and (not opioids_only or _is_opioid(order.rxnorm_code))
-    ]
-    drug_of = {order.id: (lookup_rxnorm(order.rxnorm_code), order) for order in counted}
-    limits: dict[str, int] = {}
-    for order_id, (drug, order) in list(drug_of.items()):
-        try:
-            most = max_per_day(order)
-        except TimingError:
-            del drug_of[order_id]  # an implausible stored timing: no maximum to hold doses to
-            continue
-        name = drug.ingredient if drug else order.display
-        limits[name] = max(limits.get(name, 0), most)
-    counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    limits = _PrnLimits.of(orders, opioids_only=opioids_only)
     doses = session.execute(
         select(
             MedicationAdministration.medication_request_id, MedicationAdministration.effective_at
-        ).where(
-            MedicationAdministration.patient_id == patient.id,
-            MedicationAdministration.medication_request_id.in_(list(drug_of)),
-            MedicationAdministration.as_needed.is_(True),
-            MedicationAdministration.status == "completed",
-            MedicationAdministration.effective_at >= local_start(since, zone),
-        )
+        ).where(*_counted_doses(patient.id, limits, since, zone))
     )
-    for request_id, effective_at in doses:
-        day = _day_of(effective_at, zone)
-        if request_id is None or day is None:
-            continue
-        drug, order = drug_of[request_id]
-        counts[drug.ingredient if drug else order.display][day] += 1
-    return [
-        PrnUse(drug=name, max_per_day=limit, doses_per_day=dict(counts.get(name, {})))
-        for name, limit in sorted(limits.items())
-    ]
+    return limits.uses(doses, zone)
+
+
+def pain_and_prn(
+    session: Session,
+    patient: Patient,
+    zone: ZoneInfo,
+    *,
+    pain_since: date | None,
+    prn_since: date,
+    orders: Sequence[MedicationRequest],
+) -> tuple[list[DailyValue], list[PrnUse]]:
+    """`pain_values(…, pain_since)` and `prn_uses(…, prn_since, opioids_only=True, orders=…)`
+    in one statement (a sync with a diary entry and dose logs runs both rules, issue 15): the
+    doses ride in the pain series' UNION ALL as source "dose", the prescription id in `value`
+    and the dose's time in `at`."""
+    limits = _PrnLimits.of(orders, opioids_only=True)
+    doses = select(
+        literal_column("'dose'", String),
+        cast(null(), Date),
+        MedicationAdministration.effective_at,
+        cast(MedicationAdministration.medication_request_id, Float),
+        cast(null(), String),
+        cast(null(), JSON),
+    ).where(*_counted_doses(patient.id, limits, prn_since, zone))
+    rows: Iterable[Sequence[Any]] = session.execute(
+        union_all(*_pain_rows(patient.id, pain_since, zone).selects, doses)
+    )
+    pain_rows: list[Sequence[Any]] = []
+    taken: list[tuple[int | None, datetime]] = []
+    for row in rows:
+        if row[0] == "dose":
+            taken.append((None if row[3] is None else int(row[3]), row[2]))
+        else:
+            pain_rows.append(row)
+    return _pain_from(pain_rows, zone), limits.uses(taken, zone)
+
+
+def _counted_doses(
+    patient_id: int, limits: _PrnLimits, since: date, zone: ZoneInfo
+) -> tuple[ColumnElement[bool], ...]:
+    """The as-needed doses taken under the counted orders, from the local day `since` on."""
+    return (
+        MedicationAdministration.patient_id == patient_id,
+        MedicationAdministration.medication_request_id.in_(list(limits.drug_of)),
+        MedicationAdministration.as_needed.is_(True),
+        MedicationAdministration.status == "completed",
+        MedicationAdministration.effective_at >= local_start(since, zone),
+    )
+
+
+class _PrnLimits:
+    """The counted as-needed orders by id (their drug, the order) and each drug's largest
+    maximum per day; orders whose stored timing is implausible are left out."""
+
+    def __init__(self) -> None:
+        self.drug_of: dict[int, tuple[Any, MedicationRequest]] = {}
+        self.limits: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, orders: Sequence[MedicationRequest], *, opioids_only: bool) -> _PrnLimits:
+        found = cls()
+        for order in orders:
+            if order.status not in COUNTED_STATUSES:
+                continue
+            if opioids_only and not _is_opioid(order.rxnorm_code):
+                continue
+            try:
+                most = max_per_day(order)
+            except TimingError:
+                continue  # no maximum to hold doses to
+            drug = lookup_rxnorm(order.rxnorm_code)
+            found.drug_of[order.id] = (drug, order)
+            name = drug.ingredient if drug else order.display
+            found.limits[name] = max(found.limits.get(name, 0), most)
+        return found
+
+    def uses(self, doses: Iterable[Sequence[Any]], zone: ZoneInfo) -> list[PrnUse]:
+        """Doses (prescription id, time) counted per drug and local day."""
+        counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+        for request_id, effective_at in doses:
+            day = _day_of(effective_at, zone)
+            if request_id is None or day is None:
+                continue
+            drug, order = self.drug_of[request_id]
+            counts[drug.ingredient if drug else order.display][day] += 1
+        return [
+            PrnUse(drug=name, max_per_day=limit, doses_per_day=dict(counts.get(name, {})))
+            for name, limit in sorted(self.limits.items())
+        ]
 
 
 def data_span(

@@ -32,9 +32,11 @@ from painpath.schemas.monitoring_sync import (
 )
 from painpath.services.access import PatientAccess
 from painpath.services.errors import Conflict, InvalidInput, ServiceError
+from painpath.services.monitoring.changes import log_inserted
 from painpath.services.monitoring.evaluation import evaluate_patient
 from painpath.services.monitoring.ingest import (
     BatchedModel,
+    insert_rows,
     known_client_ids,
     new_diary_entry,
     new_dose_log,
@@ -75,7 +77,7 @@ def _item_error(error: ServiceError, index: int) -> ServiceError:
     return named
 
 
-#: Kinds looked up a batch at a time and inserted in the batch's one flush.
+#: Kinds looked up a batch at a time and inserted a table at a time (`insert_rows`).
 BATCHED: dict[str, BatchedModel] = {
     "observation": Observation,
     "pain_diary_entry": PainDiaryEntry,
@@ -112,19 +114,23 @@ def _store_items(
     orders = prescriptions(session, patient_id=access.patient_id, items=doses)
     as_needed = [order for order in orders.values() if order.as_needed] if doses else None
     outcomes: list[tuple[int, bool] | Base] = []
+    fresh: list[Observation | PainDiaryEntry | MedicationAdministration] = []
     for index, item in enumerate(batch.items):
         try:
             if (item.kind, item.client_id) in known:
                 outcomes.append((known[(item.kind, item.client_id)], False))
             elif isinstance(item, ObservationItem | PainDiaryItem | DoseLogItem):
                 record = _new_record(access, item, orders)
-                session.add(record)
+                fresh.append(record)
                 outcomes.append(record)
             else:
                 outcomes.append(store_item(session, access=access, item=item))
         except ServiceError as error:
             raise _item_error(error, index) from error
-    session.flush()  # one insert per table for the batched kinds, one change-log entry run
+    # One insert per table for the batched kinds, without the ORM's unit of work; one
+    # change-log run for them (the one-at-a-time kinds were flushed and logged as stored).
+    insert_rows(session, fresh)
+    log_inserted(session, access.patient_id, fresh)
     results = []
     for index, (item, outcome) in enumerate(zip(batch.items, outcomes, strict=True)):
         record_id, created = outcome if isinstance(outcome, tuple) else (_row_id(outcome), True)
@@ -182,8 +188,7 @@ def receive_batch(
             response=response,
             user_id=access.actor.user_id,
         )
-        session.add(row)
-        session.flush()
+        insert_rows(session, [row])
     except IntegrityError as error:
         # Another request stored this batch, or some of its items, while this one ran.
         raise Conflict(
