@@ -135,8 +135,9 @@ def start_fork_server(modules: Sequence[str]) -> None:
     """Start the fork server a LocalCluster's workers are forked from, now, importing
     distributed and `modules` in it while this process imports distributed itself (distributed
     would start it only once this process has imported distributed and started the cluster, and
-    finds it running). `modules` must start no threads when imported (polars and pyarrow do:
-    a forked worker would inherit their pools without the threads)."""
+    finds it running). `modules` must start no threads when imported: polars and pyarrow do,
+    and polars fixes its pool size at import, so a forked worker would not get its own
+    POLARS_MAX_THREADS (`worker_environment`)."""
     import multiprocessing
     from multiprocessing import forkserver
 
