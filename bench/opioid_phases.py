@@ -40,7 +40,7 @@ def main() -> int:
 
     from painpath.analytics import executor, opioid_outputs
     from painpath.analytics.opioid_job import Inputs, run_opioid_measures
-    from painpath.cli.analytics import OPIOID_JOB
+    from painpath.cli.analytics import OPIOID_FORK_PRELOAD, OPIOID_JOB
 
     mark("imports (painpath.analytics)")
     run_calls = 0
@@ -62,7 +62,9 @@ def main() -> int:
 
     executor.Runner.run = timed_run  # type: ignore[method-assign]
     opioid_outputs.gather = timed_gather
-    with executor.runner("local", args.workers, threads=1, preload=(OPIOID_JOB,)) as run:
+    with executor.runner(
+        "local", args.workers, threads=1, preload=(OPIOID_JOB,), fork_preload=OPIOID_FORK_PRELOAD
+    ) as run:
         mark("runner entered")
         run_opioid_measures(
             Inputs(args.claims, args.diagnoses),

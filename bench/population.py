@@ -50,16 +50,44 @@ def _cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
+#: Linux lists each thread's children in /proc/PID/task/TID/children.
+CHILDREN_FILES = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
+
+
+def _descendants(root: psutil.Process) -> list[psutil.Process]:
+    """The processes below `root`. From the /proc children files: a few small reads, where
+    psutil's children(recursive=True) reads /proc/*/stat of every process on the machine
+    (≈ 2.4 ms of CPU per call here, every 50 ms, on the cores being measured)."""
+    if not CHILDREN_FILES:
+        try:
+            return list(root.children(recursive=True))
+        except psutil.NoSuchProcess:
+            return []
+    found: list[psutil.Process] = []
+    pending = [root.pid]
+    while pending:
+        try:
+            tasks = list(Path(f"/proc/{pending.pop()}/task").iterdir())
+            children = [
+                int(pid) for task in tasks for pid in (task / "children").read_text().split()
+            ]
+        except OSError:  # the process or one of its threads exited meanwhile
+            continue
+        for child in children:
+            try:
+                found.append(psutil.Process(child))
+            except psutil.NoSuchProcess:
+                continue
+            pending.append(child)
+    return found
+
+
 def _forked_cpu(root: psutil.Popen, seen: dict[int, tuple[int, bool, float]]) -> None:
     """Sample the CPU of the processes below a multiprocessing fork server. A LocalCluster's
     workers are forked by it and reaped by it, and nobody reaps the fork server itself, so
     their CPU never reaches this process's `RUSAGE_CHILDREN`. `seen`: pid → (parent, below a
     fork server, CPU seconds at the last sample)."""
-    try:
-        tree = root.children(recursive=True)
-    except psutil.NoSuchProcess:
-        return
-    for process in tree:
+    for process in _descendants(root):
         try:
             with process.oneshot():
                 times = process.cpu_times()

@@ -131,6 +131,20 @@ class Runner:
                 future.release()
 
 
+def start_fork_server(modules: Sequence[str]) -> None:
+    """Start the fork server a LocalCluster's workers are forked from, now, importing
+    distributed and `modules` in it while this process imports distributed itself (distributed
+    would start it only once this process has imported distributed and started the cluster, and
+    finds it running). `modules` must start no threads when imported: polars and pyarrow do,
+    and polars fixes its pool size at import, so a forked worker would not get its own
+    POLARS_MAX_THREADS (`worker_environment`)."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed", *modules])
+    forkserver.ensure_running()
+
+
 def worker_environment(threads: int) -> dict[str, str]:
     """Thread pools of a worker process: polars and Arrow (OMP_NUM_THREADS) read these when
     they start. Each worker runs one shard at a time (one Dask thread: the shard functions hold
@@ -146,15 +160,20 @@ def runner(
     memory_limit: str = "auto",
     threads: int | None = None,
     preload: Sequence[str] = (),
+    fork_preload: Sequence[str] = (),
 ) -> Iterator[Runner]:
     """A Runner for the scheduler option (see the module doc); closes what it started.
 
     `threads`: native threads per local worker (default: CPUs ÷ workers, at least 1).
-    `preload`: modules each local worker imports as it starts (while the job plans)."""
+    `preload`: modules each local worker imports as it starts (while the job plans).
+    `fork_preload`: modules imported once in the fork server the local workers are forked from
+    (see `start_fork_server`)."""
     scheduler = check_scheduler(scheduler)
     if scheduler == SYNCHRONOUS:
         yield Runner(None)
         return
+    if scheduler == LOCAL:
+        start_fork_server(fork_preload)
     try:
         distributed: Any = import_module("distributed")
     except ModuleNotFoundError as error:

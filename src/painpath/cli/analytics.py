@@ -18,6 +18,10 @@ analytics_app = typer.Typer(
 
 #: Imported by each local worker as it starts (the shard functions), while the job plans.
 OPIOID_JOB = "painpath.analytics.opioid_job"
+#: Imported once in the fork server the local workers are forked from, so no worker imports
+#: them again: this CLI (a forked worker re-runs the `painpath` script) and the opioid job's
+#: thread-free engines (products: the formulary and the MME engine). Not polars or pyarrow.
+OPIOID_FORK_PRELOAD = ("painpath.cli.main", "painpath.analytics.products")
 
 SchedulerOption = Annotated[
     str,
@@ -137,7 +141,14 @@ def opioid_measures(
             # The LocalCluster's workers spawn and import while this process imports the job
             # (polars, pyarrow) and plans it.
             with (
-                runner(scheduler, workers, memory_limit, threads_per_worker, (OPIOID_JOB,)) as run,
+                runner(
+                    scheduler,
+                    workers,
+                    memory_limit,
+                    threads_per_worker,
+                    (OPIOID_JOB,),
+                    OPIOID_FORK_PRELOAD,
+                ) as run,
                 _progress(quiet) as (
                     on_plan,
                     on_done,
