@@ -19,7 +19,7 @@ from painpath.analytics.pgx_job import run_pgx_cohort
 from painpath.demo.population_vcf import cohort_vcf
 from painpath.pgx.batch import drugs_path, write_cohort
 from painpath.pgx.vcf import read_vcf
-from painpath.pgx.vcf.split import ALL, split_regions
+from painpath.pgx.vcf.split import ALL, Part, split_parts
 
 FIXTURES = Path(__file__).parents[1] / "pgx" / "fixtures"
 
@@ -63,7 +63,7 @@ def test_blocks_of_an_unindexed_file_equal_pgx_batch(
     vcf = tmp_path / "cohort.vcf"
     with vcf.open("w") as stream:
         cohort_vcf(stream, 33, seed=5, fmt=fmt, phased=phased)
-    assert split_regions(str(vcf)) == [ALL]
+    assert split_parts(str(vcf)) == [Part(ALL)]
     write_cohort(str(vcf), tmp_path / "batch.parquet")
     run = Recording()
     report = run_pgx_cohort([vcf], tmp_path / "out", runner=run, block_samples=7)
@@ -81,7 +81,7 @@ def test_an_indexed_file_is_split_per_region(tmp_path: Path) -> None:
     shutil.copyfile(FIXTURES / "wgs_like.vcf.gz.tbi", f"{vcf}.tbi")
     later = vcf.stat().st_mtime + 10
     os.utime(f"{vcf}.tbi", (later, later))
-    regions = split_regions(str(vcf))
+    regions = [part.name for part in split_parts(str(vcf)) or ()]
     assert regions is not None
     assert len(regions) > 1
     assert ALL not in regions
