@@ -209,7 +209,7 @@ def split_region(
     header up to FORMAT (read by the part that starts the file). VcfError/LimitExceeded for a
     bad file; nothing is written then."""
     if part.span is not None:
-        head, records, width = _range_records(path, part, limits)
+        head, records, width = _range_records(path, part.span, part.width, limits)
     else:
         head, records, width = _part_records(path, part.name, limits)
     patterns, firsts = distinct_rows([r.codes for r in records], width)
@@ -243,15 +243,16 @@ def _part_records(path: str, region: str, limits: InputLimits) -> tuple[bytes, l
         return head, _records(lines, collector, body, width), width
 
 
-def _range_records(path: str, part: Part, limits: InputLimits) -> tuple[bytes, list[_Record], int]:
+def _range_records(
+    path: str, span: BlockRange, width: int, limits: InputLimits
+) -> tuple[bytes, list[_Record], int]:
     """The records that start in a range of BGZF blocks (the first range reads the header)."""
-    assert part.span is not None
     with open(path, "rb") as handle:
         lines = _Lines(path, handle, limits)
         lines.number = None  # a range does not know how many lines come before it
-        body = range_lines(path, handle, part.span, limits.max_line_bytes)
-        head, width = b"", part.width
-        if part.span.begin == 0:
+        body = range_lines(path, handle, span, limits.max_line_bytes)
+        head = b""
+        if span.begin == 0:
             head, width = _header(lines, body, limits)
         return head, _records(lines, _targets(), body, width), width
 
