@@ -3,6 +3,7 @@ what `pgx batch` gives for the whole file, and a job resumed after the first pas
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Callable, Sequence
@@ -19,7 +20,8 @@ from painpath.analytics.pgx_job import run_pgx_cohort
 from painpath.demo.population_vcf import cohort_vcf
 from painpath.pgx.batch import drugs_path, write_cohort
 from painpath.pgx.vcf import read_vcf
-from painpath.pgx.vcf.split import ALL, split_regions
+from painpath.pgx.vcf.split import ALL, Part, split_parts
+from tests.pgx.bgzf_files import bgzf
 
 FIXTURES = Path(__file__).parents[1] / "pgx" / "fixtures"
 
@@ -63,7 +65,7 @@ def test_blocks_of_an_unindexed_file_equal_pgx_batch(
     vcf = tmp_path / "cohort.vcf"
     with vcf.open("w") as stream:
         cohort_vcf(stream, 33, seed=5, fmt=fmt, phased=phased)
-    assert split_regions(str(vcf)) == [ALL]
+    assert split_parts(str(vcf)) == [Part(ALL)]
     write_cohort(str(vcf), tmp_path / "batch.parquet")
     run = Recording()
     report = run_pgx_cohort([vcf], tmp_path / "out", runner=run, block_samples=7)
@@ -71,6 +73,33 @@ def test_blocks_of_an_unindexed_file_equal_pgx_batch(
     assert len(run.keys) == report.shards == 1 + 5
     same_as_batch(vcf, tmp_path / "out", tmp_path / "batch.parquet")
     assert not (tmp_path / "out" / ".work" / "split").exists()  # fragments removed at the end
+
+
+def test_ranges_of_an_unindexed_bgzf_file_equal_pgx_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bgzipped VCF without an index, in blocks of 500 bytes (records straddle them), read
+    by many first-pass shards of about 4 KB each (the first one with the header; the last
+    ones may hold no record start): the calls equal `pgx batch`'s for the whole file."""
+    from painpath.pgx.vcf import split
+
+    text = io.StringIO()
+    cohort_vcf(text, 45, seed=9)
+    data = text.getvalue().encode()
+    vcf = tmp_path / "cohort.vcf.gz"
+    vcf.write_bytes(bgzf(data, list(range(500, len(data), 500))))
+    monkeypatch.setattr(split, "RANGE_BYTES", 4_000)
+    parts = split_parts(str(vcf))
+    assert parts is not None
+    assert len(parts) > 5
+    assert parts[0].span is not None
+    assert parts[0].span.begin == 0
+    write_cohort(str(vcf), tmp_path / "batch.parquet")
+    run = Recording()
+    run_pgx_cohort([vcf], tmp_path / "out", runner=run, block_samples=20)
+    expected = [f"split-000-{part.name}" for part in parts]
+    assert run.keys == [*expected, "call-000-00000", "call-000-00001", "call-000-00002"]
+    same_as_batch(vcf, tmp_path / "out", tmp_path / "batch.parquet")
 
 
 def test_an_indexed_file_is_split_per_region(tmp_path: Path) -> None:
@@ -81,7 +110,7 @@ def test_an_indexed_file_is_split_per_region(tmp_path: Path) -> None:
     shutil.copyfile(FIXTURES / "wgs_like.vcf.gz.tbi", f"{vcf}.tbi")
     later = vcf.stat().st_mtime + 10
     os.utime(f"{vcf}.tbi", (later, later))
-    regions = split_regions(str(vcf))
+    regions = [part.name for part in split_parts(str(vcf)) or ()]
     assert regions is not None
     assert len(regions) > 1
     assert ALL not in regions

@@ -1,11 +1,12 @@
 """`painpath analytics pgx-cohort`: multi-sample VCF/BCFs → phenotypes and actionable advice.
 
-Two phases of shards. First pass (`split-FILE-REGION`): a text VCF's PGx records are read
-once (per chromosome of the gene regions through a tabix/CSI index, else in one pass) and
-reduced to the distinct sample columns, with each sample's pattern number
-(`painpath.pgx.vcf.split`). A pattern is the calls × the sample's own current medicines that
-phenoconvert (CYP inhibitors convert the phenotype before the advice is chosen; other
-medicines change no row, so they do not make patterns distinct). Then the file's
+Two phases of shards. First pass (`split-FILE-PART`): a text VCF's PGx records are read
+once (per chromosome of the gene regions through a tabix/CSI index; a bgzipped file without
+one per range of its BGZF blocks; any other in one pass) and reduced to the distinct sample
+columns, with each sample's pattern number (`painpath.pgx.vcf.split`). A pattern is the
+calls × the sample's own current medicines that phenoconvert (CYP inhibitors convert the
+phenotype before the advice is chosen; other medicines change no row, so they do not make
+patterns distinct). Then the file's
 distinct patterns are shared out over `call-FILE-N` shards (as many as blocks of
 `--block-samples` samples), each calling its share once with `painpath.pgx.batch.write_distinct`
 (`painpath pgx batch`'s engine and rows, each distinct row written once with each pattern's row
@@ -29,7 +30,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +43,9 @@ from painpath.analytics.cohort_inputs import (
 from painpath.analytics.cohort_outputs import CohortGather, FilePatterns
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.workdir import Workdir, fingerprint, write_json
+
+if TYPE_CHECKING:
+    from painpath.pgx.vcf.split import Part
 
 BLOCK_SAMPLES = 25_000
 #: What a worker imports as it starts (the calling shards' engine).
@@ -63,17 +67,17 @@ class CohortReport:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-def split_file(work: str, vcf: str, number: int, region: str, first: bool) -> dict[str, Any]:
-    """First pass over one region of a text VCF: its PGx records reduced to the distinct
+def split_file(work: str, vcf: str, number: int, part: Part, first: bool) -> dict[str, Any]:
+    """First pass over one part of a text VCF: its PGx records reduced to the distinct
     sample columns, and each sample's pattern number (with `first`, the header too)."""
     from painpath.pgx.vcf.split import split_region
 
     folder = Path(work) / "split"
     found = split_region(
         vcf,
-        region,
-        _part(folder, number, region, "vcf"),
-        _part(folder, number, region, "npy"),
+        part,
+        _part(folder, number, part.name, "vcf"),
+        _part(folder, number, part.name, "npy"),
         _part(folder, number, "header", "vcf") if first else None,
     )
     return {**peak_memory(), "records": found.records, "patterns": found.patterns}
@@ -94,7 +98,7 @@ def call_patterns(
 ) -> dict[str, Any]:
     """One shard: `pgx batch`'s engine over a share of a file's distinct patterns, into the
     shard's distinct rows and each pattern's row numbers (under its name). `parts`: the file's
-    header and region fragments; `columns[region]`: each pattern's column in that fragment."""
+    header and part fragments; `columns[part]`: each pattern's column in that fragment."""
     from painpath.pgx.batch import DistinctFiles, write_empty_distinct
     from painpath.pgx.vcf.split import pattern_vcf
 
@@ -181,12 +185,12 @@ def plan_blocks(files: Sequence[Path], block_samples: int) -> list[Block]:
 
 @dataclass
 class CohortFile:
-    """One input file: its blocks, and the regions of its first pass (None for a BCF)."""
+    """One input file: its blocks, and the parts of its first pass (None for a BCF)."""
 
     number: int
     path: Path
     blocks: list[Block]
-    regions: list[str] | None
+    parts: list[Part] | None
 
     @property
     def samples(self) -> list[str]:
@@ -194,28 +198,26 @@ class CohortFile:
 
 
 def plan_files(blocks: Sequence[Block]) -> list[CohortFile]:
-    from painpath.pgx.vcf.split import split_regions
+    from painpath.pgx.vcf.split import split_parts
 
     files: dict[int, CohortFile] = {}
     for block in blocks:
         if block.file not in files:
-            files[block.file] = CohortFile(
-                block.file, block.path, [], split_regions(str(block.path))
-            )
+            files[block.file] = CohortFile(block.file, block.path, [], split_parts(str(block.path)))
         files[block.file].blocks.append(block)
     return list(files.values())
 
 
 def split_shards(work: str, files: Sequence[CohortFile]) -> list[Shard]:
-    """The first-pass shards: file × region of every text VCF."""
+    """The first-pass shards: file × part of every text VCF."""
     return [
         Shard(
-            f"split-{file.number:03d}-{region}",
+            f"split-{file.number:03d}-{part.name}",
             split_file,
-            (work, str(file.path), file.number, region, order == 0),
+            (work, str(file.path), file.number, part, order == 0),
         )
         for file in files
-        for order, region in enumerate(file.regions or ())
+        for order, part in enumerate(file.parts or ())
     ]
 
 
@@ -234,7 +236,7 @@ def call_shards(
     patterns: list[FilePatterns] = []
     for file in files:
         samples = file.samples
-        if file.regions is None:
+        if file.parts is None:
             for block in file.blocks:
                 meds = {n: medicines[n] for n in block.names if n in medicines}
                 shards.append(
@@ -254,7 +256,8 @@ def call_shards(
                 )
             )
             continue
-        codes = [np.load(_part(folder, file.number, r, "npy")) for r in file.regions]
+        names_of_parts = [part.name for part in file.parts]
+        codes = [np.load(_part(folder, file.number, name, "npy")) for name in names_of_parts]
         lists: dict[tuple[str, ...], int] = {(): 0}
         taking = np.fromiter(
             (lists.setdefault(tuple(medicines.get(n, ())), len(lists)) for n in samples),
@@ -264,7 +267,9 @@ def call_shards(
         numbers, firsts = distinct_rows([*codes, taking], len(samples))
         by_number = list(lists)
         names = [f"p{i}" for i in range(len(firsts))]
-        parts = [str(_part(folder, file.number, name, "vcf")) for name in ("header", *file.regions)]
+        parts = [
+            str(_part(folder, file.number, name, "vcf")) for name in ("header", *names_of_parts)
+        ]
         shares = np.array_split(np.arange(len(firsts)), len(file.blocks))
         for block, share in zip(file.blocks, shares, strict=True):
             chosen = firsts[share]
@@ -331,7 +336,7 @@ def run_pgx_cohort(
     workdir.open(
         fingerprint(
             inputs,
-            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 4},
+            {"job": "pgx-cohort", "block_samples": block_samples, "build": build, "split": 5},
         ),
         restart=restart,
     )

@@ -11,10 +11,12 @@ records with one column per pattern (its first sample's), and each sample's patt
 original file, so each pattern is interpreted once for the whole job. Nothing here interprets
 a genotype.
 
-Regions: a bgzipped file with a usable tabix/CSI index is split per chromosome of the gene
-regions (each region's blocks are decompressed by its own task); any other text VCF is read
-in one pass (region `ALL`), since a region of an unindexed file costs a full read. BCF files
-are not split (the BCF reader decodes only the chosen samples).
+Parts: a bgzipped file with a usable tabix/CSI index is split per chromosome of the gene
+regions (each region's blocks are decompressed by its own task); a bgzipped file without one
+into ranges of BGZF blocks of about `RANGE_BYTES` uncompressed (`painpath.pgx.vcf.bgzf`: the
+block starts come from the blocks' headers, each range is decompressed by its own task, the
+header is read by the first); any other text VCF (plain, or gzip that is not BGZF) is read in
+one pass (`ALL`). BCF files are not split (the BCF reader decodes only the chosen samples).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
 from painpath.pgx.build import GenomeBuild, normalize_chromosome, position_table
 from painpath.pgx.definitions import all_definitions
+from painpath.pgx.vcf.bgzf import BlockRange, NotBgzf, block_chain, plan_ranges, range_lines
 from painpath.pgx.vcf.collect import Collector
 from painpath.pgx.vcf.index import read_index
 from painpath.pgx.vcf.model import VcfError, VcfProblem
@@ -44,8 +47,21 @@ from painpath.pgx.vcf.text import (
     open_vcf,
 )
 
-#: The region of a file read in one pass (no usable index).
+#: The part of a file read in one pass (neither BGZF nor indexed).
 ALL = "all"
+#: Uncompressed bytes per range of an unindexed BGZF file, and at most this many ranges.
+RANGE_BYTES = 16 << 20
+MAX_RANGES = 64
+
+
+@dataclass(frozen=True)
+class Part:
+    """One first-pass task's share of a file: a chromosome read through the index, the whole
+    file (`ALL`), or (`span`) a range of BGZF blocks of a file with `width` sample columns."""
+
+    name: str
+    span: BlockRange | None = None
+    width: int = 0
 
 
 def _targets() -> Collector:
@@ -58,16 +74,39 @@ def _targets() -> Collector:
     return collector
 
 
-def split_regions(path: str) -> list[str] | None:
-    """The regions a first pass over `path` is split into, or None for a BCF (not split)."""
+def split_parts(path: str, limits: InputLimits = DEFAULT_LIMITS) -> list[Part] | None:
+    """The parts a first pass over `path` is split into, or None for a BCF (not split)."""
     try:
         stream, bgzf = open_vcf(path)
     except IsBcf:
         return None
     stream.close()
-    if bgzf and read_index(path) is not None:
-        return sorted(_targets().regions)
-    return [ALL]
+    if not bgzf:
+        return [Part(ALL)]
+    if read_index(path) is not None:
+        return [Part(region) for region in sorted(_targets().regions)]
+    with open(path, "rb") as handle:
+        try:
+            blocks = block_chain(path, handle, limits)
+        except NotBgzf:
+            return [Part(ALL)]
+        read = 0
+
+        def counted(lines: Iterator[bytes]) -> Iterator[bytes]:
+            nonlocal read
+            for line in lines:
+                read += len(line)
+                yield line
+
+        whole = BlockRange(0, blocks.file_size)
+        lines = _Lines(path, handle, limits)
+        lines.number = None
+        _, width = _header(
+            lines, counted(range_lines(path, handle, whole, limits.max_line_bytes)), limits
+        )
+    count = min(MAX_RANGES, max(1, -(-(blocks.data_ends[-1] - read) // RANGE_BYTES)))
+    spans = plan_ranges(blocks, blocks.virtual(read), count)
+    return [Part(f"r{number:02d}", span, width) for number, span in enumerate(spans)]
 
 
 def _atomic_outputs(stack: ExitStack, paths: Sequence[Path]) -> list[BinaryIO]:
@@ -126,8 +165,12 @@ class RegionPatterns:
 #: A three-character call `a?b` (a, b in 0-9 or "."; ? in "/" "|") as the byte
 #: (2a + phased) * 11 + b, as the reader's compact path numbers it (see text._fixed_width).
 _ALLELE_CHARS = b"0123456789."
-_ALLELE_TABLE = bytes.maketrans(_ALLELE_CHARS, bytes(range(11)))
-_SEPARATOR_TABLE = bytes.maketrans(b"/|", b"\x00\x01")
+#: Byte → its allele value (0-10) or separator value (0, 1); _NOT_A_CALL for any other byte.
+_NOT_A_CALL = 255
+_ALLELE_CODES = np.full(256, _NOT_A_CALL, dtype=np.uint8)
+_ALLELE_CODES[np.frombuffer(_ALLELE_CHARS, dtype=np.uint8)] = np.arange(11)
+_SEPARATOR_CODES = np.full(256, _NOT_A_CALL, dtype=np.uint8)
+_SEPARATOR_CODES[np.frombuffer(b"/|", dtype=np.uint8)] = np.arange(2)
 #: Code → the call's three characters and a tab.
 _CALL_TEXT = np.zeros((256, 4), dtype=np.uint8)
 for _a, _first in enumerate(_ALLELE_CHARS):
@@ -154,16 +197,34 @@ class _Record:
 
 def split_region(
     path: str,
-    region: str,
+    part: Part,
     fragment: Path,
     codes: Path,
     header: Path | None = None,
     limits: InputLimits = DEFAULT_LIMITS,
 ) -> RegionPatterns:
-    """The region's distinct sample columns: `fragment` gets its records with one column per
+    """The part's distinct sample columns: `fragment` gets its records with one column per
     distinct pattern (the pattern's first sample's columns, patterns in order of first
     appearance), `codes` (NumPy) each sample's pattern number; with `header`, the file's
-    header up to FORMAT. VcfError/LimitExceeded for a bad file; nothing is written then."""
+    header up to FORMAT (read by the part that starts the file). VcfError/LimitExceeded for a
+    bad file; nothing is written then."""
+    if part.span is not None:
+        head, records, width = _range_records(path, part.span, part.width, limits)
+    else:
+        head, records, width = _part_records(path, part.name, limits)
+    patterns, firsts = distinct_rows([r.codes for r in records], width)
+    with ExitStack() as stack:
+        outputs = _atomic_outputs(stack, [fragment, codes, *([header] if header else [])])
+        for record in records:
+            outputs[0].write(record.head + record.columns(firsts) + b"\n")
+        np.save(outputs[1], patterns)
+        if header:
+            outputs[2].write(head)
+    return RegionPatterns(len(records), len(firsts))
+
+
+def _part_records(path: str, region: str, limits: InputLimits) -> tuple[bytes, list[_Record], int]:
+    """The whole file's records (`ALL`), or a chromosome's through the index."""
     stream, bgzf = open_vcf(path)
     with stream:
         lines = _Lines(path, stream, limits)
@@ -179,16 +240,21 @@ def split_region(
             collector.targets = {k: v for k, v in collector.targets.items() if k[0] == region}
             lines.number = None
             body = _indexed_lines(path, index, collector, limits)
-        records = _records(lines, collector, body, width)
-    patterns, firsts = distinct_rows([r.codes for r in records], width)
-    with ExitStack() as stack:
-        outputs = _atomic_outputs(stack, [fragment, codes, *([header] if header else [])])
-        for record in records:
-            outputs[0].write(record.head + record.columns(firsts) + b"\n")
-        np.save(outputs[1], patterns)
-        if header:
-            outputs[2].write(head)
-    return RegionPatterns(len(records), len(firsts))
+        return head, _records(lines, collector, body, width), width
+
+
+def _range_records(
+    path: str, span: BlockRange, width: int, limits: InputLimits
+) -> tuple[bytes, list[_Record], int]:
+    """The records that start in a range of BGZF blocks (the first range reads the header)."""
+    with open(path, "rb") as handle:
+        lines = _Lines(path, handle, limits)
+        lines.number = None  # a range does not know how many lines come before it
+        body = range_lines(path, handle, span, limits.max_line_bytes)
+        head = b""
+        if span.begin == 0:
+            head, width = _header(lines, body, limits)
+        return head, _records(lines, _targets(), body, width), width
 
 
 def distinct_rows(
@@ -270,18 +336,16 @@ def _records(
 def _three_character_codes(rest: bytes, width: int) -> np.ndarray[Any, Any] | None:
     """Each sample's call as one byte when every column is a three-character call (the
     compact form); None otherwise."""
-    if len(rest) != 4 * width - 1 or rest[3::4].strip(b"\t"):
+    if len(rest) != 4 * width - 1:
         return None
-    firsts, separators, seconds = rest[0::4], rest[1::4], rest[2::4]
-    if (
-        firsts.translate(None, _ALLELE_CHARS)
-        or seconds.translate(None, _ALLELE_CHARS)
-        or separators.translate(None, b"/|")
-    ):
+    cells = np.frombuffer(rest + b"\t", dtype=np.uint8).reshape(width, 4)
+    if (cells[:, 3] != ord("\t")).any():
         return None
-    first = np.frombuffer(firsts.translate(_ALLELE_TABLE), dtype=np.uint8)
-    phased = np.frombuffer(separators.translate(_SEPARATOR_TABLE), dtype=np.uint8)
-    second = np.frombuffer(seconds.translate(_ALLELE_TABLE), dtype=np.uint8)
+    first = _ALLELE_CODES[cells[:, 0]]
+    phased = _SEPARATOR_CODES[cells[:, 1]]
+    second = _ALLELE_CODES[cells[:, 2]]
+    if max(int(first.max()), int(phased.max()), int(second.max())) == _NOT_A_CALL:
+        return None
     return (first * 2 + phased) * 11 + second  # at most 241: no uint8 overflow
 
 
