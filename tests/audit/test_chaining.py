@@ -223,7 +223,7 @@ def test_a_queued_event_changed_before_chaining_is_the_window_verify_cannot_see(
 def test_a_server_process_gathers_its_requests_events_into_few_chain_transactions(
     engine: Engine,
 ) -> None:
-    """With `audit_chain_batch_ms` (50 ms unless in tests), a request only wakes its process's
+    """With `audit_chain_batch_ms` (250 ms unless in tests), a request only wakes its process's
     background chainer when it ends; the chainer gathers the commits meanwhile and chains them
     in one transaction, so requests never chain in their own threads."""
     chain_transactions: list[str] = []

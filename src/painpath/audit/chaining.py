@@ -17,7 +17,7 @@ and a short transaction moves them into the chain afterwards:
   of chaining, and the events keep the hash format of `painpath.audit.chain`.
 - Triggered after the commit that inserted them. A web request's: when it ends, it wakes its
   process's background chainer, which gathers the commits of the next `audit_chain_batch_ms`
-  (50 ms) and chains them in one transaction, so at 100 requests/s a process runs at most 20
+  (250 ms) and chains them in one transaction, so at 100 requests/s a process runs at most 4
   chain transactions a second and none in a request's thread (with 0 — the test environment —
   the request chains its own after its response: `deferred_to_end_of_request`). Other callers
   (CLI, jobs, alert hub threads) chain right after their commit. A chainer that finds another
