@@ -22,6 +22,7 @@ from painpath.web.alert_signal import AlertHub
 from painpath.web.api import monitoring_alert_stream
 from tests.monitoring_api.conftest import Headers
 from tests.monitoring_api.test_alerts import candidate, next_alert, raise_for, sse_events
+from tests.support.audit_chain import settle_audit_chain
 from tests.support.cohort import Cast
 
 #: More streams than the admission limit and than the default worker-thread pool (40).
@@ -241,6 +242,7 @@ def test_a_new_alert_is_read_once_for_every_stream_and_reaches_only_those_who_ma
     shared_reads = [s for s in statements if "alerts.created_at >=" in s]
     assert len(shared_reads) == 1
     assert not [s for s in statements if "care_team_participants.user_id =" in s]
+    settle_audit_chain(app.state.engine)
     with app.state.session_factory() as session:
         delivered = session.execute(
             select(AuditEvent.user_id, AuditEvent.request_id, AuditEvent.detail).where(

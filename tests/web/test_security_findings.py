@@ -44,6 +44,7 @@ from painpath.models import (
 )
 from painpath.web.api import monitoring_alert_stream
 from painpath.web.app import create_app
+from tests.support.audit_chain import settle_audit_chain
 from tests.support.cohort import PASSWORD, Cast, build_cast
 
 NEW_PASSWORD = "a fresh passphrase for spring"
@@ -73,6 +74,7 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 def _events(app: FastAPI, action: str) -> list[AuditEvent]:
+    settle_audit_chain(app.state.engine)
     with app.state.session_factory() as session:
         query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
         return list(session.scalars(query))
