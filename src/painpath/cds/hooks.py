@@ -159,15 +159,13 @@ def _cards(
     only (the patient with genotypes, audited; the snoozes)."""
     request, prefetched = call.request, call.prefetched
     drafts, inputs, assessment = assessed.drafts, assessed.inputs, assessed.assessment
-    patient, results = find_patient_with_genotypes(
+    patient_id, results = find_patient_with_genotypes(
         session,
         prefetched.patient,
         issuer=call.client.issuer,
         identifier_system=call.issuer.patient_identifier_system,
     )
-    subject = CardSubject(
-        call.client.issuer, request.context.patient_id, patient.id if patient else None
-    )
+    subject = CardSubject(call.client.issuer, request.context.patient_id, patient_id)
     links = _links(call, subject.patient_id)
     patient_ref = f"Patient/{request.context.patient_id}"
     medications = inputs.data.medications

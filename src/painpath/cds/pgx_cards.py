@@ -5,9 +5,10 @@ being ordered."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from painpath import audit
@@ -42,13 +43,40 @@ def _mrns(ehr_patient: Mapping[str, Any], identifier_system: str | None) -> list
     ][:20]
 
 
-# Built once (building the statement cost more than running it): one round trip.
+_PATIENTS = cast("Table", Patient.__table__)
+_GENOTYPES = cast("Table", GenotypeResult.__table__)
+# Built once (building the statement cost more than running it): one round trip, Core (the
+# ORM's entity loading was most of its cost; the CDS call needs the id and five columns).
 _PATIENT_WITH_GENOTYPES = (
-    select(Patient, GenotypeResult)
-    .outerjoin(GenotypeResult, GenotypeResult.patient_id == Patient.id)
-    .where(Patient.mrn.in_(bindparam("mrns", expanding=True)))
-    .order_by(Patient.id, GenotypeResult.id)
+    select(
+        _PATIENTS.c.id,
+        _GENOTYPES.c.gene,
+        _GENOTYPES.c.diplotype,
+        _GENOTYPES.c.phenotype,
+        _GENOTYPES.c.activity_score,
+        _GENOTYPES.c.source,
+    )
+    .outerjoin(_GENOTYPES, _GENOTYPES.c.patient_id == _PATIENTS.c.id)
+    .where(_PATIENTS.c.mrn.in_(bindparam("mrns", expanding=True)))
+    .order_by(_PATIENTS.c.id, _GENOTYPES.c.id)
 )
+
+
+@lru_cache(maxsize=1024)
+def _gene_result(
+    gene: str, diplotype: str, phenotype: str | None, activity_score: float | None, source: str
+) -> GeneResult:
+    """`stored_gene_result` of a row with these values (all it reads), remembered: the same
+    few hundred stored calls recur in every call, and re-deriving one from its diplotypes
+    costs more than the query. Raises ValueError (not remembered) as it does."""
+    row = GenotypeResult(
+        gene=gene,
+        diplotype=diplotype,
+        phenotype=phenotype,
+        activity_score=activity_score,
+        source=source,
+    )
+    return stored_gene_result(row)
 
 
 def find_patient_with_genotypes(
@@ -57,29 +85,29 @@ def find_patient_with_genotypes(
     *,
     issuer: str,
     identifier_system: str | None,
-) -> tuple[Patient | None, dict[Gene | str, GeneResult]]:
-    """painpath's patient whose MRN is the value of one of the EHR Patient's identifiers in
-    `identifier_system` (the system this client is configured to carry painpath's MRN in), and
-    their stored genotypes as engine results — one query, both reads audited. The same value in
-    another system (an insurance member id, another hospital's MRN) is another person's number
-    and matches nothing; without a system, nothing matches; two painpath patients for one EHR
-    patient match no one. Rows that cannot be read are skipped."""
+) -> tuple[int | None, dict[Gene | str, GeneResult]]:
+    """The id of painpath's patient whose MRN is the value of one of the EHR Patient's
+    identifiers in `identifier_system` (the system this client is configured to carry
+    painpath's MRN in), and their stored genotypes as engine results — one query, both reads
+    audited. The same value in another system (an insurance member id, another hospital's
+    MRN) is another person's number and matches nothing; without a system, nothing matches;
+    two painpath patients for one EHR patient match no one. Rows that cannot be read are
+    skipped."""
     values = _mrns(ehr_patient, identifier_system)
     if not values:
         return None, {}
-    rows = session.execute(_PATIENT_WITH_GENOTYPES, {"mrns": values}).all()
-    patients = {patient.id: patient for patient, _ in rows}
-    if len(patients) != 1:
+    rows = session.connection().execute(_PATIENT_WITH_GENOTYPES, {"mrns": values}).all()
+    if len({row.id for row in rows}) != 1:
         return None, {}
-    patient = rows[0][0]
-    genotypes = [genotype for _, genotype in rows if genotype is not None]
+    patient_id: int = rows[0].id
+    genotypes = [row for row in rows if row.gene is not None]
     audit.record(
         session,
         actor=None,
         action="read",
         resource_type="Patient",
-        patient_id=patient.id,
-        resource_id=patient.id,
+        patient_id=patient_id,
+        resource_id=patient_id,
         detail=f"CDS Hooks: matched EHR patient {ehr_patient.get('id')} for client {issuer}",
     )
     audit.record(
@@ -87,16 +115,18 @@ def find_patient_with_genotypes(
         actor=None,
         action="read",
         resource_type="GenotypeResult",
-        patient_id=patient.id,
+        patient_id=patient_id,
         detail=f"CDS Hooks: {len(genotypes)} genotype results read for client {issuer}",
     )
     results: dict[Gene | str, GeneResult] = {}
     for row in genotypes:
         try:
-            results[Gene(row.gene)] = stored_gene_result(row)
+            results[Gene(row.gene)] = _gene_result(
+                row.gene, row.diplotype, row.phenotype, row.activity_score, row.source
+            )
         except ValueError:
             continue
-    return patient, results
+    return patient_id, results
 
 
 def phenotype_lines(results: Mapping[Gene | str, GeneResult]) -> list[str]:
