@@ -3,7 +3,7 @@ with the CDC Opioid CDS value sets (CDC 2022 IG common routines; see docs/opioid
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -79,8 +79,19 @@ def _latest(days: list[date | None], today: date) -> date | None:
     return max((d for d in days if d is not None and d <= today), default=None)
 
 
-def _cancer(conditions: list[Resource], encounters: list[Resource], today: date) -> bool:
-    cancer = [c for c in conditions if value_set("cancer").matches(c.get("code"))]
+#: The packaged value sets each resource's `code` is in, by the resource's id() (one pass over a
+#: concept's codings for every set, instead of one pass per set asked about).
+CodeKeys = Mapping[int, frozenset[str]]
+
+
+def _code_keys(resources: Sequence[Resource]) -> CodeKeys:
+    return {id(r): value_set_keys(r.get("code")) for r in resources}
+
+
+def _cancer(
+    conditions: list[Resource], encounters: list[Resource], today: date, keys: CodeKeys
+) -> bool:
+    cancer = [c for c in conditions if "cancer" in keys[id(c)]]
     if any(_category(c, "problem-list-item") and _active(c) for c in cancer):
         return True
     linked = {
@@ -97,13 +108,13 @@ def _cancer(conditions: list[Resource], encounters: list[Resource], today: date)
     return len(recent) >= 2
 
 
-def _end_of_life(conditions: list[Resource], encounters: list[Resource], today: date) -> bool:
-    terminal = value_set("terminal")
-    limited = value_set("limited_life_expectancy")
-    if any(
-        _active(c) and (terminal.matches(c.get("code")) or limited.matches(c.get("code")))
-        for c in conditions
-    ):
+_END_OF_LIFE = frozenset({"terminal", "limited_life_expectancy"})
+
+
+def _end_of_life(
+    conditions: list[Resource], encounters: list[Resource], today: date, keys: CodeKeys
+) -> bool:
+    if any(_active(c) and not _END_OF_LIFE.isdisjoint(keys[id(c)]) for c in conditions):
         return True
     hospice = value_set("hospice_disposition")
     return any(
@@ -139,12 +150,14 @@ def patient_reported(observation: Resource) -> bool:
     )
 
 
-def _udt(observations: list[Resource], today: date) -> tuple[date | None, list[UdtResult]]:
+def _udt(
+    observations: list[Resource], today: date, code_keys: CodeKeys
+) -> tuple[date | None, list[UdtResult]]:
     tested: list[date | None] = []
     results: list[UdtResult] = []
     for obs in observations:
         code = obs.get("code")
-        keys = value_set_keys(code)
+        keys = code_keys[id(obs)]
         substance = uds_substance(code, keys)
         if not status_is(obs, *_FINAL) or not (substance or is_uds_test(code, keys)):
             continue
@@ -160,48 +173,53 @@ def _udt(observations: list[Resource], today: date) -> tuple[date | None, list[U
     return _latest(tested, today), results
 
 
+_PDMP = frozenset({"pdmp_review_procedure", "pdmp_data_reviewed_finding"})
+_MISUSE_ASSESSMENT = frozenset({"opioid_misuse_assessment"})
+_OUD = frozenset({"opioid_misuse_disorders"})
+_SICKLE_CELL = frozenset({"sickle_cell"})
+_MISUSE_CONDITIONS = frozenset({"opioid_misuse_disorders", "substance_misuse_conditions"})
+_COUNSELING = frozenset({"substance_misuse_counseling", "opioid_counseling"})
+
+
 def clinical_facts(resources: Sequence[Resource], today: date) -> ClinicalFacts:
     """Every non-medication fact the opioid rules use, from the given resources."""
     conditions = _of(resources, "Condition")
     encounters = _of(resources, "Encounter")
     procedures = [p for p in _of(resources, "Procedure") if status_is(p, "completed")]
     observations = _of(resources, "Observation")
-    oud = value_set("opioid_misuse_disorders")
-    misuse = value_set("substance_misuse_conditions")
-    counseling = (value_set("substance_misuse_counseling"), value_set("opioid_counseling"))
+    keys = _code_keys([*conditions, *procedures, *observations])
+
+    def coded(resource: Resource, sets: frozenset[str]) -> bool:
+        return not sets.isdisjoint(keys[id(resource)])
+
     office = value_set("office_visit")
-    udt_date, udt_results = _udt(observations, today)
-    pdmp_codes = (value_set("pdmp_review_procedure"), value_set("pdmp_data_reviewed_finding"))
+    udt_date, udt_results = _udt(observations, today, keys)
     # Either code on either resource: the IG's own examples record the "review done" finding
     # as a Procedure (see tests/cds_scenarios/DISAGREEMENTS.md).
     pdmp = [
-        first_date(p, "performedDateTime", "performedPeriod")
-        for p in procedures
-        if any(vs.matches(p.get("code")) for vs in pdmp_codes)
+        first_date(p, "performedDateTime", "performedPeriod") for p in procedures if coded(p, _PDMP)
     ] + [
         first_date(o, "effectiveDateTime", "effectivePeriod", "issued")
         for o in observations
-        if status_is(o, *_FINAL) and any(vs.matches(o.get("code")) for vs in pdmp_codes)
+        if status_is(o, *_FINAL) and coded(o, _PDMP)
     ]
     reviews = [
         first_date(p, "performedDateTime", "performedPeriod")
         for p in procedures
-        if value_set("opioid_misuse_assessment").matches(p.get("code"))
+        if coded(p, _MISUSE_ASSESSMENT)
     ]
-    active_oud = [c for c in conditions if _active(c) and oud.matches(c.get("code"))]
+    active_oud = [c for c in conditions if _active(c) and coded(c, _OUD)]
     return ClinicalFacts(
-        sickle_cell=any(value_set("sickle_cell").matches(c.get("code")) for c in conditions),
-        active_cancer=_cancer(conditions, encounters, today),
-        end_of_life=_end_of_life(conditions, encounters, today),
+        sickle_cell=any(coded(c, _SICKLE_CELL) for c in conditions),
+        active_cancer=_cancer(conditions, encounters, today, keys),
+        end_of_life=_end_of_life(conditions, encounters, today, keys),
         opioid_use_disorder=bool(active_oud),
         opioid_use_disorder_recorded_date=_latest(
             [first_date(c, "recordedDate", "onsetDateTime", "onsetPeriod") for c in active_oud],
             today,
         ),
-        substance_misuse_history=any(
-            oud.matches(c.get("code")) or misuse.matches(c.get("code")) for c in conditions
-        )
-        or any(vs.matches(p.get("code")) for p in procedures for vs in counseling),
+        substance_misuse_history=any(coded(c, _MISUSE_CONDITIONS) for c in conditions)
+        or any(coded(p, _COUNSELING) for p in procedures),
         office_visit_in_year=any(
             any(office.matches(t) for t in items(e, "type"))
             and _in_window(first_date(e, "period"), today, YEAR)
