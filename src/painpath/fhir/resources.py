@@ -47,11 +47,15 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
 
 
 def items(resource: Resource, key: str) -> list[Mapping[str, Any]]:
-    """`resource[key]` as a list of objects (a single object becomes a one-item list)."""
+    """`resource[key]` as a list of objects (a single object becomes a one-item list). Lists
+    and absent keys are tested first: for them, the `Mapping` check of JSON_OBJECT would be an
+    ABC check (four or five per medication resource)."""
     value = resource.get(key)
-    if isinstance(value, JSON_OBJECT):
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, JSON_OBJECT)]
+    if value is not None and isinstance(value, JSON_OBJECT):
         return [value]
-    return _dicts(value)
+    return []
 
 
 def codings(concept: Any) -> list[tuple[str, str]]:
