@@ -12,10 +12,12 @@ shards are idempotent: outputs are renamed into place and a marker is written la
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from importlib import import_module
+from queue import SimpleQueue
 from typing import Any
 
 SYNCHRONOUS = "synchronous"
@@ -103,32 +105,60 @@ class Runner:
     def run_while_starting(
         self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]
     ) -> None:
-        """Like `run`, but shards run in this process while the cluster is still starting
-        (a job's first pass need not wait for the workers); the rest run on the cluster."""
+        """Like `run`, but while the cluster is still starting, shards run one after another in
+        this process (in a thread), so the job need not wait for its workers; the moment the
+        cluster is up the rest go to it, and a shard under way here finishes here."""
         rest = list(shards)
-        while rest and self._starting is not None and not self._starting.done():
-            shard = rest.pop(0)
-            on_done(shard.key, shard.function(*shard.arguments))
-        self.run(rest, on_done)
+        starting = self._starting
+        if starting is None:
+            self.run(rest, on_done)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="painpath-local") as here:
+            while rest and not starting.done():
+                shard = rest.pop(0)
+                running = here.submit(shard.function, *shard.arguments)
+                wait([running, starting], return_when=FIRST_COMPLETED)
+                if not running.done():
+                    self.run(rest, on_done, also={shard.key: running})
+                    return
+                on_done(shard.key, running.result())
+            self.run(rest, on_done)
 
-    def run(self, shards: Sequence[Shard], on_done: Callable[[str, dict[str, Any]], None]) -> None:
-        if not shards:
+    def run(
+        self,
+        shards: Sequence[Shard],
+        on_done: Callable[[str, dict[str, Any]], None],
+        also: dict[str, Future[dict[str, Any]]] | None = None,
+    ) -> None:
+        """Run `shards` and call `on_done` (in this thread) as each completes; `also`: shards
+        already running in this process, by key, reported alongside as they complete."""
+        also = also or {}
+        if not shards and not also:
             return
         if self.client is None:
             for shard in shards:
                 on_done(shard.key, shard.function(*shard.arguments))
+            for key, running in also.items():
+                on_done(key, running.result())
             return
-        distributed: Any = import_module("distributed")
-        futures = {
-            self.client.submit(shard.function, *shard.arguments, key=shard.key, pure=False): shard
+        finished: SimpleQueue[tuple[str, Any]] = SimpleQueue()
+        futures = [
+            self.client.submit(shard.function, *shard.arguments, key=shard.key, pure=False)
             for shard in shards
-        }
+        ]
         try:
-            for future in distributed.as_completed(futures):
-                on_done(futures[future].key, future.result())
+            for key, future in [*zip((s.key for s in shards), futures, strict=True), *also.items()]:
+                future.add_done_callback(partial(_put, finished, key))
+            for _ in range(len(futures) + len(also)):
+                key, future = finished.get()
+                on_done(key, future.result())
         finally:
             for future in futures:
                 future.release()
+
+
+def _put(finished: SimpleQueue[tuple[str, Any]], key: str, future: Any) -> None:
+    finished.put((key, future))
 
 
 def start_fork_server(modules: Sequence[str]) -> None:

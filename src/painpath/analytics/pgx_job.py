@@ -357,7 +357,7 @@ def run_pgx_cohort(
         for listener in listeners:
             listener(key)
 
-    def run(phase: Sequence[Shard], first: bool = False) -> None:
+    def run(phase: Sequence[Shard]) -> None:
         pending = []
         for shard in phase:
             if workdir.done(shard.key) is not None:
@@ -367,10 +367,11 @@ def run_pgx_cohort(
                     listener(shard.key)
             else:
                 pending.append(shard)
-        # The first pass reads each file once: it starts here while the workers start.
-        (runner.run_while_starting if first else runner.run)(pending, done)
+        # While the workers start, shards run here: the first pass, and then the first calling
+        # shard if the cluster is not up yet (the rest go to the workers as soon as it is).
+        runner.run_while_starting(pending, done)
 
-    run(splits, first=True)
+    run(splits)
     calls, patterns = call_shards(work, cohort, medicines, build)
     with CohortGather(workdir, output, patterns) as gathering:
         # Each row group is written as soon as its patterns are called, while the workers
