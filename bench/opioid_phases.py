@@ -33,10 +33,10 @@ def main() -> int:
     parser.add_argument("--shard-rows", type=int, default=500_000)
     parser.add_argument("--year", type=int, default=2025)
     args = parser.parse_args()
-    marks: list[tuple[str, float]] = []
+    marks: list[tuple[str, float, float]] = []
 
     def mark(name: str) -> None:
-        marks.append((name, time.perf_counter() - T0))
+        marks.append((name, time.perf_counter() - T0, time.process_time()))
 
     from painpath.analytics import executor, opioid_outputs
     from painpath.analytics.opioid_job import Inputs, run_opioid_measures
@@ -77,21 +77,25 @@ def main() -> int:
         )
         mark("job returned")
     mark("cluster closed")
-    previous = 0.0
-    for name, at in marks:
-        print(f"{at:7.2f} s  (+{at - previous:5.2f})  {name}")
-        previous = at
+    previous = cpu_before = 0.0
+    print("seconds since the interpreter started (+ wall since the last mark; this process's CPU)")
+    for name, at, cpu in marks:
+        print(f"{at:7.2f} s  (+{at - previous:5.2f}; CPU +{cpu - cpu_before:5.2f})  {name}")
+        previous, cpu_before = at, cpu
     done = args.out / ".work" / "done"
     rows = []
     for marker in sorted(done.glob("*.json")):
         found = json.loads(marker.read_text())
         if "started" in found:
-            rows.append((found["started"], found["ended"], found["pid"], marker.stem))
+            rows.append(
+                (found["started"], found["ended"], found["pid"], marker.stem, found.get("cpu"))
+            )
     if rows:
         origin = WALL0
         print("shards (seconds since the interpreter started):")
-        for started, ended, pid, key in sorted(rows):
-            print(f"  {key:22} pid {pid:>7}  {started - origin:6.2f} → {ended - origin:6.2f}")
+        for started, ended, pid, key, cpu in sorted(rows):
+            own = "" if cpu is None else f"  (thread CPU {cpu:5.3f} s)"
+            print(f"  {key:22} pid {pid:>7}  {started - origin:6.2f} → {ended - origin:6.2f}{own}")
     return 0
 
 
