@@ -67,11 +67,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException as error:
-        with anyio.CancelScope(shield=True):
-            await to_thread.run_sync(transaction.fail, session, error, limiter=_own_limiter())
+        if not session.info.get(_ENDED):
+            with anyio.CancelScope(shield=True):
+                await to_thread.run_sync(transaction.fail, session, error, limiter=_own_limiter())
         raise
-    with anyio.CancelScope(shield=True):
-        await to_thread.run_sync(transaction.commit, session, limiter=_own_limiter())
+    if not session.info.get(_ENDED):
+        with anyio.CancelScope(shield=True):
+            await to_thread.run_sync(transaction.commit, session, limiter=_own_limiter())
 
 
 def _own_limiter() -> anyio.CapacityLimiter:
@@ -79,17 +81,41 @@ def _own_limiter() -> anyio.CapacityLimiter:
     return anyio.CapacityLimiter(1)
 
 
+#: Set in `session.info` once the endpoint's own worker-thread hop has ended the transaction.
+_ENDED = "painpath_transaction_ended"
+
+
 def one_hop(endpoint: Callable[P, T]) -> Callable[P, Awaitable[T]]:
-    """Run a plain endpoint in one worker-thread hop from an `async def` with its signature.
+    """Run a plain endpoint and end its transaction in one worker-thread hop, from an
+    `async def` with its signature.
 
     FastAPI runs a plain `def` endpoint in a worker thread and then validates its return value
     against the response model in a second hop; declared `async`, the validation (microseconds
-    for an already-built model) stays on the event loop. For the hot API routes (issue 15).
+    for an already-built model) stays on the event loop. The request's transaction (its
+    `session` argument) is committed, or rolled back and audited, in the endpoint's own thread
+    right after it returns or raises, so `get_session` takes no hop of its own at the end
+    (issue 15: a request took three hops, the gate, the endpoint and the commit). The commit
+    still comes before the response is sent; it now also comes before the response model's
+    validation, which checks a model the endpoint built itself.
     """
+
+    def run_and_end(*args: P.args, **kwargs: P.kwargs) -> T:
+        session = kwargs.get("session")
+        if not isinstance(session, Session):
+            return endpoint(*args, **kwargs)
+        try:
+            result = endpoint(*args, **kwargs)
+        except BaseException as error:
+            session.info[_ENDED] = True
+            transaction.fail(session, error)
+            raise
+        session.info[_ENDED] = True
+        transaction.commit(session)  # on failure: rolled back and audited there, then raised
+        return result
 
     @functools.wraps(endpoint)
     async def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        return await run_in_threadpool(endpoint, *args, **kwargs)
+        return await run_in_threadpool(run_and_end, *args, **kwargs)
 
     return run
 
