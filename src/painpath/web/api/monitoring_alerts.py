@@ -12,7 +12,8 @@ from painpath.schemas.base import MAX_ROW_ID, Page
 from painpath.schemas.monitoring_alerts import AlertAction, AlertRead
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring import alerts as monitoring_alerts
-from painpath.web.deps import ActorDep, PageDep, SessionDep, access, one_hop
+from painpath.web.deps import ActorDep, PageDep, SessionDep, access
+from painpath.web.hop import one_hop
 
 router = APIRouter(tags=["alerts"])
 
