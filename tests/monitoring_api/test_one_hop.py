@@ -65,3 +65,19 @@ def test_a_record_read_answers_and_audits_in_one_hop(
     response, request_id = send(client, "GET", f"{home}/pain-diary", headers=patient)
     assert response.status_code == 200, response.text
     assert _outcomes(app, request_id) == [("success", "read", "PainDiaryEntry")]
+
+
+@pytest.mark.parametrize("panel", ["/api/patients", "/api/monitoring/alerts"])
+@pytest.mark.parametrize("headers", [FORGED, {}], ids=["forged", "anonymous"])
+def test_a_panel_load_refuses_the_caller_before_a_bad_query(
+    app: FastAPI, client: TestClient, panel: str, headers: dict[str, str]
+) -> None:
+    response, request_id = send(client, "GET", f"{panel}?limit=0", headers=headers)
+    assert response.status_code == 401, response.text
+    assert _outcomes(app, request_id) == [("denied", "read", "Request")]
+
+
+def test_a_panel_load_with_a_bad_query_is_a_422(client: TestClient, clinician: Headers) -> None:
+    response = client.get("/api/patients?limit=0", headers=clinician)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "query.limit"

@@ -26,7 +26,7 @@ from painpath.services import transaction
 from painpath.services.access import PatientAccess, authorize, open_patient
 from painpath.services.errors import AccessDenied, NotAuthenticated, ReauthenticationRequired
 from painpath.services.identity import accounts, sessions
-from painpath.web.hop import ENDED, DeferredGate, end_failed
+from painpath.web.hop import ENDED, Deferred, end_failed
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
@@ -180,6 +180,16 @@ def _signed_in(actor: Actor | None, session: Session) -> Actor:
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
+async def hop_actor(request: Request, session: SessionDep) -> Deferred[Actor]:
+    """`current_actor` for a `web.hop.one_hop` endpoint: resolved first in the endpoint's hop
+    (the endpoint still receives an `Actor`), not in a hop of its own."""
+    return Deferred(session, lambda: _signed_in(optional_actor(request, session), session))
+
+
+#: The caller, for a `web.hop.one_hop` endpoint.
+HopActorDep = Annotated[Actor, Depends(hop_actor)]
+
+
 def request_credential(request: Request) -> sessions.Credential:
     credential: sessions.Credential = request.state.credential
     return credential
@@ -290,7 +300,7 @@ def hop_access(permission: Permission, resource_type: str) -> object:
         request: Request,
         patient_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
         session: SessionDep,
-    ) -> DeferredGate:
-        return DeferredGate(session, functools.partial(gate, request, patient_id, session))
+    ) -> Deferred[PatientAccess]:
+        return Deferred(session, functools.partial(gate, request, patient_id, session))
 
     return Depends(dependency)

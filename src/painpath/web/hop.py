@@ -3,48 +3,49 @@
 FastAPI runs each plain `def` dependency and endpoint in a worker thread of its own, and the
 request's transaction (`web.deps.get_session`) ends in another: a patient's sync POST or record
 read took three hops (the access gate, the endpoint, the commit), each a thread handoff and a
-turn of the event loop. Here an `async def` endpoint runs, in one hop, the gate (deferred to
-it: `DeferredGate`), the plain endpoint and the end of its transaction.
+turn of the event loop; a panel load three too (the caller's token, the endpoint, the commit).
+Here an `async def` endpoint runs, in one hop, the gate or the token check (deferred to it:
+`Deferred`), the plain endpoint and the end of its transaction.
 
 The gate still decides before anything about the request's parameters is answered: when
-FastAPI refuses a parameter or the body (422), `end_failed` first runs the gate that never
-ran, and its refusal (401, 403, 404) is the answer, audited as before; a gate that admits
-leaves its access audited as a failure of the 422, as when it ran in its own hop.
+FastAPI refuses a parameter or the body (422), `end_failed` first runs what was deferred and
+never ran, and its refusal (401, 403, 404) is the answer, audited as before; a gate that
+admits leaves its access audited as a failure of the 422, as when it ran in its own hop.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from painpath.services import transaction
-from painpath.services.access import PatientAccess
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 #: `session.info` key: set once the endpoint's own hop has ended the transaction.
 ENDED = "painpath_transaction_ended"
-#: `session.info` key: the request's deferred gate, until it runs.
-_GATE = "painpath_deferred_gate"
+#: `session.info` key: the request's deferred dependencies that have not run yet, in order.
+_PENDING = "painpath_deferred"
 
 
-class DeferredGate:
-    """A patient access gate whose database work waits for the endpoint's hop."""
+class Deferred(Generic[T]):
+    """A dependency's database work (an access gate, the caller's token), left for the
+    endpoint's hop; registered with the request's session until it runs."""
 
     __slots__ = ("_open",)
 
-    def __init__(self, session: Session, open_gate: Callable[[], PatientAccess]) -> None:
-        self._open = open_gate
-        session.info[_GATE] = self
+    def __init__(self, session: Session, open_now: Callable[[], T]) -> None:
+        self._open = open_now
+        session.info.setdefault(_PENDING, []).append(self)
 
-    def open(self, session: Session) -> PatientAccess:
-        session.info.pop(_GATE, None)
+    def open(self, session: Session) -> T:
+        session.info[_PENDING].remove(self)
         return self._open()
 
 
@@ -65,7 +66,7 @@ def one_hop(endpoint: Callable[P, T]) -> Callable[P, Awaitable[T]]:
             return endpoint(*args, **kwargs)
         try:
             for name, value in kwargs.items():
-                if isinstance(value, DeferredGate):
+                if isinstance(value, Deferred):
                     kwargs[name] = value.open(session)
             result = endpoint(*args, **kwargs)
         except BaseException as error:
@@ -87,11 +88,11 @@ def end_failed(session: Session, error: BaseException) -> None:
     """Roll back and audit a request that failed before its endpoint's hop; a deferred gate
     that never ran decides first, and its refusal replaces a 422 (see the module's docstring).
     """
-    gate = session.info.get(_GATE)
-    if isinstance(gate, DeferredGate) and isinstance(error, RequestValidationError):
-        try:
-            gate.open(session)
-        except Exception as refusal:
-            transaction.fail(session, refusal)
-            raise
+    if isinstance(error, RequestValidationError):
+        for deferred in list(session.info.get(_PENDING, ())):
+            try:
+                deferred.open(session)
+            except Exception as refusal:
+                transaction.fail(session, refusal)
+                raise
     transaction.fail(session, error)
