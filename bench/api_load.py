@@ -436,7 +436,18 @@ def run(args: argparse.Namespace) -> list[Step]:
                             measure(port, pids, cast, step, args.warmup, number, None, args.profile)
                             print(row(step), flush=True)
                             steps.append(step)
+            print(f"<!-- {kind}: {verify_audit(env)} -->", flush=True)
     return steps
+
+
+def verify_audit(env: dict[str, str]) -> str:
+    """`painpath audit verify` on the run's database once its servers have stopped: every
+    audit row the run wrote is chained and the chain is intact (exit 0), or what broke."""
+    found = subprocess.run(
+        [str(PAINPATH), "audit", "verify"], env=env, capture_output=True, text=True, check=False
+    )
+    lines = (found.stdout + found.stderr).strip().splitlines()
+    return f"audit verify: exit {found.returncode}: " + " / ".join(lines[-3:])
 
 
 def soak(

@@ -15,6 +15,7 @@ import anyio
 import anyio.to_thread
 import pytest
 from sqlalchemy import Engine, event, func, insert, select, text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,10 +25,12 @@ from starlette.testclient import TestClient
 
 from painpath import audit
 from painpath.audit.chaining import CHAIN_LOCK, CONTENT, chain_unchained
+from painpath.audit.trail import _QUEUE_EVENTS
 from painpath.audit.verify import ChainReport, verify_trail
+from painpath.auth.actor import Actor
 from painpath.db.engine import make_engine, make_session_factory
 from painpath.kit.clock import utcnow
-from painpath.models import AuditEvent, AuditEventUnchained
+from painpath.models import AuditEvent, AuditEventUnchained, Role
 from painpath.services.transaction import unit_of_work
 from painpath.web.middleware import RequestContextMiddleware
 
@@ -290,3 +293,57 @@ def test_events_queued_before_a_long_stream_are_chained_while_it_stays_open(
     with TestClient(app) as client:
         assert client.get("/").text == "open;chained while open"
     assert _verify(engine).events_checked == 1
+
+
+def test_a_transaction_queues_many_events_in_one_statement_in_order_with_every_field(
+    engine: Engine,
+) -> None:
+    """A panel load audits ~50 patients: its events are queued by one statement of arrays
+    (`trail._QUEUE_EVENTS`), in the order drafted, each field as drafted, and chain intact."""
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    clinician = Actor(3, "clinician", Role.clinician)
+    with unit_of_work(make_session_factory(engine)) as session:
+        for number in range(60):
+            audit.record(
+                session,
+                actor=clinician if number % 2 else None,
+                action="read",
+                resource_type="Patient",
+                patient_id=number + 1,
+                resource_id=None if number % 3 else number,
+                detail=f"row {number}",
+            )
+    queued = [sql for sql in statements if sql.startswith("INSERT INTO audit_events_unchained")]
+    assert len(queued) == 1
+    assert "unnest" in queued[0]
+    with Session(engine) as session:
+        rows = session.execute(
+            select(AuditEvent.patient_id, AuditEvent.username, AuditEvent.role,
+                   AuditEvent.resource_id, AuditEvent.detail, AuditEvent.recorded_at)
+            .order_by(AuditEvent.id)
+        ).all()  # fmt: skip
+    assert [row.patient_id for row in rows] == list(range(1, 61))
+    assert [row.detail for row in rows] == [f"row {number}" for number in range(60)]
+    assert rows[1].username == "clinician"
+    assert rows[1].role == "clinician"
+    assert rows[0].username is None
+    assert rows[0].role is None
+    assert [row.resource_id for row in rows[:4]] == ["0", None, None, "3"]
+    assert all(row.recorded_at.tzinfo is not None for row in rows)
+    report = _verify(engine)
+    assert report.intact
+    assert report.events_checked == 60
+
+
+def test_a_queued_value_longer_than_its_column_is_refused_not_cut(engine: Engine) -> None:
+    too_long = {name: [None] for name in CONTENT} | {
+        "recorded_at": [utcnow()],
+        "action": ["read"],
+        "resource_type": ["Patient"],
+        "outcome": ["success"],
+        "request_id": ["x" * 65],
+    }
+    with pytest.raises(DataError), engine.begin() as connection:
+        connection.execute(_QUEUE_EVENTS, too_long)
+    assert _queued(engine) == 0

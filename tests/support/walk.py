@@ -132,7 +132,8 @@ def unwalkable_routes(app: FastAPI) -> list[str]:
 
 
 def guard_permissions(route: BaseRoute) -> set[Permission]:
-    """The permissions `web.deps.access(...)` dependencies of this route check."""
+    """The permissions `web.deps.access(...)` (and `hop_access(...)`) dependencies of this
+    route check."""
     found: set[Permission] = set()
     pending = [getattr(route, "dependant", None)]
     while pending:
@@ -140,6 +141,8 @@ def guard_permissions(route: BaseRoute) -> set[Permission]:
         if dependant is None:
             continue
         call = dependant.call
+        if getattr(call, "__qualname__", "").startswith("hop_access."):
+            call = inspect.getclosurevars(call).nonlocals["gate"]  # deferred to the one hop
         if getattr(call, "__qualname__", "").startswith("patient_access."):
             found.add(inspect.getclosurevars(call).nonlocals["permission"])
         pending.extend(dependant.dependencies)

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, bindparam, insert, update
+from sqlalchemy import Engine, Integer, String, Table, bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
-from painpath.audit.chaining import HEAD_ROW_ID, chain_after_commit, link
+from painpath.audit.chaining import CONTENT, HEAD_ROW_ID, chain_after_commit, link
 from painpath.audit.context import RequestContext, request_context
 from painpath.auth.actor import Actor
 from painpath.kit.clock import utcnow
@@ -213,7 +213,28 @@ _MOVE_HEAD = (
     .values(event_id=bindparam("head_id"), event_hash=bindparam("head_hash"))
 )
 _INSERT_EVENTS = insert(_EVENTS)
-_INSERT_UNCHAINED = insert(cast("Table", AuditEventUnchained.__table__))
+_UNCHAINED = cast("Table", AuditEventUnchained.__table__)
+
+
+def _array_type(name: str) -> str:
+    column_type = _UNCHAINED.c[name].type
+    if isinstance(column_type, Integer):
+        return "BIGINT[]"
+    if isinstance(column_type, String):
+        return "TEXT[]"  # the insert's assignment refuses a value longer than the column
+    return "TIMESTAMPTZ[]"
+
+
+#: PostgreSQL: a transaction's events queued by one statement of fixed text whatever their
+#: number, a column per array, unnested in order. A multi-row VALUES (a panel load audits ~50
+#: patients: ~700 parameters) is too long for psycopg's query cache: its text was parsed again
+#: on every call, and it can never be prepared (issue 15).
+_QUEUE_EVENTS = text(
+    f"INSERT INTO audit_events_unchained ({', '.join(CONTENT)}) "
+    f"SELECT {', '.join(CONTENT)} FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {_array_type(name)})" for name in CONTENT)
+    + f") WITH ORDINALITY AS queued({', '.join(CONTENT)}, position) ORDER BY position"
+)
 
 
 def _append(session: Session, drafts: list[AuditDraft]) -> int:
@@ -223,7 +244,7 @@ def _append(session: Session, drafts: list[AuditDraft]) -> int:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # Queued in this transaction, chained after its commit (painpath.audit.chaining).
-        connection.execute(_INSERT_UNCHAINED, rows)
+        connection.execute(_QUEUE_EVENTS, {name: [row[name] for row in rows] for name in CONTENT})
         session.info[_QUEUED] = True
         return len(rows)
     moved_head = link(

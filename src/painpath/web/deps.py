@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import anyio
 from anyio import to_thread
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from painpath import audit
 from painpath.auth.actor import Actor
@@ -27,9 +26,7 @@ from painpath.services import transaction
 from painpath.services.access import PatientAccess, authorize, open_patient
 from painpath.services.errors import AccessDenied, NotAuthenticated, ReauthenticationRequired
 from painpath.services.identity import accounts, sessions
-
-P = ParamSpec("P")
-T = TypeVar("T")
+from painpath.web.hop import ENDED, Deferred, end_failed
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
@@ -58,6 +55,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's transaction: opened here on the event loop (a session connects on its first
     statement, so this does no I/O) and ended in one worker-thread hop, committed or rolled back
     and audited (`services.transaction`); a plain generator would take two hops, in and out.
+    A `web.hop.one_hop` endpoint ends it in its own hop instead, and then this takes none.
 
     The end runs shielded from cancellation and outside the shared thread limit, as FastAPI
     runs a generator dependency's exit: a request holding a pooled connection must never wait
@@ -67,31 +65,18 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException as error:
-        with anyio.CancelScope(shield=True):
-            await to_thread.run_sync(transaction.fail, session, error, limiter=_own_limiter())
+        if not session.info.get(ENDED):
+            with anyio.CancelScope(shield=True):
+                await to_thread.run_sync(end_failed, session, error, limiter=_own_limiter())
         raise
-    with anyio.CancelScope(shield=True):
-        await to_thread.run_sync(transaction.commit, session, limiter=_own_limiter())
+    if not session.info.get(ENDED):
+        with anyio.CancelScope(shield=True):
+            await to_thread.run_sync(transaction.commit, session, limiter=_own_limiter())
 
 
 def _own_limiter() -> anyio.CapacityLimiter:
     """A limiter of its own for one call: the call gets a thread whatever the others hold."""
     return anyio.CapacityLimiter(1)
-
-
-def one_hop(endpoint: Callable[P, T]) -> Callable[P, Awaitable[T]]:
-    """Run a plain endpoint in one worker-thread hop from an `async def` with its signature.
-
-    FastAPI runs a plain `def` endpoint in a worker thread and then validates its return value
-    against the response model in a second hop; declared `async`, the validation (microseconds
-    for an already-built model) stays on the event loop. For the hot API routes (issue 15).
-    """
-
-    @functools.wraps(endpoint)
-    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        return await run_in_threadpool(endpoint, *args, **kwargs)
-
-    return run
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -195,6 +180,16 @@ def _signed_in(actor: Actor | None, session: Session) -> Actor:
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
+async def hop_actor(request: Request, session: SessionDep) -> Deferred[Actor]:
+    """`current_actor` for a `web.hop.one_hop` endpoint: resolved first in the endpoint's hop
+    (the endpoint still receives an `Actor`), not in a hop of its own."""
+    return Deferred(session, lambda: _signed_in(optional_actor(request, session), session))
+
+
+#: The caller, for a `web.hop.one_hop` endpoint.
+HopActorDep = Annotated[Actor, Depends(hop_actor)]
+
+
 def request_credential(request: Request) -> sessions.Credential:
     credential: sessions.Credential = request.state.credential
     return credential
@@ -294,3 +289,18 @@ def patient_access(permission: Permission, resource_type: str) -> Callable[..., 
 def access(permission: Permission, resource_type: str) -> object:
     """Annotated metadata: `access: Annotated[PatientAccess, access(perm, "Condition")]`."""
     return Depends(patient_access(permission, resource_type))
+
+
+def hop_access(permission: Permission, resource_type: str) -> object:
+    """`access` for a `web.hop.one_hop` endpoint: the gate runs first in the endpoint's hop
+    (the endpoint still receives a `PatientAccess`), not in a hop of its own."""
+    gate = patient_access(permission, resource_type)
+
+    async def dependency(
+        request: Request,
+        patient_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
+        session: SessionDep,
+    ) -> Deferred[PatientAccess]:
+        return Deferred(session, functools.partial(gate, request, patient_id, session))
+
+    return Depends(dependency)

@@ -16,7 +16,8 @@ from painpath.schemas.clinical import (
 )
 from painpath.services import records
 from painpath.services.access import PatientAccess
-from painpath.web.deps import PageDep, SessionDep, access, one_hop
+from painpath.web.deps import PageDep, SessionDep, access, hop_access
+from painpath.web.hop import one_hop
 
 router = APIRouter(
     prefix="/patients/{patient_id}/medication-requests", tags=["medication requests"]
@@ -24,13 +25,15 @@ router = APIRouter(
 
 RequestId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 Reader = Annotated[PatientAccess, access(Permission.medication_read, "MedicationRequest")]
+#: The same gate, run in a `one_hop` endpoint's own hop.
+HopReader = Annotated[PatientAccess, hop_access(Permission.medication_read, "MedicationRequest")]
 Writer = Annotated[PatientAccess, access(Permission.medication_write, "MedicationRequest")]
 
 
 @router.get("", response_model=Page[MedicationRequestRead])
 @one_hop
 def list_medication_requests(
-    grant: Reader,
+    grant: HopReader,
     session: SessionDep,
     page: PageDep,
     status: Annotated[MedicationRequestStatus | None, Query()] = None,

@@ -12,7 +12,8 @@ from painpath.schemas.base import MAX_ROW_ID, Page
 from painpath.schemas.monitoring_alerts import AlertAction, AlertRead
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring import alerts as monitoring_alerts
-from painpath.web.deps import ActorDep, PageDep, SessionDep, access, one_hop
+from painpath.web.deps import HopActorDep, PageDep, SessionDep, access
+from painpath.web.hop import one_hop
 
 router = APIRouter(tags=["alerts"])
 
@@ -53,7 +54,7 @@ def resolve(alert_id: AlertId, body: AlertAction, grant: Manager, session: Sessi
 @router.get("/monitoring/alerts", response_model=Page[AlertRead])
 @one_hop
 def panel_alerts(
-    actor: ActorDep, session: SessionDep, page: PageDep, status: StatusFilter = None
+    actor: HopActorDep, session: SessionDep, page: PageDep, status: StatusFilter = None
 ) -> Page[AlertRead]:
     """Alerts of every patient on the caller's care teams, newest first."""
     rows, total = monitoring_alerts.list_panel_alerts(

@@ -11,19 +11,22 @@ from painpath.schemas.base import MAX_ROW_ID, Day, Page
 from painpath.schemas.monitoring_diary import PainDiaryCreate, PainDiaryRead, PainDiaryUpdate
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring import diary as monitoring_diary
-from painpath.web.deps import PageDep, SessionDep, access, one_hop
+from painpath.web.deps import PageDep, SessionDep, access, hop_access
+from painpath.web.hop import one_hop
 
 router = APIRouter(prefix="/patients/{patient_id}/pain-diary", tags=["pain diary"])
 
 EntryId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 Reader = Annotated[PatientAccess, access(Permission.observation_read, "PainDiaryEntry")]
+#: The same gate, run in a `one_hop` endpoint's own hop.
+HopReader = Annotated[PatientAccess, hop_access(Permission.observation_read, "PainDiaryEntry")]
 Writer = Annotated[PatientAccess, access(Permission.observation_write, "PainDiaryEntry")]
 
 
 @router.get("", response_model=Page[PainDiaryRead])
 @one_hop
 def list_entries(
-    grant: Reader,
+    grant: HopReader,
     session: SessionDep,
     page: PageDep,
     start: Annotated[Day | None, Query(description="first local day")] = None,

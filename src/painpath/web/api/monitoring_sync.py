@@ -23,12 +23,15 @@ from painpath.schemas.monitoring_sync import (
 from painpath.services.access import PatientAccess
 from painpath.services.monitoring import changes as monitoring_changes
 from painpath.services.monitoring import sync as monitoring_sync
-from painpath.web.deps import SessionDep, access, one_hop
+from painpath.web.deps import SessionDep, access, hop_access
+from painpath.web.hop import one_hop
 
 router = APIRouter(prefix="/patients/{patient_id}/sync", tags=["mobile sync"])
 
 Reader = Annotated[PatientAccess, access(Permission.observation_read, "SyncChanges")]
 Writer = Annotated[PatientAccess, access(Permission.observation_write, "SyncBatch")]
+#: The same gate, run in a `one_hop` endpoint's own hop.
+HopWriter = Annotated[PatientAccess, hop_access(Permission.observation_write, "SyncBatch")]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 REPLAY_HEADER = "Idempotent-Replayed"
 
@@ -47,7 +50,7 @@ READ_MODELS: dict[str, type[BaseModel]] = {
 @router.post("", response_model=SyncBatchResult)
 @one_hop
 def post_batch(
-    body: SyncBatchIn, grant: Writer, session: SessionDep, response: Response
+    body: SyncBatchIn, grant: HopWriter, session: SessionDep, response: Response
 ) -> dict[str, Any]:
     """Store a batch: every item, or none (a bad item is named as `items.<index>.<field>`).
 

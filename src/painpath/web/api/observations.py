@@ -11,19 +11,22 @@ from painpath.schemas.base import MAX_ROW_ID, AwareDatetime, Page
 from painpath.schemas.clinical import ObservationCreate, ObservationRead
 from painpath.services import records
 from painpath.services.access import PatientAccess
-from painpath.web.deps import PageDep, SessionDep, access, one_hop
+from painpath.web.deps import PageDep, SessionDep, access, hop_access
+from painpath.web.hop import one_hop
 
 router = APIRouter(prefix="/patients/{patient_id}/observations", tags=["observations"])
 
 ObservationId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 Reader = Annotated[PatientAccess, access(Permission.observation_read, "Observation")]
+#: The same gate, run in a `one_hop` endpoint's own hop.
+HopReader = Annotated[PatientAccess, hop_access(Permission.observation_read, "Observation")]
 Writer = Annotated[PatientAccess, access(Permission.observation_write, "Observation")]
 
 
 @router.get("", response_model=Page[ObservationRead])
 @one_hop
 def list_observations(
-    grant: Reader,
+    grant: HopReader,
     session: SessionDep,
     page: PageDep,
     code: Annotated[str | None, Query(pattern=r"^\d{1,7}-\d$", description="LOINC")] = None,

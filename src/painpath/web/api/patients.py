@@ -11,7 +11,8 @@ from painpath.schemas.base import Page, SearchText
 from painpath.schemas.patients import PatientCreate, PatientRead, PatientUpdate
 from painpath.services import patients
 from painpath.services.access import PatientAccess
-from painpath.web.deps import ActorDep, PageDep, SessionDep, access, one_hop
+from painpath.web.deps import ActorDep, HopActorDep, PageDep, SessionDep, access
+from painpath.web.hop import one_hop
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/patients", tags=["patients"])
 @router.get("", response_model=Page[PatientRead])
 @one_hop
 def list_patients(
-    actor: ActorDep,
+    actor: HopActorDep,
     session: SessionDep,
     page: PageDep,
     q: Annotated[
