@@ -108,6 +108,9 @@ class Step:
     #: tables' row counts, dead rows and vacuum counts at its end.
     statements: list[dict[str, object]] = field(default_factory=list)
     tables: list[dict[str, object]] = field(default_factory=list)
+    #: With --pg-insight: the cluster's block reads and hits, the time reading, WAL written and
+    #: flushed, and checkpoints, in the step (pg_stat_database, pg_stat_wal, pg_stat_bgwriter).
+    io: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,8 @@ INSIGHT_SETTINGS = {
     "pg_stat_statements.max": "2000",
     "log_autovacuum_min_duration": "0",
     "log_checkpoints": "on",
+    "track_io_timing": "on",
+    "track_wal_io_timing": "on",
     "log_line_prefix": "'%m [%p] '",
 }
 
@@ -345,6 +350,7 @@ def measure(
     profilers = _profilers(pids, profile, warmup, step)
     step.load_before = os.getloadavg()[0]
     statements_before = _statements(pids.insight_url)
+    io_before = _io(pids.insight_url)
     groups_before = _ledger(pids.ledger)
     cpu_before, db_before = _cpu_seconds(pids.server), pids.database_cpu()
     workers_before = {pid: _cpu_seconds(pid) for pid in pids.workers()}
@@ -359,6 +365,8 @@ def measure(
     if pids.insight_url:
         step.statements = _top(statements_before, _statements(pids.insight_url))
         step.tables = _tables(pids.insight_url)
+        io_after = _io(pids.insight_url)
+        step.io = {name: round(io_after[name] - io_before[name], 1) for name in io_after}
     step.worker_cpu_percent = [
         round(100 * (_cpu_seconds(pid) - before) / wall, 1)
         for pid, before in workers_before.items()
@@ -459,6 +467,34 @@ def _top(
             )
     rows.sort(key=lambda row: -float(str(row["ms"])))
     return rows[:count]
+
+
+def _io(url: str | None) -> dict[str, float]:
+    """The cluster's I/O counters so far (PostgreSQL 15's statistics views)."""
+    if url is None:
+        return {}
+    with _connect(url) as connection:
+        row = connection.execute(
+            "SELECT (SELECT sum(blks_read) FROM pg_stat_database),"
+            " (SELECT sum(blks_hit) FROM pg_stat_database),"
+            " (SELECT sum(blk_read_time) FROM pg_stat_database),"
+            " wal_bytes / 1048576.0, wal_fpi, wal_write, wal_sync, wal_sync_time,"
+            " checkpoints_timed + checkpoints_req, buffers_checkpoint + buffers_clean"
+            " + buffers_backend FROM pg_stat_wal, pg_stat_bgwriter"
+        ).fetchone()
+    names = (
+        "blocks read",
+        "blocks hit",
+        "read ms",
+        "WAL MiB",
+        "WAL full pages",
+        "WAL writes",
+        "WAL syncs",
+        "WAL sync ms",
+        "checkpoints",
+        "buffers written",
+    )
+    return {name: float(value or 0) for name, value in zip(names, row or (), strict=True)}
 
 
 def _tables(url: str) -> list[dict[str, object]]:
@@ -640,6 +676,9 @@ def report(step: Step) -> None:
     if step.cpu_groups:
         groups = ", ".join(f"{name} {value:g}" for name, value in step.cpu_groups.items())
         print(f"<!-- CPU % of one core: {groups} -->", flush=True)
+    if step.io:
+        io = ", ".join(f"{name} {value:g}" for name, value in step.io.items())
+        print(f"<!-- PostgreSQL I/O in the step: {io} -->", flush=True)
     for statement in step.statements:
         print(
             f"<!--   {statement['ms']} ms, {statement['calls']} calls,"
