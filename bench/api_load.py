@@ -28,6 +28,20 @@ generator, each as % of one core and in ms per request, and the machine's 1-minu
 before and after. `--soak RATE` runs one rate for `--minutes` and reports the same per minute;
 `--costs RATE` sends each kind of request alone, for its CPU per request. Nothing here is a
 test; no time is asserted. Results: bench/results/api_*.json and a markdown table on stdout.
+
+PostgreSQL's CPU ("database CPU %") is the postmaster's own, its reaped children's and its live
+children's, so a backend or autovacuum worker that exits during a step still counts. Under each
+row an HTML comment gives the whole machine's CPU in the step by process group, % of one core
+(bench/process_cpu.py --account samples /proc every 0.2 s in its own process): the server's
+workers and supervisor, PostgreSQL's backends, autovacuum workers, checkpointer, walwriter,
+background writer, postmaster, "pg exited, unsampled" (CPU of processes that exited after their
+last sample), the generator, the accountant itself, the machine's busy total (/proc/stat) and
+"other" (busy minus all of these: anything else running on the machine), and "pg backends
+opened" (new connections: churn). `--pg-insight` (PostgreSQL) also loads pg_stat_statements
+(`shared_preload_libraries`, a diagnostic, not a production setting), logs every autovacuum
+run and checkpoint and times I/O: each step then lists its 12 statements with the most
+execution time, the cluster's block reads, WAL volume, syncs and sync time, checkpoints, and the
+largest tables' live and dead rows; the server log is kept as bench/results/api_pg.log.
 """
 
 from __future__ import annotations
