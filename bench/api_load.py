@@ -442,33 +442,38 @@ def _connect(url: str) -> Any:
     return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
 
 
-def _statements(url: str | None) -> dict[int, tuple[str, int, float, int]]:
-    """pg_stat_statements: queryid → (text, calls, total execution ms, rows)."""
+def _statements(url: str | None) -> dict[int, tuple[str, int, float, int, int]]:
+    """pg_stat_statements: queryid → (text, calls, total execution ms, rows, shared blocks
+    touched). Execution time is wall time (a busier machine inflates it); blocks are not."""
     if url is None:
         return {}
     with _connect(url) as connection:
         rows = connection.execute(
             "SELECT queryid, left(regexp_replace(query, '\\s+', ' ', 'g'), 200), calls,"
-            " total_exec_time, rows FROM pg_stat_statements WHERE queryid IS NOT NULL"
+            " total_exec_time, rows, shared_blks_hit + shared_blks_read"
+            " FROM pg_stat_statements WHERE queryid IS NOT NULL"
         ).fetchall()
-    found: dict[int, tuple[str, int, float, int]] = {}
-    for queryid, query, calls, total, count in rows:
+    found: dict[int, tuple[str, int, float, int, int]] = {}
+    for queryid, query, calls, total, count, blocks in rows:
         previous = found.get(queryid)
         if previous is not None:  # the same statement by another user/database
-            calls, total, count = calls + previous[1], total + previous[2], count + previous[3]
-        found[queryid] = (query, calls, total, count)
+            calls, total = calls + previous[1], total + previous[2]
+            count, blocks = count + previous[3], blocks + previous[4]
+        found[queryid] = (query, calls, total, count, blocks)
     return found
 
 
 def _top(
-    before: dict[int, tuple[str, int, float, int]],
-    after: dict[int, tuple[str, int, float, int]],
+    before: dict[int, tuple[str, int, float, int, int]],
+    after: dict[int, tuple[str, int, float, int, int]],
     count: int = 12,
 ) -> list[dict[str, object]]:
     """The `count` statements with the most execution time between two snapshots."""
     rows = []
-    for queryid, (query, calls, total, returned) in after.items():
-        _, calls_before, total_before, returned_before = before.get(queryid, ("", 0, 0.0, 0))
+    for queryid, (query, calls, total, returned, blocks) in after.items():
+        _, calls_before, total_before, returned_before, blocks_before = before.get(
+            queryid, ("", 0, 0.0, 0, 0)
+        )
         if calls > calls_before:
             rows.append(
                 {
@@ -476,6 +481,7 @@ def _top(
                     "calls": calls - calls_before,
                     "ms_per_call": round((total - total_before) / (calls - calls_before), 3),
                     "rows": returned - returned_before,
+                    "blocks_per_call": round((blocks - blocks_before) / (calls - calls_before), 1),
                     "query": query,
                 }
             )
@@ -696,7 +702,8 @@ def report(step: Step) -> None:
     for statement in step.statements:
         print(
             f"<!--   {statement['ms']} ms, {statement['calls']} calls,"
-            f" {statement['ms_per_call']} ms/call, {statement['rows']} rows:"
+            f" {statement['ms_per_call']} ms/call, {statement['rows']} rows,"
+            f" {statement['blocks_per_call']} blocks/call:"
             f" {str(statement['query'])[:160]} -->",
             flush=True,
         )
