@@ -442,17 +442,24 @@ def _connect(url: str) -> Any:
     return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
 
 
+def _fetch(url: str, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """A statement's column names and rows, on a connection of its own."""
+    with _connect(url) as connection:
+        cursor = connection.execute(statement)
+        return [column.name for column in cursor.description or []], cursor.fetchall()
+
+
 def _statements(url: str | None) -> dict[int, tuple[str, int, float, int, int]]:
     """pg_stat_statements: queryid → (text, calls, total execution ms, rows, shared blocks
     touched). Execution time is wall time (a busier machine inflates it); blocks are not."""
     if url is None:
         return {}
-    with _connect(url) as connection:
-        rows = connection.execute(
-            "SELECT queryid, left(regexp_replace(query, '\\s+', ' ', 'g'), 200), calls,"
-            " total_exec_time, rows, shared_blks_hit + shared_blks_read"
-            " FROM pg_stat_statements WHERE queryid IS NOT NULL"
-        ).fetchall()
+    _, rows = _fetch(
+        url,
+        "SELECT queryid, left(regexp_replace(query, '\\s+', ' ', 'g'), 200), calls,"
+        " total_exec_time, rows, shared_blks_hit + shared_blks_read"
+        " FROM pg_stat_statements WHERE queryid IS NOT NULL",
+    )
     found: dict[int, tuple[str, int, float, int, int]] = {}
     for queryid, query, calls, total, count, blocks in rows:
         previous = found.get(queryid)
@@ -493,15 +500,15 @@ def _io(url: str | None) -> dict[str, float]:
     """The cluster's I/O counters so far (PostgreSQL 15's statistics views)."""
     if url is None:
         return {}
-    with _connect(url) as connection:
-        row = connection.execute(
-            "SELECT (SELECT sum(blks_read) FROM pg_stat_database),"
-            " (SELECT sum(blks_hit) FROM pg_stat_database),"
-            " (SELECT sum(blk_read_time) FROM pg_stat_database),"
-            " wal_bytes / 1048576.0, wal_fpi, wal_write, wal_sync, wal_sync_time,"
-            " checkpoints_timed + checkpoints_req, buffers_checkpoint + buffers_clean"
-            " + buffers_backend FROM pg_stat_wal, pg_stat_bgwriter"
-        ).fetchone()
+    _, rows = _fetch(
+        url,
+        "SELECT (SELECT sum(blks_read) FROM pg_stat_database),"
+        " (SELECT sum(blks_hit) FROM pg_stat_database),"
+        " (SELECT sum(blk_read_time) FROM pg_stat_database),"
+        " wal_bytes / 1048576.0, wal_fpi, wal_write, wal_sync, wal_sync_time,"
+        " checkpoints_timed + checkpoints_req, buffers_checkpoint + buffers_clean"
+        " + buffers_backend FROM pg_stat_wal, pg_stat_bgwriter",
+    )
     names = (
         "blocks read",
         "blocks hit",
@@ -514,20 +521,19 @@ def _io(url: str | None) -> dict[str, float]:
         "checkpoints",
         "buffers written",
     )
-    return {name: float(value or 0) for name, value in zip(names, row or (), strict=True)}
+    return {name: float(value or 0) for name, value in zip(names, rows[0], strict=True)}
 
 
 def _tables(url: str) -> list[dict[str, object]]:
     """Live and dead rows, vacuums and scans of the tables with the most rows."""
-    with _connect(url) as connection:
-        cursor = connection.execute(
-            "SELECT relname, n_live_tup, n_dead_tup, n_tup_ins, n_tup_upd, n_tup_hot_upd,"
-            " n_tup_del, autovacuum_count, autoanalyze_count, seq_scan, seq_tup_read, idx_scan,"
-            " pg_total_relation_size(relid) FROM pg_stat_user_tables"
-            " ORDER BY n_live_tup + n_dead_tup DESC LIMIT 12"
-        )
-        names = [column.name for column in cursor.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    names, rows = _fetch(
+        url,
+        "SELECT relname, n_live_tup, n_dead_tup, n_tup_ins, n_tup_upd, n_tup_hot_upd,"
+        " n_tup_del, autovacuum_count, autoanalyze_count, seq_scan, seq_tup_read, idx_scan,"
+        " pg_total_relation_size(relid) FROM pg_stat_user_tables"
+        " ORDER BY n_live_tup + n_dead_tup DESC LIMIT 12",
+    )
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _profilers(
