@@ -28,6 +28,20 @@ generator, each as % of one core and in ms per request, and the machine's 1-minu
 before and after. `--soak RATE` runs one rate for `--minutes` and reports the same per minute;
 `--costs RATE` sends each kind of request alone, for its CPU per request. Nothing here is a
 test; no time is asserted. Results: bench/results/api_*.json and a markdown table on stdout.
+
+PostgreSQL's CPU ("database CPU %") is the postmaster's own, its reaped children's and its live
+children's, so a backend or autovacuum worker that exits during a step still counts. Under each
+row an HTML comment gives the whole machine's CPU in the step by process group, % of one core
+(bench/process_cpu.py --account samples /proc every 0.2 s in its own process): the server's
+workers and supervisor, PostgreSQL's backends, autovacuum workers, checkpointer, walwriter,
+background writer, postmaster, "pg exited, unsampled" (CPU of processes that exited after their
+last sample), the generator, the accountant itself, the machine's busy total (/proc/stat) and
+"other" (busy minus all of these: anything else running on the machine), and "pg backends
+opened" (new connections: churn). `--pg-insight` (PostgreSQL) also loads pg_stat_statements
+(`shared_preload_libraries`, a diagnostic, not a production setting), logs every autovacuum
+run and checkpoint and times I/O: each step then lists its 12 statements with the most
+execution time, the cluster's block reads, WAL volume, syncs and sync time, checkpoints, and the
+largest tables' live and dead rows; the server log is kept as bench/results/api_pg.log.
 """
 
 from __future__ import annotations
@@ -48,12 +62,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "src")]
 
 import loadgen  # noqa: E402
 from loadgen import Prepared, percentile  # noqa: E402
+from process_cpu import TICKS  # noqa: E402
 
 from cds import _cpu_seconds, _free_port, _server  # noqa: E402
 
@@ -98,30 +114,83 @@ class Step:
     load_after: float = 0.0
     p99_by_kind: dict[str, float | None] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
+    #: The whole machine's CPU in the step by process group, % of one core (bench/process_cpu.py
+    #: `Ledger`): server workers, supervisor, each kind of PostgreSQL process, the generator,
+    #: the machine's total busy and what no group explains ("other").
+    cpu_groups: dict[str, float] = field(default_factory=dict)
+    #: With --pg-insight: the statements with the most execution time in the step, and the
+    #: tables' row counts, dead rows and vacuum counts at its end.
+    statements: list[dict[str, object]] = field(default_factory=list)
+    tables: list[dict[str, object]] = field(default_factory=list)
+    #: With --pg-insight: the cluster's block reads and hits, the time reading, WAL written and
+    #: flushed, and checkpoints, in the step (pg_stat_database, pg_stat_wal, pg_stat_bgwriter).
+    io: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Servers:
-    """The server's process id and, on PostgreSQL, the cluster's data directory."""
+    """The server's process id and, on PostgreSQL, the cluster's data directory; the file the
+    accountant (bench/process_cpu.py --account) appends its samples to; with --pg-insight, the
+    database's URL for pg_stat_statements."""
 
     server: int
     database_dir: Path | None = None
+    ledger: Path | None = None
+    insight_url: str | None = None
 
     def workers(self) -> list[int]:
         """The server's worker processes (uvicorn's children; the server itself with one)."""
         children = Path(f"/proc/{self.server}/task/{self.server}/children").read_text().split()
         return [int(child) for child in children] or [self.server]
 
-    def database_cpu(self) -> float:
-        """CPU seconds of PostgreSQL's postmaster and its backends so far (0 on SQLite)."""
+    def postmaster(self) -> int | None:
         if self.database_dir is None:
+            return None
+        return int((self.database_dir / "postmaster.pid").read_text().split()[0])
+
+    def database_cpu(self) -> float:
+        """CPU seconds of PostgreSQL's processes so far (0 on SQLite): the postmaster's own,
+        its reaped children's (every backend or autovacuum worker that exited: the kernel adds
+        their CPU to the postmaster's when it reaps them) and its live children's. Summing the
+        live processes alone lost the CPU of every process that exited during a step."""
+        postmaster = self.postmaster()
+        if postmaster is None:
             return 0.0
-        postmaster = int((self.database_dir / "postmaster.pid").read_text().split()[0])
-        return _cpu_seconds(postmaster)
+        return postgres_cpu(postmaster)
+
+
+def postgres_cpu(postmaster: int) -> float:
+    """The postmaster's CPU with its reaped children's, plus its live children's (seconds)."""
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    total = sum(int(value) for value in fields[11:15]) / TICKS
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    for child in children:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # reaped meanwhile: counted in the postmaster's from now on
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+#: With --pg-insight: per-statement times (pg_stat_statements), every autovacuum run and
+#: checkpoint in the server log (copied to bench/results/api_pg.log, the cluster is removed).
+INSIGHT_SETTINGS = {
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track": "all",
+    "pg_stat_statements.max": "2000",
+    "log_autovacuum_min_duration": "0",
+    "log_checkpoints": "on",
+    "track_io_timing": "on",
+    "track_wal_io_timing": "on",
+    "log_line_prefix": "'%m [%p] '",
+}
 
 
 @contextmanager
-def database(kind: str, folder: Path) -> Iterator[tuple[str, Path | None]]:
+def database(
+    kind: str, folder: Path, settings: dict[str, str] | None = None
+) -> Iterator[tuple[str, Path | None]]:
     """A fresh database: its URL and, on PostgreSQL, the throwaway cluster's data directory."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'bench.sqlite3'}", None
@@ -130,10 +199,15 @@ def database(kind: str, folder: Path) -> Iterator[tuple[str, Path | None]]:
 
     # PostgreSQL's durable defaults, as in production (bench/cds.py): the tests' cluster skips
     # the flushes.
-    cluster = PostgresCluster.start(durable=True)
+    cluster = PostgresCluster.start(durable=True, settings=settings)
     try:
         yield cluster.url, cluster.data_dir
     finally:
+        if settings:
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            log = cluster.root / "log"
+            if log.exists():
+                (RESULTS / "api_pg.log").write_bytes(log.read_bytes())
         cluster.stop()
 
 
@@ -289,6 +363,9 @@ def measure(
     calls = plan(cast, total, seed_value, port, kinds)
     profilers = _profilers(pids, profile, warmup, step)
     step.load_before = os.getloadavg()[0]
+    statements_before = _statements(pids.insight_url)
+    io_before = _io(pids.insight_url)
+    groups_before = _ledger(pids.ledger)
     cpu_before, db_before = _cpu_seconds(pids.server), pids.database_cpu()
     workers_before = {pid: _cpu_seconds(pid) for pid in pids.workers()}
     own_before, wall_before = _own_cpu(), time.monotonic()
@@ -298,6 +375,12 @@ def measure(
         profiler.wait(timeout=60)
     server_cpu, db_cpu = _cpu_seconds(pids.server) - cpu_before, pids.database_cpu() - db_before
     own_cpu = _own_cpu() - own_before
+    step.cpu_groups = _groups(groups_before, _ledger(pids.ledger), own_cpu, wall)
+    if pids.insight_url:
+        step.statements = _top(statements_before, _statements(pids.insight_url))
+        step.tables = _tables(pids.insight_url)
+        io_after = _io(pids.insight_url)
+        step.io = {name: round(io_after[name] - io_before[name], 1) for name in io_after}
     step.worker_cpu_percent = [
         round(100 * (_cpu_seconds(pid) - before) / wall, 1)
         for pid, before in workers_before.items()
@@ -311,6 +394,146 @@ def measure(
     step.connections = outcome.connections
     step.load_after = os.getloadavg()[0]
     return summarize(step, outcome.results, outcome.counted_seconds)
+
+
+def _ledger(path: Path | None) -> dict[str, float]:
+    """The accountant's newest sample (cumulative CPU seconds per group), {} without one."""
+    if path is None:
+        return {}
+    time.sleep(0.3)  # one more sample, taken after the step's last request
+    lines = path.read_bytes().splitlines()
+    for line in reversed(lines):
+        try:
+            found: dict[str, float] = json.loads(line)
+            return found
+        except ValueError:
+            continue  # a line being written
+    return {}
+
+
+def _groups(
+    before: dict[str, float], after: dict[str, float], generator: float, wall: float
+) -> dict[str, float]:
+    """Each group's CPU between two samples, % of one core over the step's wall time."""
+    if not before or not after:
+        return {}
+    seconds = after["at"] - before["at"]
+    change = {name: after[name] - before.get(name, 0.0) for name in after if name != "at"}
+    found = {
+        name: round(100 * value / seconds, 1)
+        for name, value in change.items()
+        if name.startswith(("server", "pg ", "accountant")) and name != "pg backends seen"
+    }
+    found["generator"] = round(100 * generator / wall, 1)
+    found["machine busy"] = round(100 * change["machine busy"] / seconds, 1)
+    counted = sum(
+        value
+        for name, value in found.items()
+        if name.startswith(("server", "accountant", "generator"))
+    ) + found.get("pg total (exact)", 0.0)
+    found["other"] = round(found["machine busy"] - counted, 1)
+    found["pg backends opened"] = change.get("pg backends seen", 0.0)
+    return found
+
+
+def _connect(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+
+def _fetch(url: str, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """A statement's column names and rows, on a connection of its own."""
+    with _connect(url) as connection:
+        cursor = connection.execute(statement)
+        return [column.name for column in cursor.description or []], cursor.fetchall()
+
+
+def _statements(url: str | None) -> dict[int, tuple[str, int, float, int, int]]:
+    """pg_stat_statements: queryid → (text, calls, total execution ms, rows, shared blocks
+    touched). Execution time is wall time (a busier machine inflates it); blocks are not."""
+    if url is None:
+        return {}
+    _, rows = _fetch(
+        url,
+        "SELECT queryid, left(regexp_replace(query, '\\s+', ' ', 'g'), 200), calls,"
+        " total_exec_time, rows, shared_blks_hit + shared_blks_read"
+        " FROM pg_stat_statements WHERE queryid IS NOT NULL",
+    )
+    found: dict[int, tuple[str, int, float, int, int]] = {}
+    for queryid, query, calls, total, count, blocks in rows:
+        previous = found.get(queryid)
+        if previous is not None:  # the same statement by another user/database
+            calls, total = calls + previous[1], total + previous[2]
+            count, blocks = count + previous[3], blocks + previous[4]
+        found[queryid] = (query, calls, total, count, blocks)
+    return found
+
+
+def _top(
+    before: dict[int, tuple[str, int, float, int, int]],
+    after: dict[int, tuple[str, int, float, int, int]],
+    count: int = 12,
+) -> list[dict[str, object]]:
+    """The `count` statements with the most execution time between two snapshots."""
+    rows = []
+    for queryid, (query, calls, total, returned, blocks) in after.items():
+        _, calls_before, total_before, returned_before, blocks_before = before.get(
+            queryid, ("", 0, 0.0, 0, 0)
+        )
+        if calls > calls_before:
+            rows.append(
+                {
+                    "ms": round(total - total_before, 1),
+                    "calls": calls - calls_before,
+                    "ms_per_call": round((total - total_before) / (calls - calls_before), 3),
+                    "rows": returned - returned_before,
+                    "blocks_per_call": round((blocks - blocks_before) / (calls - calls_before), 1),
+                    "query": query,
+                }
+            )
+    rows.sort(key=lambda row: -float(str(row["ms"])))
+    return rows[:count]
+
+
+def _io(url: str | None) -> dict[str, float]:
+    """The cluster's I/O counters so far (PostgreSQL 15's statistics views)."""
+    if url is None:
+        return {}
+    _, rows = _fetch(
+        url,
+        "SELECT (SELECT sum(blks_read) FROM pg_stat_database),"
+        " (SELECT sum(blks_hit) FROM pg_stat_database),"
+        " (SELECT sum(blk_read_time) FROM pg_stat_database),"
+        " wal_bytes / 1048576.0, wal_fpi, wal_write, wal_sync, wal_sync_time,"
+        " checkpoints_timed + checkpoints_req, buffers_checkpoint + buffers_clean"
+        " + buffers_backend FROM pg_stat_wal, pg_stat_bgwriter",
+    )
+    names = (
+        "blocks read",
+        "blocks hit",
+        "read ms",
+        "WAL MiB",
+        "WAL full pages",
+        "WAL writes",
+        "WAL syncs",
+        "WAL sync ms",
+        "checkpoints",
+        "buffers written",
+    )
+    return {name: float(value or 0) for name, value in zip(names, rows[0], strict=True)}
+
+
+def _tables(url: str) -> list[dict[str, object]]:
+    """Live and dead rows, vacuums and scans of the tables with the most rows."""
+    names, rows = _fetch(
+        url,
+        "SELECT relname, n_live_tup, n_dead_tup, n_tup_ins, n_tup_upd, n_tup_hot_upd,"
+        " n_tup_del, autovacuum_count, autoanalyze_count, seq_scan, seq_tup_read, idx_scan,"
+        " pg_total_relation_size(relid) FROM pg_stat_user_tables"
+        " ORDER BY n_live_tup + n_dead_tup DESC LIMIT 12",
+    )
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _profilers(
@@ -407,7 +630,11 @@ def environment(url: str, folder: str, port: int) -> dict[str, str]:
 def run(args: argparse.Namespace) -> list[Step]:
     steps: list[Step] = []
     for kind in args.databases:
-        with tempfile.TemporaryDirectory() as folder, database(kind, Path(folder)) as found:
+        settings = INSIGHT_SETTINGS if args.pg_insight else None
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            database(kind, Path(folder), settings) as found,
+        ):
             url, database_dir = found
             port = _free_port()
             env = environment(url, folder, port)
@@ -415,14 +642,22 @@ def run(args: argparse.Namespace) -> list[Step]:
                 # migrated and seeded by that version too (accounts and tokens by this one's ORM)
                 env["PYTHONPATH"] = f"{args.server_src.resolve()}{os.pathsep}{ROOT}"
             cast = seed(url, env, args.patients)
+            insight_url = None
+            if args.pg_insight and database_dir is not None:
+                with _connect(url) as connection:
+                    connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                insight_url = url
             print(
                 f"<!-- {kind}: {len(cast.patients)} patients with tokens,"
                 f" {len(cast.clinicians)} clinician tokens -->",
                 flush=True,
             )
             for processes in args.processes:
-                with _server("painpath", processes, env, port) as pid:
-                    pids = Servers(pid, database_dir)
+                with (
+                    _server("painpath", processes, env, port) as pid,
+                    accountant(pid, database_dir, Path(folder)) as ledger,
+                ):
+                    pids = Servers(pid, database_dir, ledger, insight_url)
                     if args.prime > 0:  # fill the fresh processes' caches; not reported
                         rate = min([args.soak or args.costs or min(args.rates), 50.0])
                         measure(port, pids, cast, Step(kind, processes, rate, args.prime), 0, 99)
@@ -435,9 +670,51 @@ def run(args: argparse.Namespace) -> list[Step]:
                             step = Step(kind, processes, rate, args.seconds)
                             measure(port, pids, cast, step, args.warmup, number, None, args.profile)
                             print(row(step), flush=True)
+                            report(step)
                             steps.append(step)
             print(f"<!-- {kind}: {verify_audit(env)} -->", flush=True)
     return steps
+
+
+@contextmanager
+def accountant(server: int, database_dir: Path | None, folder: Path) -> Iterator[Path]:
+    """bench/process_cpu.py --account sampling the server's and PostgreSQL's processes every
+    0.2 s in its own process (reading /proc here would take the generator's GIL)."""
+    ledger = folder / f"ledger.{server}.jsonl"
+    command = [sys.executable, str(ROOT / "bench" / "process_cpu.py"), "--account", str(ledger)]
+    command += ["--server", str(server), "--interval", "0.2"]
+    if database_dir is not None:
+        postmaster = int((database_dir / "postmaster.pid").read_text().split()[0])
+        command += ["--postmaster", str(postmaster)]
+    process = subprocess.Popen(command)
+    try:
+        while not ledger.exists() and process.poll() is None:
+            time.sleep(0.05)
+        yield ledger
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def report(step: Step) -> None:
+    """The step's CPU by process group and, with --pg-insight, its costliest statements and the
+    largest tables, as HTML comments under its row."""
+    if step.cpu_groups:
+        groups = ", ".join(f"{name} {value:g}" for name, value in step.cpu_groups.items())
+        print(f"<!-- CPU % of one core: {groups} -->", flush=True)
+    if step.io:
+        io = ", ".join(f"{name} {value:g}" for name, value in step.io.items())
+        print(f"<!-- PostgreSQL I/O in the step: {io} -->", flush=True)
+    for statement in step.statements:
+        print(
+            f"<!--   {statement['ms']} ms, {statement['calls']} calls,"
+            f" {statement['ms_per_call']} ms/call, {statement['rows']} rows,"
+            f" {statement['blocks_per_call']} blocks/call:"
+            f" {str(statement['query'])[:160]} -->",
+            flush=True,
+        )
+    for table in step.tables[:6]:
+        print(f"<!--   table {table} -->", flush=True)
 
 
 def verify_audit(env: dict[str, str]) -> str:
@@ -459,6 +736,7 @@ def soak(
         step = Step(kind, processes, args.soak, 60.0)
         measure(port, pids, cast, step, args.warmup if minute == 0 else 0.0, 1000 + minute)
         print(row(step), flush=True)
+        report(step)
         found.append(step)
     return found
 
@@ -511,6 +789,12 @@ def main() -> None:
         metavar="DIR",
         help="serve the painpath package found in DIR (e.g. `git archive BASE src`) for an A/B;"
         " the database is set up by this tree's code",
+    )
+    parser.add_argument(
+        "--pg-insight",
+        action="store_true",
+        help="PostgreSQL: pg_stat_statements, autovacuum and checkpoint logging; each step's"
+        " costliest statements and largest tables; the server log in bench/results/api_pg.log",
     )
     parser.add_argument("--quick", action="store_true", help="10 s steps, 25/50 req/s, SQLite")
     args = parser.parse_args()

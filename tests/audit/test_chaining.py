@@ -24,6 +24,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from painpath import audit
+from painpath.audit import chaining
 from painpath.audit.chaining import CHAIN_LOCK, CONTENT, chain_unchained
 from painpath.audit.trail import _QUEUE_EVENTS
 from painpath.audit.verify import ChainReport, verify_trail
@@ -347,3 +348,54 @@ def test_a_queued_value_longer_than_its_column_is_refused_not_cut(engine: Engine
     with pytest.raises(DataError), engine.begin() as connection:
         connection.execute(_QUEUE_EVENTS, too_long)
     assert _queued(engine) == 0
+
+
+def _vacuum_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT vacuum_count FROM pg_stat_user_tables"
+                " WHERE relname = 'audit_events_unchained'"
+            )
+        ).scalar()
+    return int(found or 0)
+
+
+def _chain_in_background(engine: Engine) -> None:
+    chaining.chain_soon(engine, 0)
+    deadline = time.monotonic() + 60
+    while _queued(engine) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _queued(engine) == 0
+
+
+def test_the_background_chainer_vacuums_the_queue_after_every_so_many_chained_rows(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue is all dead rows between vacuums; a background chainer that has chained
+    `VACUUM_AFTER_ROWS` rows vacuums it, and not before."""
+    monkeypatch.setattr(chaining, "VACUUM_AFTER_ROWS", 5)
+    vacuums: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("VACUUM"):
+            vacuums.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        before = _vacuum_count(engine)
+        _queue(engine, "a", "b", "c")
+        _chain_in_background(engine)
+        time.sleep(0.2)  # the chainer's turn is over once the rows are gone
+        assert vacuums == []
+        _queue(engine, "d", "e")
+        _chain_in_background(engine)
+        deadline = time.monotonic() + 60
+        while _vacuum_count(engine) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert vacuums == [chaining._VACUUM_QUEUE]
+    assert _vacuum_count(engine) == before + 1
+    assert _chained_details(engine) == ["a", "b", "c", "d", "e"]
+    assert _verify(engine).intact

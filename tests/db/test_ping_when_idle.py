@@ -60,3 +60,33 @@ def test_a_connection_closed_by_the_server_while_idle_is_replaced_before_use(
         admin.dispose()
     assert replacement != idle
     assert len(pings) == 1
+
+
+def _pids_of_connections_held_at_once(engine: Any, count: int) -> set[int]:
+    connections = [engine.connect() for _ in range(count)]
+    try:
+        return {
+            int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+            for connection in connections
+        }
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_a_server_pool_keeps_its_spare_connections_open_between_uses(
+    postgres_admin_url: str,
+) -> None:
+    """A server's pool keeps `POOL_SPARE` connections beyond its admission limit (the audit
+    chainer's, …): using that many at once and then again opens no new backend, where a pool of
+    exactly the limit closed the extra ones on their return and opened new ones next time."""
+    limit = 2
+    engine = make_engine(postgres_admin_url, pool_size=limit)
+    try:
+        busy = limit + engine_module.POOL_SPARE
+        first = _pids_of_connections_held_at_once(engine, busy)
+        second = _pids_of_connections_held_at_once(engine, busy)
+    finally:
+        engine.dispose()
+    assert len(first) == busy
+    assert second == first

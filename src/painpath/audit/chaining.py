@@ -23,6 +23,15 @@ and a short transaction moves them into the chain afterwards:
   (CLI, jobs, alert hub threads) chain right after their commit. A chainer that finds another
   one holding the lock leaves its rows to the background chainer, which waits for the lock, so
   a row never waits for a later commit to be chained.
+- The queue is a table every row passes through (~1,500 rows a second at the API's 150
+  requests a second), so it is nearly all dead rows between vacuums, and autovacuum visits it
+  at most once a `autovacuum_naptime` (a minute by default): every chain transaction then read
+  past tens of thousands of dead rows and index entries, and its three statements grew from
+  2 to 11 ms within a minute (issue 15: the soak's p99 grew with it). So a background chainer
+  that has chained `VACUUM_AFTER_ROWS` rows since it last did vacuums the queue itself
+  (`VACUUM (SKIP_LOCKED, TRUNCATE false)`, outside any transaction, a few ms on a table that
+  small): the queue stays a few hundred pages whatever the rate or the uptime. Nothing else
+  depends on it: without the table's ownership PostgreSQL skips it with a warning.
 - A process that dies between its commit and its chaining leaves rows queued: the next chain
   run of any process takes them, and `painpath audit verify` chains them after reporting how
   many there were and how old the oldest was.
@@ -64,6 +73,11 @@ BATCH = 500
 STALE_AFTER = timedelta(seconds=60)
 #: Seconds the background chainer of a process waits for more work before its thread ends.
 IDLE_SECONDS = 5.0
+#: A background chainer vacuums the queue after chaining this many rows (module docstring).
+VACUUM_AFTER_ROWS = 5_000
+#: Skips the table if another vacuum holds it (both processes' chainers, autovacuum); keeps the
+#: emptied pages for the next rows instead of taking the exclusive lock that truncating needs.
+_VACUUM_QUEUE = "VACUUM (SKIP_LOCKED, TRUNCATE false) audit_events_unchained"
 
 
 class AuditChainUnavailable(RuntimeError):
@@ -136,6 +150,12 @@ def chain_unchained(engine: Engine, *, wait: bool) -> int | None:
             chained += moved
             if moved < BATCH:
                 return chained
+
+
+def vacuum_queue(engine: Engine) -> None:
+    """Vacuum the queue of unchained events (PostgreSQL; VACUUM runs outside a transaction)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(_VACUUM_QUEUE)
 
 
 def _chain_batch(connection: Connection) -> int:
@@ -212,6 +232,8 @@ class _BackgroundChainer:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._gather = 0.0
+        #: Rows this chainer chained since it last vacuumed the queue.
+        self._unvacuumed = 0
 
     def wake(self, gather: float = 0.0) -> None:
         """Chain soon: after `gather` seconds, so the commits meanwhile go in the same batch."""
@@ -238,9 +260,15 @@ class _BackgroundChainer:
             if engine is None:
                 return
             try:
-                chain_unchained(engine, wait=True)
+                self._unvacuumed += chain_unchained(engine, wait=True) or 0
             except Exception:
                 logger.exception("could not chain the audit trail; the events stay queued")
+            if self._unvacuumed >= VACUUM_AFTER_ROWS:
+                self._unvacuumed = 0
+                try:
+                    vacuum_queue(engine)
+                except Exception:
+                    logger.exception("could not vacuum the audit queue")
             del engine
 
 

@@ -15,6 +15,13 @@ from sqlalchemy.pool import StaticPool
 
 #: Connections a pool may open beyond `pool_size` (SQLAlchemy's default).
 POOL_OVERFLOW = 10
+#: Connections a server's pool keeps open beyond its admission limit: the process's background
+#: audit chainer's (painpath.audit.chaining) and one more for whatever else runs beside the
+#: admitted requests. A connection opened beyond the kept ones is closed as soon as it comes
+#: back while the pool holds its full count idle; on PostgreSQL each is a new backend (a fork,
+#: its authentication and cold catalog caches): the API soak at 150 requests a second opened
+#: ~100 backends a minute with the pool at exactly the admission limit (issue 15).
+POOL_SPARE = 2
 #: A pooled PostgreSQL connection unused for longer than this is pinged before it is handed out.
 PING_AFTER_IDLE_SECONDS = 5.0
 
@@ -23,12 +30,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout.
 
     `pool_size` (a server passes its admission limit) keeps one connection ready per request
-    the process may be working on; None keeps SQLAlchemy's default of 5.
+    the process may be working on, plus `POOL_SPARE`; None keeps SQLAlchemy's default of 5.
     """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if pool_size is not None:
-        kwargs["pool_size"] = pool_size
+        kwargs["pool_size"] = pool_size + POOL_SPARE
         kwargs["max_overflow"] = POOL_OVERFLOW
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
