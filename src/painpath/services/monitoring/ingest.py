@@ -6,10 +6,10 @@ nothing is added."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Insert, Select, Table, insert, inspect, literal, or_, select, union_all
+from sqlalchemy import Insert, Table, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from painpath.db.base import Base
@@ -70,30 +70,6 @@ def insert_rows(session: Session, records: Sequence[Base]) -> None:
         ids = session.connection().execute(statement, [row for _, row in members]).scalars()
         for (record, _), row_id in zip(members, ids, strict=True):
             record.id = row_id  # type: ignore[attr-defined]
-
-
-def known_client_ids(
-    session: Session,
-    wanted: Mapping[str, tuple[BatchedModel, list[str]]],
-    *,
-    patient_id: int,
-    also: Sequence[Select[str, str | None, int]] = (),
-) -> dict[tuple[str, str], int]:
-    """Stored row ids by (kind, client id) for the client ids given per kind (`wanted`: kind →
-    (model, client ids)): one statement for the whole batch, a UNION ALL of one select per kind
-    present and the selects `also` (rows of the same shape: kind, key, id)."""
-    selects = [
-        select(literal(kind).label("kind"), model.client_id, model.id).where(
-            model.patient_id == patient_id, model.client_id.in_(client_ids)
-        )
-        for kind, (model, client_ids) in wanted.items()
-        if client_ids
-    ]
-    selects += also
-    if not selects:
-        return {}
-    rows = session.execute(selects[0] if len(selects) == 1 else union_all(*selects))
-    return {(kind, client_id): row_id for kind, client_id, row_id in rows if client_id is not None}
 
 
 def prescriptions(
