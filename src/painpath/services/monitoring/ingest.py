@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Insert, Table, insert, inspect, or_, select
+from sqlalchemy import Insert, Table, bindparam, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from painpath.db.base import Base
@@ -72,21 +72,26 @@ def insert_rows(session: Session, records: Sequence[Base]) -> None:
             record.id = row_id  # type: ignore[attr-defined]
 
 
+#: `prescriptions`' statement, built once (a sync with dose logs runs it).
+_PRESCRIPTIONS = select(MedicationRequest).where(
+    MedicationRequest.patient_id == bindparam("patient_id"),
+    or_(
+        MedicationRequest.id.in_(bindparam("ids", expanding=True)),
+        MedicationRequest.as_needed.is_(True),
+    ),
+)
+
+
 def prescriptions(
     session: Session, *, patient_id: int, items: list[DoseLogItem]
 ) -> dict[int, MedicationRequest]:
     """The patient's own prescriptions that the dose logs name, and every as-needed one (the
     as-needed opioid rule reads those after a batch with dose logs), by id: one query a batch.
     An id on another patient's record is left out, so it reads as not on this record."""
-    ids = {item.medication_request_id for item in items}
+    ids = sorted({item.medication_request_id for item in items})
     if not ids:
         return {}
-    rows = session.scalars(
-        select(MedicationRequest).where(
-            MedicationRequest.patient_id == patient_id,
-            or_(MedicationRequest.id.in_(ids), MedicationRequest.as_needed.is_(True)),
-        )
-    )
+    rows = session.scalars(_PRESCRIPTIONS, {"patient_id": patient_id, "ids": ids})
     return {row.id: row for row in rows}
 
 
