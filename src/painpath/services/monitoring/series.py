@@ -92,9 +92,11 @@ _PRN_START: BindParameter[datetime] = bindparam("prn_start", type_=UTCDateTime)
 _ORDER_IDS: BindParameter[list[int]] = bindparam("order_ids", expanding=True)
 
 
-def _pain_statement(
-    bounded: bool,
-) -> CompoundSelect[str, date | None, datetime | None, float | None, str | None, Any]:
+#: The pain statements' rows: source, day, instant, value, instrument, answers.
+_PainRows = CompoundSelect[str, date | None, datetime | None, float | None, str | None, Any]
+
+
+def _pain_statement(bounded: bool) -> _PainRows:
     """The patient's pain values from the diary, NRS observations and pain questionnaires, as
     one statement (was three): `source`, the diary's day, the instant, the value, the
     questionnaire's answers (the PEG's first item is its pain score). `bounded`: only from
@@ -158,7 +160,7 @@ _DOSES = select(
 ).where(*_counted_doses())
 #: `pain_and_prn`: the doses ride in the pain series' UNION ALL as source "dose", the
 #: prescription id in `value` and the dose's time in `at`.
-_PAIN_AND_DOSES = {
+_PAIN_AND_DOSES: dict[bool, _PainRows] = {
     bounded: union_all(
         *_PAIN[bounded].selects,
         select(

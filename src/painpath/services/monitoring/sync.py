@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, literal, select, union_all
+from sqlalchemy import BindParameter, Select, bindparam, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -94,7 +94,7 @@ def _known_statement(kinds: tuple[str, ...]) -> Select[str, str | None, int]:
     """`_known`'s statement for a batch with items of `kinds` (a subset of `BATCHED`'s, so a
     handful at most): built once (issue 15: building it and its cache key cost more than
     running it), the values as parameters: `patient_id`, `batch_id`, `<kind>_ids`."""
-    patient_id = bindparam("patient_id")
+    patient_id: BindParameter[int] = bindparam("patient_id")
     selects: list[Select[str, str | None, int]] = [
         select(literal(kind).label("kind"), model.client_id, model.id).where(
             model.patient_id == patient_id,
