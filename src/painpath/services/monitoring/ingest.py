@@ -6,10 +6,10 @@ nothing is added."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Insert, Select, Table, insert, inspect, literal, or_, select, union_all
+from sqlalchemy import Insert, Table, bindparam, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from painpath.db.base import Base
@@ -72,28 +72,14 @@ def insert_rows(session: Session, records: Sequence[Base]) -> None:
             record.id = row_id  # type: ignore[attr-defined]
 
 
-def known_client_ids(
-    session: Session,
-    wanted: Mapping[str, tuple[BatchedModel, list[str]]],
-    *,
-    patient_id: int,
-    also: Sequence[Select[str, str | None, int]] = (),
-) -> dict[tuple[str, str], int]:
-    """Stored row ids by (kind, client id) for the client ids given per kind (`wanted`: kind →
-    (model, client ids)): one statement for the whole batch, a UNION ALL of one select per kind
-    present and the selects `also` (rows of the same shape: kind, key, id)."""
-    selects = [
-        select(literal(kind).label("kind"), model.client_id, model.id).where(
-            model.patient_id == patient_id, model.client_id.in_(client_ids)
-        )
-        for kind, (model, client_ids) in wanted.items()
-        if client_ids
-    ]
-    selects += also
-    if not selects:
-        return {}
-    rows = session.execute(selects[0] if len(selects) == 1 else union_all(*selects))
-    return {(kind, client_id): row_id for kind, client_id, row_id in rows if client_id is not None}
+#: `prescriptions`' statement, built once (a sync with dose logs runs it).
+_PRESCRIPTIONS = select(MedicationRequest).where(
+    MedicationRequest.patient_id == bindparam("patient_id"),
+    or_(
+        MedicationRequest.id.in_(bindparam("ids", expanding=True)),
+        MedicationRequest.as_needed.is_(True),
+    ),
+)
 
 
 def prescriptions(
@@ -102,15 +88,10 @@ def prescriptions(
     """The patient's own prescriptions that the dose logs name, and every as-needed one (the
     as-needed opioid rule reads those after a batch with dose logs), by id: one query a batch.
     An id on another patient's record is left out, so it reads as not on this record."""
-    ids = {item.medication_request_id for item in items}
+    ids = sorted({item.medication_request_id for item in items})
     if not ids:
         return {}
-    rows = session.scalars(
-        select(MedicationRequest).where(
-            MedicationRequest.patient_id == patient_id,
-            or_(MedicationRequest.id.in_(ids), MedicationRequest.as_needed.is_(True)),
-        )
-    )
+    rows = session.scalars(_PRESCRIPTIONS, {"patient_id": patient_id, "ids": ids})
     return {row.id: row for row in rows}
 
 

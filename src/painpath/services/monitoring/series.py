@@ -24,11 +24,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
+    BindParameter,
     ColumnElement,
     CompoundSelect,
     Date,
     Float,
+    Integer,
     String,
+    bindparam,
     cast,
     func,
     literal_column,
@@ -81,12 +84,23 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
-def _pain_rows(
-    patient_id: int, since: date | None, zone: ZoneInfo
-) -> CompoundSelect[str, date | None, datetime | None, float | None, str | None, Any]:
+#: The statements' parameters: the patient, and the day and instant a series starts from.
+_PATIENT: BindParameter[int] = bindparam("patient_id", type_=Integer)
+_SINCE_DAY: BindParameter[date] = bindparam("since_day", type_=Date)
+_SINCE_START: BindParameter[datetime] = bindparam("since_start", type_=UTCDateTime)
+_PRN_START: BindParameter[datetime] = bindparam("prn_start", type_=UTCDateTime)
+_ORDER_IDS: BindParameter[list[int]] = bindparam("order_ids", expanding=True)
+
+
+#: The pain statements' rows: source, day, instant, value, instrument, answers.
+_PainRows = CompoundSelect[str, date | None, datetime | None, float | None, str | None, Any]
+
+
+def _pain_statement(bounded: bool) -> _PainRows:
     """The patient's pain values from the diary, NRS observations and pain questionnaires, as
     one statement (was three): `source`, the diary's day, the instant, the value, the
-    questionnaire's answers (the PEG's first item is its pain score)."""
+    questionnaire's answers (the PEG's first item is its pain score). `bounded`: only from
+    `since_day` (its local start `since_start`) on. Parameter `patient_id`."""
     diary = select(
         literal_column("'diary'", String).label("source"),
         PainDiaryEntry.local_date.label("day"),
@@ -94,7 +108,7 @@ def _pain_rows(
         cast(PainDiaryEntry.pain, Float).label("value"),
         cast(null(), String).label("instrument"),
         cast(null(), JSON).label("answers"),
-    ).where(PainDiaryEntry.patient_id == patient_id)
+    ).where(PainDiaryEntry.patient_id == _PATIENT)
     observations = select(
         literal_column("'observation'", String),
         cast(null(), Date),
@@ -103,7 +117,7 @@ def _pain_rows(
         cast(null(), String),
         cast(null(), JSON),
     ).where(
-        Observation.patient_id == patient_id,
+        Observation.patient_id == _PATIENT,
         Observation.loinc_code == PAIN_NRS_LOINC,
         Observation.value.is_not(None),
         _VALID,
@@ -116,16 +130,60 @@ def _pain_rows(
         QuestionnaireResponse.questionnaire,
         QuestionnaireResponse.answers,
     ).where(
-        QuestionnaireResponse.patient_id == patient_id,
+        QuestionnaireResponse.patient_id == _PATIENT,
         QuestionnaireResponse.questionnaire.in_(PAIN_INSTRUMENTS),
         QuestionnaireResponse.status == "completed",
     )
-    if since is not None:
-        start = local_start(since, zone)
-        diary = diary.where(PainDiaryEntry.local_date >= since)
-        observations = observations.where(Observation.effective_at >= start)
-        responses = responses.where(QuestionnaireResponse.authored_at >= start)
+    if bounded:
+        diary = diary.where(PainDiaryEntry.local_date >= _SINCE_DAY)
+        observations = observations.where(Observation.effective_at >= _SINCE_START)
+        responses = responses.where(QuestionnaireResponse.authored_at >= _SINCE_START)
     return union_all(diary, observations, responses)
+
+
+def _counted_doses() -> tuple[ColumnElement[bool], ...]:
+    """The as-needed doses taken under the counted orders (`order_ids`), from `prn_start` on."""
+    return (
+        MedicationAdministration.patient_id == _PATIENT,
+        MedicationAdministration.medication_request_id.in_(_ORDER_IDS),
+        MedicationAdministration.as_needed.is_(True),
+        MedicationAdministration.status == "completed",
+        MedicationAdministration.effective_at >= _PRN_START,
+    )
+
+
+#: Built once each (issue 15: building a statement and computing its cache key cost more than
+#: running it); the values go in as parameters (`_pain_params`, `_dose_params`).
+_PAIN = {bounded: _pain_statement(bounded) for bounded in (False, True)}
+_DOSES = select(
+    MedicationAdministration.medication_request_id, MedicationAdministration.effective_at
+).where(*_counted_doses())
+#: `pain_and_prn`: the doses ride in the pain series' UNION ALL as source "dose", the
+#: prescription id in `value` and the dose's time in `at`.
+_PAIN_AND_DOSES: dict[bool, _PainRows] = {
+    bounded: union_all(
+        *_PAIN[bounded].selects,
+        select(
+            literal_column("'dose'", String),
+            cast(null(), Date),
+            MedicationAdministration.effective_at,
+            cast(MedicationAdministration.medication_request_id, Float),
+            cast(null(), String),
+            cast(null(), JSON),
+        ).where(*_counted_doses()),
+    )
+    for bounded in (False, True)
+}
+
+
+def _pain_params(patient_id: int, since: date | None, zone: ZoneInfo) -> dict[str, object]:
+    if since is None:
+        return {"patient_id": patient_id}
+    return {"patient_id": patient_id, "since_day": since, "since_start": local_start(since, zone)}
+
+
+def _dose_params(limits: _PrnLimits, since: date, zone: ZoneInfo) -> dict[str, object]:
+    return {"order_ids": list(limits.drug_of), "prn_start": local_start(since, zone)}
 
 
 def _questionnaire_pain(instrument: str, total: object, answers: object) -> float | None:
@@ -141,7 +199,8 @@ def pain_values(
 ) -> list[DailyValue]:
     """Every pain value on record (the baseline may be the first diary week, however old), or
     those from the local day `since` on: diary entries, then observations, then questionnaires."""
-    return _pain_from(session.execute(_pain_rows(patient.id, since, zone)), zone)
+    rows = session.execute(_PAIN[since is not None], _pain_params(patient.id, since, zone))
+    return _pain_from(rows, zone)
 
 
 def _pain_from(rows: Iterable[Sequence[Any]], zone: ZoneInfo) -> list[DailyValue]:
@@ -257,11 +316,7 @@ def prn_uses(
             )
         )
     limits = _PrnLimits.of(orders, opioids_only=opioids_only)
-    doses = session.execute(
-        select(
-            MedicationAdministration.medication_request_id, MedicationAdministration.effective_at
-        ).where(*_counted_doses(patient.id, limits, since, zone))
-    )
+    doses = session.execute(_DOSES, {"patient_id": patient.id, **_dose_params(limits, since, zone)})
     return limits.uses(doses, zone)
 
 
@@ -279,16 +334,9 @@ def pain_and_prn(
     doses ride in the pain series' UNION ALL as source "dose", the prescription id in `value`
     and the dose's time in `at`."""
     limits = _PrnLimits.of(orders, opioids_only=True)
-    doses = select(
-        literal_column("'dose'", String),
-        cast(null(), Date),
-        MedicationAdministration.effective_at,
-        cast(MedicationAdministration.medication_request_id, Float),
-        cast(null(), String),
-        cast(null(), JSON),
-    ).where(*_counted_doses(patient.id, limits, prn_since, zone))
     rows: Iterable[Sequence[Any]] = session.execute(
-        union_all(*_pain_rows(patient.id, pain_since, zone).selects, doses)
+        _PAIN_AND_DOSES[pain_since is not None],
+        {**_pain_params(patient.id, pain_since, zone), **_dose_params(limits, prn_since, zone)},
     )
     pain_rows: list[Sequence[Any]] = []
     taken: list[tuple[int | None, datetime]] = []
@@ -298,19 +346,6 @@ def pain_and_prn(
         else:
             pain_rows.append(row)
     return _pain_from(pain_rows, zone), limits.uses(taken, zone)
-
-
-def _counted_doses(
-    patient_id: int, limits: _PrnLimits, since: date, zone: ZoneInfo
-) -> tuple[ColumnElement[bool], ...]:
-    """The as-needed doses taken under the counted orders, from the local day `since` on."""
-    return (
-        MedicationAdministration.patient_id == patient_id,
-        MedicationAdministration.medication_request_id.in_(list(limits.drug_of)),
-        MedicationAdministration.as_needed.is_(True),
-        MedicationAdministration.status == "completed",
-        MedicationAdministration.effective_at >= local_start(since, zone),
-    )
 
 
 class _PrnLimits:

@@ -5,11 +5,12 @@ rules that fire because time passed run in the daily sweep)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import literal, select
+from sqlalchemy import BindParameter, Select, bindparam, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,6 @@ from painpath.services.monitoring.evaluation import evaluate_patient
 from painpath.services.monitoring.ingest import (
     BatchedModel,
     insert_rows,
-    known_client_ids,
     new_diary_entry,
     new_dose_log,
     new_observation,
@@ -89,19 +89,42 @@ BATCHED: dict[str, BatchedModel] = {
 REPLAY = "sync_batch"
 
 
+@functools.cache
+def _known_statement(kinds: tuple[str, ...]) -> Select[str, str | None, int]:
+    """`_known`'s statement for a batch with items of `kinds` (a subset of `BATCHED`'s, so a
+    handful at most): built once (issue 15: building it and its cache key cost more than
+    running it), the values as parameters: `patient_id`, `batch_id`, `<kind>_ids`."""
+    patient_id: BindParameter[int] = bindparam("patient_id")
+    selects: list[Select[str, str | None, int]] = [
+        select(literal(kind).label("kind"), model.client_id, model.id).where(
+            model.patient_id == patient_id,
+            model.client_id.in_(bindparam(f"{kind}_ids", expanding=True)),
+        )
+        for kind, model in BATCHED.items()
+        if kind in kinds
+    ]
+    same_batch = select(literal(REPLAY), SyncBatch.batch_id, SyncBatch.id).where(
+        SyncBatch.patient_id == patient_id, SyncBatch.batch_id == bindparam("batch_id")
+    )
+    if not selects:
+        return same_batch
+    return cast("Select[str, str | None, int]", union_all(*selects, same_batch))
+
+
 def _known(
     session: Session, access: PatientAccess, batch: SyncBatchIn
 ) -> dict[tuple[str, str], int]:
     """Stored ids of the batch's batched items by (kind, client id), and of a batch stored
-    under the same batch id as (`REPLAY`, batch id): one statement."""
-    wanted = {
-        kind: (model, [item.client_id for item in batch.items if item.kind == kind])
-        for kind, model in BATCHED.items()
-    }
-    same_batch = select(literal(REPLAY), SyncBatch.batch_id, SyncBatch.id).where(
-        SyncBatch.patient_id == access.patient_id, SyncBatch.batch_id == batch.batch_id
-    )
-    return known_client_ids(session, wanted, patient_id=access.patient_id, also=[same_batch])
+    under the same batch id as (`REPLAY`, batch id): one statement, a UNION ALL of one select
+    per batched kind present and one for the batch."""
+    params: dict[str, object] = {"patient_id": access.patient_id, "batch_id": batch.batch_id}
+    for kind in BATCHED:
+        client_ids = [item.client_id for item in batch.items if item.kind == kind]
+        if client_ids:
+            params[f"{kind}_ids"] = client_ids
+    statement = _known_statement(tuple(kind for kind in BATCHED if f"{kind}_ids" in params))
+    rows = session.execute(statement, params)
+    return {(kind, client_id): row_id for kind, client_id, row_id in rows if client_id is not None}
 
 
 def _store_items(

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from painpath.models.alert_thresholds import AlertThresholdOverride
@@ -30,16 +31,23 @@ class AlertSettings:
     pain_baseline: float | None = None
 
 
+#: `settings_for`'s statement, built once: it runs on every sync POST (issue 15), and the two
+#: columns cost less to read than the ORM's loading of the row.
+_SETTINGS = select(AlertThresholdOverride.overrides, AlertThresholdOverride.pain_baseline).where(
+    AlertThresholdOverride.patient_id == bindparam("patient_id")
+)
+
+
 def settings_for(session: Session, patient_id: int) -> AlertSettings:
     """The patient's settings; a stored override or baseline that would not pass validation
     today (written before it, or past it) is ignored, so the rules run on their defaults."""
-    row = session.get(AlertThresholdOverride, patient_id)
+    row = session.execute(_SETTINGS, {"patient_id": patient_id}).one_or_none()
     if row is None:
         return AlertSettings()
-    baseline = row.pain_baseline
+    overrides, baseline = row
     if baseline is not None and not (math.isfinite(baseline) and 0 <= baseline <= 10):
         baseline = None
-    return AlertSettings(_usable(row.overrides), baseline)
+    return AlertSettings(_usable(overrides), baseline)
 
 
 def _usable(stored: object) -> Thresholds:
