@@ -172,3 +172,31 @@ def test_opioid_measures_process_freezes_its_objects_before_the_final_collection
     assert done.stdout.strip().splitlines()[-1] == "frozen at exit: True"
     assert pl.read_parquet(out / "measures.parquet").height == 6
     assert (out / "summary.html").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("PAINPATH_MAX_LINE_BYTES", "2048"), ("PAINPATH_MAX_DECOMPRESSED_BYTES", "100000")],
+)
+def test_pgx_cohort_reads_within_the_input_limit_settings(
+    population: Path, tmp_path: Path, setting: str, value: str
+) -> None:
+    """The PAINPATH_MAX_* settings bound pgx-cohort's reading as they bound `pgx batch`'s: the
+    400-sample #CHROM line is ≈ 3.6 kB, the decompressed file ≈ 0.4 MB; raised, it runs."""
+    vcf = population / "cohort.vcf.gz"
+    arguments = ("-o", tmp_path / "out", "--scheduler", "synchronous", "--block-samples", "100")
+    refused = runner.invoke(
+        app, [*map(str, ("analytics", "pgx-cohort", vcf, *arguments))], env={setting: value}
+    )
+    assert f"set {setting} to allow more" in error_line(refused)
+    batch = runner.invoke(
+        app, [*map(str, ("pgx", "batch", vcf, "-o", tmp_path / "b.parquet"))], env={setting: value}
+    )
+    assert f"set {setting} to allow more" in error_line(batch)
+    raised = runner.invoke(
+        app,
+        [*map(str, ("analytics", "pgx-cohort", vcf, *arguments, "--restart"))],
+        env={setting: str(int(value) * 1000)},
+    )
+    assert raised.exit_code == 0, raised.output
+    assert "400 samples in 1 file(s)" in raised.stderr

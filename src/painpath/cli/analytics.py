@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from painpath.cli.common import CliError, console, reported_errors
+from painpath.cli.common import CliError, console, input_limits, reported_errors
 
 analytics_app = typer.Typer(
     help="Population jobs: opioid-safety measures from claims, cohort pharmacogenomics.",
@@ -255,6 +255,7 @@ def pgx_cohort(
                     build=chosen.value if chosen else None,
                     block_samples=block_samples,
                     restart=restart,
+                    limits=input_limits(),
                     on_plan=on_plan,
                     on_done=on_done,
                 )
