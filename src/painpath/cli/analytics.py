@@ -7,11 +7,14 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from painpath.cli.common import CliError, console, input_limits, reported_errors
+from painpath.cli.common import CliError, console, load_settings, reported_errors
+
+if TYPE_CHECKING:
+    from painpath.kit.limits import InputLimits
 
 analytics_app = typer.Typer(
     help="Population jobs: opioid-safety measures from claims, cohort pharmacogenomics.",
@@ -52,6 +55,18 @@ ThreadsOption = Annotated[
         help="Threads of polars and Arrow in each local worker (default: CPUs ÷ workers).",
     ),
 ]
+
+
+def _input_limits() -> InputLimits:
+    """The PAINPATH_MAX_* settings (InputLimits' fields are named as the settings are). Not
+    through painpath.services.input_limits: importing painpath.services costs ≈ 0.5 s
+    (SQLAlchemy and the use cases), most of a cohort job's serial start."""
+    from dataclasses import fields
+
+    from painpath.kit.limits import InputLimits
+
+    settings = load_settings()
+    return InputLimits(**{f.name: getattr(settings, f.name) for f in fields(InputLimits)})
 
 
 def _needs_extra() -> None:
@@ -255,7 +270,7 @@ def pgx_cohort(
                     build=chosen.value if chosen else None,
                     block_samples=block_samples,
                     restart=restart,
-                    limits=input_limits(),
+                    limits=_input_limits(),
                     on_plan=on_plan,
                     on_done=on_done,
                 )
