@@ -135,13 +135,14 @@ def test_an_unknown_scheduler_is_refused(population: Path, tmp_path: Path) -> No
     assert "--scheduler 'mars'" in error_line(result)
 
 
-def test_opioid_measures_process_freezes_its_objects_before_the_final_collections(
-    population: Path, tmp_path: Path
+@pytest.mark.parametrize("command", ["opioid-measures", "pgx-cohort"])
+def test_a_job_process_freezes_its_objects_before_the_final_collections(
+    population: Path, tmp_path: Path, command: str
 ) -> None:
     """In its own process, the command leaves the interpreter's last garbage collections
     nothing to walk (0.2 s of a job's serial tail): by the time the exit handlers registered
     before it have run, every object is frozen; and the outputs are complete."""
-    out = tmp_path / "measures"
+    out = tmp_path / "out"
     script = (
         "import atexit, gc, sys\n"
         "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
@@ -149,14 +150,15 @@ def test_opioid_measures_process_freezes_its_objects_before_the_final_collection
         "sys.argv = ['painpath', *sys.argv[1:]]\n"
         "app()\n"
     )
+    source = "claims.parquet" if command == "opioid-measures" else "cohort.vcf.gz"
     done = subprocess.run(
         [
             sys.executable,
             "-c",
             script,
             "analytics",
-            "opioid-measures",
-            str(population / "claims.parquet"),
+            command,
+            str(population / source),
             "-o",
             str(out),
             "--scheduler",
@@ -170,7 +172,10 @@ def test_opioid_measures_process_freezes_its_objects_before_the_final_collection
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "frozen at exit: True"
-    assert pl.read_parquet(out / "measures.parquet").height == 6
+    if command == "opioid-measures":
+        assert pl.read_parquet(out / "measures.parquet").height == 6
+    else:
+        assert pl.read_parquet(out / "drugs.parquet")["samples"].to_list()[0] == 400
     assert (out / "summary.html").stat().st_size > 0
 
 

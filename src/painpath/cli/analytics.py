@@ -242,6 +242,7 @@ def pgx_cohort(
     """Phenotypes, actionable gene–drug pairs for current pain medicines, share per drug."""
     with reported_errors():
         _needs_extra()
+        _skip_final_collection()
         from painpath.analytics.cohort_inputs import CohortInputError
         from painpath.analytics.executor import SchedulerError, runner
         from painpath.analytics.pgx_job import WORKER_PRELOAD, run_pgx_cohort
