@@ -205,3 +205,32 @@ def test_pgx_cohort_reads_within_the_input_limit_settings(
     )
     assert raised.exit_code == 0, raised.output
     assert "400 samples in 1 file(s)" in raised.stderr
+
+
+def test_pgx_cohort_reads_the_limits_from_a_dotenv_file_too(
+    population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a PAINPATH_MAX_* variable the limits still come from the settings' sources."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("PAINPATH_MAX_LINE_BYTES=2048\n")
+    refused = run(
+        "analytics",
+        "pgx-cohort",
+        population / "cohort.vcf.gz",
+        "-o",
+        tmp_path / "out",
+        "--scheduler",
+        "synchronous",
+    )
+    assert "set PAINPATH_MAX_LINE_BYTES to allow more" in error_line(refused)
+
+
+def test_the_default_input_limits_are_the_settings_defaults() -> None:
+    """pgx-cohort uses the defaults without loading the settings when nothing can set them."""
+    from dataclasses import fields
+
+    from painpath.config import Settings
+    from painpath.kit.limits import DEFAULT_LIMITS
+
+    for field in fields(DEFAULT_LIMITS):
+        assert Settings.model_fields[field.name].default == getattr(DEFAULT_LIMITS, field.name)
