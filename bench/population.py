@@ -10,10 +10,14 @@ totals of each must equal painpath's — then `painpath analytics opioid-measure
 LocalCluster of 1 and of 2 workers; then the cohort by `painpath pgx batch` (one process) and
 `painpath analytics pgx-cohort` on 1 and 2 workers (no prescriptions: the same work as
 `pgx batch`), then on 2 workers with each patient's medicines (`--meds`).
+`--cohort-sizes 100000 1000000`: how the cohort runs scale, in the same run — per size, `pgx
+batch` and pgx-cohort on 1 and 2 workers (a size equal to the cohort's reuses its runs above;
+another size's VCF is `painpath demo population --patients N --vcf-samples N --seed 1`, kept in
+bench/results/data/cohort-N/).
 Each is a fresh process, wall clock; peak memory is each shard-running process's own
-(getrusage, reported by every shard) and the baseline's; the load average (1 min) is read
-before and after each run. Data: `painpath demo population --seed 1`, kept in
-bench/results/data/population-N/. Raw numbers: bench/results/population-N.json.
+(getrusage, reported by every shard) and the baseline's, and the command's own (wait4); the
+load average (1 min) is read before and after each run. Data: `painpath demo population --seed
+1`, kept in bench/results/data/population-N/. Raw numbers: bench/results/population-N.json.
 """
 
 from __future__ import annotations
@@ -105,32 +109,180 @@ def _forked_cpu(root: psutil.Popen, seen: dict[int, tuple[int, bool, float]]) ->
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Wall seconds, CPU seconds of the whole process tree and the 1-minute load average
-    before and after. `env`: added variables. Reaped children count through getrusage; the
-    fork server's workers are sampled every 50 ms (their CPU after the last sample is missed)."""
+    """Wall seconds, CPU seconds of the whole process tree, the 1-minute load average before
+    and after, and the command's own peak memory (`main_peak_rss_mib`: the process started, or
+    one of the children it reaped if larger; from wait4). `env`: added variables. Reaped
+    children count through getrusage; the fork server's workers are sampled every 50 ms (their
+    CPU after the last sample is missed)."""
     before, cpu = load(), _cpu()
     start = time.perf_counter()
     environment = {**os.environ, **env} if env else None
     seen: dict[int, tuple[int, bool, float]] = {}
     root = psutil.Popen(command, stdout=subprocess.DEVNULL, env=environment)
-    while root.poll() is None:
+    while True:
+        pid, status, usage = os.wait4(root.pid, os.WNOHANG)
+        if pid:
+            break
         _forked_cpu(root, seen)
         time.sleep(0.05)
     seconds = time.perf_counter() - start
-    if root.returncode:
-        raise subprocess.CalledProcessError(root.returncode, command)
+    returncode = os.waitstatus_to_exitcode(status)
+    if returncode:
+        raise subprocess.CalledProcessError(returncode, command)
     forked = sum(used for _, below, used in seen.values() if below)
     return {
         "seconds": round(seconds, 2),
         "cpu_seconds": round(_cpu() - cpu + forked, 2),
         "load_before": before,
         "load_after": load(),
+        "main_peak_rss_mib": usage.ru_maxrss // 1024,  # KiB on Linux
     }
 
 
 def worker_peaks(out: Path) -> list[int]:
     summary = json.loads((out / "summary.json").read_text())
     return sorted(summary.get("worker_peak_rss_mib", {}).values())
+
+
+#: Bounds of --cohort-sizes (the demo writes 1,000,000 samples in ≈ 15 s, 8 MB, 212 MiB peak).
+COHORT_SIZES = (100, 2_000_000)
+
+
+def cohort_size(text: str) -> int:
+    size = int(text)
+    if not COHORT_SIZES[0] <= size <= COHORT_SIZES[1]:
+        raise argparse.ArgumentTypeError(f"{size}: from {COHORT_SIZES[0]} to {COHORT_SIZES[1]:,}")
+    return size
+
+
+def block_samples_for(samples: int) -> int:
+    """Few large blocks: each block re-interprets the genotype patterns it shares with the
+    others."""
+    return max(100, min(25_000, samples // 4))
+
+
+def line_limit(samples: int) -> dict[str, str] | None:
+    """Above ≈ 460,000 samples the #CHROM line (9 bytes a sample here) passes painpath's
+    default bound on a line (`max_line_bytes`, 4 MiB): raised for that run, to twice the need."""
+    needed = samples * 9 + 4096
+    return None if needed <= 4 * 2**20 else {"PAINPATH_MAX_LINE_BYTES": str(2 * needed)}
+
+
+def pgx_batch(vcf: Path, out: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    return timed([str(PAINPATH), "pgx", "batch", str(vcf), "-o", str(out), "--quiet"], env=env)
+
+
+def pgx_cohort(
+    vcf: Path,
+    out: Path,
+    workers: int,
+    block_samples: int,
+    threads: int,
+    meds: Path | None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    run = timed(
+        [
+            str(PAINPATH),
+            "analytics",
+            "pgx-cohort",
+            str(vcf),
+            *(["--meds", str(meds)] if meds else []),
+            "-o",
+            str(out),
+            "--workers",
+            str(workers),
+            "--block-samples",
+            str(block_samples),
+            "--threads-per-worker",
+            str(threads),
+            "--quiet",
+        ],
+        env=env,
+    )
+    return {**run, "peak_rss_mib": worker_peaks(out)}
+
+
+def scaling_vcf(size: int) -> tuple[Path, dict[str, Any] | None]:
+    """The cohort VCF of `size` samples (written by `painpath demo population` if missing:
+    the timing of that run, else None)."""
+    folder = RESULTS / "data" / f"cohort-{size}"
+    vcf = folder / "cohort.vcf.gz"
+    if vcf.exists():
+        return vcf, None
+    generated = timed(
+        [
+            str(PAINPATH),
+            "demo",
+            "population",
+            "--patients",
+            str(size),
+            "--vcf-samples",
+            str(size),
+            "--seed",
+            "1",
+            "-o",
+            str(folder),
+        ]
+    )
+    print(f"{size:,}-sample VCF generated in {generated['seconds']} s", flush=True)
+    return vcf, generated
+
+
+def cohort_scaling(
+    sizes: list[int], results: dict[str, Any], vcf: Path, work: Path, threads: int
+) -> dict[str, Any]:
+    """Per size: `pgx batch`, pgx-cohort on 1 and 2 workers (no prescriptions). The cohort's
+    own size reuses its runs in `results`."""
+    scaling: dict[str, Any] = {}
+    for size in sizes:
+        if size == results["vcf_samples"] and "pgx_batch" in results:
+            runs = {"vcf": str(vcf), **{k: results[k] for k in ("pgx_batch", "pgx_1", "pgx_2")}}
+        else:
+            path, generated = scaling_vcf(size)
+            env = line_limit(size)
+            runs = {"vcf": str(path), "generated": generated, "env": env}
+            runs["pgx_batch"] = pgx_batch(path, work / f"batch-{size}.parquet", env)
+            for workers in (1, 2):
+                runs[f"pgx_{workers}"] = pgx_cohort(
+                    path,
+                    work / f"pgx-{size}-{workers}",
+                    workers,
+                    block_samples_for(size),
+                    threads,
+                    None,
+                    env,
+                )
+        runs["vcf_mib"] = round(Path(runs["vcf"]).stat().st_size / 2**20, 1)
+        runs["block_samples"] = block_samples_for(size)
+        scaling[str(size)] = runs
+    return scaling
+
+
+def print_scaling(scaling: dict[str, Any]) -> None:
+    print("cohort scaling: per size, pgx batch and pgx-cohort on 1 and 2 workers, no prescriptions")
+    print(
+        f"{'samples':>9} {'VCF MiB':>8}  {'run':22} {'seconds':>8} {'CPU s':>7} {'load 1-min':>12}"
+        f" {'main peak MiB':>14}  peak MiB per shard-running process"
+    )
+    for size, runs in scaling.items():
+        for key, label in (
+            ("pgx_batch", "pgx batch"),
+            ("pgx_1", "pgx-cohort, 1 worker"),
+            ("pgx_2", "pgx-cohort, 2 workers"),
+        ):
+            r = runs[key]
+            print(
+                f"{int(size):9,} {runs['vcf_mib']:8.1f}  {label:22} {r['seconds']:8.1f}"
+                f" {r['cpu_seconds']:7.1f} {r['load_before']:5.1f} → {r['load_after']:<4.1f}"
+                f" {r.get('main_peak_rss_mib', '–'):>14}  {r.get('peak_rss_mib', '')}"
+            )
+        batch, one, two = (runs[k]["seconds"] for k in ("pgx_batch", "pgx_1", "pgx_2"))
+        print(
+            f"{int(size):9,} samples: pgx batch ÷ 1 worker {batch / one:.2f}×;"
+            f" 1 ÷ 2 workers {one / two:.2f}×; pgx batch ÷ 2 workers {batch / two:.2f}×"
+            + (f"; run with {runs['env']}" if runs.get("env") else "")
+        )
 
 
 def main() -> int:
@@ -148,6 +300,14 @@ def main() -> int:
         default=None,
         help="pgx: only the cohort runs (pgx batch, pgx-cohort); opioid: only the measures "
         "(baselines, opioid-measures)",
+    )
+    parser.add_argument(
+        "--cohort-sizes",
+        type=cohort_size,
+        nargs="+",
+        default=[],
+        metavar="N",
+        help="cohort scaling: per size (samples), pgx batch and pgx-cohort on 1 and 2 workers",
     )
     parser.add_argument(
         "--threads-per-worker",
@@ -183,8 +343,7 @@ def main() -> int:
 
     rows = pq.ParquetFile(claims).metadata.num_rows
     shard_rows = args.shard_rows or max(1_000, min(500_000, rows // 8))
-    # Few large blocks: each block re-interprets the genotype patterns it shares with the others.
-    block_samples = max(100, min(25_000, args.vcf_samples // 4))
+    block_samples = block_samples_for(args.vcf_samples)
     work = RESULTS / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -257,34 +416,23 @@ def main() -> int:
             engine: ours == results[f"baseline_{engine}"]["totals"] for engine in baselines
         }
     if cohort_runs:
-        out = work / "batch.parquet"
-        results["pgx_batch"] = timed(
-            [str(PAINPATH), "pgx", "batch", str(vcf), "-o", str(out), "--quiet"]
-        )
+        results["pgx_batch"] = pgx_batch(vcf, work / "batch.parquet")
     # pgx-cohort without prescriptions does what `pgx batch` does (like for like); then once
     # with each patient's medicines (phenoconversion: more distinct patterns to interpret).
     for workers, meds in ((1, False), (2, False), (2, True)) if cohort_runs else ():
         name = f"pgx_{workers}" + ("_meds" if meds else "")
-        out = work / name
-        run = timed(
-            [
-                str(PAINPATH),
-                "analytics",
-                "pgx-cohort",
-                str(vcf),
-                *(["--meds", str(data / "prescriptions.parquet")] if meds else []),
-                "-o",
-                str(out),
-                "--workers",
-                str(workers),
-                "--block-samples",
-                str(block_samples),
-                "--threads-per-worker",
-                str(args.threads_per_worker),
-                "--quiet",
-            ]
+        results[name] = pgx_cohort(
+            vcf,
+            work / name,
+            workers,
+            block_samples,
+            args.threads_per_worker,
+            data / "prescriptions.parquet" if meds else None,
         )
-        results[name] = {**run, "peak_rss_mib": worker_peaks(out)}
+    if args.cohort_sizes:
+        results["cohort_scaling"] = cohort_scaling(
+            args.cohort_sizes, results, vcf, work, args.threads_per_worker
+        )
     RESULTS.mkdir(exist_ok=True)
     suffix = f"-{args.only}" if args.only else ""
     (RESULTS / f"population-{args.patients}{suffix}.json").write_text(json.dumps(results, indent=1))
@@ -327,6 +475,8 @@ def main() -> int:
             f"cohort: pgx batch ÷ 1 worker: {results['pgx_batch']['seconds'] / cohort_one:.2f}×;"
             f" 1 ÷ 2 workers: {cohort_one / cohort_two:.2f}×"
         )
+    if args.cohort_sizes:
+        print_scaling(results["cohort_scaling"])
     return 0
 
 

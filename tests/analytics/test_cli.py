@@ -135,13 +135,14 @@ def test_an_unknown_scheduler_is_refused(population: Path, tmp_path: Path) -> No
     assert "--scheduler 'mars'" in error_line(result)
 
 
-def test_opioid_measures_process_freezes_its_objects_before_the_final_collections(
-    population: Path, tmp_path: Path
+@pytest.mark.parametrize("command", ["opioid-measures", "pgx-cohort"])
+def test_a_job_process_freezes_its_objects_before_the_final_collections(
+    population: Path, tmp_path: Path, command: str
 ) -> None:
     """In its own process, the command leaves the interpreter's last garbage collections
     nothing to walk (0.2 s of a job's serial tail): by the time the exit handlers registered
     before it have run, every object is frozen; and the outputs are complete."""
-    out = tmp_path / "measures"
+    out = tmp_path / "out"
     script = (
         "import atexit, gc, sys\n"
         "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
@@ -149,14 +150,15 @@ def test_opioid_measures_process_freezes_its_objects_before_the_final_collection
         "sys.argv = ['painpath', *sys.argv[1:]]\n"
         "app()\n"
     )
+    source = "claims.parquet" if command == "opioid-measures" else "cohort.vcf.gz"
     done = subprocess.run(
         [
             sys.executable,
             "-c",
             script,
             "analytics",
-            "opioid-measures",
-            str(population / "claims.parquet"),
+            command,
+            str(population / source),
             "-o",
             str(out),
             "--scheduler",
@@ -170,5 +172,65 @@ def test_opioid_measures_process_freezes_its_objects_before_the_final_collection
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "frozen at exit: True"
-    assert pl.read_parquet(out / "measures.parquet").height == 6
+    if command == "opioid-measures":
+        assert pl.read_parquet(out / "measures.parquet").height == 6
+    else:
+        assert pl.read_parquet(out / "drugs.parquet")["samples"].to_list()[0] == 400
     assert (out / "summary.html").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("PAINPATH_MAX_LINE_BYTES", "2048"), ("PAINPATH_MAX_DECOMPRESSED_BYTES", "100000")],
+)
+def test_pgx_cohort_reads_within_the_input_limit_settings(
+    population: Path, tmp_path: Path, setting: str, value: str
+) -> None:
+    """The PAINPATH_MAX_* settings bound pgx-cohort's reading as they bound `pgx batch`'s: the
+    400-sample #CHROM line is ≈ 3.6 kB, the decompressed file ≈ 0.4 MB; raised, it runs."""
+    vcf = population / "cohort.vcf.gz"
+    arguments = ("-o", tmp_path / "out", "--scheduler", "synchronous", "--block-samples", "100")
+    refused = runner.invoke(
+        app, [*map(str, ("analytics", "pgx-cohort", vcf, *arguments))], env={setting: value}
+    )
+    assert f"set {setting} to allow more" in error_line(refused)
+    batch = runner.invoke(
+        app, [*map(str, ("pgx", "batch", vcf, "-o", tmp_path / "b.parquet"))], env={setting: value}
+    )
+    assert f"set {setting} to allow more" in error_line(batch)
+    raised = runner.invoke(
+        app,
+        [*map(str, ("analytics", "pgx-cohort", vcf, *arguments, "--restart"))],
+        env={setting: str(int(value) * 1000)},
+    )
+    assert raised.exit_code == 0, raised.output
+    assert "400 samples in 1 file(s)" in raised.stderr
+
+
+def test_pgx_cohort_reads_the_limits_from_a_dotenv_file_too(
+    population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a PAINPATH_MAX_* variable the limits still come from the settings' sources."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("PAINPATH_MAX_LINE_BYTES=2048\n")
+    refused = run(
+        "analytics",
+        "pgx-cohort",
+        population / "cohort.vcf.gz",
+        "-o",
+        tmp_path / "out",
+        "--scheduler",
+        "synchronous",
+    )
+    assert "set PAINPATH_MAX_LINE_BYTES to allow more" in error_line(refused)
+
+
+def test_the_default_input_limits_are_the_settings_defaults() -> None:
+    """pgx-cohort uses the defaults without loading the settings when nothing can set them."""
+    from dataclasses import fields
+
+    from painpath.config import Settings
+    from painpath.kit.limits import DEFAULT_LIMITS
+
+    for field in fields(DEFAULT_LIMITS):
+        assert Settings.model_fields[field.name].default == getattr(DEFAULT_LIMITS, field.name)

@@ -10,15 +10,19 @@ from typing import Any
 
 import polars as pl
 
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits, LimitExceeded
+
 
 class CohortInputError(ValueError):
     """A VCF or prescriptions file that cannot be used (named, with the reason)."""
 
 
-def sample_names(path: Path) -> list[str]:
-    """The sample columns of a VCF (plain or gzipped) or BCF, from its header only."""
+def sample_names(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
+    """The sample columns of a VCF (plain or gzipped) or BCF, from its header only: at most
+    `limits.max_header_lines` `##` lines, each line at most `limits.max_line_bytes`."""
     with path.open("rb") as handle:
         head = handle.read(4)
+    longest = limits.max_line_bytes
     try:
         if head[:2] == b"\x1f\x8b":
             with gzip.open(path, "rb") as stream:
@@ -28,12 +32,20 @@ def sample_names(path: Path) -> list[str]:
         else:
             opener = open
         with opener(path, "rb") as stream:
-            for count, raw in enumerate(stream):
+            for _ in range(limits.max_header_lines + 1):
+                raw = stream.readline(longest + 1)
+                if len(raw) > longest:
+                    detail = f"a line is longer than {longest} bytes"
+                    raise LimitExceeded(str(path), "max_line_bytes", longest, detail)
                 if raw.startswith(b"#CHROM"):
                     line: str = raw.decode("utf-8")
                     return line.rstrip("\r\n").split("\t")[9:]
-                if not raw.startswith(b"##") or count > 100_000:
+                if not raw.startswith(b"##"):
                     break
+            else:
+                most = limits.max_header_lines
+                detail = f"more than {most} header lines"
+                raise LimitExceeded(str(path), "max_header_lines", most, detail)
     except (OSError, EOFError, UnicodeDecodeError) as error:
         raise CohortInputError(f"{path}: cannot read the header ({error})") from error
     raise CohortInputError(f"{path}: no #CHROM header line")

@@ -43,6 +43,7 @@ from painpath.analytics.cohort_inputs import (
 from painpath.analytics.cohort_outputs import CohortGather, FilePatterns
 from painpath.analytics.executor import Runner, Shard, peak_memory
 from painpath.analytics.workdir import Workdir, fingerprint, write_json
+from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
 
 if TYPE_CHECKING:
     from painpath.pgx.vcf.split import Part
@@ -67,7 +68,14 @@ class CohortReport:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-def split_file(work: str, vcf: str, number: int, part: Part, first: bool) -> dict[str, Any]:
+def split_file(
+    work: str,
+    vcf: str,
+    number: int,
+    part: Part,
+    first: bool,
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> dict[str, Any]:
     """First pass over one part of a text VCF: its PGx records reduced to the distinct
     sample columns, and each sample's pattern number (with `first`, the header too)."""
     from painpath.pgx.vcf.split import split_region
@@ -79,6 +87,7 @@ def split_file(work: str, vcf: str, number: int, part: Part, first: bool) -> dic
         _part(folder, number, part.name, "vcf"),
         _part(folder, number, part.name, "npy"),
         _part(folder, number, "header", "vcf") if first else None,
+        limits,
     )
     return {**peak_memory(), "records": found.records, "patterns": found.patterns}
 
@@ -95,6 +104,7 @@ def call_patterns(
     names: list[str],
     meds: dict[str, list[str]],
     build: str | None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """One shard: `pgx batch`'s engine over a share of a file's distinct patterns, into the
     shard's distinct rows and each pattern's row numbers (under its name). `parts`: the file's
@@ -108,7 +118,7 @@ def call_patterns(
     joined = Path(work) / "split" / f"{shard}.vcf"
     pattern_vcf(Path(parts[0]), [Path(p) for p in parts[1:]], columns, names, joined)
     try:
-        return _call(work, shard, str(joined), None, meds, build)
+        return _call(work, shard, str(joined), None, meds, build, limits)
     finally:
         joined.unlink(missing_ok=True)
 
@@ -120,10 +130,11 @@ def call_block(
     samples: list[str],
     sample_meds: dict[str, list[str]],
     build: str | None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """One shard of a BCF (not split: its reader decodes only the chosen samples): `pgx
     batch`'s engine over these samples, into the shard's distinct rows and row numbers."""
-    return _call(work, shard, vcf, samples, sample_meds, build)
+    return _call(work, shard, vcf, samples, sample_meds, build, limits)
 
 
 def _call(
@@ -133,6 +144,7 @@ def _call(
     samples: list[str] | None,
     sample_meds: dict[str, list[str]],
     build: str | None,
+    limits: InputLimits,
 ) -> dict[str, Any]:
     from painpath.pgx.batch import DistinctFiles, write_distinct
     from painpath.pgx.build import GenomeBuild
@@ -149,6 +161,7 @@ def _call(
         build=GenomeBuild(build) if build else None,
         sample_meds=sample_meds,
         shared_reports=shared,
+        limits=limits,
     )
     return {**peak_memory(), "samples": summary.samples, "patterns": summary.patterns}
 
@@ -162,13 +175,15 @@ class Block:
     names: list[str]
 
 
-def plan_blocks(files: Sequence[Path], block_samples: int) -> list[Block]:
+def plan_blocks(
+    files: Sequence[Path], block_samples: int, limits: InputLimits = DEFAULT_LIMITS
+) -> list[Block]:
     """Each file's samples in blocks of `block_samples`: a BCF's calling shards; a text VCF's
     distinct patterns are shared out over as many shards."""
     blocks = []
     seen: dict[str, Path] = {}
     for number, path in enumerate(files):
-        names = sample_names(path)
+        names = sample_names(path, limits)
         for name in names:
             if name in seen:
                 raise CohortInputError(f"sample {name!r} is in both {seen[name]} and {path}")
@@ -197,24 +212,27 @@ class CohortFile:
         return [name for block in self.blocks for name in block.names]
 
 
-def plan_files(blocks: Sequence[Block]) -> list[CohortFile]:
+def plan_files(blocks: Sequence[Block], limits: InputLimits = DEFAULT_LIMITS) -> list[CohortFile]:
     from painpath.pgx.vcf.split import split_parts
 
     files: dict[int, CohortFile] = {}
     for block in blocks:
         if block.file not in files:
-            files[block.file] = CohortFile(block.file, block.path, [], split_parts(str(block.path)))
+            parts = split_parts(str(block.path), limits)
+            files[block.file] = CohortFile(block.file, block.path, [], parts)
         files[block.file].blocks.append(block)
     return list(files.values())
 
 
-def split_shards(work: str, files: Sequence[CohortFile]) -> list[Shard]:
+def split_shards(
+    work: str, files: Sequence[CohortFile], limits: InputLimits = DEFAULT_LIMITS
+) -> list[Shard]:
     """The first-pass shards: file × part of every text VCF."""
     return [
         Shard(
             f"split-{file.number:03d}-{part.name}",
             split_file,
-            (work, str(file.path), file.number, part, order == 0),
+            (work, str(file.path), file.number, part, order == 0, limits),
         )
         for file in files
         for order, part in enumerate(file.parts or ())
@@ -226,6 +244,7 @@ def call_shards(
     files: Sequence[CohortFile],
     medicines: dict[str, list[str]],
     build: str | None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> tuple[list[Shard], list[FilePatterns]]:
     """The calling shards (as many per file as it has blocks) and each file's patterns; for
     a text VCF, read from its first pass (each pattern: calls × the sample's medicines)."""
@@ -243,7 +262,7 @@ def call_shards(
                     Shard(
                         block.key,
                         call_block,
-                        (work, str(file.path), block.key, block.names, meds, build),
+                        (work, str(file.path), block.key, block.names, meds, build, limits),
                     )
                 )
             patterns.append(
@@ -290,6 +309,7 @@ def call_shards(
                         [names[i] for i in share],
                         meds,
                         build,
+                        limits,
                     ),
                 )
             )
@@ -322,10 +342,11 @@ def run_pgx_cohort(
     build: str | None = None,
     block_samples: int = BLOCK_SAMPLES,
     restart: bool = False,
+    limits: InputLimits = DEFAULT_LIMITS,
     on_plan: Callable[[int], None] = lambda total: None,
     on_done: Callable[[str], None] = lambda key: None,
 ) -> CohortReport:
-    blocks = plan_blocks(files, block_samples)
+    blocks = plan_blocks(files, block_samples, limits)
     prescribed = current_medicines(prescriptions)
     medicines = _converting(
         medicines_of(prescribed, [name for block in blocks for name in block.names])
@@ -341,8 +362,8 @@ def run_pgx_cohort(
         restart=restart,
     )
     work = str(workdir.root)
-    cohort = plan_files(blocks)
-    splits = split_shards(work, cohort)
+    cohort = plan_files(blocks, limits)
+    splits = split_shards(work, cohort, limits)
     report = CohortReport(files=len(files), shards=len(splits) + len(blocks))
     workdir.record_shards([s.key for s in splits] + [b.key for b in blocks])
     on_plan(report.shards)
@@ -372,7 +393,7 @@ def run_pgx_cohort(
         runner.run_while_starting(pending, done)
 
     run(splits)
-    calls, patterns = call_shards(work, cohort, medicines, build)
+    calls, patterns = call_shards(work, cohort, medicines, build, limits)
     with CohortGather(workdir, output, patterns) as gathering:
         # Each row group is written as soon as its patterns are called, while the workers
         # call the rest.

@@ -7,11 +7,14 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from painpath.cli.common import CliError, console, reported_errors
+from painpath.cli.common import CliError, console, load_settings, reported_errors
+
+if TYPE_CHECKING:
+    from painpath.kit.limits import InputLimits
 
 analytics_app = typer.Typer(
     help="Population jobs: opioid-safety measures from claims, cohort pharmacogenomics.",
@@ -52,6 +55,25 @@ ThreadsOption = Annotated[
         help="Threads of polars and Arrow in each local worker (default: CPUs ÷ workers).",
     ),
 ]
+
+
+def _input_limits() -> InputLimits:
+    """The PAINPATH_MAX_* settings (InputLimits' fields are named as the settings are). Not
+    through painpath.services.input_limits: importing painpath.services costs ≈ 0.5 s
+    (SQLAlchemy and the use cases), most of a cohort job's serial start. And the settings are
+    loaded (≈ 0.15 s of pydantic) only if a PAINPATH_MAX_* variable or a .env file could set
+    one; otherwise the limits are the defaults, which are the settings' defaults."""
+    import os
+    from dataclasses import fields
+
+    from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
+
+    if not Path(".env").exists() and not any(
+        name.upper().startswith("PAINPATH_MAX_") for name in os.environ
+    ):
+        return DEFAULT_LIMITS
+    settings = load_settings()
+    return InputLimits(**{f.name: getattr(settings, f.name) for f in fields(InputLimits)})
 
 
 def _needs_extra() -> None:
@@ -227,6 +249,7 @@ def pgx_cohort(
     """Phenotypes, actionable gene–drug pairs for current pain medicines, share per drug."""
     with reported_errors():
         _needs_extra()
+        _skip_final_collection()
         from painpath.analytics.cohort_inputs import CohortInputError
         from painpath.analytics.executor import SchedulerError, runner
         from painpath.analytics.pgx_job import WORKER_PRELOAD, run_pgx_cohort
@@ -255,6 +278,7 @@ def pgx_cohort(
                     build=chosen.value if chosen else None,
                     block_samples=block_samples,
                     restart=restart,
+                    limits=_input_limits(),
                     on_plan=on_plan,
                     on_done=on_done,
                 )

@@ -94,8 +94,11 @@ def _record(
     genotypes: Sequence[tuple[str, str]],
     phased: bool,
     chr_prefix: bool = True,
+    samples: Sequence[int] | None = None,
 ) -> str:
-    """A record whose ALT lists every allele the genotypes use besides REF."""
+    """A record whose ALT lists every allele the genotypes use besides REF, in order of first
+    appearance. `samples`: each sample's genotype number, `genotypes` then being the distinct
+    genotypes in order of first appearance (the same record, each call formatted once)."""
     position = definition.positions[index]
     alts: list[str] = []
     for pair in genotypes:
@@ -105,6 +108,8 @@ def _record(
     code = {ref: "0", **{alt: str(i + 1) for i, alt in enumerate(alts)}}
     sep = "|" if phased else "/"
     calls = [f"{code[a]}{sep}{code[b]}" for a, b in genotypes]
+    if samples is not None:
+        calls = [calls[i] for i in samples]
     chrom = definition.chromosome if chr_prefix else definition.chromosome.removeprefix("chr")
     rsid = position.locus.rsid or "."
     fields = [chrom, str(pos), rsid, ref, ",".join(alts) or ".", ".", "PASS", ".", "GT", *calls]
@@ -146,7 +151,10 @@ def cohort_vcf(
     )
     rng = random.Random(seed)
     definitions = all_definitions()
-    chosen: dict[Gene, list[tuple[str, str]]] = {}
+    # Each sample's pair as a number: its gene's distinct pairs in order of first appearance
+    # (a record's ALT order is the order alleles first appear in).
+    distinct: dict[Gene, dict[tuple[str, str], int]] = {}
+    numbers: dict[Gene, list[int]] = {}
     for definition in definitions:
         gene = definition.gene
         if gene in (Gene.OPRM1, Gene.COMT):
@@ -157,9 +165,13 @@ def cohort_vcf(
         else:
             names, weights = _star_frequencies(gene, table)
         draws = rng.choices(names, weights, k=2 * samples)
-        chosen[gene] = list(zip(draws[0::2], draws[1::2], strict=True))
+        seen: dict[tuple[str, str], int] = {}
+        pairs = zip(draws[0::2], draws[1::2], strict=True)
+        numbers[gene] = [seen.setdefault(pair, len(seen)) for pair in pairs]
+        distinct[gene] = seen
+        del draws
     haplotypes = {
-        d.gene: {name: haplotype(d, name) for pair in chosen[d.gene] for name in pair}
+        d.gene: {name: haplotype(d, name) for pair in distinct[d.gene] for name in pair}
         for d in definitions
     }
     if sample_names is None:
@@ -169,8 +181,10 @@ def cohort_vcf(
     stream.write(header(sample_names, build, chr_prefix, fmt))
     for definition, index, pos, ref in _sites(definitions, build):
         seqs = haplotypes[definition.gene]
-        genotypes = [(seqs[a][index], seqs[b][index]) for a, b in chosen[definition.gene]]
-        line = _record(definition, index, pos, ref, genotypes, phased, chr_prefix)
+        genotypes = [(seqs[a][index], seqs[b][index]) for a, b in distinct[definition.gene]]
+        line = _record(
+            definition, index, pos, ref, genotypes, phased, chr_prefix, numbers[definition.gene]
+        )
         if fmt != "GT":
             head, _, calls = line.rstrip("\n").rpartition("\tGT\t")
             extra = {"GT:DP": ":30", "GT:PS": ":1", "GT:DP:PS": ":30:1"}[fmt]
