@@ -19,6 +19,7 @@ from painpath.monitoring.alerts import AlertCandidate, Severity
 from painpath.services.monitoring.alerts import raise_alerts
 from painpath.services.transaction import unit_of_work
 from tests.monitoring_api.conftest import Headers
+from tests.support.audit_chain import settle_audit_chain
 from tests.support.cohort import PASSWORD, Cast
 
 READ_SECONDS = 15.0
@@ -188,6 +189,10 @@ def test_the_stream_delivers_an_alert_raised_after_connecting(
         "phq9_item9",
         "urgent",
     )
+    # The hub commits the delivery's audit row before it hands the alert over, but on
+    # PostgreSQL the row is chained after that commit, by the background chainer when the
+    # questionnaire request's own chaining holds the chain's lock: wait for the chain.
+    settle_audit_chain(app.state.engine)
     with app.state.session_factory() as session:
         delivered = session.scalars(
             select(AuditEvent).where(
