@@ -226,7 +226,7 @@ def test_pgx_cohort_reads_the_limits_from_a_dotenv_file_too(
 
 
 def test_the_default_input_limits_are_the_settings_defaults() -> None:
-    """pgx-cohort uses the defaults without loading the settings when nothing can set them."""
+    """The input limits' defaults (painpath.kit.limits) are the settings' defaults."""
     from dataclasses import fields
 
     from painpath.config import Settings

@@ -7,14 +7,11 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from painpath.cli.common import CliError, console, load_settings, reported_errors
-
-if TYPE_CHECKING:
-    from painpath.kit.limits import InputLimits
+from painpath.cli.common import CliError, console, input_limits, reported_errors
 
 analytics_app = typer.Typer(
     help="Population jobs: opioid-safety measures from claims, cohort pharmacogenomics.",
@@ -55,25 +52,6 @@ ThreadsOption = Annotated[
         help="Threads of polars and Arrow in each local worker (default: CPUs ÷ workers).",
     ),
 ]
-
-
-def _input_limits() -> InputLimits:
-    """The PAINPATH_MAX_* settings (InputLimits' fields are named as the settings are). Not
-    through painpath.services.input_limits: importing painpath.services costs ≈ 0.5 s
-    (SQLAlchemy and the use cases), most of a cohort job's serial start. And the settings are
-    loaded (≈ 0.15 s of pydantic) only if a PAINPATH_MAX_* variable or a .env file could set
-    one; otherwise the limits are the defaults, which are the settings' defaults."""
-    import os
-    from dataclasses import fields
-
-    from painpath.kit.limits import DEFAULT_LIMITS, InputLimits
-
-    if not Path(".env").exists() and not any(
-        name.upper().startswith("PAINPATH_MAX_") for name in os.environ
-    ):
-        return DEFAULT_LIMITS
-    settings = load_settings()
-    return InputLimits(**{f.name: getattr(settings, f.name) for f in fields(InputLimits)})
 
 
 def _needs_extra() -> None:
@@ -278,7 +256,7 @@ def pgx_cohort(
                     build=chosen.value if chosen else None,
                     block_samples=block_samples,
                     restart=restart,
-                    limits=_input_limits(),
+                    limits=input_limits(),
                     on_plan=on_plan,
                     on_done=on_done,
                 )

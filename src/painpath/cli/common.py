@@ -114,10 +114,15 @@ def load_settings() -> Settings:
 
 
 def input_limits() -> InputLimits:
-    """What reading one input file may cost, from the PAINPATH_MAX_* settings."""
-    from painpath.services.input_limits import input_limits as from_settings
+    """What reading one input file may cost, from the PAINPATH_MAX_* settings. Built here by
+    field name, not through painpath.services.input_limits: importing painpath.services costs
+    ≈ 0.5 s (SQLAlchemy and the use cases), paid by every `pgx batch` and pgx-cohort start."""
+    from dataclasses import fields
 
-    return from_settings(load_settings())
+    from painpath.kit.limits import InputLimits
+
+    settings = load_settings()
+    return InputLimits(**{f.name: getattr(settings, f.name) for f in fields(InputLimits)})
 
 
 def refuse_in_production(settings: Settings, what: str) -> None:
