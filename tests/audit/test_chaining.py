@@ -26,7 +26,7 @@ from starlette.testclient import TestClient
 from painpath import audit
 from painpath.audit import chaining
 from painpath.audit.chaining import CHAIN_LOCK, CONTENT, chain_unchained
-from painpath.audit.trail import _QUEUE_EVENTS
+from painpath.audit.trail import _QUEUE_EVENTS, queue_parameters
 from painpath.audit.verify import ChainReport, verify_trail
 from painpath.auth.actor import Actor
 from painpath.db.engine import make_engine, make_session_factory
@@ -299,11 +299,13 @@ def test_events_queued_before_a_long_stream_are_chained_while_it_stays_open(
 def test_a_transaction_queues_many_events_in_one_statement_in_order_with_every_field(
     engine: Engine,
 ) -> None:
-    """A panel load audits ~50 patients: its events are queued by one statement of arrays
-    (`trail._QUEUE_EVENTS`), in the order drafted, each field as drafted, and chain intact."""
+    """A panel load audits ~50 patients: its events are queued by one statement of one JSON
+    array (`trail._QUEUE_EVENTS`), in the order drafted, each field as drafted (quotes,
+    backslashes, non-ASCII text and the microseconds of the time too), and chain intact."""
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     clinician = Actor(3, "clinician", Role.clinician)
+    before = utcnow()
     with unit_of_work(make_session_factory(engine)) as session:
         for number in range(60):
             audit.record(
@@ -313,11 +315,11 @@ def test_a_transaction_queues_many_events_in_one_statement_in_order_with_every_f
                 resource_type="Patient",
                 patient_id=number + 1,
                 resource_id=None if number % 3 else number,
-                detail=f"row {number}",
+                detail=f"row {number}" if number else 'a "quoted" \\ détail ✓\n',
             )
     queued = [sql for sql in statements if sql.startswith("INSERT INTO audit_events_unchained")]
     assert len(queued) == 1
-    assert "unnest" in queued[0]
+    assert "json_to_recordset" in queued[0]
     with Session(engine) as session:
         rows = session.execute(
             select(AuditEvent.patient_id, AuditEvent.username, AuditEvent.role,
@@ -325,28 +327,31 @@ def test_a_transaction_queues_many_events_in_one_statement_in_order_with_every_f
             .order_by(AuditEvent.id)
         ).all()  # fmt: skip
     assert [row.patient_id for row in rows] == list(range(1, 61))
-    assert [row.detail for row in rows] == [f"row {number}" for number in range(60)]
+    assert rows[0].detail == 'a "quoted" \\ détail ✓\n'
+    assert [row.detail for row in rows[1:]] == [f"row {number}" for number in range(1, 60)]
     assert rows[1].username == "clinician"
     assert rows[1].role == "clinician"
     assert rows[0].username is None
     assert rows[0].role is None
     assert [row.resource_id for row in rows[:4]] == ["0", None, None, "3"]
     assert all(row.recorded_at.tzinfo is not None for row in rows)
+    assert all(before <= row.recorded_at <= utcnow() for row in rows)
+    assert len({row.recorded_at.microsecond for row in rows}) > 1  # not cut to the second
     report = _verify(engine)
     assert report.intact
     assert report.events_checked == 60
 
 
 def test_a_queued_value_longer_than_its_column_is_refused_not_cut(engine: Engine) -> None:
-    too_long = {name: [None] for name in CONTENT} | {
-        "recorded_at": [utcnow()],
-        "action": ["read"],
-        "resource_type": ["Patient"],
-        "outcome": ["success"],
-        "request_id": ["x" * 65],
+    too_long = dict.fromkeys(CONTENT) | {
+        "recorded_at": utcnow(),
+        "action": "read",
+        "resource_type": "Patient",
+        "outcome": "success",
+        "request_id": "x" * 65,
     }
     with pytest.raises(DataError), engine.begin() as connection:
-        connection.execute(_QUEUE_EVENTS, too_long)
+        connection.execute(_QUEUE_EVENTS, queue_parameters([too_long]))
     assert _queued(engine) == 0
 
 
